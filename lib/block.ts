@@ -1,0 +1,34 @@
+// The block device interface. Implementations come with the block storage
+// issue (drivers/unix, drivers/node, drivers/virtio); this fixes the contract
+// they and lib/kv code against.
+
+/** The outcome of a block operation: errors are values, never traps. */
+export enum BlockResult {
+  Ok = 0,
+  /** The sector range reaches past the end of the device. */
+  OutOfRange = 1,
+  /** The buffer's length is not a whole number of sectors. */
+  Unaligned = 2,
+  /** A write or flush on a read-only device. */
+  ReadOnly = 3,
+  /** The device or the host reported a failure; the data is in an unknown state. */
+  DeviceError = 4,
+}
+
+/** A block device: fixed-size sectors, synchronous I/O into caller-owned buffers. */
+export abstract class BlockDevice {
+  /** The name given to the device in config.ts. */
+  abstract get name(): string;
+  /** Bytes per sector, a power of two, at least 512. */
+  abstract get sectorSize(): u32;
+  /** Number of sectors. */
+  abstract get sectorCount(): u64;
+  /** True when writes and flushes fail with ReadOnly. */
+  abstract get readOnly(): bool;
+  /** Reads `buf.length / sectorSize` sectors from `sector` into `buf`; on error `buf` is unspecified. */
+  abstract read(sector: u64, buf: Uint8Array): BlockResult;
+  /** Writes `buf` to the sectors from `sector`; durable only after `flush`. */
+  abstract write(sector: u64, buf: Uint8Array): BlockResult;
+  /** Returns once every completed write is on stable storage. */
+  abstract flush(): BlockResult;
+}

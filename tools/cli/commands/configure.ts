@@ -1,0 +1,16 @@
+import path from "node:path";
+import { configure } from "../../configure/configure.ts";
+import type { Parsed } from "../options.ts";
+import { Report } from "../../report.ts";
+import { chooseTarget } from "../target-choice.ts";
+import { appDir } from "./app-dir.ts";
+
+/** `atoll configure [-t TARGET] [DIR]` */
+export async function configureCommand(p: Parsed): Promise<number> {
+  const dir = appDir("configure", p);
+  const target = chooseTarget(dir, p.flags.get("target")?.[0]);
+  const report = new Report();
+  const { plan } = await report.step("configure", () => configure(dir, target), (r) => `${r.plan.name} for ${target} → ${path.relative(process.cwd(), r.plan.entry)}`);
+  report.say(`next: 'atoll build${dir === "." ? "" : " " + dir}' writes ${path.relative(process.cwd(), plan.artefact)}`);
+  return 0;
+}

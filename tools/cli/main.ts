@@ -1,0 +1,86 @@
+// The `atoll` command: a table of commands, each with its flags and help.
+import type { FlagSpec, Parsed } from "./options.ts";
+import { parseArgs } from "./options.ts";
+import { UserError } from "../errors.ts";
+import { targets, defaultTarget } from "../targets.ts";
+import { suggest } from "../config/validate.ts";
+import { configureCommand } from "./commands/configure.ts";
+import { buildCommand } from "./commands/build.ts";
+import { runCommand } from "./commands/run.ts";
+import { cleanCommand } from "./commands/clean.ts";
+import { describeCommand } from "./commands/describe.ts";
+import { newCommand } from "./commands/new.ts";
+import { CompileError } from "../compile/asc.ts";
+
+interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  flags: FlagSpec[];
+  run: (p: Parsed) => Promise<number>;
+}
+
+const help: FlagSpec = { name: "help", short: "h", value: false, help: "show this help" };
+const target: FlagSpec = { name: "target", short: "t", value: true, help: `target: ${targets.map((t) => t.name).join(", ")} (default: the last configured, else ${defaultTarget()})` };
+
+const commands: Command[] = [
+  { name: "configure", usage: "atoll configure [-t TARGET] [DIR]", summary: "evaluate DIR/config.ts and write _build/TARGET/main.ts", flags: [target, help], run: configureCommand },
+  { name: "build", usage: "atoll build [-t TARGET] [--force] [DIR]", summary: "compile and link the artefact (configures first when needed)", flags: [target, { name: "force", value: false, help: "rebuild even when up to date" }, help], run: buildCommand },
+  { name: "run", usage: "atoll run [-t TARGET] [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, help], run: runCommand },
+  { name: "clean", usage: "atoll clean [DIR]", summary: "remove _build/ and dist/", flags: [help], run: cleanCommand },
+  { name: "describe", usage: "atoll describe [-t TARGET] [DIR]", summary: "show the devices and how they are wired on the target", flags: [target, help], run: describeCommand },
+  { name: "new", usage: "atoll new NAME", summary: "create a working application in the folder NAME", flags: [help], run: newCommand },
+];
+
+function mainHelp(): string {
+  return [
+    "atoll: build AssemblyScript applications into unikernels",
+    "",
+    "usage: atoll COMMAND [options] [DIR]",
+    "",
+    "commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    "",
+    "targets:",
+    ...targets.map((t) => `  ${t.name.padEnd(10)} ${t.summary}${t.unavailable ? " (not available yet)" : ""}`),
+    "",
+    "'atoll COMMAND --help' describes a command. DIR defaults to the current folder.",
+  ].join("\n");
+}
+
+function commandHelp(c: Command): string {
+  return [`usage: ${c.usage}`, "", c.summary, "", "options:", ...c.flags.map((f) => `  ${(f.short ? `-${f.short}, ` : "    ") + "--" + f.name + (f.value ? " VALUE" : "")}`.padEnd(24) + f.help)].join("\n");
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(mainHelp() + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write("atoll 0.1.0 (ABI 1)\n");
+    return 0;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  try {
+    if (!cmd) throw new UserError(`unknown command '${name}'${suggest(name, commands.map((c) => c.name))}; commands: ${commands.map((c) => c.name).join(", ")}`, 2);
+    const parsed = parseArgs(cmd.name, rest, cmd.flags);
+    if (parsed.flags.has("help")) {
+      process.stdout.write(commandHelp(cmd) + "\n");
+      return 0;
+    }
+    return await cmd.run(parsed);
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`atoll: ${e.message}\n`);
+      return e.status;
+    }
+    if (e instanceof CompileError) {
+      process.stderr.write(`${e.message}\natoll: compile failed\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,61 @@
+// The shape of a valid configuration, as data: validate.ts walks it. Adding
+// a field or a device kind is a row here, not a new branch of code.
+
+/** The type of one field. */
+export type FieldType =
+  | { t: "string"; pattern?: RegExp; hint?: string }
+  | { t: "number"; integer?: boolean }
+  | { t: "boolean" }
+  | { t: "size" }
+  | { t: "array"; of: FieldType }
+  | { t: "record"; of: FieldType }
+  | { t: "object"; fields: Record<string, Field> }
+  | { t: "union"; tag: string; variants: Record<string, Record<string, Field>> };
+
+/** A field and whether it must be present. */
+export interface Field {
+  type: FieldType;
+  required: boolean;
+}
+
+const req = (type: FieldType): Field => ({ type, required: true });
+const opt = (type: FieldType): Field => ({ type, required: false });
+const str: FieldType = { t: "string" };
+const deviceName: FieldType = { t: "string", pattern: /^[a-z][a-z0-9_-]*$/, hint: "lower-case letters, digits, '-' and '_', starting with a letter" };
+
+/** The device kinds and their fields. */
+export const deviceSchema: FieldType = {
+  t: "union",
+  tag: "kind",
+  variants: {
+    console: {},
+    clock: {},
+    timers: {},
+    args: {},
+    block: { name: req(deviceName), size: opt({ t: "size" }), readOnly: opt({ t: "boolean" }) },
+    net: { name: req(deviceName) },
+  },
+};
+
+/** A runtime argument declaration. */
+export const argSchema: FieldType = {
+  t: "union",
+  tag: "type",
+  variants: {
+    string: { default: req(str), doc: req(str) },
+    int: { default: req({ t: "number", integer: true }), doc: req(str) },
+    bool: { default: req({ t: "boolean" }), doc: req(str) },
+  },
+};
+
+/** The whole unikernel description. */
+export const unikernelSchema: FieldType = {
+  t: "object",
+  fields: {
+    name: req({ t: "string", pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/, hint: "letters, digits, '-' and '_'" }),
+    main: req({ t: "string", pattern: /\.ts$/, hint: "an AssemblyScript file ending in .ts" }),
+    devices: req({ t: "array", of: deviceSchema }),
+    args: opt({ t: "record", of: argSchema }),
+    memory: opt({ t: "size" }),
+  },
+};

@@ -1,0 +1,85 @@
+// `atoll configure`: evaluates config.ts and writes _build/<target>/ — the
+// generated main.ts and plan.json, the build's input — and records the target
+// in _build/target so that a later `atoll build` knows what to build.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { loadConfig, type LoadedConfig } from "../config/load.ts";
+import { findTarget, targetNames, type TargetName } from "../targets.ts";
+import { generateMain } from "./generate.ts";
+import { UserError } from "../errors.ts";
+import { suggest } from "../config/validate.ts";
+
+/** Everything `atoll build` needs, written by configure as plan.json. */
+export interface Plan {
+  target: TargetName;
+  name: string;
+  appDir: string;
+  configFile: string;
+  buildDir: string;
+  /** The generated main.ts. */
+  entry: string;
+  /** Absolute path of the artefact. */
+  artefact: string;
+  /** Bytes of memory the unikernel asks for. */
+  memory: string;
+}
+
+/** Checks a target name given on the command line; exits 2 on an unknown or unavailable one. */
+export function checkTarget(name: string): TargetName {
+  const t = findTarget(name);
+  if (!t) throw new UserError(`unknown target '${name}'${suggest(name, [...targetNames])}; valid targets: ${targetNames.join(", ")}`, 2);
+  if (t.unavailable !== null) throw new UserError(`target '${name}' is not available yet: ${t.unavailable}; available now: ${availableTargets().join(", ")}`, 2);
+  return t.name;
+}
+
+/** The targets that work today. */
+export function availableTargets(): string[] {
+  return targetNames.filter((n) => findTarget(n)!.unavailable === null);
+}
+
+/** The folder configure writes to for `dir`. */
+export function buildRoot(dir: string): string {
+  return path.join(path.resolve(dir), "_build");
+}
+
+/** The target of the last configure of `dir`, if any. */
+export function configuredTarget(dir: string): TargetName | null {
+  const f = path.join(buildRoot(dir), "target");
+  if (!existsSync(f)) return null;
+  const name = readFileSync(f, "utf8").trim();
+  return findTarget(name)?.name ?? null;
+}
+
+/** Reads the plan of `dir` for `target`, or null when it was never configured. */
+export function readPlan(dir: string, target: TargetName): Plan | null {
+  const f = path.join(buildRoot(dir), target, "plan.json");
+  if (!existsSync(f)) return null;
+  try {
+    return JSON.parse(readFileSync(f, "utf8")) as Plan;
+  } catch {
+    return null;
+  }
+}
+
+/** Configures `dir` for `target`; returns the plan it wrote. */
+export async function configure(dir: string, target: TargetName): Promise<{ plan: Plan; config: LoadedConfig }> {
+  const config = await loadConfig(dir);
+  const buildDir = path.join(buildRoot(dir), target);
+  mkdirSync(buildDir, { recursive: true });
+  const entry = path.join(buildDir, "main.ts");
+  writeFileSync(entry, generateMain(config, target, buildDir));
+  const t = findTarget(target)!;
+  const plan: Plan = {
+    target,
+    name: config.unikernel.name,
+    appDir: config.dir,
+    configFile: config.file,
+    buildDir,
+    entry,
+    artefact: path.join(config.dir, t.artefact(config.unikernel.name)),
+    memory: config.unikernel.memory ?? "32M",
+  };
+  writeFileSync(path.join(buildDir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+  writeFileSync(path.join(buildRoot(dir), "target"), target + "\n");
+  return { plan, config };
+}

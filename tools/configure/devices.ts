@@ -1,0 +1,32 @@
+// How each device kind of config.ts is wired on each target: the import the
+// generated main.ts needs and the expression that builds the device. A kind
+// with no row for a target is not available there yet.
+import type { Device } from "../config/dsl.ts";
+import type { TargetName } from "../targets.ts";
+
+/** How one device is built in the generated main.ts. */
+export interface Wiring {
+  /** AssemblyScript import lines the expression needs. */
+  imports: string[];
+  /** The expression passed to `start`. */
+  expr: string;
+  /** The AssemblyScript type `start` receives, for `atoll describe`. */
+  type: string;
+  /** Where the implementation lives, for `atoll describe`. */
+  impl: string;
+}
+
+type Wire = (d: Device) => Wiring;
+
+const console_: Wire = () => ({ imports: [`import { AbiConsole } from "atoll/console";`], expr: "new AbiConsole()", type: "Console", impl: "lib/console.ts AbiConsole (ABI console_write)" });
+const clock: Wire = () => ({ imports: [`import { Clock } from "atoll/clock";`], expr: "new Clock()", type: "Clock", impl: "lib/clock.ts Clock (ABI clocks)" });
+const timers: Wire = () => ({ imports: [`import { loop } from "atoll/loop";`], expr: "loop.timers", type: "Timers", impl: "lib/timer.ts, the event loop's timers" });
+const args: Wire = () => ({ imports: [], expr: "args", type: "Args", impl: "lib/args.ts Args (ABI args)" });
+
+/** Wiring per target and device kind. */
+export const wiring: Record<TargetName, Partial<Record<Device["kind"], Wire>>> = {
+  node: { console: console_, clock, timers, args },
+  unix: { console: console_, clock, timers, args },
+  kvm: { console: console_, clock, timers, args },
+  xen: { console: console_, clock, timers, args },
+};
