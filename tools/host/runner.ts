@@ -4,6 +4,7 @@
 import { atollImports, Exit, processStreams, type HostEnv } from "./abi.ts";
 import { describeTrap } from "./trap.ts";
 import { WasmSourceMap } from "./sourcemap.ts";
+import { codeRanges } from "./code-ranges.ts";
 import { EXIT_TRAP } from "./exit-codes.ts";
 
 /** The ABI version this host implements. */
@@ -70,7 +71,7 @@ export async function runUnikernel(wasm: Uint8Array, opts: RunOptions): Promise<
   const outcome = (e: unknown): number => {
     if (e instanceof Exit) return e.status;
     if (opts.sourceMap && !map) map = new WasmSourceMap(opts.sourceMap);
-    const trap = describeTrap(e, map, sourcePath);
+    const trap = describeTrap(e, map, codeRanges(wasm), sourcePath);
     if (trap === null) throw e;
     stderr(trap + "\n");
     return EXIT_TRAP;

@@ -32,14 +32,20 @@ export class WasmSourceMap {
     }
   }
 
-  /** The position of the last mapping at or before `offset`, or null. */
-  lookup(offset: number): SourcePos | null {
+  /**
+   * The position of the last mapping at or before `offset` within [floor, ceiling);
+   * failing that (a fault at a function's entry, before its first mapping) the
+   * first mapping in the range; null when the range has none.
+   */
+  lookup(offset: number, floor = 0, ceiling = Infinity): SourcePos | null {
     let lo = 0, hi = this.offsets.length - 1, best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (this.offsets[mid]! <= offset) { best = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    return best < 0 ? null : this.positions[best]!;
+    if (best >= 0 && this.offsets[best]! >= floor) return this.positions[best]!;
+    const next = best + 1;
+    return next < this.offsets.length && this.offsets[next]! >= floor && this.offsets[next]! < ceiling ? this.positions[next]! : null;
   }
 }
 

@@ -15,7 +15,7 @@ const KINDS: [RegExp, string][] = [
 ];
 
 /** One line describing a trap, or null when `e` is not a trap of the module. */
-export function describeTrap(e: unknown, map: WasmSourceMap | null, root: (source: string) => string): string | null {
+export function describeTrap(e: unknown, map: WasmSourceMap | null, ranges: Map<number, [number, number]>, root: (source: string) => string): string | null {
   const isRuntime = e instanceof WebAssembly.RuntimeError;
   const isStack = e instanceof RangeError && /call stack/.test(e.message);
   if (!isRuntime && !isStack) return null;
@@ -25,12 +25,13 @@ export function describeTrap(e: unknown, map: WasmSourceMap | null, root: (sourc
   const frame = /at (?:(\S+) \()?wasm:\/\/wasm\/[^:]*:wasm-function\[(\d+)\]:0x([0-9a-f]+)\)?/.exec(err.stack ?? "");
   if (!frame) return `trap: ${kind}`;
   const fn = frame[1] ?? `function ${frame[2]}`;
-  const pos = map?.lookup(parseInt(frame[3]!, 16));
-  return `trap: ${kind} in ${displayName(fn)}${pos ? ` at ${root(pos.source)}:${pos.line}` : ""}`;
+  const range = ranges.get(Number(frame[2]));
+  const pos = map && range ? map.lookup(parseInt(frame[3]!, 16), range[0], range[1]) : null;
+  return `trap: ${kind} in ${displayName(fn, root)}${pos ? ` at ${root(pos.source)}:${pos.line}` : ""}`;
 }
 
-/** asc names functions "file/path/name"; show "name (file/path)". */
-function displayName(fn: string): string {
+/** asc names functions "file/path/name" (the path without .ts); show "name (file/path.ts)". */
+function displayName(fn: string, root: (source: string) => string): string {
   const slash = fn.lastIndexOf("/");
-  return slash < 0 ? fn : `${fn.slice(slash + 1)} (${fn.slice(0, slash)})`;
+  return slash < 0 ? fn : `${fn.slice(slash + 1)} (${root(fn.slice(0, slash))}.ts)`;
 }
