@@ -1,0 +1,79 @@
+// config.ts evaluation and its errors: each names the file, the line and
+// the field, so a typo is found without reading the CLI's code.
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadConfig } from "../tools/config/load.ts";
+import { UserError } from "../tools/errors.ts";
+import { editDistance, parseSize } from "../tools/config/validate.ts";
+
+function app(config: string, files: Record<string, string> = { "unikernel.ts": "export function start(): void {}\n" }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "atoll-config-"));
+  writeFileSync(path.join(dir, "config.ts"), config);
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+async function problem(config: string, files?: Record<string, string>): Promise<string> {
+  try {
+    await loadConfig(app(config, files));
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return (e as Error).message;
+  }
+  throw new Error("the configuration was accepted");
+}
+
+const header = `import { unikernel, device, arg } from "atoll/config";\n`;
+
+describe("config.ts", () => {
+  it("loads a valid configuration", async () => {
+    const dir = app(header + `export default unikernel({ name: "x", main: "unikernel.ts", devices: [device.console(), device.block("data", { size: "16M" })], args: { port: arg.int(80, "port") } });\n`);
+    const c = await loadConfig(dir);
+    expect(c.unikernel.name).toBe("x");
+    expect(c.unikernel.devices).toEqual([{ kind: "console" }, { kind: "block", name: "data", size: "16M" }]);
+    expect(c.mainFile).toBe(path.join(dir, "unikernel.ts"));
+  });
+
+  it("names the line and the field of a mistyped key and suggests the right one", async () => {
+    const msg = await problem(header + `export default unikernel({\n  name: "x",\n  main: "unikernel.ts",\n  devcies: [device.console()],\n} as never);\n`);
+    expect(msg).toMatch(/config\.ts:5: devcies: unknown field \(did you mean 'devices'\?\)/);
+    expect(msg).toMatch(/config\.ts:\d+: devices: missing required field 'devices'/);
+  });
+
+  it("names a field of the wrong type with its path", async () => {
+    const msg = await problem(header + `export default unikernel({\n  name: "x",\n  main: "unikernel.ts",\n  devices: [device.console()],\n  args: { port: { type: "int", default: "eighty", doc: "port" } },\n} as never);\n`);
+    expect(msg).toMatch(/config\.ts:6: args\.port\.default: expected a number, got "eighty"/);
+  });
+
+  it("rejects a bad name, a bad size and an unknown device kind", async () => {
+    expect(await problem(header + `export default unikernel({ name: "no spaces", main: "unikernel.ts", devices: [] });\n`)).toMatch(/name: "no spaces" is not valid/);
+    expect(await problem(header + `export default unikernel({ name: "x", main: "unikernel.ts", devices: [], memory: "lots" });\n`)).toMatch(/memory: expected a size such as "512K"/);
+    expect(await problem(header + `export default unikernel({ name: "x", main: "unikernel.ts", devices: [{ kind: "consol" } as never] });\n`)).toMatch(/devices\[0\]\.kind: unknown kind "consol" \(did you mean 'console'\?\)/);
+  });
+
+  it("points at the line of a call to a device builder that does not exist", async () => {
+    const msg = await problem(header + `export default unikernel({\n  name: "x",\n  main: "unikernel.ts",\n  devices: [(device as any).consol()],\n});\n`);
+    expect(msg).toMatch(/config\.ts:5: .*consol is not a function/);
+  });
+
+  it("reports a syntax error with its line and column", async () => {
+    const msg = await problem(header + `export default unikernel({\n  name: "x",,\n});\n`);
+    expect(msg).toMatch(/config\.ts:3:\d+: /);
+  });
+
+  it("needs a default export and an existing main file", async () => {
+    expect(await problem(header + `export const u = 1;\n`)).toContain("has no default export");
+    expect(await problem(header + `export default unikernel({ name: "x", main: "missing.ts", devices: [] });\n`)).toMatch(/config\.ts:2: main: missing\.ts not found/);
+  });
+
+  it("parses sizes and measures edit distance", () => {
+    expect(parseSize("16M")).toBe(16 * 1024 * 1024);
+    expect(parseSize("512")).toBe(512);
+    expect(parseSize("1GiB")).toBe(1024 ** 3);
+    expect(parseSize("1.5M")).toBeNull();
+    expect(editDistance("devcies", "devices")).toBe(1);
+    expect(editDistance("node", "nod")).toBe(1);
+  });
+});

@@ -1,0 +1,41 @@
+// Runs the real `atoll` command (bin/atoll.mjs) as a user would.
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const bin = path.join(root, "bin", "atoll.mjs");
+
+/** What one command printed and its status. */
+export interface Result {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `atoll ARGS` to completion in `cwd`. */
+export function atoll(args: string[], cwd = root): Result {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `atoll ARGS` and records when each line of standard output arrived (ms since start). */
+export function atollTimed(args: string[], cwd = root): Promise<Result & { lines: { text: string; at: number }[] }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [bin, ...args], { cwd });
+    const lines: { text: string; at: number }[] = [];
+    let stdout = "", stderr = "", partial = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      partial += chunk;
+      const parts = partial.split("\n");
+      partial = parts.pop()!;
+      for (const text of parts) lines.push({ text, at: performance.now() - t0 });
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr, lines }));
+  });
+}
