@@ -17,7 +17,7 @@ describe("source maps", () => {
     const map = new WasmSourceMap(JSON.stringify({ version: 3, sources: ["a.ts"], mappings: "UAAA,UACA,UACA" }));
     expect(map.lookup(25)?.line).toBe(2);
     expect(map.lookup(30)?.line).toBe(3);
-    expect(map.lookup(5)).toBeNull();
+    expect(map.lookup(5, 0, 8)).toBeNull(); // no mapping in [0, 8)
     // a fault at 21 in a function spanning [21, 40) takes the function's first mapping
     expect(map.lookup(21, 21, 40)?.line).toBe(3);
     expect(map.lookup(21, 31, 40)).toBeNull();
