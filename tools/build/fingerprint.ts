@@ -9,6 +9,12 @@ import { repoRoot } from "../paths.ts";
 export interface Stamp {
   fingerprint: string;
   inputs: string[];
+  /** sha256 of each input, to name the file that changed. */
+  hashes?: Record<string, string>;
+}
+
+function fileHash(f: string): string {
+  return createHash("sha256").update(readFileSync(f)).digest("hex");
 }
 
 let toolsHash: string | null = null;
@@ -52,12 +58,19 @@ export function staleReason(stampFile: string, target: string, artefact: string)
     return "the record of the last build is unreadable";
   }
   const now = fingerprint(target, stamp.inputs);
-  if (now === null) return "a source file was removed";
-  return now === stamp.fingerprint ? null : "sources or tools changed";
+  if (now === null) {
+    const gone = stamp.inputs.find((f) => !existsSync(f));
+    return `${gone ? path.relative(process.cwd(), gone) : "a source file"} was removed`;
+  }
+  if (now === stamp.fingerprint) return null;
+  const changed = stamp.inputs.filter((f) => stamp.hashes?.[f] !== fileHash(f));
+  if (changed.length === 0) return "the tools changed";
+  const shown = changed.slice(0, 3).map((f) => path.relative(process.cwd(), f)).join(", ");
+  return `changed: ${shown}${changed.length > 3 ? ` and ${changed.length - 3} more` : ""}`;
 }
 
 /** Records a build of `target` from `inputs`. */
 export function writeStamp(stampFile: string, target: string, inputs: string[]): void {
-  const stamp: Stamp = { fingerprint: fingerprint(target, inputs) ?? "", inputs };
+  const stamp: Stamp = { fingerprint: fingerprint(target, inputs) ?? "", inputs, hashes: Object.fromEntries(inputs.map((f) => [f, fileHash(f)])) };
   writeFileSync(stampFile, JSON.stringify(stamp, null, 2) + "\n");
 }
