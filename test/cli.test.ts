@@ -1,7 +1,7 @@
 // The CLI's errors and exit statuses: usage errors exit 2 with a message
 // that names the problem; help exits 0.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, existsSync, readFileSync } from "node:fs";
+import { mkdtempSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { atoll } from "./helpers/cli.ts";
@@ -95,5 +95,17 @@ describe("atoll command line", () => {
     expect(r.stdout).toContain("start(Console, Timers)");
     expect(r.stdout).toMatch(/0\s+console\s+Console/);
     expect(r.stdout).toMatch(/1\s+timers\s+Timers/);
+  });
+});
+
+describe("layering", () => {
+  it("refuses an application that imports a driver or a privileged ABI call", () => {
+    const parent = mkdtempSync(path.join(tmpdir(), "atoll-layers-"));
+    expect(atoll(["new", "app"], parent).status).toBe(0);
+    const main = path.join(parent, "app", "unikernel.ts");
+    writeFileSync(main, `@external("atoll", "io_out8") declare function outb(port: u16, v: u8): void;\n` + readFileSync(main, "utf8"));
+    const r = atoll(["build", "-t", "node", "app"], parent);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/app\/unikernel\.ts:1: declares the privileged ABI import 'io_out8'/);
   });
 });

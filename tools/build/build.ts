@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../configure/configure.ts";
-import { compileAssemblyScript } from "../compile/asc.ts";
+import { compileAssemblyScript, CompileError } from "../compile/asc.ts";
+import { layerViolations } from "../compile/layers.ts";
 import { bundleNode } from "./node.ts";
 import { slimSourceMap, sourceRoots } from "./sourcemap.ts";
 import { staleReason, writeStamp } from "./fingerprint.ts";
@@ -30,6 +31,8 @@ export async function build(plan: Plan, report: Report): Promise<void> {
   mkdirSync(plan.buildDir, { recursive: true });
   const out = await report.step("compile", async () => {
     const r = await compileAssemblyScript(plan.entry);
+    const violations = layerViolations(r.inputs, plan.entry);
+    if (violations.length > 0) throw new CompileError(violations.join("\n"));
     writeFileSync(path.join(plan.buildDir, "app.wasm"), r.wasm);
     writeFileSync(path.join(plan.buildDir, "app.wasm.map"), r.sourceMap);
     return r;
