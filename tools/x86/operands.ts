@@ -1,0 +1,184 @@
+// Operands other than registers: immediates, memory references, labels (code
+// positions inside one assembly) and symbols (names the linker resolves).
+// Constructors check what can be checked without knowing the instruction, so
+// a malformed address fails where it is written.
+import { AsmError } from "./errors.ts";
+import type { ControlReg, Gpr, Rip, Xmm } from "./registers.ts";
+
+/**
+ * An immediate. `wide` (from `imm64`) asks for the 8-byte form `mov r64, imm64`
+ * even when the value would fit in fewer bytes, e.g. for code that is patched later.
+ */
+export interface Imm {
+  readonly kind: "imm";
+  readonly value: bigint;
+  readonly wide: boolean;
+}
+
+const MIN_I64 = -(1n << 63n);
+const MAX_U64 = (1n << 64n) - 1n;
+
+function toBigInt(v: number | bigint, what: string): bigint {
+  if (typeof v === "number" && !Number.isSafeInteger(v)) {
+    throw new AsmError(`${what}(${v}): not an integer that a number holds exactly; pass a bigint`);
+  }
+  const b = BigInt(v);
+  if (b < MIN_I64 || b > MAX_U64) throw new AsmError(`${what}(${b}): outside the 64-bit range`);
+  return b;
+}
+
+/** An immediate; the instruction decides how many bytes it takes, and rejects values that do not fit. */
+export function imm(v: number | bigint): Imm {
+  return { kind: "imm", value: toBigInt(v, "imm"), wide: false };
+}
+
+/** A 64-bit immediate, always encoded in 8 bytes (only `mov r64, imm64` takes one). */
+export function imm64(v: number | bigint): Imm {
+  return { kind: "imm", value: toBigInt(v, "imm64"), wide: true };
+}
+
+/** A position in the code of one Assembler; create with `Assembler.newLabel()`. */
+export class Label {
+  readonly kind = "label";
+  constructor(
+    /** Unique within its assembler. */
+    readonly id: number,
+    /** The id of the assembler that made it; using it in another one is an error. */
+    readonly owner: number,
+    /** For messages only. */
+    readonly name?: string,
+  ) {}
+
+  toString(): string {
+    return this.name === undefined ? `L${this.id}` : `${this.name}(L${this.id})`;
+  }
+}
+
+/** A symbol defined outside this assembly; references to it become relocations. */
+export interface Sym {
+  readonly kind: "sym";
+  readonly name: string;
+}
+
+export function sym(name: string): Sym {
+  if (name.length === 0) throw new AsmError("sym(): empty symbol name");
+  return { kind: "sym", name };
+}
+
+/** The width of the data a memory operand refers to; 128 is a whole xmm register. */
+export type MemSize = 8 | 16 | 32 | 64 | 128;
+export type Scale = 1 | 2 | 4 | 8;
+
+/**
+ * A memory reference: `[base + index*scale + disp]`, or `[rip + disp]`, or
+ * `[rip + target + disp]` where the target is a label or a symbol.
+ * `size` is needed only where the instruction does not imply it
+ * (`mov [mem], imm`, `add [mem], imm`, `movzx r, [mem]`, `cvtsi2sd x, [mem]`).
+ */
+export interface Mem {
+  readonly kind: "mem";
+  readonly base: Gpr | Rip | null;
+  readonly index: Gpr | null;
+  readonly scale: Scale;
+  readonly disp: number;
+  readonly target: Label | Sym | null;
+  readonly size: MemSize | null;
+}
+
+export interface MemOptions {
+  index?: Gpr;
+  scale?: Scale;
+  /** Signed 32-bit displacement; with a label or symbol, an addend to it. */
+  disp?: number;
+  /** Only with base `rip`: address the label or symbol (plus disp). */
+  label?: Label | Sym;
+}
+
+/**
+ * Builds a memory operand. `base` null means no base register: the address is
+ * `index*scale + disp`, or the absolute `disp` when there is no index either.
+ */
+export function mem(base: Gpr | Rip | null, opts: MemOptions = {}, size?: MemSize): Mem {
+  const m: Mem = {
+    kind: "mem",
+    base,
+    index: opts.index ?? null,
+    scale: opts.scale ?? 1,
+    disp: opts.disp ?? 0,
+    target: opts.label ?? null,
+    size: size ?? null,
+  };
+  const fail = (why: string): never => {
+    throw new AsmError(`memory operand ${formatMem(m)}: ${why}`);
+  };
+  if (base !== null && base.kind === "gpr" && base.size !== 64) {
+    fail(`base register ${base.name} must be 64-bit (32-bit addressing is not supported)`);
+  }
+  if (m.index !== null) {
+    if (m.index.kind !== "gpr" || m.index.size !== 64) fail(`index register ${m.index.name} must be a 64-bit register`);
+    // SIB.index = 100 without REX.X means "no index" (SDM Vol 2A Table 2-3).
+    if (m.index.num === 4) fail("rsp cannot be an index register");
+    if (base !== null && base.kind === "rip") fail("a rip-relative address cannot have an index");
+  }
+  if (![1, 2, 4, 8].includes(m.scale)) fail(`scale ${m.scale} is not 1, 2, 4 or 8`);
+  if (m.scale !== 1 && m.index === null) fail(`scale ${m.scale} without an index register`);
+  if (!Number.isInteger(m.disp) || m.disp < -0x8000_0000 || m.disp > 0x7fff_ffff) {
+    fail(`displacement ${m.disp} does not fit in a signed 32-bit field`);
+  }
+  if (m.target !== null && (base === null || base.kind !== "rip")) {
+    fail("a label or symbol can only be addressed relative to rip: mem(rip, { label })");
+  }
+  if (size !== undefined && ![8, 16, 32, 64, 128].includes(size)) fail(`size ${String(size)} is not 8, 16, 32, 64 or 128`);
+  return m;
+}
+
+export type Operand = Gpr | Xmm | ControlReg | Imm | Mem | Label | Sym;
+
+const ptrNames: Record<MemSize, string> = {
+  8: "BYTE PTR ",
+  16: "WORD PTR ",
+  32: "DWORD PTR ",
+  64: "QWORD PTR ",
+  128: "XMMWORD PTR ",
+};
+
+function hex(v: bigint): string {
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+}
+
+/** `DWORD PTR [rdi+rsi*4+0x8]`, in the Intel syntax of objdump. */
+export function formatMem(m: Mem): string {
+  const parts: string[] = [];
+  if (m.base !== null) parts.push(m.base.name);
+  if (m.target !== null) parts.push(m.target.kind === "sym" ? m.target.name : m.target.toString());
+  if (m.index !== null) parts.push(`${m.index.name}*${m.scale}`);
+  let text = parts.join("+");
+  if (m.disp !== 0 || parts.length === 0) {
+    const d = hex(BigInt(m.disp));
+    text += text.length === 0 || d.startsWith("-") ? d : `+${d}`;
+  }
+  return `${m.size === null ? "" : ptrNames[m.size]}[${text}]`;
+}
+
+/** An operand as a person reads it in an error message. */
+export function formatOperand(op: Operand): string {
+  switch (op.kind) {
+    case "gpr":
+    case "xmm":
+    case "cr":
+      return op.name;
+    case "imm":
+      return op.wide ? `imm64(${hex(op.value)})` : hex(op.value);
+    case "mem":
+      return formatMem(op);
+    case "label":
+      return `label ${op.toString()}`;
+    case "sym":
+      return `symbol ${op.name}`;
+  }
+}
+
+/** `add rax, 0x5`: how messages name an instruction. */
+export function formatInstruction(mnemonic: string, ops: readonly Operand[]): string {
+  return ops.length === 0 ? mnemonic : `${mnemonic} ${ops.map(formatOperand).join(", ")}`;
+}
