@@ -18,7 +18,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodeModule, validateModule, WasmError } from "../../tools/wasm/index.ts";
+import {
+  decodeModule,
+  funcType,
+  globalType,
+  Op,
+  opInfo,
+  validateModule,
+  WasmError,
+  type FuncType,
+  type Module,
+  type ValType,
+} from "../../tools/wasm/index.ts";
 
 const run = promisify(execFile);
 const SPEC_DIR = process.env.ATOLL_WASM_SPEC ?? fileURLToPath(new URL("../../../shared/wasm-spec/", import.meta.url));
@@ -40,7 +51,7 @@ function commandsOf(json: unknown): Command[] {
 }
 
 type Verdict =
-  | { ok: true }
+  | { ok: true; m: Module }
   | { ok: false; stage: "decode" | "validate"; err: WasmError };
 
 function judge(bytes: Uint8Array): Verdict {
@@ -49,11 +60,95 @@ function judge(bytes: Uint8Array): Verdict {
     const m = decodeModule(bytes);
     stage = "validate";
     validateModule(m);
-    return { ok: true };
+    return { ok: true, m };
   } catch (e) {
     if (e instanceof WasmError) return { ok: false, stage, err: e };
     throw e; // a crash is a bug, not a verdict
   }
+}
+
+/**
+ * Walks every body the way a single-pass code generator would: skipping
+ * `dead` instructions and keeping a plain (never polymorphic) stack of
+ * types. If the validator's annotations are sound, that stack never
+ * underflows or holds a wrong type, every live drop/select has its type,
+ * and the depth never exceeds maxStackDepth. Returns the problems found.
+ */
+function checkAnnotations(m: Module): string[] {
+  const problems: string[] = [];
+  const nImported = m.imports.filter((i) => i.kind === "func").length;
+  m.funcs.forEach((fn, k) => {
+    const fi = nImported + k;
+    const ft = m.types[fn.typeIndex]!;
+    const locals: ValType[] = [...ft.params, ...fn.locals];
+    const stack: ValType[] = [];
+    const frames: { height: number; bt: FuncType }[] = [{ height: 0, bt: { params: [], results: ft.results } }];
+    let max = 0;
+    const pop = (want: readonly ValType[], ins: number): void => {
+      for (let i = want.length - 1; i >= 0; i--) {
+        const got = stack.pop();
+        if (got !== want[i]) throw new Error(`instr ${ins}: wanted ${want[i]}, found ${got ?? "nothing"}`);
+      }
+    };
+    try {
+      fn.body.forEach((ins, n) => {
+        if (ins.dead) return;
+        const op = ins.op;
+        const top = frames[frames.length - 1]!;
+        if (op === Op.Block || op === Op.Loop || op === Op.If) {
+          if (op === Op.If) pop(["i32"], n);
+          pop(ins.blockType!.params, n);
+          frames.push({ height: stack.length, bt: ins.blockType! });
+          stack.push(...ins.blockType!.params);
+        } else if (op === Op.Else) {
+          stack.length = top.height;
+          stack.push(...top.bt.params);
+        } else if (op === Op.End) {
+          stack.length = top.height;
+          frames.pop();
+          if (frames.length > 0) stack.push(...top.bt.results);
+        } else if (op === Op.Br || op === Op.Return || op === Op.Unreachable || op === Op.BrTable) {
+          // what follows, to the end of the block, must be dead
+          const next = fn.body[n + 1];
+          if (next && !next.dead && next.op !== Op.End && next.op !== Op.Else) throw new Error(`instr ${n + 1} after a branch is live`);
+        } else if (op === Op.BrIf) {
+          pop(["i32"], n);
+        } else if (op === Op.Call) {
+          const t = funcType(m, ins.index!)!;
+          pop(t.params, n);
+          stack.push(...t.results);
+        } else if (op === Op.CallIndirect) {
+          const t = m.types[ins.index!]!;
+          pop(["i32"], n);
+          pop(t.params, n);
+          stack.push(...t.results);
+        } else if (op === Op.Drop) {
+          if (ins.type === undefined) throw new Error(`instr ${n}: live drop without a type`);
+          pop([ins.type], n);
+        } else if (op === Op.Select || op === Op.SelectT) {
+          if (ins.type === undefined) throw new Error(`instr ${n}: live select without a type`);
+          pop([ins.type, ins.type, "i32"], n);
+          stack.push(ins.type);
+        } else if (op === Op.LocalGet) stack.push(locals[ins.index!]!);
+        else if (op === Op.LocalSet) pop([locals[ins.index!]!], n);
+        else if (op === Op.LocalTee) {
+          pop([locals[ins.index!]!], n);
+          stack.push(locals[ins.index!]!);
+        } else if (op === Op.GlobalGet) stack.push(globalType(m, ins.index!)!.type);
+        else if (op === Op.GlobalSet) pop([globalType(m, ins.index!)!.type], n);
+        else {
+          const info = opInfo(op)!;
+          pop(info.params!, n);
+          stack.push(...info.results!);
+        }
+        max = Math.max(max, stack.length);
+      });
+      if (max > fn.maxStackDepth!) throw new Error(`depth ${max} exceeds maxStackDepth ${fn.maxStackDepth}`);
+    } catch (e) {
+      problems.push(`function ${fi}: ${(e as Error).message}`);
+    }
+  });
+  return problems;
 }
 
 function v8Accepts(bytes: Uint8Array<ArrayBuffer>): boolean {
@@ -137,8 +232,10 @@ async function runFile(file: string, work: string): Promise<FileResult> {
       case "module":
       case "assert_unlinkable":
       case "assert_uninstantiable":
-        if (v.ok) res.valid++;
-        else if (unsupported) {
+        if (v.ok) {
+          res.valid++;
+          for (const p of checkAnnotations(v.m)) res.failures.push(`${where}: annotations: ${p}`);
+        } else if (unsupported) {
           res.skipped++;
           const r = v.err.reason;
           res.skipReasons.set(r, (res.skipReasons.get(r) ?? 0) + 1);
