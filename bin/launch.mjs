@@ -1,0 +1,40 @@
+// Shared by the launchers in bin/: tools/ is TypeScript and Node 20 cannot
+// run it directly, so a launcher bundles its entry with esbuild into a cache
+// file (about 50 ms) whenever a file under tools/ is newer, then imports it.
+import { build } from "esbuild";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Bundles tools/ENTRY when stale and runs its `main(argv)`; sets the exit status. */
+export async function launch(entry, bundleName) {
+  const cacheDir = path.join(root, "node_modules", ".cache", "atoll");
+  const bundle = path.join(cacheDir, bundleName);
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime(path.join(root, "tools"))) {
+    mkdirSync(cacheDir, { recursive: true });
+    await build({
+      entryPoints: [path.join(root, entry)],
+      outfile: bundle,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      logLevel: "warning",
+    });
+  }
+  process.env.ATOLL_ROOT = root;
+  const { main } = await import(pathToFileURL(bundle).href);
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,37 @@
+// `npm run bench -- SUITE [--runs N] [--scale N] [PROGRAM...]`: benchmarks
+// that print their peers side by side. Suites are rows of a table; the
+// boot, block and net suites join it with their issues.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { repoRoot } from "../paths.ts";
+import { computeBench } from "./compute.ts";
+
+interface Suite {
+  summary: string;
+  run(opts: { runs: number; scale?: number; only?: string[] }): Promise<number>;
+}
+
+const suites: Record<string, Suite> = {
+  compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
+};
+
+/** Runs the named suites; resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let runs = 3;
+  let scale: number | undefined;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--runs") runs = Number(argv[++i]);
+    else if (a === "--scale") scale = Number(argv[++i]);
+    else names.push(a);
+  }
+  const [suiteName, ...only] = names;
+  const suite = suiteName ? suites[suiteName] : undefined;
+  if (!suite || !Number.isInteger(runs) || runs < 1 || (scale !== undefined && !(scale > 0))) {
+    process.stderr.write(`usage: npm run bench -- SUITE [--runs N] [--scale N] [PROGRAM...]\nsuites:\n${Object.entries(suites).map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`).join("\n")}\n`);
+    return 2;
+  }
+  execFileSync("bash", [path.join(repoRoot, "tools", "setup", "install-system-packages.sh")], { stdio: "inherit" });
+  return suite.run({ runs, scale, only: only.length > 0 ? only : undefined });
+}
