@@ -1,0 +1,195 @@
+// The static linker: lays out the sections of every input in three loadable
+// segments — rodata (R, with the ELF headers), text (R+X), data and bss
+// (R+W) — each on its own pages so that code is never writable and data
+// never executable, resolves every relocation, and writes the executable.
+import { headerSize, PAGE, PF_R, PF_W, PF_X, writeElf, type ElfLoad, type ElfSection, type ElfSymbol } from "./elf.ts";
+import type { LinkInput, LinkObject, Relocation, SectionName, SymbolDef } from "./object.ts";
+
+/** A link that cannot be done: an undefined or duplicated symbol, a relocation out of range, a malformed object. */
+export class LinkError extends Error {
+  override name = "LinkError";
+}
+
+export interface LinkOptions {
+  /** The symbol execution starts at (the runtime's `_start`); it must be in text. */
+  entry: string;
+  /** Address of the first byte of the image; a page multiple. Default 0x400000, the usual base of a non-PIE x86-64 executable. */
+  base?: number;
+}
+
+/** Where one input's sections landed. */
+export interface Placement {
+  name: string;
+  /** Address of each section of the input (bss included). */
+  text: number;
+  rodata: number;
+  data: number;
+  bss: number;
+}
+
+export interface Linked {
+  /** The ELF executable. */
+  image: Uint8Array;
+  /** The address of every symbol. */
+  symbols: Map<string, number>;
+  placements: Placement[];
+  /** [start, end) of each segment, for tests. */
+  segments: { name: "rodata" | "text" | "data"; start: number; end: number; flags: number }[];
+}
+
+/** Each object's sections start at a multiple of this. */
+const SECTION_ALIGN = 16;
+/** Padding between the text of two objects: int3, so a stray jump stops at once. */
+const TEXT_FILL = 0xcc;
+
+const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+function sectionSize(o: LinkObject, s: SectionName): number {
+  return s === "bss" ? o.bssSize : o[s].length;
+}
+
+/** Rejects symbols and relocations that point outside their section. */
+function checkObject(input: LinkInput): void {
+  const o = input.object;
+  if (!Number.isInteger(o.bssSize) || o.bssSize < 0) throw new LinkError(`${input.name}: bssSize ${o.bssSize} is not a byte count`);
+  for (const [name, def] of o.symbols) {
+    const size = sectionSize(o, def.section);
+    if (!Number.isInteger(def.offset) || def.offset < 0 || def.offset > size) {
+      throw new LinkError(`${input.name}: symbol ${name} at ${def.section}+${hex(def.offset)} is outside its section (${size} bytes)`);
+    }
+  }
+  for (const r of o.relocs) {
+    const width = r.kind === "rel32" ? 4 : 8;
+    if (!Number.isInteger(r.offset) || r.offset < 0 || r.offset + width > o[r.section].length) {
+      throw new LinkError(`${input.name}: ${r.kind} relocation against ${r.symbol} at ${r.section}+${hex(r.offset)} is outside its section`);
+    }
+  }
+}
+
+/** Links `inputs` into a static executable. */
+export function link(inputs: LinkInput[], options: LinkOptions): Linked {
+  const base = options.base ?? 0x400000;
+  if (base % PAGE !== 0) throw new LinkError(`base address ${hex(base)} is not a multiple of the page size`);
+  inputs.forEach(checkObject);
+
+  // One global namespace: a name defined twice is an error naming both places.
+  const owner = new Map<string, { input: number; def: SymbolDef }>();
+  inputs.forEach((input, i) => {
+    for (const [name, def] of input.object.symbols) {
+      const prev = owner.get(name);
+      if (prev !== undefined) {
+        const p = inputs[prev.input]!;
+        throw new LinkError(
+          `symbol ${name} is defined twice: in ${p.name} (${prev.def.section}+${hex(prev.def.offset)}) and in ${input.name} (${def.section}+${hex(def.offset)})`,
+        );
+      }
+      owner.set(name, { input: i, def });
+    }
+  });
+
+  // Every reference must find a definition; report all that do not at once.
+  const missing = new Map<string, Set<string>>();
+  const need = (symbol: string, by: string): void => {
+    if (owner.has(symbol)) return;
+    const who = missing.get(symbol) ?? new Set<string>();
+    who.add(by);
+    missing.set(symbol, who);
+  };
+  for (const input of inputs) {
+    for (const s of input.object.undefined) need(s, input.name);
+    for (const r of input.object.relocs) need(r.symbol, input.name);
+  }
+  need(options.entry, "the entry point");
+  if (missing.size > 0) {
+    const lines = [...missing].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, who]) => `  ${s} (needed by ${[...who].join(", ")})`);
+    throw new LinkError(`undefined symbol${missing.size > 1 ? "s" : ""}:\n${lines.join("\n")}`);
+  }
+
+  // Layout. The segments are rodata (after the headers), text, data+bss.
+  const objects = inputs.map((i) => i.object);
+  const total = (s: SectionName): number => objects.reduce((n, o) => alignUp(n, SECTION_ALIGN) + sectionSize(o, s), 0);
+  const hasWritable = total("data") + total("bss") > 0;
+  const numLoads = hasWritable ? 3 : 2;
+  const placements: Placement[] = inputs.map((i) => ({ name: i.name, text: 0, rodata: 0, data: 0, bss: 0 }));
+  const place = (s: SectionName, start: number): number => {
+    let at = start;
+    objects.forEach((o, i) => {
+      at = alignUp(at, SECTION_ALIGN);
+      placements[i]![s] = at;
+      at += sectionSize(o, s);
+    });
+    return at;
+  };
+  const rodataStart = base + alignUp(headerSize(numLoads), SECTION_ALIGN);
+  const rodataEnd = place("rodata", rodataStart);
+  const textStart = alignUp(rodataEnd, PAGE);
+  const textEnd = place("text", textStart);
+  const dataStart = alignUp(textEnd, PAGE);
+  const dataEnd = place("data", dataStart);
+  const bssStart = alignUp(dataEnd, SECTION_ALIGN);
+  const bssEnd = place("bss", bssStart);
+
+  const symbols = new Map<string, number>();
+  for (const [name, { input, def }] of owner) symbols.set(name, placements[input]![def.section] + def.offset);
+
+  // Segment contents, then relocations patched in place.
+  const rodataSeg = new Uint8Array(rodataEnd - base);
+  const textSeg = new Uint8Array(textEnd - textStart).fill(TEXT_FILL);
+  const dataSeg = new Uint8Array(dataEnd - dataStart);
+  const segmentOf = { rodata: { bytes: rodataSeg, start: base }, text: { bytes: textSeg, start: textStart }, data: { bytes: dataSeg, start: dataStart } };
+  objects.forEach((o, i) => {
+    for (const s of ["rodata", "text", "data"] as const) segmentOf[s].bytes.set(o[s], placements[i]![s] - segmentOf[s].start);
+  });
+  objects.forEach((o, i) => {
+    for (const r of o.relocs) apply(r, inputs[i]!.name, placements[i]![r.section], segmentOf[r.section], symbols.get(r.symbol)!);
+  });
+
+  const entryDef = owner.get(options.entry)!;
+  if (entryDef.def.section !== "text") throw new LinkError(`the entry point ${options.entry} is in ${entryDef.def.section}, not in text`);
+
+  const loads: ElfLoad[] = [
+    { vaddr: base, flags: PF_R, bytes: rodataSeg, memSize: rodataSeg.length },
+    { vaddr: textStart, flags: PF_R | PF_X, bytes: textSeg, memSize: textSeg.length },
+  ];
+  if (hasWritable) loads.push({ vaddr: dataStart, flags: PF_R | PF_W, bytes: dataSeg, memSize: bssEnd - dataStart });
+  const sections: ElfSection[] = [];
+  const section = (name: string, kind: ElfSection["kind"], access: ElfSection["access"], addr: number, end: number): void => {
+    if (end > addr) sections.push({ name, kind, access, addr, size: end - addr, align: SECTION_ALIGN });
+  };
+  section(".rodata", "progbits", "r", rodataStart, rodataEnd);
+  section(".text", "progbits", "rx", textStart, textEnd);
+  section(".data", "progbits", "rw", dataStart, dataEnd);
+  section(".bss", "nobits", "rw", bssStart, bssEnd);
+  const sectionName = (addr: number): string | null => sections.find((s) => addr >= s.addr && addr <= s.addr + s.size)?.name ?? null;
+  const elfSymbols: ElfSymbol[] = [...owner]
+    .map(([name, { def }]) => {
+      const value = symbols.get(name)!;
+      return { name, value, size: def.size ?? 0, kind: def.section === "text" ? "func" : "object", section: sectionName(value) } as ElfSymbol;
+    })
+    .sort((a, b) => a.value - b.value);
+
+  const image = writeElf({ entry: symbols.get(options.entry)!, loads, sections, symbols: elfSymbols });
+  const segments: Linked["segments"] = [
+    { name: "rodata", start: base, end: rodataEnd, flags: PF_R },
+    { name: "text", start: textStart, end: textEnd, flags: PF_R | PF_X },
+  ];
+  if (hasWritable) segments.push({ name: "data", start: dataStart, end: bssEnd, flags: PF_R | PF_W });
+  return { image, symbols, placements, segments };
+}
+
+/** Patches one relocation: its field is at `sectionAddr + r.offset`, inside `seg`. */
+function apply(r: Relocation, from: string, sectionAddr: number, seg: { bytes: Uint8Array; start: number }, target: number): void {
+  const p = sectionAddr + r.offset;
+  const view = new DataView(seg.bytes.buffer, seg.bytes.byteOffset, seg.bytes.byteLength);
+  const at = p - seg.start;
+  if (r.kind === "rel32") {
+    const value = target + r.addend - p;
+    if (value < -0x8000_0000 || value > 0x7fff_ffff) {
+      throw new LinkError(`${from}: rel32 relocation at ${r.section}+${hex(r.offset)} cannot reach ${r.symbol} (distance ${value})`);
+    }
+    view.setInt32(at, value, true);
+  } else {
+    view.setBigUint64(at, BigInt.asUintN(64, BigInt(target) + BigInt(r.addend)), true);
+  }
+}
