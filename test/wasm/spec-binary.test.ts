@@ -172,6 +172,9 @@ function sameCategory(expected: string, reason: string): boolean {
   return (SYNONYMS[expected] ?? []).some((s) => reason.startsWith(s));
 }
 
+/** Every module the suite says is valid and we accept: the seeds of the mutation test below. */
+const acceptedModules: Uint8Array[] = [];
+
 interface FileResult {
   file: string;
   convertError?: string;
@@ -234,6 +237,7 @@ async function runFile(file: string, work: string): Promise<FileResult> {
       case "assert_uninstantiable":
         if (v.ok) {
           res.valid++;
+          acceptedModules.push(bytes);
           for (const p of checkAnnotations(v.m)) res.failures.push(`${where}: annotations: ${p}`);
         } else if (unsupported) {
           res.skipped++;
@@ -359,5 +363,53 @@ describe("WebAssembly spec tests (binary)", () => {
 
     expect(failures).toEqual([]);
     expect(v8Mismatches).toEqual([]);
+  });
+
+  // Random damage to valid modules (byte changes, insertions, deletions):
+  // the decoder and validator must never crash, and must agree with V8 on
+  // whatever they do not call unsupported. Seeded, so a failure reproduces.
+  it("agrees with V8 on mutated modules and never crashes", () => {
+    expect(acceptedModules.length).toBeGreaterThan(100);
+    let state = 0x9e3779b9;
+    const rand = (n: number): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    const rounds = 20_000;
+    const disagreements: string[] = [];
+    let accepted = 0;
+    let unsupported = 0;
+    for (let round = 0; round < rounds; round++) {
+      const seed = acceptedModules[rand(acceptedModules.length)]!;
+      let b: Uint8Array<ArrayBuffer> = new Uint8Array(seed);
+      if (rand(4) === 0) {
+        const at = 8 + rand(Math.max(1, b.length - 8));
+        const bytes = [...b];
+        if (rand(2) === 0) bytes.splice(at, 1);
+        else bytes.splice(at, 0, rand(256));
+        b = new Uint8Array(bytes);
+      }
+      for (let k = 1 + rand(3); k > 0; k--) {
+        const at = 8 + rand(Math.max(1, b.length - 8));
+        const how = rand(3);
+        if (how === 0) b[at] = rand(256);
+        else if (how === 1) b[at]! ^= 1 << rand(8);
+        else b[at] = [0x00, 0x7f, 0x80, 0xff, 0x40, 0x0b][rand(6)]!;
+      }
+      const v = judge(b); // throws on anything but a WasmError
+      if (!v.ok && v.err.unsupported) {
+        unsupported++;
+        continue;
+      }
+      if (v.ok) accepted++;
+      const v8 = v8Accepts(b);
+      if (v8 !== v.ok && disagreements.length < 20) {
+        disagreements.push(`round ${round}: V8 ${v8 ? "accepts" : "rejects"}, we ${v.ok ? "accept" : `reject (${v.err.message})`}`);
+      }
+    }
+    console.log(`mutation test: ${rounds} mutated modules, ${accepted} accepted by both, ${unsupported} unsupported, ${disagreements.length} disagreements with V8`);
+    expect(disagreements).toEqual([]);
   });
 });
