@@ -42,7 +42,8 @@ export async function loadAsTests(file: string): Promise<AsModule> {
         stdout: (b) => { out += Buffer.from(b).toString(); },
         stderr: (t) => { err += t; },
         monotonic: () => process.hrtime.bigint(),
-        sourcePath: (p) => p.replace(/^~lib\/atoll\//, "lib/"),
+        // asc names files relative to the generated entry's temp folder
+        sourcePath: (p) => (p.startsWith("~lib/atoll/") ? "lib/" + p.slice(11) : path.relative(process.cwd(), path.resolve(dir, p))),
       });
       const instance = await WebAssembly.instantiate(module, { atoll: imports } as WebAssembly.Imports);
       const ex = instance.exports as Record<string, unknown> & { memory: WebAssembly.Memory; _initialize(): void };
