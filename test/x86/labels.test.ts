@@ -1,8 +1,8 @@
 // Labels, branch relaxation, relocations and data directives.
 import { describe, expect, it } from "vitest";
 import { Assembler } from "../../tools/x86/assembler.ts";
-import { imm, mem, sym } from "../../tools/x86/operands.ts";
-import { eax, ecx, rax, rcx, rip } from "../../tools/x86/registers.ts";
+import { imm, imm64, mem, sym } from "../../tools/x86/operands.ts";
+import { eax, ecx, rax, rbx, rcx, rdi, rip, rsi, xmm0 } from "../../tools/x86/registers.ts";
 import { disassemble, hexBytes } from "./objdump.ts";
 
 const isLinux = process.platform === "linux";
@@ -197,4 +197,32 @@ describe("data", () => {
     a.dq(-1);
     expect(hexBytes(a.finish().code)).toBe("fe ff ff ff ef be ad de ff ff ff ff ff ff ff ff");
   });
+});
+
+it("assembles the README's example", () => {
+  const a = new Assembler();
+  const loop = a.newLabel("loop");
+  const table = a.newLabel("table");
+  a.mov(eax, imm(5));
+  a.mov(rax, imm64(0x1122334455667788n));
+  a.mov(mem(rdi, { index: rsi, scale: 4, disp: 8 }, 32), eax);
+  a.bind(loop);
+  a.sub(eax, imm(1));
+  a.jcc("ne", loop);
+  a.lea(rbx, mem(rip, { label: table }));
+  a.call(sym("atoll_console_write"));
+  a.movsd(xmm0, mem(rip, { label: sym("wasm:globals"), disp: 8 }));
+  a.ret();
+  a.align(4, 0xcc);
+  a.bind(table);
+  a.dd(loop, table);
+  const { code, labels, relocs, alignment } = a.finish();
+  expect(labels.get(loop)).toBe(19);
+  expect(hexBytes(code.subarray(19, 24))).toBe("83 e8 01 75 fb");
+  expect(relocs).toEqual([
+    { offset: 32, symbol: "atoll_console_write", kind: "rel32", addend: -4 },
+    { offset: 40, symbol: "wasm:globals", kind: "rel32", addend: 4 },
+  ]);
+  expect(alignment).toBe(4);
+  expect(new DataView(code.buffer).getInt32(labels.get(table)!, true)).toBe(19 - labels.get(table)!);
 });

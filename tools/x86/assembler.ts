@@ -58,14 +58,17 @@ type RM = Gpr | Mem;
 type XM = Xmm | Mem;
 
 /** A field to resolve at finish, at an offset inside a bytes piece. */
+/** Describes the instruction or directive for a message; computed only when one is needed. */
+type What = () => string;
+
 type PieceFixup =
-  | { kind: "pcrel"; fixup: Fixup; what: string }
-  | { kind: "abs64"; at: number; target: Label | Sym; what: string }
-  | { kind: "diff32"; at: number; target: Label; base: Label; what: string };
+  | { kind: "pcrel"; fixup: Fixup; what: What }
+  | { kind: "abs64"; at: number; target: Label | Sym }
+  | { kind: "diff32"; at: number; target: Label; base: Label };
 
 type Piece =
   | { kind: "bytes"; bytes: number[]; fixups: PieceFixup[] }
-  | { kind: "branch"; short: Encoded; near: Encoded; forceNear: boolean; target: Label; what: string }
+  | { kind: "branch"; short: Encoded; near: Encoded; forceNear: boolean; target: Label; what: What }
   | { kind: "align"; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
@@ -79,7 +82,7 @@ export class Assembler {
   private labelCount = 0;
   private readonly bound = new Map<Label, { piece: number; at: number }>();
   /** Labels used before finish, with the first instruction that used each. */
-  private readonly used = new Map<Label, string>();
+  private readonly used = new Map<Label, What>();
   private alignment = 1;
 
   // --- labels ---------------------------------------------------------------
@@ -91,7 +94,7 @@ export class Assembler {
 
   /** Binds `label` to the current position. A label is bound once. */
   bind(label: Label): void {
-    this.own(label, `bind(${label})`);
+    this.own(label, () => `bind(${label})`);
     if (this.bound.has(label)) throw new AsmError(`bind(${label}): label is already bound`);
     this.bound.set(label, { piece: this.pieces.length - 1, at: this.current.bytes.length });
   }
@@ -100,7 +103,7 @@ export class Assembler {
 
   /** Emits `mnemonic ops` (e.g. `emit("add", rax, imm(8))`); the typed methods below all come here. */
   emit(mnemonic: string, ...ops: Operand[]): void {
-    const what = formatInstruction(mnemonic, ops);
+    const what = (): string => formatInstruction(mnemonic, ops);
     for (const op of ops) {
       if (op.kind === "label") this.use(op, what);
       if (op.kind === "mem" && op.target !== null && op.target.kind === "label") this.use(op.target, what);
@@ -134,14 +137,14 @@ export class Assembler {
       if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0xffff_ffff) {
         throw new AsmError(`dd(${value}): not a 32-bit integer`);
       }
-      this.current.bytes.push(...littleEndian(BigInt(value), 4));
+      this.current.bytes.push(...littleEndian(value, 4));
       return;
     }
-    const what = `dd(${value}, ${base})`;
-    if (base === undefined) throw new AsmError(`${what}: a label entry needs a base label: dd(target, base) stores target - base`);
+    const what = (): string => `dd(${value}, ${base})`;
+    if (base === undefined) throw new AsmError(`${what()}: a label entry needs a base label: dd(target, base) stores target - base`);
     this.use(value, what);
     this.use(base, what);
-    this.current.fixups.push({ kind: "diff32", at: this.current.bytes.length, target: value, base, what });
+    this.current.fixups.push({ kind: "diff32", at: this.current.bytes.length, target: value, base });
     this.current.bytes.push(0, 0, 0, 0);
   }
 
@@ -154,9 +157,8 @@ export class Assembler {
       this.current.bytes.push(...littleEndian(v, 8));
       return;
     }
-    const what = `dq(${value.kind === "sym" ? value.name : value.toString()})`;
-    if (value.kind === "label") this.use(value, what);
-    this.current.fixups.push({ kind: "abs64", at: this.current.bytes.length, target: value, what });
+    if (value.kind === "label") this.use(value, () => `dq(${value.toString()})`);
+    this.current.fixups.push({ kind: "abs64", at: this.current.bytes.length, target: value });
     this.current.bytes.push(0, 0, 0, 0, 0, 0, 0, 0);
   }
 
@@ -177,7 +179,7 @@ export class Assembler {
   /** Lays out the code, picks branch sizes, fills in label references; throws if a used label is unbound. */
   finish(): Assembled {
     for (const [label, what] of this.used) {
-      if (!this.bound.has(label)) throw new AsmError(`${what}: label ${label} is never bound`);
+      if (!this.bound.has(label)) throw new AsmError(`${what()}: label ${label} is never bound`);
     }
     const pieces = this.pieces;
     const start = new Array<number>(pieces.length + 1).fill(0);
@@ -213,8 +215,8 @@ export class Assembler {
 
     const code = new Uint8Array(start[pieces.length]!);
     const relocs: Reloc[] = [];
-    const patch = (at: number, value: bigint, size: number): void => code.set(littleEndian(value, size), at);
-    const pcrel = (f: Fixup, base: number, what: string): void => {
+    const patch = (at: number, value: bigint | number, size: number): void => code.set(littleEndian(value, size), at);
+    const pcrel = (f: Fixup, base: number, what: What): void => {
       const p = base + f.at;
       if (f.target.kind === "sym") {
         relocs.push({ offset: p, symbol: f.target.name, kind: "rel32", addend: f.addend });
@@ -222,8 +224,8 @@ export class Assembler {
       }
       const value = labelOffset(f.target) + f.addend - p;
       const limit = f.size === 1 ? 0x80 : 0x8000_0000;
-      if (value < -limit || value >= limit) throw new AsmError(`${what}: displacement ${value} does not fit in ${f.size * 8} bits`);
-      patch(p, BigInt(value), f.size);
+      if (value < -limit || value >= limit) throw new AsmError(`${what()}: displacement ${value} does not fit in ${f.size * 8} bits`);
+      patch(p, value, f.size);
     };
 
     pieces.forEach((p, i) => {
@@ -232,7 +234,7 @@ export class Assembler {
         code.set(p.bytes, base);
         for (const f of p.fixups) {
           if (f.kind === "pcrel") pcrel(f.fixup, base, f.what);
-          else if (f.kind === "diff32") patch(base + f.at, BigInt(labelOffset(f.target) - labelOffset(f.base)), 4);
+          else if (f.kind === "diff32") patch(base + f.at, labelOffset(f.target) - labelOffset(f.base), 4);
           else if (f.target.kind === "sym") relocs.push({ offset: base + f.at, symbol: f.target.name, kind: "abs64", addend: 0 });
           else relocs.push({ offset: base + f.at, symbol: null, kind: "abs64", addend: labelOffset(f.target) });
         }
@@ -253,11 +255,11 @@ export class Assembler {
 
   // --- internals ----------------------------------------------------------------
 
-  private own(label: Label, what: string): void {
-    if (label.owner !== this.id) throw new AsmError(`${what}: label ${label} belongs to another assembler`);
+  private own(label: Label, what: What): void {
+    if (label.owner !== this.id) throw new AsmError(`${what()}: label ${label} belongs to another assembler`);
   }
 
-  private use(label: Label, what: string): void {
+  private use(label: Label, what: What): void {
     this.own(label, what);
     if (!this.used.has(label)) this.used.set(label, what);
   }
@@ -268,20 +270,21 @@ export class Assembler {
     this.pieces.push(this.current);
   }
 
-  private append(encoded: Encoded, what: string): void {
+  private append(encoded: Encoded, what: What): void {
     const at = this.current.bytes.length;
     for (const f of encoded.fixups) this.current.fixups.push({ kind: "pcrel", fixup: { ...f, at: at + f.at }, what });
-    this.current.bytes.push(...encoded.bytes);
+    const out = this.current.bytes;
+    for (const b of encoded.bytes) out.push(b);
   }
 
-  private branch(mnemonic: string, target: Label, forceNear: boolean, what: string): void {
+  private branch(mnemonic: string, target: Label, forceNear: boolean, what: What): void {
     const form = (p: "rel8" | "rel32"): Encoded => encode(encodingsOf(mnemonic).find((e) => e.operands[0] === p)!, [target]);
     this.pushPiece({ kind: "branch", short: form("rel8"), near: form("rel32"), forceNear, target, what });
   }
 
   private jump(mnemonic: string, target: Label | Sym | Gpr | Mem, width?: "near"): void {
     if (target.kind === "label" && width === "near") {
-      const what = formatInstruction(mnemonic, [target]);
+      const what = (): string => formatInstruction(mnemonic, [target]);
       this.use(target, what);
       this.branch(mnemonic, target, true, what);
     } else {

@@ -32,9 +32,18 @@ export interface Encoded {
 const immBytes: Partial<Record<Pattern, number>> = { ib: 1, ub: 1, pred: 1, iw: 2, id: 4, iq: 8 };
 
 /** Little-endian bytes of the low `n` bytes of a two's-complement value. */
-export function littleEndian(value: bigint, n: number): number[] {
+export function littleEndian(value: bigint | number, n: number): number[] {
   const out: number[] = [];
-  let v = BigInt.asUintN(n * 8, value);
+  if (n <= 4) {
+    // Plain numbers for the common fields: bitwise operators work on the low 32 bits.
+    let v = typeof value === "number" ? value : Number(BigInt.asIntN(32, value));
+    for (let i = 0; i < n; i++) {
+      out.push(v & 0xff);
+      v >>= 8;
+    }
+    return out;
+  }
+  let v = BigInt.asUintN(n * 8, BigInt(value));
   for (let i = 0; i < n; i++) {
     out.push(Number(v & 0xffn));
     v >>= 8n;
@@ -57,7 +66,7 @@ interface Address {
 
 /** ModRM.mod/rm, SIB and displacement for a memory operand (SDM Vol 2A Tables 2-2, 2-3, §2.2.1.6). */
 function address(m: Mem): Address {
-  const disp32 = littleEndian(BigInt(m.disp), 4);
+  const disp32 = littleEndian(m.disp, 4);
   if (m.base !== null && m.base.kind === "rip") {
     // mod=00 rm=101 is [rip + disp32] in 64-bit mode.
     return { mod: 0, rm: 5, sib: null, disp: m.target === null ? disp32 : [0, 0, 0, 0], x: 0, b: 0, relative: m.target };
@@ -75,7 +84,7 @@ function address(m: Mem): Address {
   const needSib = index !== null || (base & 7) === 4;
   // rbp and r13 (low bits 101) with mod=00 would mean rip/disp32, so they take a disp8 of 0.
   const mod = m.disp === 0 && (base & 7) !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
-  const disp = mod === 0 ? [] : mod === 1 ? littleEndian(BigInt(m.disp), 1) : disp32;
+  const disp = mod === 0 ? [] : mod === 1 ? littleEndian(m.disp, 1) : disp32;
   return {
     mod,
     rm: needSib ? 4 : base & 7,

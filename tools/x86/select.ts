@@ -90,7 +90,10 @@ function fits(p: Pattern, op: Operand, e: Encoding, checkRange: boolean): boolea
 }
 
 function matches(e: Encoding, ops: readonly Operand[], checkRange: boolean): boolean {
-  return e.operands.length === ops.length && e.operands.every((p, i) => fits(p, ops[i]!, e, checkRange));
+  const patterns = e.operands;
+  if (patterns.length !== ops.length) return false;
+  for (let i = 0; i < patterns.length; i++) if (!fits(patterns[i]!, ops[i]!, e, checkRange)) return false;
+  return true;
 }
 
 /** The row to encode `mnemonic ops` with; throws an AsmError that names the instruction when there is none. */
@@ -98,6 +101,11 @@ export function select(mnemonic: string, ops: readonly Operand[]): Encoding {
   const rows = encodingsOf(mnemonic);
   const what = (): string => formatInstruction(mnemonic, ops);
   if (rows.length === 0) throw new AsmError(`${what()}: unknown instruction "${mnemonic}"`);
+  const at = ops.findIndex((op) => op.kind === "mem" && op.size === null);
+  if (at < 0) {
+    // The common case: nothing to infer, the first fitting row wins.
+    for (const e of rows) if (matches(e, ops, true)) return e;
+  }
   const candidates = rows.filter((e) => matches(e, ops, true));
   if (candidates.length === 0) {
     const forms = [...new Set(rows.map(formatEncoding))].join(" | ");
@@ -107,8 +115,7 @@ export function select(mnemonic: string, ops: readonly Operand[]): Encoding {
     throw new AsmError(`${what()}: no such form of ${mnemonic}; the forms are ${forms}`);
   }
   const first = candidates[0]!;
-  const at = ops.findIndex((op) => op.kind === "mem" && op.size === null);
-  if (at < 0 || gprWidth(first.operands[at]!) === null) return first;
+  if (gprWidth(first.operands[at]!) === null) return first;
 
   // An unsized memory operand in an integer form: take the width of a register operand...
   const byRegister = candidates.find((e) => {
