@@ -11,7 +11,7 @@ import { Assembler, type Assembled } from "../../tools/x86/assembler.ts";
 import { imm, imm64, mem, sym, type Label } from "../../tools/x86/operands.ts";
 import {
   al, cl, dil, eax, ecx, edi, edx, esi, r11, r12, r13, r13d, r14, r8, r9, rax, rbp, rbx, rcx, rdi, rdx, rip, rsi, rsp,
-  sil, spl, xmm0, xmm1, xmm10, xmm2, xmm3, xmm4, xmm5, xmm8, xmm9, type Gpr,
+  sil, xmm0, xmm1, xmm10, xmm2, xmm3, xmm4, xmm5, xmm8, xmm9, type Gpr,
 } from "../../tools/x86/registers.ts";
 import { CODE_OFFSET, LOAD_ADDRESS, staticElf } from "./elf.ts";
 

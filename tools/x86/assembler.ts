@@ -66,8 +66,15 @@ type PieceFixup =
   | { kind: "abs64"; at: number; target: Label | Sym }
   | { kind: "diff32"; at: number; target: Label; base: Label };
 
+interface BytesPiece {
+  kind: "bytes";
+  bytes: number[];
+  fixups: PieceFixup[];
+}
+
+/** The code as a sequence of pieces: fixed bytes, relaxable branches, and alignment padding. */
 type Piece =
-  | { kind: "bytes"; bytes: number[]; fixups: PieceFixup[] }
+  | BytesPiece
   | { kind: "branch"; short: Encoded; near: Encoded; forceNear: boolean; target: Label; what: What }
   | { kind: "align"; boundary: number; fill: number | null };
 
@@ -77,8 +84,9 @@ let nextAssemblerId = 1;
 
 export class Assembler {
   private readonly id = nextAssemblerId++;
-  private readonly pieces: Piece[] = [{ kind: "bytes", bytes: [], fixups: [] }];
-  private current = this.pieces[0] as Extract<Piece, { kind: "bytes" }>;
+  /** The bytes piece being appended to; always the last piece. */
+  private current: BytesPiece = { kind: "bytes", bytes: [], fixups: [] };
+  private readonly pieces: Piece[] = [this.current];
   private labelCount = 0;
   private readonly bound = new Map<Label, { piece: number; at: number }>();
   /** Labels used before finish, with the first instruction that used each. */
