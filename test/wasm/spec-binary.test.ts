@@ -163,8 +163,6 @@ function v8Accepts(bytes: Uint8Array<ArrayBuffer>): boolean {
 /** Reasons of ours that name the same problem as the suite's text in other words. */
 const SYNONYMS: Record<string, string[]> = {
   "illegal opcode": ["unknown opcode"],
-  "unknown global": ["unknown global"],
-  "malformed section id": ["malformed section id"],
 };
 
 function sameCategory(expected: string, reason: string): boolean {

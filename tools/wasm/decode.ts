@@ -252,10 +252,9 @@ class Decoder {
         return { module, name, offset, kind: "memory", memory: readMemoryType(r) };
       case 3:
         return { module, name, offset, kind: "global", global: readGlobalType(r) };
-      case 4:
-        r.fail(unsupported("exception handling (tag import)"), kindAt);
       default:
-        r.fail(`malformed import kind ${hex(kind)}`, kindAt);
+        // 0x04 (a tag) is malformed in WebAssembly 2.0, so it is not called unsupported.
+        r.fail(`malformed import kind ${hex(kind)}${kind === 4 ? " (a tag: exception handling is not supported)" : ""}`, kindAt);
     }
   }
 
@@ -267,8 +266,7 @@ class Decoder {
     const k = r.u8();
     const kind = EXTERN_KINDS[k];
     if (kind === undefined) {
-      if (k === 4) r.fail(unsupported("exception handling (tag export)"), kindAt);
-      r.fail(`malformed export kind ${hex(k)}`, kindAt);
+      r.fail(`malformed export kind ${hex(k)}${k === 4 ? " (a tag: exception handling is not supported)" : ""}`, kindAt);
     }
     return { name, kind, index: r.u32(), offset };
   }

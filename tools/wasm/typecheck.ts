@@ -368,7 +368,7 @@ class Checker {
           this.fail(`type mismatch: select operands must have the same type, got ${list([t2, t1])}`);
         }
         const t = t1 === ANY ? t2 : t1;
-        if (t !== ANY) ins.type = t;
+        if (!dead && t !== ANY) ins.type = t;
         this.push(t);
         return;
       }
