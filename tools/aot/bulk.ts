@@ -1,0 +1,147 @@
+// Bulk memory and table operations: memory.copy/fill/init, data.drop,
+// table.copy/init, elem.drop, table.size.
+//
+// Each checks its whole range before writing anything (wasm 2.0: no
+// partial writes; a zero-length access at exactly the end is fine, one
+// past it traps). Copies are memmove: forward when the destination is
+// below the source, backward (direction flag set) otherwise.
+
+import { Op } from "../wasm/index.ts";
+import { eax, ecx, edi, esi, imm, mem, r15, r8, rax, rcx, rdi, rsi, type Gpr, type Label, type Mem } from "../x86/index.ts";
+import { symMem, type Ctx, type Emitter } from "./context.ts";
+import { S, TABLE_ENTRY } from "./symbols.ts";
+import { Trap } from "./traps.ts";
+
+const STD = [0xfd];
+const CLD = [0xfc];
+
+/** Traps unless start + n <= limit (start and n zero-extended u32, so the sum cannot wrap). */
+function checkRange(c: Ctx, start: Gpr, n: Gpr, limit: Gpr | Mem, trap: Label): void {
+  c.a.lea(rax, mem(start, { index: n }));
+  c.a.cmp(rax, limit);
+  c.a.jcc("a", trap);
+}
+
+/** Linear memory's size in bytes, into r8. */
+function memoryBytes(c: Ctx): void {
+  c.a.mov(r8, symMem(S.memoryPages));
+  c.a.shl(r8, imm(16));
+}
+
+/** Loads the three i32 operands (x, y, n) into edi, esi, ecx and pops them. */
+function operands(c: Ctx): void {
+  c.a.mov(edi, c.top(2, 32));
+  c.a.mov(esi, c.top(1, 32));
+  c.a.mov(ecx, c.top(0, 32));
+  c.pop(3);
+}
+
+/**
+ * memmove of rcx units of `unit` bytes from [rsi] to [rdi]. Backward
+ * copies start at the last unit with the direction flag set, and clear it
+ * again (the System V convention the runtime relies on).
+ */
+function memmove(c: Ctx, unit: 1 | 8): void {
+  const forward = c.a.newLabel("memmove.fwd");
+  const done = c.a.newLabel("memmove.done");
+  const rep = (): void => (unit === 1 ? c.a.repMovsb() : c.a.repMovsq());
+  c.a.cmp(rdi, rsi);
+  c.a.jcc("be", forward);
+  c.a.lea(rdi, mem(rdi, { index: rcx, scale: unit, disp: -unit }));
+  c.a.lea(rsi, mem(rsi, { index: rcx, scale: unit, disp: -unit }));
+  c.a.emitBytes(STD);
+  rep();
+  c.a.emitBytes(CLD);
+  c.a.jmp(done);
+  c.a.bind(forward);
+  rep();
+  c.a.bind(done);
+}
+
+const emitters: [number, Emitter][] = [
+  [
+    Op.MemoryCopy,
+    (c) => {
+      operands(c);
+      memoryBytes(c);
+      const oob = c.trap(Trap.MemoryOutOfBounds);
+      checkRange(c, rdi, rcx, r8, oob);
+      checkRange(c, rsi, rcx, r8, oob);
+      c.a.add(rdi, r15);
+      c.a.add(rsi, r15);
+      memmove(c, 1);
+    },
+  ],
+  [
+    Op.MemoryFill,
+    (c) => {
+      // (d, value, n): the value lands in esi.
+      operands(c);
+      memoryBytes(c);
+      checkRange(c, rdi, rcx, r8, c.trap(Trap.MemoryOutOfBounds));
+      c.a.mov(eax, esi);
+      c.a.add(rdi, r15);
+      c.a.repStosb();
+    },
+  ],
+  [
+    Op.MemoryInit,
+    (c, ins) => {
+      operands(c);
+      memoryBytes(c);
+      const oob = c.trap(Trap.MemoryOutOfBounds);
+      checkRange(c, rsi, rcx, symMem(S.dataLengths, 8 * ins.index!), oob);
+      checkRange(c, rdi, rcx, r8, oob);
+      c.a.lea(rax, symMem(S.data(ins.index!)));
+      c.a.add(rsi, rax);
+      c.a.add(rdi, r15);
+      c.a.repMovsb();
+    },
+  ],
+  [Op.DataDrop, (c, ins) => c.a.mov(symMem(S.dataLengths, 8 * ins.index!, 64), imm(0))],
+  [
+    Op.TableCopy,
+    (c, ins) => {
+      // index: the destination table, table: the source.
+      operands(c);
+      const oob = c.trap(Trap.TableOutOfBounds);
+      checkRange(c, rdi, rcx, symMem(S.tableSize(ins.index!)), oob);
+      checkRange(c, rsi, rcx, symMem(S.tableSize(ins.table!)), oob);
+      toEntries(c, rdi, S.table(ins.index!));
+      toEntries(c, rsi, S.table(ins.table!));
+      c.a.shl(rcx, imm(1));
+      memmove(c, 8);
+    },
+  ],
+  [
+    Op.TableInit,
+    (c, ins) => {
+      // index: the element segment, table: the table.
+      operands(c);
+      const oob = c.trap(Trap.TableOutOfBounds);
+      checkRange(c, rsi, rcx, symMem(S.elemLengths, 8 * ins.index!), oob);
+      checkRange(c, rdi, rcx, symMem(S.tableSize(ins.table!)), oob);
+      toEntries(c, rdi, S.table(ins.table!));
+      toEntries(c, rsi, S.elem(ins.index!));
+      c.a.shl(rcx, imm(1));
+      c.a.repMovsq();
+    },
+  ],
+  [Op.ElemDrop, (c, ins) => c.a.mov(symMem(S.elemLengths, 8 * ins.index!, 64), imm(0))],
+  [
+    Op.TableSize,
+    (c, ins) => {
+      c.a.mov(rax, symMem(S.tableSize(ins.index!)));
+      c.a.mov(c.push(32), eax);
+    },
+  ],
+];
+
+/** r = address of entry r of the entries at `symbol`. */
+function toEntries(c: Ctx, r: Gpr, symbol: string): void {
+  c.a.shl(r, imm(Math.log2(TABLE_ENTRY)));
+  c.a.lea(rax, symMem(symbol));
+  c.a.add(r, rax);
+}
+
+export const bulkEmitters: ReadonlyMap<number, Emitter> = new Map(emitters);

@@ -1,0 +1,126 @@
+// compileModule: one validated module to an AotObject (docs/aot.md).
+
+import { opNameOf, type Module } from "../wasm/index.ts";
+import { Assembler, sym, type Label } from "../x86/index.ts";
+import { bulkEmitters } from "./bulk.ts";
+import { callEmitters } from "./calls.ts";
+import type { Emitter } from "./context.ts";
+import { controlEmitters } from "./control.ts";
+import { convertEmitters } from "./convert.ts";
+import { ModuleEnv } from "./env.ts";
+import { floatEmitters } from "./float-ops.ts";
+import { compileFunction } from "./function.ts";
+import { functionRanges, layoutFunctions } from "./functions.ts";
+import { compileInit } from "./init.ts";
+import { intEmitters } from "./int-ops.ts";
+import { layoutData } from "./layout.ts";
+import { memoryEmitters } from "./memory.ts";
+import { BssBuilder, SectionBuilder, type AotObject, type AotReloc, type AotSymbol } from "./object.ts";
+import { S } from "./symbols.ts";
+import { RUNTIME } from "./traps.ts";
+import { variableEmitters } from "./variables.ts";
+
+export interface CompileOptions {
+  /** Named in error messages (e.g. the .wasm file). */
+  name?: string;
+}
+
+/** Every instruction the generator handles, by opcode. */
+export const EMITTERS: ReadonlyMap<number, Emitter> = (() => {
+  const all = new Map<number, Emitter>();
+  for (const t of [controlEmitters, variableEmitters, intEmitters, floatEmitters, convertEmitters, memoryEmitters, callEmitters, bulkEmitters]) {
+    for (const [op, e] of t) {
+      if (all.has(op)) throw new Error(`tools/aot: two emitters for ${opNameOf(op)}`);
+      all.set(op, e);
+    }
+  }
+  return all;
+})();
+
+function functionName(m: Module, index: number): string {
+  const n = m.names.funcs.get(index);
+  return n === undefined ? `function ${index}` : `function ${index} ($${n})`;
+}
+
+export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
+  const a = new Assembler();
+  const env = new ModuleEnv(m, a);
+  const prefix = opts.name === undefined ? "" : `${opts.name}: `;
+
+  const ends: Label[] = [];
+  m.funcs.forEach((fn, i) => {
+    const index = env.numImportedFuncs + i;
+    a.align(16);
+    compileFunction(a, env, EMITTERS, fn, m.types[fn.typeIndex]!, prefix + functionName(m, index), env.funcLabels[i]!);
+    const end = a.newLabel();
+    a.bind(end);
+    ends.push(end);
+  });
+
+  // An exported import gets a thunk: the alias must be a place in this object's code.
+  const thunks = new Map<number, Label>();
+  for (const e of m.exports) {
+    if (e.kind !== "func" || e.index >= env.numImportedFuncs || thunks.has(e.index)) continue;
+    const l = a.newLabel(`thunk ${e.index}`);
+    a.align(16);
+    a.bind(l);
+    a.jmp(sym(env.importSyms[e.index]!));
+    thunks.set(e.index, l);
+  }
+
+  a.align(16);
+  const init = a.newLabel("init");
+  compileInit(a, env, init);
+  const initEnd = a.newLabel();
+  a.bind(initEnd);
+
+  const out = a.finish();
+  const symbols = new Map<string, AotSymbol>();
+  const relocs: AotReloc[] = [];
+  const define = (name: string, offset: number, size?: number): void => {
+    if (symbols.has(name)) throw new Error(`tools/aot: ${prefix}symbol ${name} defined twice`);
+    symbols.set(name, size === undefined ? { section: "text", offset } : { section: "text", offset, size });
+  };
+  const at = (l: Label): number => out.labels.get(l)!;
+
+  const sizes: number[] = [];
+  m.funcs.forEach((_, i) => {
+    const start = at(env.funcLabels[i]!);
+    sizes.push(at(ends[i]!) - start);
+    define(S.func(env.numImportedFuncs + i), start, sizes[i]);
+  });
+  const initStart = at(init);
+  define(S.init, initStart, at(initEnd) - initStart);
+  for (const e of m.exports) {
+    if (e.kind !== "func") continue;
+    const i = e.index - env.numImportedFuncs;
+    const offset = i >= 0 ? at(env.funcLabels[i]!) : at(thunks.get(e.index)!);
+    define(S.export(e.name), offset, i >= 0 ? sizes[i] : undefined);
+  }
+  for (const r of out.relocs) {
+    if (r.symbol === null) throw new Error(`tools/aot: ${prefix}an absolute reference into the code itself at 0x${r.offset.toString(16)}`);
+    relocs.push({ section: "text", offset: r.offset, symbol: r.symbol, kind: r.kind, addend: r.addend });
+  }
+
+  const rodata = new SectionBuilder("rodata", symbols, relocs);
+  const data = new SectionBuilder("data", symbols, relocs);
+  const bss = new BssBuilder(symbols);
+  layoutData(m, env, rodata, data, bss);
+  layoutFunctions(functionRanges(m, env.numImportedFuncs, sizes, at(initEnd) - initStart), rodata);
+
+  const undef = new Set<string>([RUNTIME.trap, RUNTIME.stackLimit, RUNTIME.memoryGrow]);
+  for (const imp of m.imports) {
+    if (imp.kind === "func" || imp.kind === "global") undef.add(S.import(imp.module, imp.name));
+  }
+  for (const r of relocs) if (!symbols.has(r.symbol)) undef.add(r.symbol);
+
+  return {
+    text: out.code,
+    rodata: rodata.finish(),
+    data: data.finish(),
+    bssSize: bss.length,
+    symbols,
+    relocs,
+    undefined: [...undef].sort(),
+  };
+}

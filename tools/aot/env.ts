@@ -1,0 +1,79 @@
+// Module-wide facts the instruction emitters need: where each function's
+// code is, canonical type ids for call_indirect, and the one table.
+
+import { funcType, numImportedFuncs, type FuncType, type Module } from "../wasm/index.ts";
+import { sym, type Assembler, type Label, type Sym } from "../x86/index.ts";
+import { S } from "./symbols.ts";
+
+/**
+ * Canonical type ids: equal function types get equal ids whatever their
+ * index (call_indirect compares structure, not indices). 0 means a null
+ * table entry, so ids start at 1.
+ */
+export function canonicalTypeIds(types: readonly FuncType[]): number[] {
+  const ids = new Map<string, number>();
+  return types.map((t) => {
+    const key = `${t.params.join(",")}>${t.results.join(",")}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size + 1;
+      ids.set(key, id);
+    }
+    return id;
+  });
+}
+
+export class ModuleEnv {
+  readonly numImportedFuncs: number;
+  readonly typeIds: number[];
+  /** Labels of the defined functions, by index-space index minus the imports. */
+  readonly funcLabels: Label[];
+  /** The symbol of each imported function. */
+  readonly importSyms: string[];
+  /** Largest number of results of any function or block type, for atoll_results. */
+  readonly maxResults: number;
+
+  constructor(
+    readonly m: Module,
+    a: Assembler,
+  ) {
+    this.numImportedFuncs = numImportedFuncs(m);
+    this.typeIds = canonicalTypeIds(m.types);
+    this.funcLabels = m.funcs.map((_, i) => a.newLabel(S.func(i + this.numImportedFuncs)));
+    this.importSyms = [];
+    for (const imp of m.imports) if (imp.kind === "func") this.importSyms.push(S.import(imp.module, imp.name));
+    this.maxResults = Math.max(1, ...m.types.map((t) => t.results.length));
+  }
+
+  /** What `call` targets for function `index` of the index space. */
+  callTarget(index: number): Label | Sym {
+    return index < this.numImportedFuncs ? sym(this.importSyms[index]!) : this.funcLabels[index - this.numImportedFuncs]!;
+  }
+
+  /** The symbol naming function `index`'s code (for tables and the function list). */
+  funcSymbol(index: number): string {
+    return index < this.numImportedFuncs ? this.importSyms[index]! : S.func(index);
+  }
+
+  funcType(index: number): FuncType {
+    const t = funcType(this.m, index);
+    if (t === undefined) throw new Error(`tools/aot: function ${index} has no type`);
+    return t;
+  }
+
+  /** Canonical type id of function `index`. */
+  funcTypeId(index: number): number {
+    const ti = index < this.numImportedFuncs ? this.importTypeIndex(index) : this.m.funcs[index - this.numImportedFuncs]!.typeIndex;
+    return this.typeIds[ti]!;
+  }
+
+  private importTypeIndex(index: number): number {
+    let k = 0;
+    for (const imp of this.m.imports) {
+      if (imp.kind !== "func") continue;
+      if (k === index) return imp.typeIndex;
+      k++;
+    }
+    throw new Error(`tools/aot: no imported function ${index}`);
+  }
+}
