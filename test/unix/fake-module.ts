@@ -16,7 +16,9 @@ import { unixRuntime, type UnixRuntimeOptions } from "../../tools/runtime/unix/i
 /** Linear memory offsets the scenarios use. */
 export const ARGS_AT = 0x1000;
 const TEXT_AT = 0x100;
-const SCRATCH_AT = 0x2000;
+const SCRATCH_AT = 0x800;
+/** Room for the arguments: up to the end of the initial memory. */
+const ARGS_CAP = 0x7_0000;
 
 /** A rip-relative reference to a symbol. */
 const at = (name: string, disp = 0, size?: MemSize): Mem => mem(rip, { label: sym(name), disp }, size);
@@ -116,7 +118,7 @@ export function fakeModule(opts: Options = {}): LinkObject {
     hello: () => write("hello"),
     exit: () => call("import:atoll.exit", 7),
     args: () => {
-      call("import:atoll.args", ARGS_AT, 0x1000);
+      call("import:atoll.args", ARGS_AT, ARGS_CAP);
       call("import:atoll.console_write", ARGS_AT, rax);
     },
     // args with a capacity of 5: the size comes back whole, 5 bytes are copied, byte 5 is untouched.
@@ -194,7 +196,7 @@ export function fakeModule(opts: Options = {}): LinkObject {
     },
   };
   func("wasm:export:atoll_run", "atoll_run", 0, (ret) => {
-    call("import:atoll.args", ARGS_AT, 0x1000);
+    call("import:atoll.args", ARGS_AT, ARGS_CAP);
     const names = Object.keys(scenarios);
     const labels = names.map((n) => a.newLabel(n));
     const none = a.newLabel("none");
@@ -237,8 +239,8 @@ export function fakeModule(opts: Options = {}): LinkObject {
   };
   roSym("fake:texts");
   ro.push(...textBytes);
-  roSym("wasm:memory:initial"); u64(opts.initialPages ?? 1);
-  roSym("wasm:memory:max"); u64(opts.maxPages ?? 4);
+  roSym("wasm:memory:initial"); u64(opts.initialPages ?? 8);
+  roSym("wasm:memory:max"); u64(opts.maxPages ?? 9);
   const nameAt: number[] = [];
   roSym("fake:names");
   for (const f of funcs) {

@@ -6,6 +6,7 @@ import type { Plan } from "../configure/configure.ts";
 import { compileAssemblyScript, CompileError } from "../compile/asc.ts";
 import { layerViolations } from "../compile/layers.ts";
 import { bundleNode } from "./node.ts";
+import { buildUnix } from "./unix.ts";
 import { slimSourceMap, sourceRoots } from "./sourcemap.ts";
 import { staleReason, writeStamp } from "./fingerprint.ts";
 import type { Report } from "../report.ts";
@@ -42,6 +43,9 @@ export async function build(plan: Plan, report: Report): Promise<void> {
     case "node":
       await report.step("link", () => bundleNode(plan.artefact, out.wasm, slimSourceMap(out.sourceMap), sourceRoots(plan.buildDir)),
         () => `${path.relative(process.cwd(), plan.artefact)} ${size(statSync(plan.artefact).size)} (esbuild: Node host + wasm)`);
+      break;
+    case "unix":
+      await buildUnix(plan.artefact, out.wasm, sourceRoots(plan.buildDir), report);
       break;
     default:
       throw new UserError(`target '${plan.target}' is not available yet`, 2);

@@ -9,6 +9,7 @@ import { UserError } from "../../errors.ts";
 /** How each target's artefact is started. */
 const launchers: Partial<Record<Plan["target"], (plan: Plan, args: string[]) => [string, string[]]>> = {
   node: (plan, args) => [process.execPath, [plan.artefact, ...args]],
+  unix: (plan, args) => [plan.artefact, args],
 };
 
 /** `atoll run [-t TARGET] [DIR] [-- ARGS]`: builds when needed, then runs with the unikernel's exit status. */

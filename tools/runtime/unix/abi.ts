@@ -87,7 +87,7 @@ export function emitAbi(c: Ctx): void {
     a.call(sym(N.writeAll));
     c.writeStr(2, " at ");
     a.mov(edi, imm(2)); a.mov(esi, mem(rbx, { disp: 8 + 8 * 3 }, 32)); a.add(rsi, r15); a.mov(edx, mem(rbx, { disp: 8 + 8 * 2 }, 32));
-    a.call(sym(N.writeAll));
+    a.call(sym(N.writePath));
     c.writeStr(2, ":");
     a.mov(edi, imm(2)); a.mov(esi, mem(rbx, { disp: 8 + 8 * 1 }, 32));
     a.call(sym(N.writeDec));

@@ -42,6 +42,9 @@ export const N = {
   writeDec: "atoll_rt:write_dec",
   writeHex: "atoll_rt:write_hex",
   writeFunction: "atoll_rt:write_function",
+  writePath: "atoll_rt:write_path",
+  roots: "atoll_rt:roots",
+  rootsCount: "atoll_rt:roots:count",
   findFunction: "atoll_rt:find_function",
   trapAt: "atoll_rt:trap_at",
   signalHandler: "atoll_rt:signal_handler",
@@ -68,7 +71,7 @@ export class Ctx {
   readonly a: Assembler;
   private readonly strings = new Map<string, { name: string; length: number }>();
 
-  constructor(readonly layout: Layout) {
+  constructor(readonly layout: Layout, readonly roots: readonly (readonly [string, string])[]) {
     this.b = new ObjectBuilder("atoll_rt");
     this.a = this.b.text;
   }

@@ -1,7 +1,8 @@
 // Output helpers (rt convention, see context.ts): write a buffer completely,
-// a number in decimal or hex, and a function's name from `atoll_functions`.
+// a number in decimal or hex, a source path, and a function's name from
+// `atoll_functions`.
 import {
-  dl, eax, ebx, ecx, edi, edx, esi, imm, mem, r12, r13, r14, r8, r9d, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
+  dl, eax, ebx, ecx, edi, edx, esi, imm, mem, r12, r13, r14, r8, r9d, rax, rbp, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
 import { EAGAIN, EINTR, POLLOUT, SYS } from "./linux.ts";
@@ -83,6 +84,50 @@ export function emitPrint(c: Ctx): void {
     a.ret();
   }
 
+  // write_path(fd, ptr, len): a source path with the build's [prefix,
+  // replacement] roots applied (the first prefix that matches), so paths read
+  // as the Node host prints them: relative to where the build ran.
+  const roots = c.roots.map(([prefix, replacement]) => [c.str(prefix), c.str(replacement)] as const); // strings first: they go to rodata too
+  b.roLabel(N.roots);
+  for (const [p, r] of roots) {
+    b.rodata.dq(sym(p.name)); b.rodata.dq(p.length);
+    b.rodata.dq(sym(r.name)); b.rodata.dq(r.length);
+  }
+  b.roLabel(N.rootsCount);
+  b.rodata.dq(c.roots.length);
+  b.func(N.writePath);
+  {
+    const loop = a.newLabel("root"), compare = a.newLabel("compare"), match = a.newLabel("match");
+    const next = a.newLabel("next"), plain = a.newLabel("plain");
+    a.push(rbx); a.push(r12); a.push(r13); a.push(r14); a.push(rbp);
+    a.mov(ebx, edi); a.mov(r12, rsi); a.mov(r13, rdx);
+    a.lea(r14, c.at(N.roots)); a.mov(rbp, c.at(N.rootsCount));
+    a.bind(loop);
+    a.test(rbp, rbp); a.jcc("z", plain);
+    a.mov(rcx, mem(r14, { disp: 8 }));
+    a.cmp(r13, rcx); a.jcc("b", next);
+    a.mov(rsi, mem(r14)); a.xor(eax, eax);
+    a.bind(compare);
+    a.cmp(rax, rcx); a.jcc("e", match);
+    a.movzx(edx, mem(rsi, { index: rax }, 8));
+    a.cmp(dl, mem(r12, { index: rax }, 8)); a.jcc("ne", next);
+    a.add(rax, imm(1));
+    a.jmp(compare);
+    a.bind(match);
+    a.mov(edi, ebx); a.mov(rsi, mem(r14, { disp: 16 })); a.mov(rdx, mem(r14, { disp: 24 }));
+    a.call(sym(N.writeAll));
+    a.mov(rcx, mem(r14, { disp: 8 })); a.add(r12, rcx); a.sub(r13, rcx);
+    a.jmp(plain);
+    a.bind(next);
+    a.add(r14, imm(32)); a.sub(rbp, imm(1));
+    a.jmp(loop);
+    a.bind(plain);
+    a.mov(edi, ebx); a.mov(rsi, r12); a.mov(rdx, r13);
+    a.call(sym(N.writeAll));
+    a.pop(rbp); a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbx);
+    a.ret();
+  }
+
   // find_function(addr) -> the atoll_functions entry {start, end, name, length}
   // whose [start, end) holds addr, or 0.
   b.func(N.findFunction);
@@ -135,7 +180,7 @@ export function emitPrint(c: Ctx): void {
     a.call(sym(N.writeAll));
     c.writeStr(ebx, " (");
     a.mov(edi, ebx); a.mov(rsi, r12); a.mov(rdx, r14);
-    a.call(sym(N.writeAll));
+    a.call(sym(N.writePath));
     c.writeStr(ebx, ".ts)");
     a.jmp(out);
     a.bind(unknown);

@@ -13,6 +13,12 @@ export interface UnixRuntimeOptions {
   stackSize?: number;
   /** See StartMode; default "abi". */
   start?: StartMode;
+  /**
+   * [prefix, replacement] pairs applied to source paths in abort and trap
+   * reports (the first prefix that matches), as the Node host applies them:
+   * asc compiles paths in relative to the generated entry.
+   */
+  sourceRoots?: readonly (readonly [string, string])[];
 }
 
 const KiB = 1024;
@@ -29,7 +35,7 @@ export function unixLayout(options: UnixRuntimeOptions = {}): Layout {
 
 /** The runtime's object, ready for tools/link next to the module's (entry symbol `_start`). */
 export function unixRuntime(options: UnixRuntimeOptions = {}): LinkObject {
-  const c = new Ctx(unixLayout(options));
+  const c = new Ctx(unixLayout(options), options.sourceRoots ?? []);
   emitStart(c, options.start ?? "abi");
   emitAbi(c);
   emitMemory(c);
