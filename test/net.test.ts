@@ -1,0 +1,9 @@
+// lib/net in AssemblyScript (helpers/as-unit.ts): wire formats, the
+// interface layer, sockets and DHCP, the last over an in-memory wire between
+// two stacks (as/net-link.ts).
+import { describe } from "vitest";
+import { asTests } from "./helpers/as-unit.ts";
+
+describe("lib/net/wire", async () => {
+  await asTests("as/net-wire.test-as.ts");
+});
