@@ -9,6 +9,7 @@ import { ArpPacket, ArpRepr, ArpOperation } from "atoll/net/wire/arp";
 import { Ipv4Packet, Ipv4Repr, IpProtocol } from "atoll/net/wire/ipv4";
 import { Icmpv4Packet, Icmpv4Repr, IcmpKind, DstUnreachableCode } from "atoll/net/wire/icmpv4";
 import { UdpPacket, UdpRepr } from "atoll/net/wire/udp";
+import { DhcpPacket, DhcpRepr, DhcpOp, DhcpMessageType, DHCP_INFINITE_LEASE } from "atoll/net/wire/dhcp";
 import { bytes, ascii, assertBytes, sameBytes, Rng } from "./net-util";
 
 // --- addresses --------------------------------------------------------------
@@ -352,6 +353,131 @@ export function test_udp_rejects_truncation_and_wrong_lengths(): void {
   assert(new UdpRepr().parse(new UdpPacket(b), src, dst) == WireError.None);
 }
 
+// --- DHCP -------------------------------------------------------------------
+
+// DHCPDISCOVER from 52:54:00:12:34:56, xid 0x3903f326, broadcast flag,
+// asking for subnet mask, router and DNS: the fixed part's first 12 bytes and
+// the options after the cookie; everything else is zero, and the message is
+// padded to 300 bytes (RFC 1542 §2.1).
+const DISCOVER_HEAD: u8[] = [0x01, 0x01, 0x06, 0x00, 0x39, 0x03, 0xf3, 0x26, 0x00, 0x00, 0x80, 0x00];
+const DISCOVER_OPTIONS: u8[] = [0x63, 0x82, 0x53, 0x63, 0x35, 0x01, 0x01, 0x37, 0x03, 0x01, 0x03, 0x06, 0xff];
+
+// The options of a DHCPOFFER of 192.168.1.100 by server 192.168.1.1: lease
+// 86400 s, mask /24, router 192.168.1.1, DNS 192.168.1.1 and 8.8.8.8.
+const OFFER_OPTIONS: u8[] = [
+  0x63, 0x82, 0x53, 0x63, 0x35, 0x01, 0x02, 0x36, 0x04, 0xc0, 0xa8, 0x01, 0x01, 0x33, 0x04, 0x00,
+  0x01, 0x51, 0x80, 0x01, 0x04, 0xff, 0xff, 0xff, 0x00, 0x03, 0x04, 0xc0, 0xa8, 0x01, 0x01, 0x06,
+  0x08, 0xc0, 0xa8, 0x01, 0x01, 0x08, 0x08, 0x08, 0x08, 0xff,
+];
+
+function discoverBytes(): Uint8Array {
+  const b = new Uint8Array(300);
+  b.set(bytes(DISCOVER_HEAD));
+  b.set(bytes([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]), 28);
+  b.set(bytes(DISCOVER_OPTIONS), 236);
+  return b;
+}
+
+function offerBytes(): Uint8Array {
+  const b = new Uint8Array(300);
+  b.set(bytes([0x02, 0x01, 0x06, 0x00, 0x39, 0x03, 0xf3, 0x26]));
+  b.set(bytes([0xc0, 0xa8, 0x01, 0x64]), 16); // yiaddr
+  b.set(bytes([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]), 28);
+  b.set(bytes(OFFER_OPTIONS), 236);
+  return b;
+}
+
+export function test_dhcp_discover_parse_and_emit_round_trip(): void {
+  const b = discoverBytes();
+  const r = new DhcpRepr();
+  assert(r.parse(new DhcpPacket(b)) == WireError.None);
+  assert(r.op == DhcpOp.BootRequest && r.messageType == DhcpMessageType.DISCOVER);
+  assert(r.xid == 0x3903f326 && r.broadcast && r.clientMac == 0x525400123456);
+  assert(r.clientIp == 0 && r.yourIp == 0 && r.serverId == 0 && r.leaseTime == -1);
+  const prl = r.parameterRequestList;
+  assert(prl != null && sameBytes(prl, bytes([1, 3, 6])));
+  assert(r.bufferLen() == 300);
+  const out = new Uint8Array(r.bufferLen());
+  r.emit(new DhcpPacket(out));
+  assertBytes(out, b, "emitted DISCOVER");
+}
+
+export function test_dhcp_offer_parse_and_emit_round_trip(): void {
+  const b = offerBytes();
+  const r = new DhcpRepr();
+  assert(r.parse(new DhcpPacket(b)) == WireError.None);
+  assert(r.op == DhcpOp.BootReply && r.messageType == DhcpMessageType.OFFER && !r.broadcast);
+  assert(r.yourIp == ipv4(192, 168, 1, 100));
+  assert(r.serverId == ipv4(192, 168, 1, 1) && r.router == ipv4(192, 168, 1, 1));
+  assert(r.subnetMask == 0xFFFFFF00 && r.leaseTime == 86400);
+  assert(r.dnsCount == 2 && r.dnsServers[0] == ipv4(192, 168, 1, 1) && r.dnsServers[1] == ipv4(8, 8, 8, 8));
+  assert(r.renewalTime == -1 && r.rebindingTime == -1);
+  const out = new Uint8Array(r.bufferLen());
+  r.emit(new DhcpPacket(out));
+  assertBytes(out, b, "emitted OFFER");
+}
+
+export function test_dhcp_reads_options_overloaded_into_file_and_sname(): void {
+  const b = offerBytes();
+  // Replace End with "overload both", put the T1 option in `file` and T2 in `sname`.
+  b[236 + 41] = 52; b[236 + 42] = 1; b[236 + 43] = 3; b[236 + 44] = 0xff;
+  b.set(bytes([58, 4, 0, 0, 0x0e, 0x10, 0xff]), 108);
+  b.set(bytes([59, 4, 0, 0, 0x1c, 0x20, 0xff]), 44);
+  const r = new DhcpRepr();
+  assert(r.parse(new DhcpPacket(b)) == WireError.None);
+  assert(r.renewalTime == 3600 && r.rebindingTime == 7200);
+}
+
+export function test_dhcp_rejects_truncation_cookie_bootp_and_bad_options(): void {
+  const good = offerBytes();
+  assert(new DhcpRepr().parse(new DhcpPacket(good.slice(0, 239))) == WireError.Truncated);
+  let b = good.slice(0);
+  b[236] = 0; // magic cookie
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.Malformed);
+  b = good.slice(0);
+  b[0] = 3; // op
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.Malformed);
+  b = good.slice(0);
+  b[1] = 6; // htype IEEE 802
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.BadVersion);
+  b = good.slice(0);
+  b[240] = 0; b[241] = 0; b[242] = 0; // message type option padded away: plain BOOTP
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.Unsupported);
+  b = good.slice(0);
+  b[242] = 9; // message type beyond INFORM
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.Malformed);
+  b = good.slice(0);
+  b[244] = 3; // server id with 3 bytes
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.Malformed);
+  // An option running past the end of the buffer.
+  b = good.slice(0, 236 + 15);
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.Malformed);
+  // No End option but the options stop cleanly at the buffer's end: accepted.
+  b = good.slice(0, 236 + 41);
+  assert(new DhcpRepr().parse(new DhcpPacket(b)) == WireError.None);
+}
+
+export function test_dhcp_emits_times_messages_and_infinite_leases(): void {
+  const r = new DhcpRepr();
+  r.op = DhcpOp.BootReply;
+  r.messageType = DhcpMessageType.NAK;
+  r.xid = 7;
+  r.clientMac = 0x020000000001;
+  r.serverId = ipv4(10, 0, 0, 1);
+  r.leaseTime = DHCP_INFINITE_LEASE;
+  r.renewalTime = 100;
+  r.rebindingTime = 200;
+  r.maxMessageSize = 1500;
+  r.message = "address not on this network";
+  const b = new Uint8Array(r.bufferLen());
+  r.emit(new DhcpPacket(b));
+  const back = new DhcpRepr();
+  assert(back.parse(new DhcpPacket(b)) == WireError.None);
+  assert(back.messageType == DhcpMessageType.NAK && back.xid == 7 && back.clientMac == 0x020000000001);
+  assert(back.leaseTime == DHCP_INFINITE_LEASE && back.renewalTime == 100 && back.rebindingTime == 200);
+  assert(back.maxMessageSize == 1500 && back.message == "address not on this network");
+}
+
 // --- random bytes never trap ----------------------------------------------
 
 function parseEverything(b: Uint8Array): void {
@@ -384,6 +510,11 @@ function parseEverything(b: Uint8Array): void {
   }
   new Icmpv4Repr().parse(new Icmpv4Packet(b));
   new UdpRepr().parse(new UdpPacket(b), 1, 2);
+  const dr = new DhcpRepr();
+  if (dr.parse(new DhcpPacket(b)) == WireError.None) {
+    const out = new Uint8Array(dr.bufferLen());
+    dr.emit(new DhcpPacket(out));
+  }
 }
 
 export function test_random_bytes_never_trap(): void {
@@ -399,6 +530,18 @@ export function test_random_bytes_never_trap(): void {
 export function test_mutated_packets_never_trap(): void {
   const rng = new Rng(777);
   const seeds: Uint8Array[] = [bytes(ICMP_ECHO_REQUEST), bytes(UDP_HELLO), bytes(ARP_REQUEST_FRAME), bytes(HEADER_B861)];
+  const dhcpSeeds: Uint8Array[] = [offerBytes(), discoverBytes()];
+  let dhcpParsed = 0;
+  for (let i = 0; i < 3000; i++) {
+    // Mutate only the options area, where the variable-length parsing is.
+    const b = dhcpSeeds[i & 1].slice(0);
+    const n = 1 + rng.below(6);
+    for (let k = 0; k < n; k++) b[240 + rng.below(50)] = <u8>rng.next();
+    const cut = rng.below(3) == 0 ? 240 + rng.below(60) : b.length;
+    if (new DhcpRepr().parse(new DhcpPacket(b.subarray(0, cut))) == WireError.None) dhcpParsed++;
+    parseEverything(b.subarray(0, cut));
+  }
+  assert(dhcpParsed > 0, "no mutated DHCP message parsed");
   let parsed = 0;
   for (let i = 0; i < 8000; i++) {
     const b = rng.mutate(seeds[i % seeds.length]);
