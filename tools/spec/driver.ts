@@ -37,8 +37,8 @@ import {
   type Label,
 } from "../x86/index.ts";
 
-/** An expected result: exact bits, or a NaN class. */
-export type Expected = { type: ValType; bits: bigint } | { type: "f32" | "f64"; nan: "canonical" | "arithmetic" };
+/** An expected result: exact bits, or a NaN class (the spec's two, or any NaN at all). */
+export type Expected = { type: ValType; bits: bigint } | { type: "f32" | "f64"; nan: "canonical" | "arithmetic" | "any" };
 
 export interface DriverCall {
   /** Index of the command in the script, printed as K. */
@@ -164,6 +164,20 @@ export function driverObject(calls: readonly DriverCall[], instantiateOnly: bool
             a.mov(eax, slot);
             a.cmp(eax, imm(Number(BigInt.asUintN(32, e.bits))));
           }
+        } else if (e.nan === "any") {
+          // Exponent all ones and a non-zero fraction: above the infinity's bits once the sign is gone.
+          if (wide) {
+            a.mov(rax, slot);
+            a.shl(rax, imm(1));
+            a.mov(rcx, imm64(0xffe0_0000_0000_0000n));
+          } else {
+            a.mov(eax, slot);
+            a.shl(eax, imm(1));
+            a.mov(ecx, imm(0xff00_0000));
+          }
+          a.cmp(wide ? rax : eax, wide ? rcx : ecx);
+          a.jcc("be", fail, "near");
+          return;
         } else if (!wide) {
           a.mov(eax, slot);
           a.and(eax, imm(e.nan === "canonical" ? 0x7fff_ffff : 0x7fc0_0000));

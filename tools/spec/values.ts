@@ -56,6 +56,7 @@ export function matches(e: Expected, bits: bigint): boolean {
   const wide = e.type === "i64" || e.type === "f64";
   const b = BigInt.asUintN(wide ? 64 : 32, bits);
   if ("bits" in e) return b === e.bits;
+  if (e.nan === "any") return wide ? (b << 1n) % (1n << 64n) > 0xffe0_0000_0000_0000n : (b << 1n) % (1n << 32n) > 0xff00_0000n;
   if (!wide) return (b & (e.nan === "canonical" ? 0x7fff_ffffn : 0x7fc0_0000n)) === 0x7fc0_0000n;
   const mask = e.nan === "canonical" ? 0x7fff_ffff_ffff_ffffn : 0x7ff8_0000_0000_0000n;
   return (b & mask) === 0x7ff8_0000_0000_0000n;
