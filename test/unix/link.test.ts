@@ -2,7 +2,9 @@
 // executable that `file` and `readelf` accept as static, ET_EXEC, with no
 // segment both writable and executable.
 import { execFileSync, spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { link, LinkError, PF_W, PF_X, type LinkObject } from "../../tools/link/index.ts";
 import { buildFake } from "./fake-module.ts";
 
@@ -86,6 +88,7 @@ describe("tools/link", () => {
 
 describe("the linked executable", () => {
   const exe = buildFake();
+  afterAll(() => rmSync(path.dirname(exe), { recursive: true, force: true }));
 
   it("is a static x86-64 ELF executable", () => {
     const kind = execFileSync("file", ["-b", exe], { encoding: "utf8" });

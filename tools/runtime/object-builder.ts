@@ -8,11 +8,13 @@ import type { LinkObject, Relocation, SymbolDef } from "../link/index.ts";
 export class ObjectBuilder {
   /** The code; bind functions with `func`. */
   readonly text = new Assembler();
-  /** Constant data; define entries with `string`, `bytes`, `u64s`. */
+  /** Constant data with addresses in it (tables); bind entries with `roLabel`. Strings and raw bytes go through `string` and `bytes`. */
   readonly rodata = new Assembler();
   private readonly textSyms = new Map<string, Label>();
   private readonly roSyms = new Map<string, Label>();
   private readonly bssSyms = new Map<string, { offset: number; size: number }>();
+  private readonly blobs: number[] = [];
+  private readonly blobSyms = new Map<string, { offset: number; size: number }>();
   private bssSize = 0;
 
   /** `prefix` names the section-start symbols that absolute label references resolve against. */
@@ -40,10 +42,16 @@ export class ObjectBuilder {
     return bytes.length;
   }
 
-  /** Raw bytes in rodata as `name`. */
+  /**
+   * Raw bytes in rodata as `name`. They are kept apart from the `rodata`
+   * assembler and placed after it, so a string can be defined while a table
+   * is being emitted there without landing in the middle of it.
+   */
   bytes(name: string, bytes: Uint8Array, align = 8): void {
-    this.roLabel(name, align);
-    this.rodata.emitBytes(bytes);
+    this.fresh(name);
+    while (this.blobs.length % align !== 0) this.blobs.push(0);
+    this.blobSyms.set(name, { offset: this.blobs.length, size: bytes.length });
+    for (const b of bytes) this.blobs.push(b);
   }
 
   /** A global symbol at the current position of rodata (aligned). */
@@ -65,7 +73,7 @@ export class ObjectBuilder {
   }
 
   private fresh(name: string): void {
-    if (this.textSyms.has(name) || this.roSyms.has(name) || this.bssSyms.has(name)) throw new Error(`runtime object: ${name} defined twice`);
+    if (this.textSyms.has(name) || this.roSyms.has(name) || this.bssSyms.has(name) || this.blobSyms.has(name)) throw new Error(`runtime object: ${name} defined twice`);
   }
 
   finish(): LinkObject {
@@ -83,7 +91,12 @@ export class ObjectBuilder {
     for (const [name, l] of this.textSyms) symbols.set(name, { section: "text", offset: text.labels.get(l)!, size: textSizes.get(name)! });
     const roSizes = sizes(this.roSyms, ro.labels, ro.code.length);
     for (const [name, l] of this.roSyms) symbols.set(name, { section: "rodata", offset: ro.labels.get(l)!, size: roSizes.get(name)! });
+    const blobsAt = Math.ceil(ro.code.length / 8) * 8;
+    for (const [name, b] of this.blobSyms) symbols.set(name, { section: "rodata", offset: blobsAt + b.offset, size: b.size });
     for (const [name, b] of this.bssSyms) symbols.set(name, { section: "bss", offset: b.offset, size: b.size });
+    const rodata = new Uint8Array(blobsAt + this.blobs.length);
+    rodata.set(ro.code);
+    rodata.set(this.blobs, blobsAt);
 
     const relocs: Relocation[] = [];
     const convert = (section: "text" | "rodata", rs: Reloc[]): void => {
@@ -92,6 +105,6 @@ export class ObjectBuilder {
     convert("text", text.relocs);
     convert("rodata", ro.relocs);
     const undefinedSyms = [...new Set(relocs.map((r) => r.symbol).filter((s) => !symbols.has(s)))].sort();
-    return { text: text.code, rodata: ro.code, data: new Uint8Array(0), bssSize: this.bssSize, symbols, relocs, undefined: undefinedSyms };
+    return { text: text.code, rodata, data: new Uint8Array(0), bssSize: this.bssSize, symbols, relocs, undefined: undefinedSyms };
   }
 }

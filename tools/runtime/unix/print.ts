@@ -87,7 +87,7 @@ export function emitPrint(c: Ctx): void {
   // write_path(fd, ptr, len): a source path with the build's [prefix,
   // replacement] roots applied (the first prefix that matches), so paths read
   // as the Node host prints them: relative to where the build ran.
-  const roots = c.roots.map(([prefix, replacement]) => [c.str(prefix), c.str(replacement)] as const); // strings first: they go to rodata too
+  const roots = c.roots.map(([prefix, replacement]) => [c.str(prefix), c.str(replacement)] as const);
   b.roLabel(N.roots);
   for (const [p, r] of roots) {
     b.rodata.dq(sym(p.name)); b.rodata.dq(p.length);
