@@ -165,3 +165,23 @@ describe("aot: control flow, calls, globals, multi-value against V8", () => {
     expect(await compare(wat2wasm(WAT), again)).toEqual([]);
   });
 });
+
+describe("aot: frames bigger than the stack guard", () => {
+  it("a function with 20 000 locals recurses until the stack is exhausted and traps cleanly", async () => {
+    const locals = Array.from({ length: 20_000 }, () => "i64").join(" ");
+    const wat = `(module
+      (func $big (export "big") (param i32) (result i64) (local ${locals})
+        (local.set 19999 (i64.extend_i32_u (local.get 0)))
+        (if (result i64) (i32.eqz (local.get 0))
+          (then (local.get 19998))
+          (else (i64.add (local.get 19999) (call $big (i32.sub (local.get 0) (i32.const 1))))))))`;
+    expect(
+      await compare(wat2wasm(wat), [
+        { fn: "big", args: [2] },
+        { fn: "big", args: [4] },
+        { fn: "big", args: [100_000], trap: Trap.StackExhausted },
+        { fn: "big", args: [3] },
+      ]),
+    ).toEqual([]);
+  });
+});

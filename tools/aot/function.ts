@@ -11,13 +11,29 @@ import { RUNTIME, Trap } from "./traps.ts";
 /** Locals zeroed with one store each up to this many; rep stosq beyond. */
 const UNROLLED_ZEROING = 8;
 
+/**
+ * Frames up to this size are checked after `sub rsp` (docs/aot.md): rsp is
+ * then at most this far below the limit, well inside the runtime's headroom,
+ * when the trap stub calls atoll_trap.
+ */
+const CHECK_AFTER_SUB = 4096;
+
 /** push rbp; mov rbp, rsp; sub rsp, FRAME; the stack check. */
 export function prologue(c: Ctx): void {
   c.a.push(rbp);
   c.a.mov(rbp, rsp);
-  if (c.frame.size > 0) c.a.sub(rsp, imm(c.frame.size));
-  c.a.cmp(rsp, symMem(RUNTIME.stackLimit));
+  const size = c.frame.size;
+  if (size <= CHECK_AFTER_SUB) {
+    if (size > 0) c.a.sub(rsp, imm(size));
+    c.a.cmp(rsp, symMem(RUNTIME.stackLimit));
+    c.a.jcc("b", c.trap(Trap.StackExhausted));
+    return;
+  }
+  // A big frame could reach past the guard: check where rsp would go before moving it.
+  c.a.lea(rax, mem(rsp, { disp: -size }));
+  c.a.cmp(rax, symMem(RUNTIME.stackLimit));
   c.a.jcc("b", c.trap(Trap.StackExhausted));
+  c.a.mov(rsp, rax);
 }
 
 function zeroLocals(c: Ctx): void {
