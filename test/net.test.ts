@@ -7,3 +7,7 @@ import { asTests } from "./helpers/as-unit.ts";
 describe("lib/net/wire", async () => {
   await asTests("as/net-wire.test-as.ts");
 });
+
+describe("lib/net/iface and lib/net/socket", async () => {
+  await asTests("as/net-iface.test-as.ts");
+});
