@@ -6,7 +6,7 @@
 
 import { Op } from "../wasm/index.ts";
 import { eax, imm, mem, rax, rcx, rdx } from "../x86/index.ts";
-import { symMem, type Ctx, type Emitter } from "./context.ts";
+import { symMem, type Emitter } from "./context.ts";
 import { popArgs, pushArgs, storeResults } from "./convention.ts";
 import { S } from "./symbols.ts";
 import { Trap } from "./traps.ts";

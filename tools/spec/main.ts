@@ -6,7 +6,7 @@
 //   npm run spec [-- [-v] [NAME...]]     NAME: scripts to run (i32, br_table...)
 //   ATOLL_WASM_SPEC=DIR                  the .wast files (default ../shared/wasm-spec)
 
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,18 +57,18 @@ function describe(cmd: WastCommand): string {
   return cmd.type;
 }
 
-async function runFile(specDir: string, tmp: string, file: string, verbose: boolean, limit: ReturnType<typeof limiter>): Promise<FileResult> {
+async function runFile(specDir: string, tmp: string, file: string, wabt: string, verbose: boolean, limit: ReturnType<typeof limiter>): Promise<FileResult> {
   const base = file.replace(/\.wast$/, "");
   const res: FileResult = { file, passed: 0, failed: 0, skipped: 0, lines: [], skips: new Map(), v8Disagree: 0 };
   const dir = join(tmp, base);
-  await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
+  await mkdir(dir, { recursive: true });
   let script;
   try {
     script = await convert(join(specDir, file), dir, base);
   } catch (e) {
     const why = `wast2json cannot convert the script (${(e as Error).message.slice(0, 80)})`;
     res.skipped = 1;
-    res.skips.set("script wast2json cannot convert (newer syntax)", 1);
+    res.skips.set(`script wast2json ${wabt} cannot parse (newer text syntax)`, 1);
     res.lines.push(`  ${why}`);
     return res;
   }
@@ -124,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const names = argv.filter((a) => !a.startsWith("-")).map((n) => n.replace(/\.wast$/, ""));
   const specDir = process.env.ATOLL_WASM_SPEC ?? join(repoRoot(), "..", "shared", "wasm-spec");
-  await wabtVersion(repoRoot());
+  const wabt = await wabtVersion(repoRoot());
   let files = (await readdir(specDir)).filter((f) => f.endsWith(".wast")).sort();
   if (names.length > 0) {
     const unknown = names.filter((n) => !files.includes(`${n}.wast`));
@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
   const skips = new Map<string, number>();
   try {
     // Scripts convert and build concurrently; results print in name order.
-    const pending = files.map((f) => limit(() => Promise.resolve()).then(() => runFile(specDir, tmp, f, verbose, limit)));
+    const pending = files.map((f) => limit(() => Promise.resolve()).then(() => runFile(specDir, tmp, f, wabt, verbose, limit)));
     for (const p of pending) {
       const r = await p;
       total.passed += r.passed;

@@ -3,7 +3,7 @@
 // funcref and a memory of 1..2 pages. Also import matching (spec 4.5.3):
 // which imports an Atoll image of the module can satisfy.
 
-import { globalType, type FuncType, type Limits, type Module, type ValType } from "../wasm/index.ts";
+import { type FuncType, type Limits, type Module, type ValType } from "../wasm/index.ts";
 import type { LinkObject, Relocation, SymbolDef } from "../link/index.ts";
 import { Assembler } from "../x86/index.ts";
 import { SYMBOLS } from "../aot/index.ts";
@@ -103,11 +103,6 @@ export function useSpectestLimits(m: Module): void {
     if (imp.kind === "memory") imp.memory.limits = { ...SPECTEST_MEMORY };
     if (imp.kind === "table") imp.table.limits = { ...SPECTEST_TABLE };
   }
-}
-
-/** The imported globals' values, by index (for the V8 reference). */
-export function importedGlobalType(m: Module, index: number): ValType | undefined {
-  return globalType(m, index)?.type;
 }
 
 /** The spectest definitions `m` imports, as a link object. */
