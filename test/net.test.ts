@@ -11,3 +11,7 @@ describe("lib/net/wire", async () => {
 describe("lib/net/iface and lib/net/socket", async () => {
   await asTests("as/net-iface.test-as.ts");
 });
+
+describe("lib/net/iface/reassembly.ts", async () => {
+  await asTests("as/net-reassembly.test-as.ts");
+});
