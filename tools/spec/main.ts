@@ -18,7 +18,7 @@ import { convert, wabtVersion, type WastCommand } from "./wast.ts";
 const RUN_TIMEOUT_MS = 60_000;
 const FAILURES_SHOWN = 15;
 
-interface FileResult {
+export interface FileResult {
   file: string;
   passed: number;
   failed: number;
@@ -120,11 +120,40 @@ async function runFile(specDir: string, tmp: string, file: string, wabt: string,
   return res;
 }
 
+export interface RunOptions {
+  /** The directory of the .wast files. */
+  specDir: string;
+  /** List every failure and V8 disagreement, not only the first ones per script. */
+  verbose?: boolean;
+  /** Called as each script finishes, in name order. */
+  onResult?: (r: FileResult) => void;
+}
+
+/** Runs the scripts `files` (names of .wast files in specDir). */
+export async function runScripts(files: readonly string[], opts: RunOptions): Promise<FileResult[]> {
+  const wabt = await wabtVersion(repoRoot());
+  const tmp = await mkdtemp(join(tmpdir(), "atoll-spec-"));
+  const images = limiter(Math.max(2, availableParallelism()));
+  // A few scripts in flight keep both the compiler (this thread) and the images (other cores) busy.
+  const scripts = limiter(4);
+  const results: FileResult[] = [];
+  try {
+    const pending = files.map((f) => scripts(() => runFile(opts.specDir, tmp, f, wabt, opts.verbose ?? false, images)));
+    for (const p of pending) {
+      const r = await p;
+      results.push(r);
+      opts.onResult?.(r);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return results;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const names = argv.filter((a) => !a.startsWith("-")).map((n) => n.replace(/\.wast$/, ""));
   const specDir = process.env.ATOLL_WASM_SPEC ?? join(repoRoot(), "..", "shared", "wasm-spec");
-  const wabt = await wabtVersion(repoRoot());
   let files = (await readdir(specDir)).filter((f) => f.endsWith(".wast")).sort();
   if (names.length > 0) {
     const unknown = names.filter((n) => !files.includes(`${n}.wast`));
@@ -134,16 +163,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     files = files.filter((f) => names.includes(f.replace(/\.wast$/, "")));
   }
-  const tmp = await mkdtemp(join(tmpdir(), "atoll-spec-"));
-  const limit = limiter(Math.max(2, availableParallelism()));
   const started = Date.now();
   const total = { passed: 0, failed: 0, skipped: 0, v8: 0 };
   const skips = new Map<string, number>();
-  try {
-    // Scripts convert and build concurrently; results print in name order.
-    const pending = files.map((f) => limit(() => Promise.resolve()).then(() => runFile(specDir, tmp, f, wabt, verbose, limit)));
-    for (const p of pending) {
-      const r = await p;
+  await runScripts(files, {
+    specDir,
+    verbose,
+    onResult: (r) => {
       total.passed += r.passed;
       total.failed += r.failed;
       total.skipped += r.skipped;
@@ -152,10 +178,8 @@ export async function main(argv: string[]): Promise<number> {
       const v8 = r.v8Disagree > 0 ? `, V8 disagrees on ${r.v8Disagree}` : "";
       console.log(`${r.file.padEnd(32)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${v8}`);
       for (const l of r.lines) console.log(l);
-    }
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+    },
+  });
   if (skips.size > 0) {
     console.log("skipped, by reason:");
     for (const [k, n] of [...skips].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${k}`);
