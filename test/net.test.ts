@@ -15,3 +15,7 @@ describe("lib/net/iface and lib/net/socket", async () => {
 describe("lib/net/iface/reassembly.ts", async () => {
   await asTests("as/net-reassembly.test-as.ts");
 });
+
+describe("lib/net/socket/dhcp.ts", async () => {
+  await asTests("as/net-dhcp.test-as.ts");
+});
