@@ -7,6 +7,7 @@
 //   ATOLL_WASM_SPEC=DIR                  the .wast files (default ../shared/wasm-spec)
 
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -154,6 +155,10 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const names = argv.filter((a) => !a.startsWith("-")).map((n) => n.replace(/\.wast$/, ""));
   const specDir = process.env.ATOLL_WASM_SPEC ?? join(repoRoot(), "..", "shared", "wasm-spec");
+  if (!existsSync(specDir)) {
+    process.stderr.write(`spec: no spec scripts at ${specDir}; set ATOLL_WASM_SPEC to the folder of the .wast files (the WebAssembly core test suite)\n`);
+    return 2;
+  }
   let files = (await readdir(specDir)).filter((f) => f.endsWith(".wast")).sort();
   if (names.length > 0) {
     const unknown = names.filter((n) => !files.includes(`${n}.wast`));
