@@ -6,3 +6,7 @@ import { asTests } from "./helpers/as-unit.ts";
 describe("lib/kv: operations", async () => {
   await asTests("as/kv.test-as.ts");
 });
+
+describe("lib/kv: power loss", async () => {
+  await asTests("as/kv-crash.test-as.ts");
+});

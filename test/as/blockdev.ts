@@ -4,7 +4,9 @@
 // write: every earlier write reached the disk (those before the last flush
 // were durable anyway; those after it are the prefix that got there), the
 // lost write itself reached it only for its first `torn` sectors, and nothing
-// later did. It can also flip bits, fail writes, and be read-only.
+// later did. A harsher variant lets each sector written since the last flush
+// land or not, independently, as a disk that reorders its queue may do. It
+// can also flip bits, fail writes, and be read-only.
 
 import { BlockDevice, BlockResult } from "atoll/block";
 
@@ -23,6 +25,8 @@ export class MemDevice extends BlockDevice {
   readonly trace: TracedWrite[] = [];
   /** Length of `trace` at the last completed flush. */
   flushedAt: i32 = 0;
+  /** Length of `trace` at every completed flush, in order. */
+  readonly flushPoints: i32[] = [];
   /** Number of flushes so far. */
   flushes: i32 = 0;
   /** When >= 0, the trace index from which writes fail with DeviceError (nothing is written). */
@@ -66,6 +70,7 @@ export class MemDevice extends BlockDevice {
     if (this.ro) return BlockResult.ReadOnly;
     if (this.failFlushes) return BlockResult.DeviceError;
     this.flushedAt = this.trace.length;
+    this.flushPoints.push(this.trace.length);
     this.flushes++;
     return BlockResult.Ok;
   }
@@ -74,6 +79,7 @@ export class MemDevice extends BlockDevice {
   startTrace(): void {
     this.base = this.data.slice();
     this.trace.length = 0;
+    this.flushPoints.length = 0;
     this.flushedAt = 0;
   }
 
@@ -94,6 +100,37 @@ export class MemDevice extends BlockDevice {
     const img = this.base.slice();
     for (let i = 0; i < k; i++) applyWrite(img, this.size, this.trace[i], this.writeSectors(i));
     if (k < this.trace.length && torn > 0) applyWrite(img, this.size, this.trace[k], torn);
+    return img;
+  }
+
+  /** Writes before this trace index were flushed before write `k` was issued. */
+  durableBefore(k: i32): i32 {
+    let d = 0;
+    for (let i = 0; i < this.flushPoints.length && this.flushPoints[i] <= k; i++) d = this.flushPoints[i];
+    return d;
+  }
+
+  /**
+   * The disk after power loss during trace write `k` on a disk that reorders:
+   * everything flushed before write k is there; of writes durableBefore(k)..k
+   * each sector landed or not, as the bits of the generator seeded with
+   * `seed` say. Writes in one flush interval never overlap in lib/kv, so the
+   * order of those that land does not matter.
+   */
+  imageAfterReorderedLoss(k: i32, seed: u32): Uint8Array {
+    const img = this.base.slice();
+    const d = this.durableBefore(k);
+    for (let i = 0; i < d; i++) applyWrite(img, this.size, this.trace[i], this.writeSectors(i));
+    let x = seed | 1;
+    const size = <i32>this.size;
+    for (let i = d; i <= k && i < this.trace.length; i++) {
+      const w = this.trace[i];
+      for (let j = 0; j < this.writeSectors(i); j++) {
+        x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+        if ((x & 1) == 0) continue;
+        img.set(w.data.subarray(j * size, (j + 1) * size), <i32>(w.sector * this.size) + j * size);
+      }
+    }
     return img;
   }
 
