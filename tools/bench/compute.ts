@@ -12,6 +12,9 @@ import { build } from "../build/build.ts";
 import { Report } from "../report.ts";
 import { findTarget, type TargetName } from "../targets.ts";
 import { formatTable, median } from "./table.ts";
+import { decodeModule, validateModule } from "../wasm/index.ts";
+import { compileModule } from "../aot/index.ts";
+import { readFileSync } from "node:fs";
 
 interface Engine {
   name: string;
@@ -56,6 +59,19 @@ const engines: Engine[] = [
     },
   },
 ];
+
+/** The AOT compiler on `wasm`: decode + validate + compile, best of 3; [KB/s, code bytes]. */
+function aotSpeed(wasm: Uint8Array): [number, number] {
+  let best = Infinity, code = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const m = decodeModule(wasm);
+    validateModule(m);
+    code = compileModule(m).text.length;
+    best = Math.min(best, performance.now() - t0);
+  }
+  return [wasm.length / 1024 / (best / 1000), code];
+}
 
 /** Runs one command; returns [checksum, work ns] or an error text. */
 function runOnce(cmd: string[], args: string[]): [string, number] | string {
@@ -102,10 +118,14 @@ export async function computeBench(opts: { runs: number; scale?: number; only?: 
     const base = ms[2];
     const ratio = (v: number | null | undefined): string => (v == null || base == null ? "n/a" : (v / base).toFixed(2) + "x");
     if (sums.size > 1) { failures++; notes.push(`${name}: checksums differ between engines: ${[...sums].join(" vs ")}`); }
-    rows.push([name, ...ms.map((v) => (v == null ? "n/a" : v.toFixed(1))), ratio(ms[0]), ratio(ms[1]), sums.size === 1 ? "same" : "DIFFER"]);
+    const wasm = readFileSync(path.join(dir, "_build", "node", "app.wasm"));
+    const [kbps, code] = aotSpeed(wasm);
+    rows.push([name, ...ms.map((v) => (v == null ? "n/a" : v.toFixed(1))), ratio(ms[0]), ratio(ms[1]), sums.size === 1 ? "same" : "DIFFER",
+      (wasm.length / 1024).toFixed(1), (code / 1024).toFixed(1), kbps.toFixed(0)]);
   }
-  process.stdout.write("\n" + formatTable(["program", "unix ms", "node ms", "wasm2c ms", "unix/w2c", "node/w2c", "checksums"], rows) + "\n");
+  process.stdout.write("\n" + formatTable(["program", "unix ms", "node ms", "wasm2c ms", "unix/w2c", "node/w2c", "checksums", "wasm KiB", "x86 KiB", "AOT KB/s"], rows) + "\n");
   process.stdout.write(`\nwork time inside the program (monotonic clock), median of ${opts.runs} runs; lower is better.\n`);
+  process.stdout.write(`AOT KB/s: wasm kilobytes per second through decode + validate + compile (best of 3); x86 KiB: generated code.\n`);
   for (const n of [...new Set(notes)]) process.stdout.write(`note: ${n}\n`);
   return failures === 0 ? 0 : 1;
 }
