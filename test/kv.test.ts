@@ -10,3 +10,7 @@ describe("lib/kv: operations", async () => {
 describe("lib/kv: power loss", async () => {
   await asTests("as/kv-crash.test-as.ts");
 });
+
+describe("lib/kv: decay", async () => {
+  await asTests("as/kv-corrupt.test-as.ts");
+});

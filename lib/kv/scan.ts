@@ -5,6 +5,9 @@
 // all its own is the torn tail of an interrupted write: it and everything
 // after it are ignored. A sector whose checksum fails stops recovery with an
 // error, because decay of a committed sector must never read as a shorter log.
+// For the same reason, where the log seems to end, the sectors just past it
+// are checked for a later commit of the same epoch: one there means a sector
+// was lost (zeroed, overwritten), not that a write was interrupted.
 
 import { BlockDevice } from "../block";
 import { CRC32C_INIT, crc32cFinish, crc32cUpdate } from "./crc32c";
@@ -12,7 +15,7 @@ import { Fault, FaultKind } from "./errors";
 import { readSectors } from "./io";
 import { KeyDir, ValueRef } from "./keydir";
 import { LOG_HEADER_LEN, Layout } from "./layout";
-import { CommitKind, LogSector } from "./log-sector";
+import { CommitKind, LOG_MAGIC, LogSector } from "./log-sector";
 import { RecordOp, RecordParser, recordLen } from "./record";
 import { SectorState, sectorState } from "./sector";
 
@@ -108,6 +111,7 @@ export function scanHalf(dev: BlockDevice, layout: Layout, half: i32, epoch: u64
     pos += count;
     seq++;
   }
+  if (res.fault.ok && pos < layout.halfSectors) res.fault = lostBefore(dev, layout, half, pos, epoch, seq, buf);
   return finish(res, pos, seq);
 }
 
@@ -115,6 +119,34 @@ function finish(res: ScanResult, pos: u64, seq: u64): ScanResult {
   res.end = pos;
   res.nextSeq = seq;
   return res;
+}
+
+/**
+ * Looks past `pos`, where the log of `half` seems to end before commit `seq`.
+ * Commit seq+1 is only ever written after commit seq is complete and
+ * flushed, so a sealed sector of this epoch with a later sequence number
+ * means commit seq (or the start of it) was lost. Sectors of commit seq
+ * itself (a torn attempt) are stepped over; the search stops at the second
+ * sector that is neither, which bounds it to a few reads per open.
+ */
+function lostBefore(dev: BlockDevice, layout: Layout, half: i32, pos: u64, epoch: u64, seq: u64, buf: Uint8Array): Fault {
+  const base = layout.halfStart(half);
+  let others = 0;
+  for (let q = pos; q < layout.halfSectors; q++) {
+    const f = readSectors(dev, base + q, buf);
+    if (!f.ok) return f;
+    if (sectorState(buf) == SectorState.Sealed) {
+      const s = new LogSector(buf);
+      if (s.magic == LOG_MAGIC && s.epoch == epoch && s.seq > seq) {
+        return corrupt("the log of half " + half.toString() + " stops at sector " + (base + pos).toString() + " (commit " + seq.toString() +
+          ") but sector " + (base + q).toString() + " holds commit " + s.seq.toString() + ": a sector in between was lost " +
+          "(zeroed or overwritten), so committed writes are missing");
+      }
+      if (s.magic == LOG_MAGIC && s.epoch == epoch && s.seq == seq) continue;
+    }
+    if (++others > 1) break;
+  }
+  return Fault.none();
 }
 
 function corrupt(message: string): Fault {

@@ -136,7 +136,7 @@ export class MemDevice extends BlockDevice {
 
   /** Flips bit `bit` (0..7) of byte `byte` of the device, as decay at rest would. */
   flipBit(byte: i32, bit: i32): void {
-    this.data[byte] = this.data[byte] ^ <u8>(1 << bit);
+    this.data[byte] = <u8>(<i32>this.data[byte] ^ (1 << bit));
   }
 
   private check(sector: u64, buf: Uint8Array): BlockResult {
