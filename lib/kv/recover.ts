@@ -154,8 +154,8 @@ function choose(a: SlotRead, b: SlotRead, r: Recovery): OpenError {
 /** Formats a device whose superblock sectors are blank, if all of it is. */
 function formatBlank(dev: BlockDevice, r: Recovery): OpenError {
   const layout = r.layout;
-  const chunk: u64 = 64;
   const size = <u64>layout.sectorSize;
+  const chunk: u64 = max<u64>(1, 65536 / size);
   const buf = new Uint8Array(<i32>(chunk * size));
   for (let s: u64 = 0; s < dev.sectorCount; s += chunk) {
     const n = min(chunk, dev.sectorCount - s);

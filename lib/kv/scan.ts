@@ -49,16 +49,19 @@ export function scanHalf(dev: BlockDevice, layout: Layout, half: i32, epoch: u64
     const state = sectorState(head);
     if (state == SectorState.Zero) break;
     if (state == SectorState.Damaged) {
-      res.fault = corrupt("log sector " + at.toString() + " (half " + half.toString() + ", where commit " + seq.toString() +
-        " would start) fails its checksum; it is either that commit, damaged, or damaged space just past the end of the log, " +
-        "and the store cannot tell which, so it stops rather than risk dropping a committed write");
+      const where = "log sector " + at.toString() + " (half " + half.toString() + ", where commit " + seq.toString() + " starts) fails its checksum";
+      // Later commits prove it held committed data; without them it may be the last commit or unused space.
+      const later = lostBefore(dev, layout, half, pos + 1, epoch, seq, buf);
+      res.fault = corrupt(later.kind == FaultKind.Corrupt ? where + ", and later commits follow it: committed writes are damaged" :
+        where + "; it is either that commit, damaged, or damaged space just past the end of the log, and the store cannot " +
+        "tell which, so it stops rather than risk dropping a committed write");
       break;
     }
     const h = new LogSector(head);
     if (!h.isPartOf(epoch, seq, 0)) break; // stale: the log ends here
     const count = h.count;
     const plen = h.payloadLen;
-    if (count != layout.commitSectors(plen) || count > layout.halfSectors - pos ||
+    if (plen > layout.halfSectors * per || count != layout.commitSectors(plen) || count > layout.halfSectors - pos ||
         (h.kind != CommitKind.Ops && h.kind != CommitKind.Snapshot) || (h.kind == CommitKind.Snapshot && seq != 0)) {
       res.fault = corrupt("log sector " + at.toString() + " starts commit " + seq.toString() + " with an impossible header (kind " +
         h.kind.toString() + ", " + count.toString() + " sectors, " + plen.toString() + " bytes)");
