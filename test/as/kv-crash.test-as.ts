@@ -98,7 +98,7 @@ function check(img: Uint8Array, size: u32, steps: Step[], k: i32, torn: i32, ini
 }
 
 /** Runs the workload on a traced device, then checks power loss at every write and sector boundary. Returns the number of points. */
-function crashEverywhere(sectors: u64, size: u32, w: Workload, ops: i32, seed: u32): i32 {
+function crashEverywhere(sectors: u64, size: u32, w: Workload, ops: i32, seed: u32, minLiveSectors: u64 = 0): i32 {
   const dev = new MemDevice("disk", size, sectors);
   const opened = KvStore.open(dev); // the format is traced too
   assert(opened.ok, opened.message);
@@ -107,6 +107,7 @@ function crashEverywhere(sectors: u64, size: u32, w: Workload, ops: i32, seed: u
   const m = new Model();
   const steps = w.run(s, dev, m, new Rng(seed), ops);
   assert(s.compactions >= 3, "the workload should compact a few times, not " + s.compactions.toString());
+  assert(s.liveSectors >= minLiveSectors, "the live data should take at least " + minLiveSectors.toString() + " sectors, not " + s.liveSectors.toString());
   let points = 0;
   for (let k = 0; k <= dev.trace.length; k++) {
     const n = k < dev.trace.length ? dev.writeSectors(k) : 1;
@@ -161,7 +162,7 @@ export function test_power_loss_at_every_write_of_a_small_busy_store(): void {
 
 export function test_power_loss_at_every_write_with_multi_chunk_snapshots(): void {
   // Halves of 99 sectors: snapshots span several device writes.
-  const points = crashEverywhere(200, 512, new Workload(24, 3000), 80, 777);
+  const points = crashEverywhere(200, 512, new Workload(24, 3000), 80, 777, 33); // more than one 32-sector write
   assert(points >= 200, points.toString());
   out.log("kv crash points (large values): " + points.toString());
 }
