@@ -100,7 +100,8 @@ export function recover(dev: BlockDevice): Recovery {
     // newest, naming a compaction into the other half; that half must then be
     // readable to show it was not.
     if (!peek.fault.ok && !otherSound) {
-      return r.fail(OpenError.Corrupt, "superblock copy " + (1 - <i32>(sb.generation & 1)).toString() + " is damaged, and " + peek.fault.message);
+      return r.fail(OpenError.Corrupt, "superblock copy " + (1 - <i32>(sb.generation & 1)).toString() + " is not valid, so the other half " +
+        "must be readable to show no compaction into it was lost, and " + peek.fault.message);
     }
     r.scan = scanHalf(dev, r.layout, active, epoch);
     if (r.scan.fault.kind == FaultKind.Device) return r.fail(OpenError.DeviceError, r.scan.fault.message);

@@ -5,6 +5,7 @@
 
 import { getU32, setU32, getU64, setU64 } from "./bytes";
 import { crc32c } from "./crc32c";
+import { MIN_HALF_SECTORS } from "./layout";
 import { SectorState, sectorState, sealSector } from "./sector";
 
 // Field offsets.
@@ -126,7 +127,7 @@ export function readSlot(sector: Uint8Array, slot: i32): SlotRead {
   let bad = "";
   if (sb.version != FORMAT_VERSION) bad = "format version " + sb.version.toString();
   else if (sb.sectorSize != <u32>sector.length) bad = "sector size " + sb.sectorSize.toString() + " in a " + sector.length.toString() + "-byte sector";
-  else if (sb.sectorCount < 2 || sb.halfSectors != (sb.sectorCount - 2) / 2) bad = "half size " + sb.halfSectors.toString() + " for " + sb.sectorCount.toString() + " sectors";
+  else if (sb.sectorCount < 2 || sb.halfSectors != (sb.sectorCount - 2) / 2 || sb.halfSectors < MIN_HALF_SECTORS) bad = "half size " + sb.halfSectors.toString() + " for " + sb.sectorCount.toString() + " sectors";
   else if (sb.active != 0 && sb.active != 1) bad = "active half " + sb.active.toString();
   else if (sb.epoch == 0) bad = "epoch 0";
   else if (<i32>(sb.generation & 1) != slot) bad = "generation " + sb.generation.toString() + " in copy " + slot.toString();

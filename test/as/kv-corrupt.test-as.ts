@@ -137,6 +137,21 @@ export function test_both_superblocks_damaged_is_an_error(): void {
   assert(r.error == OpenError.Corrupt && r.message.includes("no usable superblock (sector 0: checksum mismatch; sector 1: checksum mismatch)"), r.message);
 }
 
+export function test_one_superblock_copy_and_the_other_half_damaged_is_an_error(): void {
+  // With one copy gone, the other half must be readable to show the lost copy
+  // did not name a compaction into it; here it is not.
+  const a = new Aged(2);
+  const s = KvStore.open(deviceFrom("disk", SIZE, a.dev.data)).store!;
+  const older = 1 - <i32>(s.generation & 1);
+  const img = a.dev.data.slice();
+  img[older * <i32>SIZE + 33] ^= 2;
+  const otherHalf = 2 + (1 - a.active) * <i32>a.halfSectors;
+  img[otherHalf * <i32>SIZE + 9] ^= 1;
+  const r = KvStore.open(deviceFrom("disk", SIZE, img));
+  assert(r.error == OpenError.Corrupt && r.message.includes("superblock copy " + older.toString() + " is not valid") &&
+    r.message.includes("log sector " + otherHalf.toString() + " "), r.message);
+}
+
 export function test_a_lost_sector_in_the_middle_of_the_log_is_reported(): void {
   const a = new Aged(6);
   let reported = 0;
