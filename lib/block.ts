@@ -18,9 +18,9 @@ export enum BlockResult {
 /**
  * A block device: fixed-size sectors, synchronous I/O into caller-owned buffers.
  * Every driver MUST guarantee what lib/kv's crash safety rests on: a sector
- * is written whole or not at all (a torn multi-sector write lands as a
- * prefix of whole sectors, in any subset), and `flush` returns only after every
- * write completed before it is on stable storage.
+ * is written whole or not at all (power lost during a multi-sector write
+ * leaves each of its sectors either old or new), and `flush` returns only
+ * after every write completed before it is on stable storage.
  */
 export abstract class BlockDevice {
   /** The name given to the device in config.ts. */
