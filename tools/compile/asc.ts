@@ -48,7 +48,9 @@ export async function compileAssemblyScript(entry: string, extraArgs: string[] =
     path.basename(entry),
     "--baseDir", baseDir,
     "--config", path.join(repoRoot, "asconfig.json"),
-    "--path", path.relative(baseDir, VIRTUAL),
+    // Absolute: asc resolves a relative --path against the current folder,
+    // not --baseDir, which found lib/ only at some checkout depths.
+    "--path", VIRTUAL,
     "--outFile", "out.wasm",
     "--noColors",
     ...extraArgs,
