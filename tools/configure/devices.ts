@@ -22,11 +22,21 @@ const console_: Wire = () => ({ imports: [`import { AbiConsole } from "atoll/con
 const clock: Wire = () => ({ imports: [`import { Clock } from "atoll/clock";`], expr: "new Clock()", type: "Clock", impl: "lib/clock.ts Clock (ABI clocks)" });
 const timers: Wire = () => ({ imports: [`import { loop } from "atoll/loop";`], expr: "loop.timers", type: "Timers", impl: "lib/timer.ts, the event loop's timers" });
 const args: Wire = () => ({ imports: [], expr: "args", type: "Args", impl: "lib/args.ts Args (ABI args)" });
+/** node and unix share one driver: both implement the same host block calls (drivers/host/block.ts). */
+const hostBlock: Wire = (d) => {
+  const b = d as Extract<Device, { kind: "block" }>;
+  return {
+    imports: [`import { openHostBlock } from "atoll-drivers/host/block";`],
+    expr: `openHostBlock(${JSON.stringify(b.name)}, ${b.readOnly === true})`,
+    type: "BlockDevice",
+    impl: `drivers/host/block.ts HostBlock (ABI block_*, the file of --disk ${b.name}=PATH)`,
+  };
+};
 
 /** Wiring per target and device kind. */
 export const wiring: Record<TargetName, Partial<Record<Device["kind"], Wire>>> = {
-  node: { console: console_, clock, timers, args },
-  unix: { console: console_, clock, timers, args },
+  node: { console: console_, clock, timers, args, block: hostBlock },
+  unix: { console: console_, clock, timers, args, block: hostBlock },
   kvm: { console: console_, clock, timers, args },
   xen: { console: console_, clock, timers, args },
 };

@@ -2,6 +2,7 @@
 import { writeSync } from "node:fs";
 import { randomFillSync } from "node:crypto";
 import { EXIT_ABORT } from "./exit-codes.ts";
+import { blockImports } from "./block.ts";
 
 /** Thrown through the module's frames to end it with `status`. */
 export class Exit extends Error {
@@ -13,7 +14,10 @@ export class Exit extends Error {
 /** What the ABI needs from its surroundings; tests replace the streams and the clock. */
 export interface HostEnv {
   memory(): WebAssembly.Memory;
+  /** The module's arguments (runtime options already taken out). */
   args: string[];
+  /** Block devices attached with --atoll-disk: name -> host file. */
+  disks?: Map<string, string>;
   stdout(bytes: Uint8Array): void;
   stderr(text: string): void;
   /** Monotonic nanoseconds. */
@@ -61,5 +65,6 @@ export function atollImports(env: HostEnv): Record<string, (...a: never[]) => un
     },
     // Node drives the module with atoll_step and never blocks: a poll.
     yield: (_deadline: bigint): bigint => 0n,
+    ...blockImports({ memory: env.memory, disks: env.disks ?? new Map(), stderr: env.stderr }),
   };
 }

@@ -5,13 +5,15 @@ import { atollImports, Exit, processStreams, type HostEnv } from "./abi.ts";
 import { describeTrap } from "./trap.ts";
 import { WasmSourceMap } from "./sourcemap.ts";
 import { codeRanges } from "./code-ranges.ts";
-import { EXIT_TRAP } from "./exit-codes.ts";
+import { EXIT_TRAP, EXIT_USAGE } from "./exit-codes.ts";
+import { splitArgs } from "./options.ts";
 
 /** The ABI version this host implements. */
 export const HOST_ABI_VERSION = 1;
 
 /** How to run one module. */
 export interface RunOptions {
+  /** The command line after the artefact: runtime options (--atoll-...) and the module's arguments. */
   args: string[];
   /** Source map JSON of the module, for trap reports with file and line. */
   sourceMap?: string | null;
@@ -40,13 +42,19 @@ export async function runUnikernel(wasm: Uint8Array, opts: RunOptions): Promise<
     for (const [prefix, real] of roots) if (p.startsWith(prefix)) return real + p.slice(prefix.length);
     return p;
   };
+  const split = splitArgs(opts.args);
+  if (split.error !== "") {
+    stderr(`atoll: ${split.error}\n`);
+    return EXIT_USAGE;
+  }
   let exports: Exports | null = null;
   const env: HostEnv = {
     memory: () => {
       if (!exports) throw new Error("the module called the ABI before its memory was exported");
       return exports.memory;
     },
-    args: opts.args,
+    args: split.moduleArgs,
+    disks: split.disks,
     stdout: opts.stdout ?? processStreams.stdout,
     stderr,
     monotonic: opts.monotonic ?? (() => process.hrtime.bigint()),

@@ -5,6 +5,7 @@ import { chooseTarget, ensureBuilt } from "../target-choice.ts";
 import { appDir } from "./app-dir.ts";
 import type { Plan } from "../../configure/configure.ts";
 import { UserError } from "../../errors.ts";
+import { diskOptions } from "../disks.ts";
 
 /** How each target's artefact is started. */
 const launchers: Partial<Record<Plan["target"], (plan: Plan, args: string[]) => [string, string[]]>> = {
@@ -19,7 +20,7 @@ export async function runCommand(p: Parsed): Promise<number> {
   const plan = await ensureBuilt(dir, target, new Report());
   const launch = launchers[plan.target];
   if (!launch) throw new UserError(`atoll run: target '${plan.target}' cannot be run yet`, 2);
-  const [cmd, args] = launch(plan, p.rest);
+  const [cmd, args] = launch(plan, [...(await diskOptions(plan.appDir, p.flags.get("disk") ?? [])), ...p.rest]);
   return new Promise<number>((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: "inherit" });
     const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };

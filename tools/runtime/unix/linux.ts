@@ -1,6 +1,7 @@
 // The Linux x86-64 facts the runtime is built on: system call numbers, flag
 // values and the layout of the kernel structures it reads or fills.
 // Sources: arch/x86/entry/syscalls/syscall_64.tbl (numbers),
+// arch/x86/include/uapi/asm/stat.h, include/uapi/asm-generic/fcntl.h,
 // include/uapi/asm-generic/{mman-common,errno-base,errno}.h,
 // arch/x86/include/uapi/asm/{signal,sigcontext}.h,
 // include/uapi/asm-generic/siginfo.h, include/uapi/linux/time.h,
@@ -9,11 +10,17 @@
 /** System call numbers (syscall_64.tbl). Arguments go in rdi, rsi, rdx, r10, r8, r9; rcx and r11 are clobbered. */
 export const SYS = {
   write: 1,
+  open: 2,
+  close: 3,
+  fstat: 5,
   poll: 7,
   mmap: 9,
   mprotect: 10,
   rt_sigaction: 13,
   rt_sigreturn: 15,
+  pread64: 17,
+  pwrite64: 18,
+  fdatasync: 75,
   sigaltstack: 131,
   clock_gettime: 228,
   clock_nanosleep: 230,
@@ -25,6 +32,15 @@ export const SYS = {
 export const MAX_ERRNO = 4095;
 export const EINTR = 4;
 export const EAGAIN = 11;
+
+/** open flags (asm-generic/fcntl.h). */
+export const O_RDONLY = 0;
+export const O_RDWR = 2;
+export const O_CLOEXEC = 0x80000;
+/** struct stat on x86-64 (asm/stat.h): st_mode (u32) at 24, st_size (i64) at 48, 144 bytes; S_IFMT and S_IFREG (linux/stat.h). */
+export const STAT = { mode: 24, size: 48, bytes: 144 } as const;
+export const S_IFMT = 0xf000;
+export const S_IFREG = 0x8000;
 
 /** mmap/mprotect (mman-common.h). */
 export const PROT_NONE = 0;

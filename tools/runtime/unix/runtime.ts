@@ -2,6 +2,7 @@
 // signals, memory.grow, and the helpers they share.
 import type { LinkObject } from "../../link/index.ts";
 import { emitAbi } from "./abi.ts";
+import { emitBlock } from "./block.ts";
 import { Ctx, type Layout } from "./context.ts";
 import { emitMemory } from "./memory.ts";
 import { emitPrint } from "./print.ts";
@@ -38,6 +39,7 @@ export function unixRuntime(options: UnixRuntimeOptions = {}): LinkObject {
   const c = new Ctx(unixLayout(options), options.sourceRoots ?? []);
   emitStart(c, options.start ?? "abi");
   emitAbi(c);
+  emitBlock(c);
   emitMemory(c);
   emitTrap(c);
   emitPrint(c);

@@ -6,6 +6,7 @@ import {
   eax, ebx, edi, edx, esi, imm, imm64, mem, r10d, r12, r13, r15, r8, r9d, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
+import { SPLIT_ARGS } from "./block.ts";
 import {
   MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, MAP_STACK, MAX_ERRNO, PROT_NONE, PROT_READ, PROT_WRITE, SA_ONSTACK, SA_RESTORER,
   SA_SIGINFO, SIGACTION, SIGBUS, SIGFPE, SIGILL, SIGSEGV, STACK_T, SYS,
@@ -61,6 +62,8 @@ export function emitStart(c: Ctx, mode: StartMode): void {
   // The initial stack (x86-64 psABI, "Initial Stack and Register State"): argc, then argv[0..argc-1], NULL.
   a.mov(rax, mem(rsp)); a.mov(c.at(N.argc), rax);
   a.lea(rax, mem(rsp, { disp: 8 })); a.mov(c.at(N.argv), rax);
+  // Runtime options (--atoll-...) out of argv before anything can fail, so a bad one is a usage error.
+  a.call(sym(SPLIT_ARGS));
 
   // The wasm call stack: [guard | headroom | usable], the guard PROT_NONE.
   mmap(guardSize + stackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK);

@@ -1,0 +1,50 @@
+// `atoll run --disk NAME=PATH`: checks each against the block devices of
+// config.ts, creates a missing file with the device's size, and turns it into
+// the runtime option --atoll-disk=NAME=/absolute/PATH (docs/abi.md).
+import { closeSync, existsSync, openSync, ftruncateSync } from "node:fs";
+import path from "node:path";
+import { loadConfig } from "../config/load.ts";
+import { parseSize, suggest } from "../config/validate.ts";
+import { UserError } from "../errors.ts";
+
+/** The runtime options for the `--disk` values given; [] when there are none. */
+export async function diskOptions(appDir: string, values: string[]): Promise<string[]> {
+  if (values.length === 0) return [];
+  const config = await loadConfig(appDir);
+  const blocks = config.unikernel.devices.flatMap((d) => (d.kind === "block" ? [d] : []));
+  const shown = path.relative(process.cwd(), config.file) || config.file;
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const v of values) {
+    const eq = v.indexOf("=");
+    if (eq <= 0 || eq === v.length - 1) throw new UserError(`atoll run: --disk ${v}: expected NAME=PATH, e.g. --disk data=disk.img`, 2);
+    const name = v.slice(0, eq);
+    const file = path.resolve(v.slice(eq + 1));
+    const dev = blocks.find((b) => b.name === name);
+    if (!dev) {
+      const names = blocks.map((b) => b.name);
+      const known = names.length === 0 ? `it declares no block device` : `its block devices: ${names.join(", ")}`;
+      throw new UserError(`atoll run: --disk ${v}: ${shown} has no block device '${name}'${suggest(name, names)}; ${known}`, 2);
+    }
+    if (seen.has(name)) throw new UserError(`atoll run: --disk ${name}=... given twice`, 2);
+    seen.add(name);
+    if (!existsSync(file)) create(file, name, dev.size, dev.readOnly === true, shown);
+    out.push(`--atoll-disk=${name}=${file}`);
+  }
+  return out;
+}
+
+/** Creates `file` as `size` bytes of zeros (sparse). */
+function create(file: string, name: string, size: string | undefined, readOnly: boolean, shown: string): void {
+  if (readOnly) throw new UserError(`atoll run: ${file} does not exist, and block device '${name}' is read-only: there is nothing to read`);
+  const bytes = size === undefined ? null : parseSize(size);
+  if (bytes === null) throw new UserError(`atoll run: ${file} does not exist, and ${shown} gives block device '${name}' no size to create it with; add one (device.block("${name}", { size: "1M" })) or create the file`);
+  if (!existsSync(path.dirname(file))) throw new UserError(`atoll run: cannot create ${file}: no folder ${path.dirname(file)}`);
+  const fd = openSync(file, "wx");
+  try {
+    ftruncateSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
+  process.stderr.write(`atoll: created ${path.relative(process.cwd(), file) || file} (${size}) for block device '${name}'\n`);
+}
