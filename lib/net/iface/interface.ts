@@ -20,7 +20,8 @@ import { ArpPacket, ArpRepr, ArpOperation, ARP_IPV4_LEN } from "../wire/arp";
 import { Ipv4Packet, Ipv4Repr, IpProtocol, IPV4_HEADER_LEN, IPV4_DEFAULT_TTL } from "../wire/ipv4";
 import { Icmpv4Packet, Icmpv4Repr, IcmpKind, DstUnreachableCode, TimeExceededCode, ICMP_ERROR_QUOTE } from "../wire/icmpv4";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
-import { Egress, SendError, SocketSet } from "../socket/socket";
+import { TcpPacket, TcpRepr, TcpFlags } from "../wire/tcp";
+import { Egress, SendError, SocketSet, TcpVerdict } from "../socket/socket";
 import { ArpCache, ArpConfig } from "./arp-cache";
 import { Reassembler, ReassemblyConfig, FragmentOutcome } from "./reassembly";
 
@@ -48,8 +49,10 @@ export class InterfaceStats {
   rxMalformed: i32 = 0;
   /** Frames for another host, another EtherType, or an IP protocol nobody handles. */
   rxIgnored: i32 = 0;
-  /** UDP datagrams to a port no socket holds. */
+  /** UDP datagrams to a port no socket holds, TCP segments no connection or listener took. */
   rxNoSocket: i32 = 0;
+  /** Resets sent for TCP segments that had no connection (RFC 9293 §3.10.7.1). */
+  tcpResets: i32 = 0;
   txFrames: i32 = 0;
   /** Frames the device refused. */
   txRefused: i32 = 0;
@@ -87,6 +90,7 @@ export class EthernetInterface {
   private ip: Ipv4Repr = new Ipv4Repr();
   private icmp: Icmpv4Repr = new Icmpv4Repr();
   private udp: UdpRepr = new UdpRepr();
+  private tcp: TcpRepr = new TcpRepr();
 
   constructor(readonly device: NetDevice, readonly config: InterfaceConfig = new InterfaceConfig()) {
     this.mac = macOf(device);
@@ -253,6 +257,7 @@ export class EthernetInterface {
     const p = ip.protocol;
     if (p == IpProtocol.ICMP) this.processIcmp(ip, payload, now);
     else if (p == IpProtocol.UDP) this.processUdp(ip, payload, quote, now);
+    else if (p == IpProtocol.TCP) this.processTcp(ip, payload, now);
     else {
       this.stats.rxIgnored++;
       this.sendIcmpError(ip, quote, IcmpKind.DstUnreachable, DstUnreachableCode.PROTOCOL, now);
@@ -295,6 +300,43 @@ export class EthernetInterface {
     }
     this.stats.rxNoSocket++;
     this.sendIcmpError(ip, quote, IcmpKind.DstUnreachable, DstUnreachableCode.PORT, now);
+  }
+
+  private processTcp(ip: Ipv4Repr, payload: Uint8Array, now: i64): void {
+    const r = this.tcp;
+    if (r.parse(new TcpPacket(payload), ip.src, ip.dst) != WireError.None) {
+      this.stats.rxMalformed++;
+      return;
+    }
+    // TCP is unicast only: nothing to or from a broadcast or group address (RFC 1122 §4.2.3.10).
+    if (ip.dst != this.addr || this.addr == IPV4_UNSPECIFIED) {
+      this.stats.rxIgnored++;
+      return;
+    }
+    const sockets = this.sockets;
+    let verdict = TcpVerdict.NotMine;
+    const conn = sockets.tcpConnection(r.dstPort, ip.src, r.srcPort);
+    if (conn != null) verdict = conn.processTcp(ip.src, ip.dst, r, now);
+    if (verdict == TcpVerdict.NotMine) {
+      const listener = sockets.tcpListener(r.dstPort);
+      if (listener != null) verdict = listener.processTcp(ip.src, ip.dst, r, now);
+    }
+    if (verdict == TcpVerdict.Taken) return;
+    if (verdict == TcpVerdict.NotMine) this.stats.rxNoSocket++;
+    this.sendTcpReset(ip, r, now);
+  }
+
+  /** The reset RFC 9293 §3.10.7.1 answers a segment with when no connection takes it. */
+  private sendTcpReset(ip: Ipv4Repr, seg: TcpRepr, now: i64): void {
+    if (seg.rst) return;
+    let reply: TcpRepr;
+    if (seg.hasAck) {
+      reply = TcpRepr.of(seg.dstPort, seg.srcPort, seg.ack, 0, TcpFlags.RST, 0);
+    } else {
+      reply = TcpRepr.of(seg.dstPort, seg.srcPort, 0, seg.seq + seg.segLen, TcpFlags.RST | TcpFlags.ACK, 0);
+    }
+    this.stats.tcpResets++;
+    this.sendTcp(ip.dst, ip.src, reply, now);
   }
 
   // --- timers ----------------------------------------------------------------
@@ -340,6 +382,16 @@ export class EthernetInterface {
     const frame = this.ipFrame(from, dst, IpProtocol.UDP, len);
     if (frame == null) return SendError.TooBig;
     udp.emit(new UdpPacket(frame.subarray(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN)), from, dst);
+    return this.sendIpFrame(frame, dst, now);
+  }
+
+  /** Sends a TCP segment (the socket layer's way out; see Egress.sendTcp). */
+  sendTcp(src: Ipv4Addr, dst: Ipv4Addr, repr: TcpRepr, now: i64): SendError {
+    const len = repr.bufferLen();
+    const from = src != IPV4_UNSPECIFIED ? src : this.addr;
+    const frame = this.ipFrame(from, dst, IpProtocol.TCP, len);
+    if (frame == null) return SendError.TooBig;
+    repr.emit(new TcpPacket(frame.subarray(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN)), from, dst);
     return this.sendIpFrame(frame, dst, now);
   }
 
@@ -453,6 +505,9 @@ class InterfaceEgress extends Egress {
   }
   sendIcmp(dst: Ipv4Addr, repr: Icmpv4Repr, now: i64): SendError {
     return this.iface!.sendIcmp(dst, repr, now);
+  }
+  sendTcp(src: Ipv4Addr, dst: Ipv4Addr, repr: TcpRepr, now: i64): SendError {
+    return this.iface!.sendTcp(src, dst, repr, now);
   }
 }
 

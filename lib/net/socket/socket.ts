@@ -1,12 +1,14 @@
 // What every socket shares, and the one way sockets reach the network. A
 // socket does no I/O of its own: the interface hands it what arrived
 // (process*), asks when it next wants to run (pollAt) and lets it send
-// (dispatch) through an Egress, the interface's narrow sending side. The TCP
-// sockets will add their own process/dispatch pair here.
+// (dispatch) through an Egress, the interface's narrow sending side. TCP
+// segments reach sockets through the set's TCP tables (a connection by its
+// 4-tuple, a listener by its port) and processTcp.
 
 import { Ipv4Addr } from "../addr";
 import { FOREVER } from "../../time";
 import { Icmpv4Repr } from "../wire/icmpv4";
+import { TcpRepr } from "../wire/tcp";
 
 /** Why the interface could not send a packet. */
 export enum SendError {
@@ -46,6 +48,18 @@ export abstract class Egress {
   abstract sendUdp(src: Ipv4Addr, srcPort: u16, dst: Ipv4Addr, dstPort: u16, payload: Uint8Array, now: i64): SendError;
   /** Sends an ICMP message from the interface's address. */
   abstract sendIcmp(dst: Ipv4Addr, repr: Icmpv4Repr, now: i64): SendError;
+  /** Sends a TCP segment; `src` 0 means the interface's address. Not abstract, so egresses without TCP need not implement it. */
+  sendTcp(src: Ipv4Addr, dst: Ipv4Addr, repr: TcpRepr, now: i64): SendError { return SendError.NoRoute; }
+}
+
+/** What a socket did with a TCP segment. */
+export enum TcpVerdict {
+  /** Taken (processed or deliberately dropped). */
+  Taken = 0,
+  /** Not for this socket: the interface tries a listener, then resets. */
+  NotMine = 1,
+  /** The interface answers with a reset (RFC 9293 §3.10.7.1's form). */
+  Reset = 2,
 }
 
 /** A socket of any kind. */
@@ -66,6 +80,17 @@ export abstract class Socket {
   processUdp(src: Ipv4Addr, srcPort: u16, dst: Ipv4Addr, dstPort: u16, payload: Uint8Array, now: i64): void {}
   /** One ICMP message addressed to us; returns true when this socket took it. */
   processIcmp(src: Ipv4Addr, repr: Icmpv4Repr, now: i64): bool { return false; }
+  /** One TCP segment the set's TCP tables routed here; `repr.payload` is valid only during the call. */
+  processTcp(src: Ipv4Addr, dst: Ipv4Addr, repr: TcpRepr, now: i64): TcpVerdict { return TcpVerdict.NotMine; }
+  /** True for a TCP connection in TIME-WAIT: a new connection may take its 4-tuple over (RFC 6191, RFC 9293 §3.6.1). */
+  get tcpReclaimable(): bool { return false; }
+  /** Ends a reclaimable connection at once, freeing its 4-tuple. */
+  tcpReclaim(): void {}
+}
+
+/** The TCP demultiplexing key of a connection: local port, remote port, remote address. */
+@inline export function tcpKey(localPort: u16, remote: Ipv4Addr, remotePort: u16): u64 {
+  return (<u64>localPort << 48) | (<u64>remotePort << 32) | <u64>remote;
 }
 
 /** IANA's dynamic port range (RFC 6335 §6), for sockets bound to port 0. */
@@ -76,6 +101,11 @@ export const EPHEMERAL_LAST: u16 = 65535;
 export class SocketSet {
   readonly sockets: Socket[] = [];
   private nextEphemeral: u16 = EPHEMERAL_FIRST;
+  private nextTcpEphemeral: u16 = EPHEMERAL_FIRST;
+  private tcpConnections: Map<u64, Socket> = new Map();
+  private tcpListeners: Map<u16, Socket> = new Map();
+  /** TIME-WAIT connections ended early so a new connection could have their 4-tuple. */
+  tcpReclaimed: i32 = 0;
 
   constructor(readonly egress: Egress) {}
 
@@ -110,6 +140,73 @@ export class SocketSet {
       if (!this.udpPortInUse(p)) return p;
     }
     return 0;
+  }
+
+  // --- TCP demultiplexing ---------------------------------------------------
+
+  /** The connection with this 4-tuple (our address is the interface's), or null. */
+  tcpConnection(localPort: u16, remote: Ipv4Addr, remotePort: u16): Socket | null {
+    const k = tcpKey(localPort, remote, remotePort);
+    return this.tcpConnections.has(k) ? this.tcpConnections.get(k) : null;
+  }
+
+  /** The listener on `port`, or null. */
+  tcpListener(port: u16): Socket | null {
+    return this.tcpListeners.has(port) ? this.tcpListeners.get(port) : null;
+  }
+
+  /** Connections in the table (any state but CLOSED). */
+  get tcpConnectionCount(): i32 { return this.tcpConnections.size; }
+
+  /** Claims a 4-tuple for `s`; false when another connection holds it. */
+  bindTcpConnection(localPort: u16, remote: Ipv4Addr, remotePort: u16, s: Socket): bool {
+    const k = tcpKey(localPort, remote, remotePort);
+    if (this.tcpConnections.has(k)) {
+      const other = this.tcpConnections.get(k);
+      if (other === s) return true;
+      if (!other.tcpReclaimable) return false;
+      other.tcpReclaim();
+      this.tcpReclaimed++;
+    }
+    this.tcpConnections.set(k, s);
+    return true;
+  }
+
+  unbindTcpConnection(localPort: u16, remote: Ipv4Addr, remotePort: u16, s: Socket): void {
+    const k = tcpKey(localPort, remote, remotePort);
+    if (this.tcpConnections.has(k) && this.tcpConnections.get(k) === s) this.tcpConnections.delete(k);
+  }
+
+  /** Claims `port` for a listener; false when another listener holds it. */
+  bindTcpListener(port: u16, s: Socket): bool {
+    if (this.tcpListeners.has(port)) return this.tcpListeners.get(port) === s;
+    this.tcpListeners.set(port, s);
+    return true;
+  }
+
+  unbindTcpListener(port: u16, s: Socket): void {
+    if (this.tcpListeners.has(port) && this.tcpListeners.get(port) === s) this.tcpListeners.delete(port);
+  }
+
+  /**
+   * A local port of the dynamic range for a connection to `remote`:`remotePort`.
+   * Ports only have to make the 4-tuple unique, so each destination has the
+   * whole range; when every port to it is taken, one held by a connection in
+   * TIME-WAIT is reclaimed (RFC 6191), so ports run out only when 16384
+   * connections to one destination are live at once. 0 then.
+   */
+  ephemeralTcpPort(remote: Ipv4Addr, remotePort: u16): u16 {
+    const span = <i32>EPHEMERAL_LAST - <i32>EPHEMERAL_FIRST + 1;
+    let reclaimable: u16 = 0;
+    for (let i = 0; i < span; i++) {
+      const p = this.nextTcpEphemeral;
+      this.nextTcpEphemeral = p == EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
+      if (this.tcpListeners.has(p)) continue;
+      const k = tcpKey(p, remote, remotePort);
+      if (!this.tcpConnections.has(k)) return p;
+      if (reclaimable == 0 && this.tcpConnections.get(k).tcpReclaimable) reclaimable = p;
+    }
+    return reclaimable;
   }
 
   /** The earliest pollAt of the sockets, or FOREVER. */

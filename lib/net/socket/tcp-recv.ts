@@ -1,0 +1,109 @@
+// The receive buffer: a ring holding in-order bytes the application has not
+// read, followed by room for the window. Segments that arrive out of order
+// are written at their place in that room and remembered as ranges; when
+// the gap before them fills, the in-order part grows over them (RFC 9293
+// §3.10.7.4, "segment text": ideally queue out-of-order segments). The
+// ranges are bounded in number, so a peer cannot make us keep unbounded
+// bookkeeping: a segment that would need one more range is dropped, and the
+// sender retransmits it.
+
+import { copyBytes } from "../wire/bytes";
+
+export const MAX_RANGES: i32 = 32;
+
+export class RecvBuffer {
+  private buf: Uint8Array;
+  private head: i32 = 0;
+  private used: i32 = 0;
+  // Out-of-order ranges [starts[i], ends[i]) as offsets past the in-order
+  // end (rcv.nxt); sorted, disjoint, not touching.
+  private starts: i32[] = [];
+  private ends: i32[] = [];
+
+  constructor(readonly capacity: i32) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  /** In-order bytes waiting for read(). */
+  get length(): i32 { return this.used; }
+  /** Room after the in-order bytes: the receive window. */
+  get window(): i32 { return this.capacity - this.used; }
+  /** Out-of-order ranges held. */
+  get ranges(): i32 { return this.starts.length; }
+  /** True when bytes past the in-order end are held. */
+  get hasGaps(): bool { return this.starts.length > 0; }
+
+  /**
+   * Stores `data` at `offset` bytes past the in-order end; the caller has
+   * trimmed it to the window. Returns how many bytes became in order (0 for
+   * a segment after a gap), or -1 when it was dropped for want of a range.
+   */
+  insert(offset: i32, data: Uint8Array): i32 {
+    const n = data.length;
+    if (n == 0) return 0;
+    const s = offset;
+    const e = offset + n;
+    // Where the new range goes, and which existing ones it touches.
+    let first = 0;
+    while (first < this.starts.length && this.ends[first] < s) first++;
+    let last = first;
+    while (last < this.starts.length && this.starts[last] <= e) last++;
+    if (first == last && s != 0 && this.starts.length >= MAX_RANGES) return -1;
+    this.copyIn(s, data);
+    let ns = s, ne = e;
+    if (first < last) {
+      ns = min(ns, this.starts[first]);
+      ne = max(ne, this.ends[last - 1]);
+      this.starts.splice(first, last - first);
+      this.ends.splice(first, last - first);
+    }
+    // Insert at `first` (AssemblyScript's splice does not insert).
+    this.starts.push(0);
+    this.ends.push(0);
+    for (let i = this.starts.length - 1; i > first; i--) {
+      this.starts[i] = this.starts[i - 1];
+      this.ends[i] = this.ends[i - 1];
+    }
+    this.starts[first] = ns;
+    this.ends[first] = ne;
+    if (this.starts[0] != 0) return 0;
+    const adv = this.ends[0];
+    this.starts.shift();
+    this.ends.shift();
+    for (let i = 0; i < this.starts.length; i++) {
+      this.starts[i] -= adv;
+      this.ends[i] -= adv;
+    }
+    this.used += adv;
+    return adv;
+  }
+
+  /** Moves up to `len` in-order bytes into `dst` at `off`; returns how many. */
+  read(dst: Uint8Array, off: i32, len: i32): i32 {
+    const n = min(len, this.used);
+    if (n <= 0) return 0;
+    const first = min(n, this.capacity - this.head);
+    copyBytes(dst, off, this.buf, this.head, first);
+    if (n > first) copyBytes(dst, off + first, this.buf, 0, n - first);
+    this.head = (this.head + n) % this.capacity;
+    this.used -= n;
+    if (this.used == 0 && this.starts.length == 0) this.head = 0;
+    return n;
+  }
+
+  /** Drops everything, in order or not. */
+  clear(): void {
+    this.head = 0;
+    this.used = 0;
+    this.starts = [];
+    this.ends = [];
+  }
+
+  private copyIn(offset: i32, data: Uint8Array): void {
+    const n = data.length;
+    const pos = (this.head + this.used + offset) % this.capacity;
+    const first = min(n, this.capacity - pos);
+    copyBytes(this.buf, pos, data, 0, first);
+    if (n > first) copyBytes(this.buf, 0, data, first, n - first);
+  }
+}

@@ -1,0 +1,1087 @@
+// A TCP connection. Read, in this order: RFC 9293 (the protocol; §3.10 is
+// the event processing this file follows), RFC 5961 (resets, SYNs and ACKs
+// checked against the window), RFC 6298 (the retransmission timer), RFC 5681
+// and RFC 6582 (congestion control), RFC 7323 (window scaling, timestamps),
+// RFC 1122 §4.2.3 (delayed ACK, Nagle, silly-window avoidance).
+//
+// The socket does no I/O. The interface hands it segments (processTcp),
+// asks when it next wants to run (pollAt) and lets it send (dispatch), all
+// with the time `now`. processTcp only changes state and raises flags
+// (ackNow, a retransmission due, ...); dispatch turns them into segments. The
+// application sees the connection through a TcpHandler and the methods
+// connect, write, read, close and abort.
+//
+// Fields follow RFC 9293 §3.3.1's names (snd.una, snd.nxt, rcv.nxt, ...).
+// Invariants: snd.una <= snd.nxt <= snd.max; the send buffer holds the bytes
+// from snd.una on (SYN and FIN take sequence numbers but no buffer space);
+// the receive buffer's window never moves the advertised right edge back.
+
+import { Ipv4Addr, IPV4_UNSPECIFIED } from "../addr";
+import { FOREVER, seconds } from "../../time";
+import { TcpRepr, TcpFlags } from "../wire/tcp";
+import { Socket, Egress, SendError, TcpVerdict } from "./socket";
+import { TcpState, TcpError, isSynchronized } from "./tcp-state";
+import { seqLt, seqLe, seqGt, seqGe, seqDiff, seqMax } from "./tcp-seq";
+import { RttEstimator } from "./tcp-rtt";
+import { NewReno } from "./tcp-congestion";
+import { SendBuffer } from "./tcp-send";
+import { RecvBuffer } from "./tcp-recv";
+import {
+  TcpConfig, localMss, effectiveMss, windowShiftFor, initialSequence, tupleHash, tsClock,
+} from "./tcp-options";
+
+export { TcpState, TcpError } from "./tcp-state";
+export { TcpConfig } from "./tcp-options";
+
+/**
+ * What a connection tells its application. Every method has an empty
+ * default; override those you need. A handler may call any method of the
+ * connection, close and abort included.
+ */
+export abstract class TcpHandler {
+  /** An active open completed: the connection is ESTABLISHED. */
+  onConnected(c: TcpSocket, now: i64): void {}
+  /** Bytes arrived in order: read() them (what is not read closes the window). */
+  onReadable(c: TcpSocket, now: i64): void {}
+  /** A write() that was cut short now has room again. */
+  onWritable(c: TcpSocket, now: i64): void {}
+  /** The peer sent FIN: after what read() still returns, no more data comes. */
+  onPeerClosed(c: TcpSocket, now: i64): void {}
+  /** The connection is over for the application: `error` None after a graceful close. Called once. */
+  onClosed(c: TcpSocket, error: TcpError, now: i64): void {}
+}
+
+/** The side of a listener a connection it spawned reports to (tcp-listener.ts). */
+export abstract class TcpParent {
+  abstract childEstablished(c: TcpSocket, now: i64): void;
+  abstract childGone(c: TcpSocket): void;
+}
+
+/** Counters per connection. */
+export class TcpStats {
+  segmentsSent: i32 = 0;
+  segmentsReceived: i32 = 0;
+  /** Segments sent again: timeouts, fast retransmits, partial ACKs. */
+  retransmits: i32 = 0;
+  timeouts: i32 = 0;
+  fastRetransmits: i32 = 0;
+  zeroWindowProbes: i32 = 0;
+  keepAlives: i32 = 0;
+  challengeAcks: i32 = 0;
+  /** Segments outside the window, failing PAWS, or with unacceptable ACKs. */
+  dropped: i32 = 0;
+  /** Out-of-order segments dropped because the reassembly ranges were full. */
+  oooDropped: i32 = 0;
+}
+
+const RTT_NONE: i64 = -1;
+const EMPTY = new Uint8Array(0);
+
+/** One TCP connection. Add it to an interface's SocketSet, then connect(); listeners create theirs. */
+export class TcpSocket extends Socket {
+  state: TcpState = TcpState.Closed;
+  handler: TcpHandler | null;
+  readonly config: TcpConfig;
+  /** The listener that spawned this connection until it is accepted. */
+  parent: TcpParent | null = null;
+  readonly stats: TcpStats = new TcpStats();
+  /** How the connection ended; None while open or after a graceful close. */
+  error: TcpError = TcpError.None;
+
+  localAddr: Ipv4Addr = IPV4_UNSPECIFIED;
+  localPort: u16 = 0;
+  remoteAddr: Ipv4Addr = IPV4_UNSPECIFIED;
+  remotePort: u16 = 0;
+
+  // Send sequence space (RFC 9293 §3.3.1).
+  iss: u32 = 0;
+  sndUna: u32 = 0;
+  sndNxt: u32 = 0;
+  /** Highest sequence number sent + 1; snd.nxt falls back below it after a timeout. */
+  sndMax: u32 = 0;
+  /** The peer's window, scaled, in bytes. */
+  sndWnd: u32 = 0;
+  sndWl1: u32 = 0;
+  sndWl2: u32 = 0;
+  /** Largest window the peer has offered (RFC 1122 §4.2.3.4; RFC 5961 §5.2's MAX.SND.WND). */
+  maxSndWnd: u32 = 0;
+  // Receive sequence space.
+  irs: u32 = 0;
+  rcvNxt: u32 = 0;
+  /** The right edge of the window we last advertised. */
+  rcvAdv: u32 = 0;
+  /** A FIN that arrived ahead of data still missing; valid when rxFinPending. */
+  private rxFinSeq: u32 = 0;
+  private rxFinPending: bool = false;
+
+  // Negotiated in the SYNs.
+  sndShift: i32 = 0;
+  rcvShift: i32 = 0;
+  tsOk: bool = false;
+  private tsRecent: u32 = 0;
+  private tsOffset: u32 = 0;
+  private lastAckSent: u32 = 0;
+  /** Payload bytes per segment we send. */
+  mss: i32 = 536;
+  private peerMss: i32 = 0;
+  private peerWantsScale: bool = false;
+
+  private tx: SendBuffer | null = null;
+  private rx: RecvBuffer | null = null;
+  /** close() was called: a FIN follows the data written. */
+  private finQueued: bool = false;
+  private wantWritable: bool = false;
+
+  readonly rtt: RttEstimator;
+  cc: NewReno;
+
+  // Timers: FOREVER when not armed.
+  private rtoAt: i64 = FOREVER;
+  private ackAt: i64 = FOREVER;
+  private persistAt: i64 = FOREVER;
+  private keepAt: i64 = FOREVER;
+  private timeWaitAt: i64 = FOREVER;
+  /** Timeouts in a row of the segment at snd.una (or the SYN). */
+  private retries: i32 = 0;
+  private persistBackoff: i32 = 0;
+  private keepProbes: i32 = 0;
+  // Round-trip timing without timestamps: one segment at a time (RFC 6298 §3).
+  private rttSeq: u32 = 0;
+  private rttStart: i64 = RTT_NONE;
+
+  // Work for dispatch.
+  private ackNow: bool = false;
+  private retransmitNow: bool = false;
+  private rstPending: bool = false;
+  private unackedSegments: i32 = 0;
+  private challengeCount: i32 = 0;
+  private challengeSecond: i64 = -1;
+  private closedNotified: bool = false;
+  private readableNotified: bool = false;
+
+  private out: TcpRepr = new TcpRepr();
+
+  constructor(handler: TcpHandler | null = null, config: TcpConfig = new TcpConfig()) {
+    super();
+    this.handler = handler;
+    this.config = config;
+    this.rtt = new RttEstimator(config.initialRto, config.minRto, config.maxRto);
+    this.cc = new NewReno(536, 0);
+  }
+
+  // --- the application's side --------------------------------------------
+
+  /** Opens a connection to `remote`:`remotePort` from `localPort` (0: an ephemeral port). */
+  connect(remote: Ipv4Addr, remotePort: u16, now: i64, localPort: u16 = 0): TcpError {
+    const set = this.set;
+    if (set == null) return TcpError.NotInSet;
+    if (this.state != TcpState.Closed) return TcpError.InUse;
+    if (remote == IPV4_UNSPECIFIED || remotePort == 0) return TcpError.Unaddressable;
+    if (!set.egress.canReach(remote)) return TcpError.NoRoute;
+    let port = localPort;
+    if (port == 0) {
+      port = set.ephemeralTcpPort(remote, remotePort);
+      if (port == 0) return TcpError.NoFreePort;
+    }
+    if (!set.bindTcpConnection(port, remote, remotePort, this)) return TcpError.AddressInUse;
+    this.reset();
+    this.localAddr = set.egress.address;
+    this.localPort = port;
+    this.remoteAddr = remote;
+    this.remotePort = remotePort;
+    this.initSend(now);
+    this.rcvShift = this.config.windowScaling ? windowShiftFor(this.config.recvBuffer) : 0;
+    this.state = TcpState.SynSent;
+    return TcpError.None;
+  }
+
+  /**
+   * Queues up to `len` bytes of `data` from `off` (len -1: to the end);
+   * returns how many fit, and onWritable follows when more would. Returns
+   * -TcpError.NotConnected once the write side is closed. Writes before the
+   * handshake completes are held and sent after it.
+   */
+  write(data: Uint8Array, off: i32 = 0, len: i32 = -1): i32 {
+    const s = this.state;
+    if (this.finQueued || !(s == TcpState.SynSent || s == TcpState.SynReceived || s == TcpState.Established || s == TcpState.CloseWait)) {
+      return -<i32>TcpError.NotConnected;
+    }
+    if (len < 0) len = data.length - off;
+    len = min(len, data.length - off);
+    if (len <= 0) return 0;
+    const n = this.txBuf().write(data, off, len);
+    if (n < len) this.wantWritable = true;
+    return n;
+  }
+
+  /** Room in the send buffer. */
+  get writable(): i32 { return this.finQueued ? 0 : this.txBuf().free; }
+  /** Bytes written and not yet acknowledged. */
+  get unacknowledged(): i32 { return this.tx == null ? 0 : this.tx!.length; }
+  /** Bytes waiting for read(). */
+  get readable(): i32 { return this.rx == null ? 0 : this.rx!.length; }
+  /** True once the peer's FIN has arrived and everything before it is in order. */
+  get peerClosed(): bool {
+    const s = this.state;
+    return s == TcpState.CloseWait || s == TcpState.LastAck || s == TcpState.Closing || s == TcpState.TimeWait;
+  }
+
+  /** Moves up to `len` received bytes into `dst` at `off`; returns how many. */
+  read(dst: Uint8Array, off: i32 = 0, len: i32 = -1): i32 {
+    const rx = this.rx;
+    if (rx == null) return 0;
+    if (len < 0) len = dst.length - off;
+    const n = rx.read(dst, off, min(len, dst.length - off));
+    this.readableNotified = false;
+    // A window that opened enough is worth telling the sender about (RFC 9293 §3.8.6.2.2).
+    if (n > 0 && isSynchronized(this.state) && this.windowUpdateWorthIt()) this.ackNow = true;
+    return n;
+  }
+
+  /** Everything received so far, as a new array. */
+  readAll(): Uint8Array {
+    const out = new Uint8Array(this.readable);
+    this.read(out);
+    return out;
+  }
+
+  /**
+   * Closes the sending side gracefully: FIN after the data written
+   * (RFC 9293 §3.10.4). Reading goes on until the peer closes too.
+   */
+  close(now: i64 = 0): void {
+    switch (this.state) {
+      case TcpState.SynSent:
+        this.finish(TcpError.None, now);
+        return;
+      case TcpState.SynReceived:
+        // The FIN waits for the handshake: ESTABLISHED becomes FIN-WAIT-1 at once.
+        this.finQueued = true;
+        return;
+      case TcpState.Established:
+        this.finQueued = true;
+        this.state = TcpState.FinWait1;
+        return;
+      case TcpState.CloseWait:
+        this.finQueued = true;
+        this.state = TcpState.LastAck;
+        return;
+    }
+  }
+
+  /** Drops the connection with a reset (RFC 9293 §3.10.5); onClosed(Aborted) follows. */
+  abort(now: i64 = 0): void {
+    const s = this.state;
+    if (s == TcpState.Closed || s == TcpState.TimeWait) {
+      if (s == TcpState.TimeWait) this.finish(TcpError.None, now);
+      return;
+    }
+    if (s == TcpState.SynSent) {
+      this.finish(TcpError.Aborted, now);
+      return;
+    }
+    this.rstPending = true;
+  }
+
+  /** Closes at once without a segment (a listener shedding a half-open connection). */
+  drop(now: i64): void { this.finish(TcpError.Aborted, now); }
+
+  // --- the listener's side ---------------------------------------------
+
+  /** Starts a passive open from a SYN the listener took (RFC 9293 §3.10.7.2, "LISTEN STATE", third). */
+  acceptSyn(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, parent: TcpParent, now: i64): bool {
+    const set = this.set;
+    if (set == null) return false;
+    if (!set.bindTcpConnection(seg.dstPort, src, seg.srcPort, this)) return false;
+    this.reset();
+    this.parent = parent;
+    this.localAddr = dst;
+    this.localPort = seg.dstPort;
+    this.remoteAddr = src;
+    this.remotePort = seg.srcPort;
+    this.irs = seg.seq;
+    this.rcvNxt = seg.seq + 1;
+    this.rcvAdv = this.rcvNxt;
+    this.takeSynOptions(seg);
+    this.initSend(now);
+    this.sndWnd = <u32>seg.window; // never scaled in a SYN (RFC 7323 §2.2)
+    this.sndWl1 = seg.seq;
+    this.maxSndWnd = this.sndWnd;
+    if (this.tsOk) this.tsRecent = seg.tsVal;
+    this.state = TcpState.SynReceived;
+    return true;
+  }
+
+  // --- Socket ---------------------------------------------------------------
+
+  get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
+  tcpReclaim(): void { this.finish(TcpError.None, 0); }
+
+  pollAt(): i64 {
+    const s = this.state;
+    if (s == TcpState.Closed) return FOREVER;
+    if (this.ackNow || this.retransmitNow || this.rstPending) return 0;
+    if ((s == TcpState.SynSent || s == TcpState.SynReceived) && this.sndNxt == this.iss) return 0;
+    if (this.nextSegmentLen() >= 0) return 0;
+    let t = min(min(this.rtoAt, this.ackAt), min(this.persistAt, this.keepAt));
+    return min(t, this.timeWaitAt);
+  }
+
+  dispatch(now: i64, egress: Egress): void {
+    if (this.state == TcpState.Closed) return;
+    if (this.rstPending) {
+      this.rstPending = false;
+      this.send(egress, now, this.sndNxt, TcpFlags.RST | TcpFlags.ACK, 0);
+      this.finish(TcpError.Aborted, now);
+      return;
+    }
+    if (now >= this.timeWaitAt) {
+      this.finish(TcpError.None, now);
+      return;
+    }
+    if (now >= this.rtoAt) {
+      this.onRetransmitTimeout(now);
+      if (this.state == TcpState.Closed) return;
+    }
+    if (now >= this.persistAt) this.onPersistTimeout(egress, now);
+    if (now >= this.keepAt) {
+      this.onKeepAliveTimeout(egress, now);
+      if (this.state == TcpState.Closed) return;
+    }
+    if (now >= this.ackAt) this.ackNow = true;
+    this.transmit(egress, now);
+  }
+
+  processTcp(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, now: i64): TcpVerdict {
+    this.stats.segmentsReceived++;
+    switch (this.state) {
+      case TcpState.Closed: return TcpVerdict.NotMine;
+      case TcpState.SynSent: return this.processSynSent(seg, now);
+    }
+    // TIME-WAIT and a new SYN: the old incarnation may go if the new one
+    // starts above it (RFC 9293 §3.6.1 via RFC 1122 §4.2.2.13, RFC 6191).
+    if (this.state == TcpState.TimeWait && seg.syn && !seg.hasAck) {
+      const newer = this.tsOk && seg.hasTimestamps ? seqGt(seg.tsVal, this.tsRecent) : seqGt(seg.seq, this.rcvNxt);
+      if (newer) {
+        this.finish(TcpError.None, now);
+        return TcpVerdict.NotMine;
+      }
+    }
+    return this.processSynchronized(seg, now);
+  }
+
+  // --- arrival: SYN-SENT (RFC 9293 §3.10.7.3) -------------------------------
+
+  private processSynSent(seg: TcpRepr, now: i64): TcpVerdict {
+    if (seg.hasAck && (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax))) {
+      if (seg.rst) return TcpVerdict.Taken;
+      this.stats.dropped++;
+      return TcpVerdict.Reset;
+    }
+    if (seg.rst) {
+      // Acceptable only with an acceptable ACK (RFC 5961 §3.2 leaves SYN-SENT to RFC 793's rule).
+      if (seg.hasAck) this.finish(TcpError.Refused, now);
+      return TcpVerdict.Taken;
+    }
+    if (!seg.syn) return TcpVerdict.Taken;
+    this.irs = seg.seq;
+    this.rcvNxt = seg.seq + 1;
+    this.takeSynOptions(seg);
+    // The window our SYN offered: unscaled (RFC 7323 §2.2).
+    this.rcvAdv = this.rcvNxt + <u32>min<i32>(this.config.recvBuffer, 0xFFFF);
+    if (this.tsOk) this.tsRecent = seg.tsVal;
+    this.sndWnd = <u32>seg.window;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    this.maxSndWnd = this.sndWnd;
+    if (seg.hasAck) {
+      this.ackSyn(seg, now);
+      this.state = TcpState.Established;
+      this.ackNow = true;
+      this.startKeepAlive(now);
+      const h = this.handler;
+      if (h != null) h.onConnected(this, now);
+      // Data or FIN may ride on the SYN-ACK.
+      if (this.state == TcpState.Established) this.processText(seg, now);
+      return TcpVerdict.Taken;
+    }
+    // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, SYN-ACK from our ISS.
+    this.state = TcpState.SynReceived;
+    this.sndNxt = this.iss;
+    return TcpVerdict.Taken;
+  }
+
+  /** Our SYN is acknowledged: start sending data. */
+  private ackSyn(seg: TcpRepr, now: i64): void {
+    this.sndUna = seg.ack;
+    if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
+    this.retries = 0;
+    this.rtoAt = FOREVER;
+    if (this.tsOk && seg.hasTimestamps && seg.tsEcr != 0) this.sampleTs(seg.tsEcr, now);
+    else if (this.rttStart != RTT_NONE && this.rtt.backoffs == 0) this.rtt.sample(now - this.rttStart);
+    this.rttStart = RTT_NONE;
+    this.mss = effectiveMss(this.peerMss, this.set != null ? this.set!.egress.mtu : 576, this.tsOk);
+    this.cc = new NewReno(<u32>this.mss, this.sndUna);
+  }
+
+  // --- arrival: the other states (RFC 9293 §3.10.7.4) -------------------------
+
+  private processSynchronized(seg: TcpRepr, now: i64): TcpVerdict {
+    const s0 = this.state;
+    // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it again.
+    if (s0 == TcpState.SynReceived && seg.syn && !seg.hasAck && seg.seq == this.irs) {
+      this.sndNxt = this.iss;
+      return TcpVerdict.Taken;
+    }
+    // PAWS (RFC 7323 §5.3): an old timestamp marks an old duplicate.
+    if (this.tsOk && seg.hasTimestamps && !seg.rst && seqLt(seg.tsVal, this.tsRecent)) {
+      this.stats.dropped++;
+      this.ackNow = true;
+      return TcpVerdict.Taken;
+    }
+    // First: is the segment in the window?
+    if (!this.acceptable(seg)) {
+      this.stats.dropped++;
+      if (!seg.rst) this.ackNow = true;
+      // A retransmitted FIN in TIME-WAIT restarts the 2 MSL wait (RFC 9293 §3.10.7.4, eighth).
+      if (seg.fin && this.state == TcpState.TimeWait) this.timeWaitAt = now + this.config.timeWait;
+      return TcpVerdict.Taken;
+    }
+    // Second: RST, exact match only (RFC 5961 §3.2); elsewhere in the window earns a challenge ACK.
+    if (seg.rst) {
+      if (seg.seq != this.rcvNxt) {
+        this.challengeAck(now);
+        return TcpVerdict.Taken;
+      }
+      const s = this.state;
+      let err = TcpError.Reset;
+      if (s == TcpState.SynReceived && this.parent != null) err = TcpError.Refused;
+      if (s == TcpState.Closing || s == TcpState.LastAck || s == TcpState.TimeWait) err = TcpError.None;
+      this.finish(err, now);
+      return TcpVerdict.Taken;
+    }
+    // Fourth: a SYN in a synchronized state (RFC 5961 §4.2) gets a challenge ACK.
+    if (seg.syn) {
+      this.challengeAck(now);
+      return TcpVerdict.Taken;
+    }
+    // Fifth: the ACK field.
+    if (!seg.hasAck) return TcpVerdict.Taken;
+    if (this.tsOk && seg.hasTimestamps && seqLe(seg.seq, this.lastAckSent)) this.tsRecent = seg.tsVal;
+    if (this.state == TcpState.SynReceived) {
+      if (seqLe(seg.ack, this.sndUna) || seqGt(seg.ack, this.sndMax)) return TcpVerdict.Reset;
+      this.ackSyn(seg, now);
+      this.sndWnd = <u32>seg.window << <u32>this.sndShift;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      this.maxSndWnd = max<u32>(this.maxSndWnd, this.sndWnd);
+      // close() in SYN-RECEIVED queued a FIN: FIN-WAIT-1 (RFC 9293 §3.10.4).
+      this.state = this.finQueued ? TcpState.FinWait1 : TcpState.Established;
+      this.startKeepAlive(now);
+      const p = this.parent;
+      if (p != null) p.childEstablished(this, now);
+      else {
+        const h = this.handler;
+        if (h != null) h.onConnected(this, now);
+      }
+      if (this.state == TcpState.Closed) return TcpVerdict.Taken;
+    } else {
+      if (!this.processAck(seg, now)) return TcpVerdict.Taken;
+      if (this.state == TcpState.Closed) return TcpVerdict.Taken;
+    }
+    this.restartKeepAlive(now);
+    this.processText(seg, now);
+    return TcpVerdict.Taken;
+  }
+
+  /** RFC 9293 §3.10.7.4's four cases, with room for the ACKs of a zero window. */
+  private acceptable(seg: TcpRepr): bool {
+    const wnd = <i32>max<i32>(seqDiff(this.rcvAdv, this.rcvNxt), 0);
+    const len = <i32>seg.payload.length + (seg.syn ? 1 : 0) + (seg.fin ? 1 : 0);
+    const d = seqDiff(seg.seq, this.rcvNxt);
+    if (len == 0) {
+      if (wnd == 0) return d == 0;
+      return d >= 0 && d < wnd;
+    }
+    // A zero window takes no data, but a segment at rcv.nxt still carries a
+    // valid ACK and window (a zero-window probe, say); processText drops its data.
+    if (wnd == 0) return d == 0;
+    const dEnd = d + len - 1;
+    return (d >= 0 && d < wnd) || (dEnd >= 0 && dEnd < wnd);
+  }
+
+  /** The ACK field in synchronized states; false when the segment is to be dropped. */
+  private processAck(seg: TcpRepr, now: i64): bool {
+    const ack = seg.ack;
+    // Beyond what we sent: acknowledge and drop (RFC 9293 §3.10.7.4, fifth, ESTABLISHED).
+    if (seqGt(ack, this.sndMax)) {
+      this.stats.dropped++;
+      this.ackNow = true;
+      return false;
+    }
+    // Older than any window the peer could still have (RFC 5961 §5.2).
+    if (seqLt(ack, this.sndUna - this.maxSndWnd)) {
+      this.stats.dropped++;
+      this.ackNow = true;
+      return false;
+    }
+    const wnd = <u32>seg.window << <u32>this.sndShift;
+    if (seqGt(ack, this.sndUna)) {
+      this.newAck(seg, wnd, now);
+    } else if (ack == this.sndUna && seg.payload.length == 0 && !seg.fin && wnd == this.sndWnd &&
+      this.sndNxt != this.sndUna && seqGt(this.sndMax, this.sndUna)) {
+      // A duplicate ACK (RFC 5681 §2).
+      if (this.cc.onDupAck(ack, this.flight(), this.sndMax)) {
+        this.stats.fastRetransmits++;
+        this.retransmitNow = true;
+        this.rttStart = RTT_NONE;
+      }
+    }
+    // The window, from the newest segment only (RFC 9293 §3.10.7.4, SND.WL1/WL2).
+    if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 == seg.seq && seqLe(this.sndWl2, ack))) {
+      this.sndWnd = wnd;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = ack;
+      this.maxSndWnd = max<u32>(this.maxSndWnd, wnd);
+      if (wnd > 0) {
+        this.persistAt = FOREVER;
+        this.persistBackoff = 0;
+      }
+    }
+    return true;
+  }
+
+  private newAck(seg: TcpRepr, wnd: u32, now: i64): void {
+    const ack = seg.ack;
+    const acked = <u32>seqDiff(ack, this.sndUna);
+    const tx = this.tx;
+    const buffered = tx == null ? 0 : tx.length;
+    // Bytes of data the ACK covers; the rest is our FIN.
+    const dataAcked = min<i32>(<i32>acked, buffered);
+    const finAcked = this.finQueued && <i32>acked > buffered;
+    if (tx != null) tx.consume(dataAcked);
+    // Round-trip sample: timestamps when both use them, else the timed segment (Karn: never a retransmitted one).
+    if (this.tsOk && seg.hasTimestamps && seg.tsEcr != 0) this.sampleTs(seg.tsEcr, now);
+    else if (this.rttStart != RTT_NONE && seqGt(ack, this.rttSeq)) {
+      this.rtt.sample(now - this.rttStart);
+      this.rttStart = RTT_NONE;
+    }
+    const flightBefore = this.flight();
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    this.retries = 0;
+    if (this.cc.onNewAck(ack, acked, flightBefore - acked)) {
+      // A partial ACK in recovery: the next hole goes now (RFC 6582 §3.2 step 3).
+      this.retransmitNow = true;
+    }
+    // RFC 6298 §5.2, §5.3.
+    this.rtoAt = this.sndUna == this.sndMax ? FOREVER : now + this.rtt.rto;
+    if (finAcked) {
+      const s = this.state;
+      if (s == TcpState.FinWait1) this.state = TcpState.FinWait2;
+      else if (s == TcpState.Closing) this.enterTimeWait(now);
+      else if (s == TcpState.LastAck) {
+        this.finish(TcpError.None, now);
+        return;
+      }
+    }
+    if (this.wantWritable && tx != null && tx.free > 0 && !this.finQueued) {
+      this.wantWritable = false;
+      const h = this.handler;
+      if (h != null) h.onWritable(this, now);
+    }
+  }
+
+  /** Segment text and FIN (RFC 9293 §3.10.7.4, seventh and eighth). */
+  private processText(seg: TcpRepr, now: i64): void {
+    const s = this.state;
+    const canTakeData = s == TcpState.Established || s == TcpState.FinWait1 || s == TcpState.FinWait2;
+    let payload = seg.payload;
+    // Sequence number of the first byte of data (after a SYN, if any).
+    let seq = seg.syn ? seg.seq + 1 : seg.seq;
+    if (canTakeData && payload.length > 0) {
+      const rx = this.rxBuf();
+      let skip = seqDiff(this.rcvNxt, seq);
+      if (skip < 0) skip = 0;
+      if (skip >= payload.length) {
+        this.ackNow = true; // all old: a retransmission whose ACK was lost
+      } else {
+        const offset = max<i32>(seqDiff(seq, this.rcvNxt), 0);
+        const room = rx.window - offset;
+        const take = min(payload.length - skip, room);
+        if (take > 0) {
+          const hadGaps = rx.hasGaps;
+          const adv = rx.insert(offset, payload.subarray(skip, skip + take));
+          if (adv < 0) this.stats.oooDropped++;
+          if (adv > 0) {
+            this.rcvNxt += <u32>adv;
+            this.notifyReadable(now);
+          }
+          // Out of order, or filling a hole: ACK at once (RFC 5681 §4.2).
+          if (offset > 0 || hadGaps) this.ackNow = true;
+          else this.delayAck(now);
+        } else {
+          this.ackNow = true;
+        }
+        if (take < payload.length - skip) this.ackNow = true;
+      }
+    }
+    if (seg.fin && (canTakeData || s == TcpState.SynReceived)) {
+      const finSeq = seq + <u32>payload.length;
+      if (seqGe(finSeq, this.rcvNxt)) {
+        this.rxFinSeq = finSeq;
+        this.rxFinPending = true;
+      }
+    } else if (seg.fin) {
+      // A FIN again, in CLOSE-WAIT, CLOSING, LAST-ACK or TIME-WAIT: acknowledge it.
+      this.ackNow = true;
+      if (this.state == TcpState.TimeWait) this.timeWaitAt = now + this.config.timeWait;
+    }
+    if (this.rxFinPending && this.rxFinSeq == this.rcvNxt && this.state != TcpState.Closed) {
+      this.rxFinPending = false;
+      this.takeFin(now);
+    }
+  }
+
+  /** The peer's FIN, in order (RFC 9293 §3.10.7.4, eighth). */
+  private takeFin(now: i64): void {
+    this.rcvNxt += 1;
+    this.ackNow = true;
+    switch (this.state) {
+      case TcpState.SynReceived:
+      case TcpState.Established:
+        this.state = TcpState.CloseWait;
+        break;
+      case TcpState.FinWait1:
+        // Our FIN unacknowledged: simultaneous close (RFC 9293 Figure 13).
+        this.state = TcpState.Closing;
+        break;
+      case TcpState.FinWait2:
+        this.enterTimeWait(now);
+        break;
+    }
+    const h = this.handler;
+    if (h != null) h.onPeerClosed(this, now);
+  }
+
+  // --- sending ---------------------------------------------------------------
+
+  private transmit(egress: Egress, now: i64): void {
+    const s = this.state;
+    if (s == TcpState.Closed) return;
+    // SYN, or SYN-ACK, from the ISS.
+    if ((s == TcpState.SynSent || s == TcpState.SynReceived) && this.sndNxt == this.iss) {
+      const flags = s == TcpState.SynSent ? TcpFlags.SYN : TcpFlags.SYN | TcpFlags.ACK;
+      this.send(egress, now, this.iss, flags, 0);
+      this.sndNxt = this.iss + 1;
+      this.sndMax = seqMax(this.sndMax, this.sndNxt);
+      if (this.rtoAt == FOREVER) this.rtoAt = now + this.rtt.rto;
+      if (this.retries == 0 && this.rttStart == RTT_NONE) this.rttStart = now;
+      return;
+    }
+    if (s == TcpState.SynSent || s == TcpState.SynReceived) {
+      if (this.ackNow && s == TcpState.SynReceived) this.sendAck(egress, now);
+      this.ackNow = false;
+      return;
+    }
+    if (this.retransmitNow) {
+      this.retransmitNow = false;
+      this.retransmitFirst(egress, now);
+    }
+    for (let guard = 0; guard < 1024; guard++) {
+      const len = this.nextSegmentLen();
+      if (len < 0) break;
+      this.sendData(egress, now, len);
+    }
+    this.armPersist(now);
+    if (this.ackNow) this.sendAck(egress, now);
+  }
+
+  /**
+   * Bytes of data the next segment from snd.nxt would carry, or -1 when none
+   * is due: RFC 9293 §3.8.6.2.1's sender-side silly window avoidance, with
+   * Nagle (RFC 9293 §3.7.4) unless noDelay. A FIN may ride alone (0).
+   */
+  private nextSegmentLen(): i32 {
+    const s = this.state;
+    if (!isSynchronized(s) || s == TcpState.TimeWait) return -1;
+    const tx = this.tx;
+    const buffered = tx == null ? 0 : tx.length;
+    const offset = seqDiff(this.sndNxt, this.sndUna);
+    const avail = buffered - offset;
+    const finDue = this.finQueued && avail >= 0 && seqLe(this.sndNxt, this.sndUna + <u32>buffered);
+    if (avail <= 0) return finDue ? 0 : -1;
+    const wnd = min<u32>(this.sndWnd, this.cc.cwnd);
+    const usable = seqDiff(this.sndUna + wnd, this.sndNxt);
+    if (usable <= 0) return -1;
+    const len = min(min(avail, this.mss), usable);
+    if (len == this.mss) return len;
+    if (len == avail && (this.config.noDelay || this.sndNxt == this.sndUna || this.finQueued)) return len;
+    if (this.maxSndWnd > 0 && <u32>len >= this.maxSndWnd / 2) return len;
+    return -1;
+  }
+
+  private sendData(egress: Egress, now: i64, len: i32): void {
+    const tx = this.txBuf();
+    const seq = this.sndNxt;
+    const offset = seqDiff(seq, this.sndUna);
+    let flags = TcpFlags.ACK;
+    if (len > 0 && offset + len == tx.length) flags |= TcpFlags.PSH;
+    if (this.finQueued && offset + len == tx.length) flags |= TcpFlags.FIN;
+    const retransmission = seqLt(seq, this.sndMax);
+    if (retransmission) this.stats.retransmits++;
+    if (len > 0) this.out.payload = tx.view(offset, len);
+    this.send(egress, now, seq, flags, len);
+    const used = <u32>len + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
+    this.sndNxt = seq + used;
+    this.sndMax = seqMax(this.sndMax, this.sndNxt);
+    if (!retransmission && this.rttStart == RTT_NONE && !this.tsOk) {
+      this.rttSeq = seq;
+      this.rttStart = now;
+    }
+    if (this.rtoAt == FOREVER) this.rtoAt = now + this.rtt.rto;
+  }
+
+  /** Sends the first unacknowledged segment again, without moving snd.nxt (fast retransmit, partial ACK). */
+  private retransmitFirst(egress: Egress, now: i64): void {
+    const tx = this.tx;
+    const buffered = tx == null ? 0 : tx.length;
+    const len = min(buffered, this.mss);
+    let flags = TcpFlags.ACK;
+    if (this.finQueued && len == buffered && seqGt(this.sndMax, this.sndUna + <u32>buffered)) flags |= TcpFlags.FIN;
+    if (len == 0 && (flags & TcpFlags.FIN) == 0) return;
+    if (len > 0) this.out.payload = tx!.view(0, len);
+    this.stats.retransmits++;
+    this.send(egress, now, this.sndUna, flags, len);
+    this.rtoAt = now + this.rtt.rto;
+  }
+
+  private sendAck(egress: Egress, now: i64): void {
+    this.send(egress, now, this.sndNxt, TcpFlags.ACK, 0);
+  }
+
+  /** Builds and sends one segment; `len` bytes of this.out.payload are data. Every segment carries our ACK. */
+  private send(egress: Egress, now: i64, seq: u32, flags: u16, len: i32): void {
+    const r = this.out;
+    if (len == 0) r.payload = EMPTY;
+    r.srcPort = this.localPort;
+    r.dstPort = this.remotePort;
+    r.seq = seq;
+    r.flags = flags;
+    r.clearOptions();
+    const syn = (flags & TcpFlags.SYN) != 0;
+    const s = this.state;
+    if (s == TcpState.SynSent && syn) {
+      r.ack = 0;
+      r.flags = flags & ~TcpFlags.ACK;
+    } else {
+      r.ack = this.rcvNxt;
+    }
+    // The window: never scaled in a SYN; the right edge never moves back.
+    if (syn) {
+      r.window = <u16>min<i32>(this.config.recvBuffer, 0xFFFF);
+      r.mss = <u16>localMss(this.config, egress.mtu);
+      if (s == TcpState.SynSent ? this.config.windowScaling : this.peerWantsScale && this.config.windowScaling) r.windowShift = this.rcvShift;
+      if (s == TcpState.SynSent ? this.config.timestamps : this.tsOk) {
+        r.hasTimestamps = true;
+        r.tsVal = tsClock(now) + this.tsOffset;
+        r.tsEcr = s == TcpState.SynSent ? 0 : this.tsRecent;
+      }
+      this.rcvAdv = this.rcvNxt + <u32>(<i32>r.window);
+    } else {
+      const w = min<i32>(this.receiveWindow() >> this.rcvShift, 0xFFFF);
+      r.window = <u16>w;
+      const edge = this.rcvNxt + (<u32>w << <u32>this.rcvShift);
+      if (seqGt(edge, this.rcvAdv) || (flags & TcpFlags.RST) != 0) this.rcvAdv = edge;
+      if (this.tsOk) {
+        r.hasTimestamps = true;
+        r.tsVal = tsClock(now) + this.tsOffset;
+        r.tsEcr = this.tsRecent;
+      }
+    }
+    if ((flags & TcpFlags.ACK) != 0) {
+      this.lastAckSent = this.rcvNxt;
+      this.ackNow = false;
+      this.ackAt = FOREVER;
+      this.unackedSegments = 0;
+    }
+    this.stats.segmentsSent++;
+    const e = egress.sendTcp(this.localAddr, this.remoteAddr, r, now);
+    if (e != SendError.None) {
+      // Lost like any segment on the wire; the timers recover.
+    }
+    r.payload = EMPTY;
+  }
+
+  /**
+   * The window to advertise, in bytes: what the buffer has room for, unless
+   * that would move the right edge forward by less than min(buffer/2, MSS),
+   * in which case the old edge stays (receiver silly window avoidance,
+   * RFC 9293 §3.8.6.2.2).
+   */
+  private receiveWindow(): i32 {
+    const room = this.rx == null ? this.config.recvBuffer : this.rx!.window;
+    const cap = this.rcvShift > 0 ? room : min(room, 0xFFFF);
+    const current = max<i32>(seqDiff(this.rcvAdv, this.rcvNxt), 0);
+    if (cap - current < min(this.config.recvBuffer / 2, this.mss) && cap >= current) return current;
+    return max(cap, current);
+  }
+
+  private windowUpdateWorthIt(): bool {
+    const rx = this.rx;
+    if (rx == null) return false;
+    const current = max<i32>(seqDiff(this.rcvAdv, this.rcvNxt), 0);
+    return rx.window - current >= min(this.config.recvBuffer / 2, this.mss);
+  }
+
+  private delayAck(now: i64): void {
+    this.unackedSegments++;
+    // Every second full-sized segment is acknowledged at once (RFC 5681 §4.2).
+    if (this.config.ackDelay <= 0 || this.unackedSegments >= 2) {
+      this.ackNow = true;
+      return;
+    }
+    if (this.ackAt == FOREVER) this.ackAt = now + this.config.ackDelay;
+  }
+
+  private challengeAck(now: i64): void {
+    const second = now / seconds(1);
+    if (second != this.challengeSecond) {
+      this.challengeSecond = second;
+      this.challengeCount = 0;
+    }
+    if (this.challengeCount >= this.config.challengeAckLimit) return;
+    this.challengeCount++;
+    this.stats.challengeAcks++;
+    this.ackNow = true;
+  }
+
+  // --- timers ------------------------------------------------------------------
+
+  private onRetransmitTimeout(now: i64): void {
+    const s = this.state;
+    this.rttStart = RTT_NONE;
+    if (s == TcpState.SynSent || s == TcpState.SynReceived) {
+      if (++this.retries > this.config.synRetries) {
+        this.finish(TcpError.TimedOut, now);
+        return;
+      }
+      this.stats.timeouts++;
+      this.rtt.backoff();
+      this.sndNxt = this.iss;
+      this.rtoAt = FOREVER;
+      return;
+    }
+    if (this.sndUna == this.sndMax) {
+      this.rtoAt = FOREVER;
+      return;
+    }
+    if (++this.retries > this.config.maxRetransmits) {
+      this.finish(TcpError.TimedOut, now);
+      return;
+    }
+    this.stats.timeouts++;
+    this.cc.onTimeout(this.flight(), this.sndMax, this.retries == 1);
+    this.rtt.backoff();
+    // Go back to snd.una (RFC 5681 §3.1 and RFC 6298 §5.4: retransmit the earliest segment).
+    this.sndNxt = this.sndUna;
+    this.retransmitNow = false;
+    this.rtoAt = FOREVER;
+    const d = this.nextSegmentLen();
+    if (d < 0 && this.tx != null && this.tx!.length > 0) {
+      // The window is shut: the persist timer takes over.
+      this.rtoAt = FOREVER;
+    }
+  }
+
+  /** Arms the persist timer when data waits behind a zero window and nothing is in flight (RFC 9293 §3.8.6.1). */
+  private armPersist(now: i64): void {
+    const tx = this.tx;
+    const waiting = tx != null && tx.length - seqDiff(this.sndNxt, this.sndUna) > 0;
+    if (this.sndWnd == 0 && waiting && this.sndNxt == this.sndUna && this.rtoAt == FOREVER) {
+      if (this.persistAt == FOREVER) this.persistAt = now + this.persistInterval();
+    } else if (this.sndWnd > 0) {
+      this.persistAt = FOREVER;
+    }
+  }
+
+  private persistInterval(): i64 {
+    let t = this.rtt.rto;
+    for (let i = 0; i < this.persistBackoff && t < this.config.maxRto; i++) t *= 2;
+    return min(t, this.config.maxRto);
+  }
+
+  /** A zero-window probe: one byte past the window (RFC 9293 §3.8.6.1); snd.nxt stays. */
+  private onPersistTimeout(egress: Egress, now: i64): void {
+    this.persistAt = FOREVER;
+    const tx = this.tx;
+    if (tx == null || this.sndWnd != 0 || !isSynchronized(this.state)) return;
+    const offset = seqDiff(this.sndNxt, this.sndUna);
+    if (tx.length - offset <= 0) return;
+    this.out.payload = tx.view(offset, 1);
+    this.stats.zeroWindowProbes++;
+    this.send(egress, now, this.sndNxt, TcpFlags.ACK, 1);
+    // A peer that took the byte will acknowledge it: make that ACK acceptable.
+    this.sndMax = seqMax(this.sndMax, this.sndNxt + 1);
+    this.persistBackoff++;
+    this.persistAt = now + this.persistInterval();
+  }
+
+  private startKeepAlive(now: i64): void {
+    if (this.config.keepAlive) this.keepAt = now + this.config.keepIdle;
+  }
+
+  private restartKeepAlive(now: i64): void {
+    this.keepProbes = 0;
+    this.startKeepAlive(now);
+  }
+
+  /** RFC 9293 §3.8.4: after keepIdle of silence, probe with snd.nxt − 1 to draw an ACK. */
+  private onKeepAliveTimeout(egress: Egress, now: i64): void {
+    const s = this.state;
+    if (s != TcpState.Established && s != TcpState.CloseWait) {
+      this.keepAt = FOREVER;
+      return;
+    }
+    if (this.sndUna != this.sndMax) {
+      // Data in flight: the retransmission timer watches the peer.
+      this.keepAt = now + this.config.keepInterval;
+      return;
+    }
+    if (this.keepProbes >= this.config.keepCount) {
+      this.finish(TcpError.TimedOut, now);
+      return;
+    }
+    this.keepProbes++;
+    this.stats.keepAlives++;
+    this.send(egress, now, this.sndNxt - 1, TcpFlags.ACK, 0);
+    this.keepAt = now + this.config.keepInterval;
+  }
+
+  // --- helpers -----------------------------------------------------------------
+
+  private flight(): u32 { return <u32>seqDiff(this.sndMax, this.sndUna); }
+
+  private sampleTs(tsEcr: u32, now: i64): void {
+    const elapsed = <i32>(tsClock(now) + this.tsOffset - tsEcr);
+    if (elapsed >= 0) this.rtt.sample(<i64>elapsed * 1_000_000);
+  }
+
+  private takeSynOptions(seg: TcpRepr): void {
+    this.peerMss = <i32>seg.mss;
+    this.peerWantsScale = seg.windowShift >= 0;
+    if (this.config.windowScaling && seg.windowShift >= 0) {
+      this.sndShift = seg.windowShift;
+      if (this.state != TcpState.SynSent) this.rcvShift = windowShiftFor(this.config.recvBuffer);
+    } else {
+      this.sndShift = 0;
+      this.rcvShift = 0;
+    }
+    this.tsOk = this.config.timestamps && seg.hasTimestamps;
+  }
+
+  private initSend(now: i64): void {
+    this.iss = initialSequence(now, this.localAddr, this.localPort, this.remoteAddr, this.remotePort);
+    this.tsOffset = tupleHash(this.localAddr, this.localPort, this.remoteAddr, this.remotePort, 0x75);
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.sndMax = this.iss;
+    this.cc = new NewReno(536, this.iss);
+  }
+
+  private reset(): void {
+    this.error = TcpError.None;
+    this.closedNotified = false;
+    this.finQueued = false;
+    this.wantWritable = false;
+    this.rxFinPending = false;
+    this.ackNow = false;
+    this.retransmitNow = false;
+    this.rstPending = false;
+    this.rtoAt = FOREVER;
+    this.ackAt = FOREVER;
+    this.persistAt = FOREVER;
+    this.keepAt = FOREVER;
+    this.timeWaitAt = FOREVER;
+    this.retries = 0;
+    this.persistBackoff = 0;
+    this.keepProbes = 0;
+    this.rttStart = RTT_NONE;
+    this.sndShift = 0;
+    this.rcvShift = 0;
+    this.tsOk = false;
+    this.tsRecent = 0;
+    this.sndWnd = 0;
+    this.maxSndWnd = 0;
+    this.rcvNxt = 0;
+    this.rcvAdv = 0;
+    this.tx = null;
+    this.rx = null;
+  }
+
+  private txBuf(): SendBuffer {
+    let b = this.tx;
+    if (b == null) {
+      b = new SendBuffer(this.config.sendBuffer);
+      this.tx = b;
+    }
+    return b;
+  }
+
+  private rxBuf(): RecvBuffer {
+    let b = this.rx;
+    if (b == null) {
+      b = new RecvBuffer(this.config.recvBuffer);
+      this.rx = b;
+    }
+    return b;
+  }
+
+  private notifyReadable(now: i64): void {
+    const h = this.handler;
+    if (h != null) h.onReadable(this, now);
+  }
+
+  private enterTimeWait(now: i64): void {
+    this.state = TcpState.TimeWait;
+    this.rtoAt = FOREVER;
+    this.persistAt = FOREVER;
+    this.keepAt = FOREVER;
+    this.timeWaitAt = now + this.config.timeWait;
+    this.tx = null;
+    this.notifyClosed(TcpError.None, now);
+  }
+
+  private notifyClosed(err: TcpError, now: i64): void {
+    if (this.closedNotified) return;
+    this.closedNotified = true;
+    this.error = err;
+    const h = this.handler;
+    if (h != null) h.onClosed(this, err, now);
+  }
+
+  /** CLOSED: leaves the set's tables and the set, tells the listener and the handler. */
+  private finish(err: TcpError, now: i64): void {
+    if (this.state == TcpState.Closed) return;
+    this.state = TcpState.Closed;
+    this.rtoAt = FOREVER;
+    this.ackAt = FOREVER;
+    this.persistAt = FOREVER;
+    this.keepAt = FOREVER;
+    this.timeWaitAt = FOREVER;
+    this.ackNow = false;
+    this.retransmitNow = false;
+    const set = this.set;
+    if (set != null) {
+      set.unbindTcpConnection(this.localPort, this.remoteAddr, this.remotePort, this);
+      set.remove(this);
+    }
+    const p = this.parent;
+    if (p != null) {
+      this.parent = null;
+      p.childGone(this);
+    }
+    this.tx = null;
+    this.notifyClosed(err, now);
+  }
+}
