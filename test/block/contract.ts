@@ -1,0 +1,78 @@
+// The BlockDevice contract (lib/block.ts) through the driver and a runtime:
+// the fixture's contract mode checks every rule and prints one "ok" or
+// "FAIL" line each; write and check modes show persistence across processes
+// and where the bytes land in the host file.
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildFixture, disks, pattern, runArtefact, type HostTarget } from "./fixture.ts";
+
+export function contractSuite(target: HostTarget): void {
+  describe(`block driver on ${target}`, () => {
+    const exe = buildFixture(target);
+
+    it("keeps every rule of lib/block.ts: ranges, unaligned lengths, odd buffer addresses, read-only, flush", () => {
+      const d = disks();
+      const r = runArtefact(target, exe, d.args);
+      const lines = r.stdout.trim().split("\n");
+      expect(lines.filter((l) => !l.startsWith("ok ")), r.stderr).toEqual(["done"]);
+      expect(lines.length).toBe(28);
+      expect(r.status).toBe(0);
+      // Sector s is bytes 512 s .. 512 s + 511 of the file: what the fixture wrote, where the ABI says.
+      const file = readFileSync(d.disk);
+      expect(file.length).toBe(32 * 1024);
+      expect(file.subarray(0, 10 * 512).equals(pattern(1, 10 * 512))).toBe(true);
+      expect(file.subarray(10 * 512, 14 * 512).equals(pattern(2, 4 * 512))).toBe(true);
+      expect(file.subarray(14 * 512).equals(pattern(1, 32 * 1024).subarray(14 * 512))).toBe(true);
+      expect(readFileSync(d.ro).equals(pattern(5, 16 * 1024))).toBe(true);
+    });
+
+    it("persists what was flushed across processes, and reads what the host wrote", () => {
+      const d = disks();
+      const w = runArtefact(target, exe, [...d.args, "--mode=write", "--run=9"]);
+      expect(w.stdout).toBe("ok write pattern\nok flush\ndone\n");
+      expect(readFileSync(d.disk).equals(pattern(9, 32 * 1024))).toBe(true);
+      const c = runArtefact(target, exe, [...d.args, "--mode=check", "--run=9"]);
+      expect(c.stdout).toBe("ok read pattern\nok pattern persisted\ndone\n");
+      writeFileSync(d.disk, pattern(4, 32 * 1024));
+      const c4 = runArtefact(target, exe, [...d.args, "--mode=check", "--run=4"]);
+      expect(c4.stdout).toContain("ok pattern persisted");
+    });
+
+    it("opens a read-only device on a file it may not write; ignores a trailing partial sector", () => {
+      const d = disks();
+      chmodSync(d.ro, 0o444);
+      writeFileSync(d.disk, Buffer.concat([pattern(3, 32 * 1024), Buffer.alloc(100, 1)]));
+      const c = runArtefact(target, exe, [...d.args, "--mode=check", "--run=3"]);
+      expect(c.stdout).toBe("ok read pattern\nok pattern persisted\ndone\n");
+      expect(c.status).toBe(0);
+    });
+
+    it("says which device has no file and which option attaches one; names the file it cannot open", () => {
+      const d = disks();
+      const none = runArtefact(target, exe, [d.args[0]!]);
+      expect(none.stdout).toBe("error: block device 'ro' has no file attached; run with 'atoll run --disk ro=PATH' (the artefact itself takes --atoll-disk=ro=PATH)\n");
+      expect(none.status).toBe(2);
+      const missing = runArtefact(target, exe, [d.args[0]!, `--atoll-disk=ro=${d.dir}/nothing.img`]);
+      expect(missing.stderr).toMatch(new RegExp(`^atoll: disk 'ro': cannot open ${d.dir}/nothing.img: .*(ENOENT|errno 2)`));
+      expect(missing.stdout).toContain("error: block device 'ro' cannot be opened");
+      expect(missing.status).toBe(2);
+      const dir = runArtefact(target, exe, [d.args[0]!, `--atoll-disk=ro=${d.dir}`]);
+      expect(dir.status).toBe(2);
+      expect(dir.stderr).toContain(`atoll: disk 'ro': `);
+    });
+
+    it("takes --atoll- options out of the module's arguments and refuses unknown or malformed ones with status 2", () => {
+      const d = disks();
+      const mixed = runArtefact(target, exe, [d.args[0]!, "--mode=check", d.args[1]!, "--run=0"]);
+      expect(mixed.stdout).toContain("ok read pattern"); // the module saw --mode and --run only
+      const unknown = runArtefact(target, exe, [...d.args, "--atoll-dsk=x"]);
+      expect(unknown.stderr).toBe("atoll: unknown runtime option --atoll-dsk=x; the runtime knows --atoll-disk=NAME=PATH\n");
+      expect(unknown.status).toBe(2);
+      for (const bad of ["--atoll-disk=disk", "--atoll-disk==x"]) {
+        const r = runArtefact(target, exe, [bad]);
+        expect(r.stderr, bad).toBe(`atoll: ${bad}: expected --atoll-disk=NAME=PATH\n`);
+        expect(r.status, bad).toBe(2);
+      }
+    });
+  });
+}
