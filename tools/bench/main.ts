@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
 import { computeBench } from "./compute.ts";
+import { blockBench } from "./block.ts";
 
 interface Suite {
   summary: string;
@@ -13,6 +14,7 @@ interface Suite {
 
 const suites: Record<string, Suite> = {
   compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
+  block: { summary: "block device throughput on unix and node beside dd and a host loop on the same file", run: blockBench },
 };
 
 /** Runs the named suites; resolves to the exit status. */
