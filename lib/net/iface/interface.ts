@@ -20,7 +20,8 @@ import { ArpPacket, ArpRepr, ArpOperation, ARP_IPV4_LEN } from "../wire/arp";
 import { Ipv4Packet, Ipv4Repr, IpProtocol, IPV4_HEADER_LEN, IPV4_DEFAULT_TTL } from "../wire/ipv4";
 import { Icmpv4Packet, Icmpv4Repr, IcmpKind, DstUnreachableCode, TimeExceededCode, ICMP_ERROR_QUOTE } from "../wire/icmpv4";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
-import { TcpPacket, TcpRepr, TcpFlags } from "../wire/tcp";
+import { TcpPacket, TcpRepr } from "../wire/tcp";
+import { tcpResetFor } from "../socket/tcp";
 import { Egress, SendError, SocketSet, TcpVerdict } from "../socket/socket";
 import { ArpCache, ArpConfig } from "./arp-cache";
 import { Reassembler, ReassemblyConfig, FragmentOutcome } from "./reassembly";
@@ -326,15 +327,10 @@ export class EthernetInterface {
     this.sendTcpReset(ip, r, now);
   }
 
-  /** The reset RFC 9293 §3.10.7.1 answers a segment with when no connection takes it. */
+  /** Answers a segment no connection took with a reset (RFC 9293 §3.10.7.1). */
   private sendTcpReset(ip: Ipv4Repr, seg: TcpRepr, now: i64): void {
-    if (seg.rst) return;
-    let reply: TcpRepr;
-    if (seg.hasAck) {
-      reply = TcpRepr.of(seg.dstPort, seg.srcPort, seg.ack, 0, TcpFlags.RST, 0);
-    } else {
-      reply = TcpRepr.of(seg.dstPort, seg.srcPort, 0, seg.seq + seg.segLen, TcpFlags.RST | TcpFlags.ACK, 0);
-    }
+    const reply = tcpResetFor(seg);
+    if (reply == null) return;
     this.stats.tcpResets++;
     this.sendTcp(ip.dst, ip.src, reply, now);
   }

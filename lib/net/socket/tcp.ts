@@ -51,6 +51,17 @@ export abstract class TcpHandler {
   onClosed(c: TcpSocket, error: TcpError, now: i64): void {}
 }
 
+/**
+ * The reset RFC 9293 §3.10.7.1 answers a segment with when no connection
+ * takes it: <SEQ=SEG.ACK><CTL=RST> for a segment with an ACK, else
+ * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; null for a RST (never answered).
+ */
+export function tcpResetFor(seg: TcpRepr): TcpRepr | null {
+  if (seg.rst) return null;
+  if (seg.hasAck) return TcpRepr.of(seg.dstPort, seg.srcPort, seg.ack, 0, TcpFlags.RST, 0);
+  return TcpRepr.of(seg.dstPort, seg.srcPort, 0, seg.seq + seg.segLen, TcpFlags.RST | TcpFlags.ACK, 0);
+}
+
 /** The side of a listener a connection it spawned reports to (tcp-listener.ts). */
 export abstract class TcpParent {
   abstract childEstablished(c: TcpSocket, now: i64): void;
@@ -130,6 +141,8 @@ export class TcpSocket extends Socket {
   private rx: RecvBuffer | null = null;
   /** close() was called: a FIN follows the data written. */
   private finQueued: bool = false;
+  /** Our FIN is acknowledged. */
+  private finAcked: bool = false;
   private wantWritable: bool = false;
 
   readonly rtt: RttEstimator;
@@ -323,6 +336,7 @@ export class TcpSocket extends Socket {
     if (this.ackNow || this.retransmitNow || this.rstPending) return 0;
     if ((s == TcpState.SynSent || s == TcpState.SynReceived) && this.sndNxt == this.iss) return 0;
     if (this.nextSegmentLen() >= 0) return 0;
+    if (this.persistAt == FOREVER && this.needsPersist()) return 0;
     let t = min(min(this.rtoAt, this.ackAt), min(this.persistAt, this.keepAt));
     return min(t, this.timeWaitAt);
   }
@@ -432,6 +446,12 @@ export class TcpSocket extends Socket {
     if (s0 == TcpState.SynReceived && seg.syn && !seg.hasAck && seg.seq == this.irs) {
       this.sndNxt = this.iss;
       return TcpVerdict.Taken;
+    }
+    // Simultaneous open: the peer's SYN-ACK repeats its SYN, which we have;
+    // its ACK completes the handshake (RFC 9293 Figure 8, line 6).
+    if (s0 == TcpState.SynReceived && seg.syn && seg.hasAck && seg.seq == this.irs) {
+      seg.seq += 1;
+      seg.flags &= ~TcpFlags.SYN;
     }
     // PAWS (RFC 7323 §5.3): an old timestamp marks an old duplicate.
     if (this.tsOk && seg.hasTimestamps && !seg.rst && seqLt(seg.tsVal, this.tsRecent)) {
@@ -577,6 +597,7 @@ export class TcpSocket extends Socket {
     // RFC 6298 §5.2, §5.3.
     this.rtoAt = this.sndUna == this.sndMax ? FOREVER : now + this.rtt.rto;
     if (finAcked) {
+      this.finAcked = true;
       const s = this.state;
       if (s == TcpState.FinWait1) this.state = TcpState.FinWait2;
       else if (s == TcpState.Closing) this.enterTimeWait(now);
@@ -709,7 +730,7 @@ export class TcpSocket extends Socket {
     const buffered = tx == null ? 0 : tx.length;
     const offset = seqDiff(this.sndNxt, this.sndUna);
     const avail = buffered - offset;
-    const finDue = this.finQueued && avail >= 0 && seqLe(this.sndNxt, this.sndUna + <u32>buffered);
+    const finDue = this.finQueued && !this.finAcked && avail >= 0 && seqLe(this.sndNxt, this.sndUna + <u32>buffered);
     if (avail <= 0) return finDue ? 0 : -1;
     const wnd = min<u32>(this.sndWnd, this.cc.cwnd);
     const usable = seqDiff(this.sndUna + wnd, this.sndNxt);
@@ -896,13 +917,19 @@ export class TcpSocket extends Socket {
 
   /** Arms the persist timer when data waits behind a zero window and nothing is in flight (RFC 9293 §3.8.6.1). */
   private armPersist(now: i64): void {
-    const tx = this.tx;
-    const waiting = tx != null && tx.length - seqDiff(this.sndNxt, this.sndUna) > 0;
-    if (this.sndWnd == 0 && waiting && this.sndNxt == this.sndUna && this.rtoAt == FOREVER) {
+    if (this.needsPersist()) {
       if (this.persistAt == FOREVER) this.persistAt = now + this.persistInterval();
     } else if (this.sndWnd > 0) {
       this.persistAt = FOREVER;
     }
+  }
+
+  private needsPersist(): bool {
+    const tx = this.tx;
+    if (tx == null || this.sndWnd != 0 || this.sndNxt != this.sndUna || this.rtoAt != FOREVER) return false;
+    const s = this.state;
+    if (!isSynchronized(s) || s == TcpState.TimeWait) return false;
+    return tx.length - seqDiff(this.sndNxt, this.sndUna) > 0;
   }
 
   private persistInterval(): i64 {
@@ -993,6 +1020,7 @@ export class TcpSocket extends Socket {
     this.error = TcpError.None;
     this.closedNotified = false;
     this.finQueued = false;
+    this.finAcked = false;
     this.wantWritable = false;
     this.rxFinPending = false;
     this.ackNow = false;

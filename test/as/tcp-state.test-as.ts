@@ -1,0 +1,989 @@
+// lib/net/socket/tcp.ts state by state (RFC 9293 Figure 5), smoltcp style:
+// a socket in state X receives segment Y; check its state and what it sent.
+// Segments come from REMOTE:49500 to LOCAL:80 (tcp-harness.ts); the remote
+// end's ISS is RISS. The plain config has no options, no delayed ACK, no
+// Nagle, so each expectation is exact; sections that test those turn them on.
+import { TcpFlags, TcpRepr } from "atoll/net/wire/tcp";
+import { TcpSocket, TcpError, TcpConfig } from "atoll/net/socket/tcp";
+import { TcpListener } from "atoll/net/socket/tcp-listener";
+import { TcpState } from "atoll/net/socket/tcp-state";
+import { Socket, SocketSet, EPHEMERAL_FIRST, EPHEMERAL_LAST } from "atoll/net/socket/socket";
+import { ms, seconds, FOREVER } from "atoll/time";
+import { ascii, assertBytes } from "./net-util";
+import {
+  H, Events, Accepts, plainConfig, seg, expectSeg, expectState, describe,
+  LOCAL, REMOTE, LOCAL_PORT, REMOTE_PORT, RISS, Capture,
+} from "./tcp-harness";
+
+const SYN = TcpFlags.SYN;
+const ACK = TcpFlags.ACK;
+const FIN = TcpFlags.FIN;
+const RST = TcpFlags.RST;
+const PSH = TcpFlags.PSH;
+
+class Fx {
+  h: H = new H();
+  ev: Events;
+  c: TcpSocket;
+  constructor(cfg: TcpConfig) {
+    const ev = new Events();
+    this.ev = ev;
+    this.c = new TcpSocket(ev, cfg);
+  }
+  get iss(): u32 { return this.c.iss; }
+}
+
+// --- fixtures: one per state, each built from the one before --------------------
+
+function synSent(cfg: TcpConfig = plainConfig()): Fx {
+  const f = new Fx(cfg);
+  f.h.set.add(f.c);
+  assert(f.c.connect(REMOTE, REMOTE_PORT, f.h.now, LOCAL_PORT) == TcpError.None);
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), SYN, f.iss, 0);
+  expectState(f.c, TcpState.SynSent);
+  return f;
+}
+
+function established(cfg: TcpConfig = plainConfig()): Fx {
+  const f = synSent(cfg);
+  const sa = seg(SYN | ACK, RISS, f.iss + 1);
+  sa.mss = 1460;
+  f.h.send(sa);
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  expectState(f.c, TcpState.Established);
+  return f;
+}
+
+function finWait1(cfg: TcpConfig = plainConfig()): Fx {
+  const f = established(cfg);
+  f.c.close(f.h.now);
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), FIN | ACK, f.iss + 1, RISS + 1);
+  expectState(f.c, TcpState.FinWait1);
+  return f;
+}
+
+function finWait2(): Fx {
+  const f = finWait1();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2));
+  f.h.expectNothing();
+  expectState(f.c, TcpState.FinWait2);
+  return f;
+}
+
+function closeWait(): Fx {
+  const f = established();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 2);
+  expectState(f.c, TcpState.CloseWait);
+  return f;
+}
+
+function lastAck(): Fx {
+  const f = closeWait();
+  f.c.close(f.h.now);
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), FIN | ACK, f.iss + 1, RISS + 2);
+  expectState(f.c, TcpState.LastAck);
+  return f;
+}
+
+function closing(): Fx {
+  const f = finWait1();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 2);
+  expectState(f.c, TcpState.Closing);
+  return f;
+}
+
+function timeWait(): Fx {
+  const f = finWait2();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 2));
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 2);
+  expectState(f.c, TcpState.TimeWait);
+  return f;
+}
+
+class Lx {
+  h: H = new H();
+  acc: Accepts;
+  l: TcpListener;
+  constructor(cfg: TcpConfig) {
+    const acc = new Accepts();
+    this.acc = acc;
+    this.l = new TcpListener(acc, cfg);
+  }
+  child(): TcpSocket {
+    const s = this.h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT);
+    assert(s != null, "no connection for the 4-tuple");
+    return <TcpSocket>s;
+  }
+}
+
+function listening(cfg: TcpConfig = plainConfig()): Lx {
+  const x = new Lx(cfg);
+  x.h.set.add(x.l);
+  assert(x.l.listen(LOCAL_PORT) == TcpError.None);
+  return x;
+}
+
+function synReceived(cfg: TcpConfig = plainConfig()): Lx {
+  const x = listening(cfg);
+  const syn = seg(SYN, RISS, 0);
+  syn.mss = 1460;
+  x.h.send(syn);
+  const c = x.child();
+  expectSeg(x.h.recv(), SYN | ACK, c.iss, RISS + 1);
+  expectState(c, TcpState.SynReceived);
+  return x;
+}
+
+// === CLOSED =========================================================================
+
+export function test_closed_port_answers_syn_with_rst_ack(): void {
+  const h = new H();
+  h.send(seg(SYN, RISS, 0));
+  expectSeg(h.recv(), RST | ACK, 0, RISS + 1);
+}
+
+export function test_closed_port_answers_ack_with_rst_at_its_ack(): void {
+  const h = new H();
+  h.send(seg(ACK, RISS, 4242, 100, ascii("xyz")));
+  expectSeg(h.recv(), RST, 4242, 0);
+}
+
+export function test_closed_port_never_answers_rst(): void {
+  const h = new H();
+  h.send(seg(RST | ACK, RISS, 1));
+  h.expectNothing();
+}
+
+export function test_closed_socket_errors(): void {
+  const c = new TcpSocket();
+  assert(c.connect(REMOTE, 80, 0) == TcpError.NotInSet);
+  const h = new H();
+  h.set.add(c);
+  assert(c.connect(0, 80, 0) == TcpError.Unaddressable);
+  assert(c.connect(REMOTE, 0, 0) == TcpError.Unaddressable);
+  assert(c.write(ascii("x")) == -<i32>TcpError.NotConnected);
+  assert(c.connect(REMOTE, 80, 0) == TcpError.None);
+  assert(c.connect(REMOTE, 80, 0) == TcpError.InUse);
+}
+
+// === LISTEN =========================================================================
+
+export function test_listen_syn_makes_syn_received_child_and_syn_ack(): void {
+  const x = listening();
+  x.h.send(seg(SYN, RISS, 0));
+  const c = x.child();
+  const r = x.h.recv();
+  expectSeg(r, SYN | ACK, c.iss, RISS + 1);
+  assert(r.mss == 1460, "MSS from the MTU: " + r.mss.toString());
+  assert(r.windowShift < 0 && !r.hasTimestamps, "no options we did not enable");
+  assert(x.l.pending == 1);
+}
+
+export function test_listen_ack_gets_rst(): void {
+  const x = listening();
+  x.h.send(seg(ACK, RISS, 777));
+  expectSeg(x.h.recv(), RST, 777, 0);
+}
+
+export function test_listen_ignores_rst_and_segments_without_syn(): void {
+  const x = listening();
+  x.h.send(seg(RST, RISS, 0));
+  x.h.send(seg(0, RISS, 0, 100, ascii("data")));
+  x.h.expectNothing();
+  assert(x.l.pending == 0);
+}
+
+export function test_listen_second_listener_on_port_refused(): void {
+  const x = listening();
+  const l2 = new TcpListener();
+  x.h.set.add(l2);
+  assert(l2.listen(LOCAL_PORT) == TcpError.AddressInUse);
+  assert(x.l.listen(81) == TcpError.InUse);
+}
+
+export function test_listen_echoes_options_the_peer_offers(): void {
+  const cfg = plainConfig();
+  cfg.windowScaling = true;
+  cfg.timestamps = true;
+  cfg.recvBuffer = 256 * 1024;
+  const x = listening(cfg);
+  const syn = seg(SYN, RISS, 0, 65535);
+  syn.mss = 1000;
+  syn.windowShift = 7;
+  syn.hasTimestamps = true;
+  syn.tsVal = 12345;
+  x.h.send(syn);
+  const r = x.h.recv();
+  assert(r.windowShift == 3, "256 KiB needs a shift of 3, got " + r.windowShift.toString());
+  assert(r.hasTimestamps && r.tsEcr == 12345);
+  const c = x.child();
+  assert(c.sndShift == 7 && c.rcvShift == 3 && c.tsOk);
+  // Options the peer does not offer are not used.
+  const y = listening(cfg);
+  y.h.send(seg(SYN, RISS, 0));
+  const r2 = y.h.recv();
+  assert(r2.windowShift < 0 && !r2.hasTimestamps);
+}
+
+export function test_listen_backlog_bounds_a_syn_flood(): void {
+  const cfg = plainConfig();
+  cfg.backlog = 8;
+  const x = listening(cfg);
+  for (let i = 0; i < 10000; i++) {
+    const s = seg(SYN, RISS + <u32>i * 1000, 0);
+    s.srcPort = <u16>(1024 + i);
+    x.h.send(s);
+  }
+  assert(x.l.pending == 8, "pending " + x.l.pending.toString());
+  assert(x.h.set.sockets.length == 9, "sockets " + x.h.set.sockets.length.toString());
+  assert(x.l.evicted == 10000 - 8);
+  // A real client still gets in: its SYN evicts a half-open one and its ACK completes.
+  x.h.clear();
+  x.h.send(seg(SYN, RISS, 0));
+  const c = x.child();
+  expectSeg(x.h.recv(), SYN | ACK, c.iss, RISS + 1);
+  x.h.send(seg(ACK, RISS + 1, c.iss + 1));
+  expectState(c, TcpState.Established);
+  assert(x.acc.accepted.length == 1);
+  // The half-open ones give up after their SYN-ACK retries.
+  x.h.advance(seconds(600));
+  assert(x.l.pending == 0, "pending after timeouts " + x.l.pending.toString());
+}
+
+// === SYN-SENT =======================================================================
+
+export function test_syn_sent_syn_carries_options(): void {
+  const cfg = plainConfig();
+  cfg.windowScaling = true;
+  cfg.timestamps = true;
+  const f = new Fx(cfg);
+  f.h.set.add(f.c);
+  f.c.connect(REMOTE, REMOTE_PORT, f.h.now, LOCAL_PORT);
+  f.h.set.dispatch(f.h.now);
+  const r = f.h.recv();
+  assert(r.syn && !r.hasAck && r.mss == 1460 && r.windowShift == 0 && r.hasTimestamps && r.tsEcr == 0, describe(r));
+}
+
+export function test_syn_sent_syn_ack_establishes(): void {
+  const f = synSent();
+  f.h.send(seg(SYN | ACK, RISS, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  expectState(f.c, TcpState.Established);
+  assert(f.ev.connected == 1);
+}
+
+export function test_syn_sent_syn_ack_with_bad_ack_gets_rst(): void {
+  const f = synSent();
+  f.h.send(seg(SYN | ACK, RISS, f.iss + 5));
+  expectSeg(f.h.recv(), RST, f.iss + 5, 0);
+  expectState(f.c, TcpState.SynSent);
+  f.h.send(seg(SYN | ACK, RISS, f.iss));
+  expectSeg(f.h.recv(), RST, f.iss, 0);
+}
+
+export function test_syn_sent_rst_with_acceptable_ack_refuses(): void {
+  const f = synSent();
+  f.h.send(seg(RST | ACK, 0, f.iss + 1));
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.closed == 1 && f.ev.error == TcpError.Refused);
+  assert(f.h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT) == null, "4-tuple freed");
+}
+
+export function test_syn_sent_rst_without_ack_ignored(): void {
+  const f = synSent();
+  f.h.send(seg(RST, 0, 0));
+  expectState(f.c, TcpState.SynSent);
+  f.h.expectNothing();
+}
+
+export function test_syn_sent_syn_is_simultaneous_open(): void {
+  const f = synSent();
+  f.h.send(seg(SYN, RISS, 0));
+  expectState(f.c, TcpState.SynReceived);
+  expectSeg(f.h.recv(), SYN | ACK, f.iss, RISS + 1);
+  f.h.send(seg(SYN | ACK, RISS, f.iss + 1));
+  // Their SYN-ACK: the SYN part is old (RFC 9293 Figure 8 line 6), the ACK completes.
+  expectState(f.c, TcpState.Established);
+}
+
+export function test_syn_sent_simultaneous_open_with_plain_ack(): void {
+  const f = synSent();
+  f.h.send(seg(SYN, RISS, 0));
+  f.h.recv();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  expectState(f.c, TcpState.Established);
+  assert(f.ev.connected == 1);
+}
+
+export function test_syn_sent_retries_with_backoff_then_times_out(): void {
+  const f = synSent();
+  const t0 = f.h.now;
+  const times: i64[] = [];
+  for (let i = 0; i < 8 && f.c.state != TcpState.Closed; i++) {
+    f.h.advance(f.c.pollAt() - f.h.now);
+    if (f.h.pending > 0) {
+      expectSeg(f.h.recv(), SYN, f.iss, 0);
+      times.push(f.h.now - t0);
+    }
+  }
+  // 1 s initial RTO, doubling: 1, 3, 7, 15, 31 s after the first SYN (5 retries).
+  assert(times.length == 5, "retries " + times.length.toString());
+  assert(times[0] == seconds(1) && times[1] == seconds(3) && times[4] == seconds(31), "times " + times.toString());
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.error == TcpError.TimedOut);
+}
+
+export function test_syn_sent_close_just_closes(): void {
+  const f = synSent();
+  f.c.close(f.h.now);
+  expectState(f.c, TcpState.Closed);
+  f.h.expectNothing();
+}
+
+// === SYN-RECEIVED ===================================================================
+
+export function test_syn_received_ack_establishes_and_accepts(): void {
+  const x = synReceived();
+  const c = x.child();
+  x.h.send(seg(ACK, RISS + 1, c.iss + 1));
+  expectState(c, TcpState.Established);
+  assert(x.acc.accepted.length == 1 && x.acc.accepted[0] === c);
+  assert(x.l.pending == 0);
+  x.h.expectNothing();
+}
+
+export function test_syn_received_bad_ack_gets_rst(): void {
+  const x = synReceived();
+  const c = x.child();
+  x.h.send(seg(ACK, RISS + 1, c.iss + 100));
+  expectSeg(x.h.recv(), RST, c.iss + 100, 0);
+  expectState(c, TcpState.SynReceived);
+}
+
+export function test_syn_received_repeated_syn_resends_syn_ack(): void {
+  const x = synReceived();
+  const c = x.child();
+  x.h.send(seg(SYN, RISS, 0));
+  expectSeg(x.h.recv(), SYN | ACK, c.iss, RISS + 1);
+  expectState(c, TcpState.SynReceived);
+}
+
+export function test_syn_received_rst_drops_the_child(): void {
+  const x = synReceived();
+  const c = x.child();
+  x.h.send(seg(RST, RISS + 1, 0));
+  expectState(c, TcpState.Closed);
+  assert(x.l.pending == 0);
+  assert(x.h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT) == null);
+  x.h.expectNothing();
+}
+
+export function test_syn_received_retransmits_syn_ack(): void {
+  const x = synReceived();
+  const c = x.child();
+  x.h.advance(seconds(1));
+  expectSeg(x.h.recv(), SYN | ACK, c.iss, RISS + 1);
+}
+
+export function test_syn_received_data_with_the_ack_is_delivered(): void {
+  const x = synReceived();
+  const c = x.child();
+  x.h.send(seg(ACK | PSH, RISS + 1, c.iss + 1, 8192, ascii("GET /")));
+  expectState(c, TcpState.Established);
+  assert(c.readable == 5);
+  expectSeg(x.h.recv(), ACK, c.iss + 1, RISS + 6);
+}
+
+export function test_syn_received_without_handler_waits_for_accept(): void {
+  const h = new H();
+  const l = new TcpListener(null, plainConfig());
+  h.set.add(l);
+  l.listen(LOCAL_PORT);
+  h.send(seg(SYN, RISS, 0));
+  const c = <TcpSocket>h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT);
+  assert(l.accept() == null);
+  h.send(seg(ACK, RISS + 1, c.iss + 1));
+  assert(l.pending == 1);
+  assert(l.accept() === c);
+  assert(l.pending == 0 && l.accept() == null);
+}
+
+// === ESTABLISHED ====================================================================
+
+export function test_established_in_order_data_is_acked_and_readable(): void {
+  const f = established();
+  f.h.send(seg(ACK | PSH, RISS + 1, f.iss + 1, 8192, ascii("hello")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 6);
+  assert(f.ev.readable == 1);
+  assertBytes(f.c.readAll(), ascii("hello"), "read");
+}
+
+export function test_established_write_sends_data(): void {
+  const f = established();
+  assert(f.c.write(ascii("abc")) == 3);
+  f.h.set.dispatch(f.h.now);
+  const r = f.h.recv();
+  expectSeg(r, ACK | PSH, f.iss + 1, RISS + 1, 3);
+  assertBytes(r.payload, ascii("abc"), "payload");
+  f.h.send(seg(ACK, RISS + 1, f.iss + 4));
+  assert(f.c.unacknowledged == 0);
+  assert(f.c.pollAt() == FOREVER, "nothing left to do");
+}
+
+export function test_established_out_of_order_is_held_and_dup_acked(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 4, f.iss + 1, 8192, ascii("def")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  assert(f.c.readable == 0);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("abc")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 7);
+  assertBytes(f.c.readAll(), ascii("abcdef"), "reassembled");
+}
+
+export function test_established_overlapping_retransmission_is_trimmed(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("abcd")));
+  f.h.recv();
+  f.h.send(seg(ACK, RISS + 3, f.iss + 1, 8192, ascii("cdef")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 7);
+  assertBytes(f.c.readAll(), ascii("abcdef"), "trimmed");
+}
+
+export function test_established_old_duplicate_is_acked_and_dropped(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("abc")));
+  f.h.recv();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("abc")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 4);
+  assert(f.c.readable == 3);
+}
+
+export function test_established_segment_beyond_window_is_acked_and_dropped(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 1 + 9000, f.iss + 1, 8192, ascii("far")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  assert(f.c.stats.dropped == 1);
+}
+
+export function test_established_rst_exact_resets(): void {
+  const f = established();
+  f.h.send(seg(RST, RISS + 1, 0));
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.error == TcpError.Reset && f.ev.closed == 1);
+  f.h.expectNothing();
+}
+
+export function test_established_rst_in_window_gets_challenge_ack(): void {
+  const f = established();
+  f.h.send(seg(RST, RISS + 100, 0));
+  expectState(f.c, TcpState.Established);
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  assert(f.c.stats.challengeAcks == 1);
+}
+
+export function test_established_rst_outside_window_ignored(): void {
+  const f = established();
+  f.h.send(seg(RST, RISS + 100000, 0));
+  expectState(f.c, TcpState.Established);
+  f.h.expectNothing();
+}
+
+export function test_established_syn_gets_challenge_ack(): void {
+  const f = established();
+  f.h.send(seg(SYN, RISS + 1, 0));
+  expectState(f.c, TcpState.Established);
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+}
+
+export function test_established_challenge_acks_are_rate_limited(): void {
+  const f = established();
+  for (let i = 0; i < 50; i++) f.h.send(seg(RST, RISS + 100, 0));
+  assert(f.c.stats.challengeAcks == 10, "challenge ACKs " + f.c.stats.challengeAcks.toString());
+}
+
+export function test_established_ack_beyond_snd_max_acked_and_dropped(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 500, 8192, ascii("x")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  assert(f.c.readable == 0, "the data of a segment with a bad ACK is dropped");
+}
+
+export function test_established_fin_goes_to_close_wait(): void {
+  const f = established();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 1, 8192, ascii("bye")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 5);
+  expectState(f.c, TcpState.CloseWait);
+  assert(f.ev.peerClosed == 1 && f.c.peerClosed);
+  assertBytes(f.c.readAll(), ascii("bye"), "data before the FIN");
+}
+
+export function test_established_fin_out_of_order_waits_for_the_gap(): void {
+  const f = established();
+  f.h.send(seg(FIN | ACK, RISS + 4, f.iss + 1, 8192, ascii("def")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1);
+  expectState(f.c, TcpState.Established);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("abc")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 8);
+  expectState(f.c, TcpState.CloseWait);
+}
+
+export function test_established_close_sends_fin(): void {
+  const f = established();
+  f.c.write(ascii("last"));
+  f.c.close(f.h.now);
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), FIN | ACK | PSH, f.iss + 1, RISS + 1, 4);
+  expectState(f.c, TcpState.FinWait1);
+  assert(f.c.write(ascii("more")) == -<i32>TcpError.NotConnected);
+}
+
+export function test_established_abort_sends_rst(): void {
+  const f = established();
+  f.c.abort(f.h.now);
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), RST | ACK, f.iss + 1, RISS + 1);
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.error == TcpError.Aborted);
+  assert(f.h.set.sockets.length == 0);
+}
+
+export function test_established_retransmits_with_backoff_then_times_out(): void {
+  const cfg = plainConfig();
+  cfg.maxRetransmits = 4;
+  const f = established(cfg);
+  f.c.write(ascii("data"));
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 1, RISS + 1, 4);
+  const t0 = f.h.now;
+  const times: i64[] = [];
+  while (f.c.state != TcpState.Closed && times.length < 10) {
+    f.h.advance(f.c.pollAt() - f.h.now);
+    while (f.h.pending > 0) {
+      expectSeg(f.h.recv(), ACK | PSH, f.iss + 1, RISS + 1, 4);
+      times.push(f.h.now - t0);
+    }
+  }
+  // RTO 1 s after the handshake's sample, doubling.
+  assert(times.length == 4, "retransmissions " + times.length.toString());
+  assert(times[1] - times[0] == 2 * times[0] && times[2] - times[1] == 2 * (times[1] - times[0]), "backoff " + times.toString());
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.error == TcpError.TimedOut);
+}
+
+export function test_established_ack_after_timeout_resets_backoff(): void {
+  const f = established();
+  f.c.write(ascii("data"));
+  f.h.set.dispatch(f.h.now);
+  f.h.recv();
+  f.h.advance(seconds(1));
+  f.h.recv();
+  assert(f.c.rtt.backoffs == 1);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 5));
+  assert(f.c.cc.cwnd == <u32>f.c.mss + <u32>4, "loss window then slow start: " + f.c.cc.cwnd.toString());
+  assert(f.c.pollAt() == FOREVER);
+}
+
+export function test_established_three_dup_acks_fast_retransmit(): void {
+  const cfg = plainConfig();
+  const f = established(cfg);
+  const data = new Uint8Array(4 * 1460);
+  assert(f.c.cc.cwnd == 3 * 1460, "initial window, RFC 5681 §3.1: " + f.c.cc.cwnd.toString());
+  f.c.cc.cwnd = 10 * 1460; // as if slow start had run a while
+  assert(f.c.write(data) == data.length);
+  f.h.set.dispatch(f.h.now);
+  assert(f.h.pending == 4, "4 segments: " + f.h.pending.toString());
+  f.h.clear();
+  // The first is lost; the three others draw duplicate ACKs.
+  for (let i = 0; i < 2; i++) f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  f.h.expectNothing();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1, 1460);
+  assert(f.c.cc.inRecovery && f.c.stats.fastRetransmits == 1);
+  // The full ACK ends recovery.
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 4 * 1460));
+  assert(!f.c.cc.inRecovery);
+}
+
+export function test_established_partial_ack_retransmits_next_hole(): void {
+  const f = established();
+  const data = new Uint8Array(4 * 1460);
+  f.c.cc.cwnd = 10 * 1460;
+  f.c.write(data);
+  f.h.set.dispatch(f.h.now);
+  f.h.clear();
+  for (let i = 0; i < 3; i++) f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  f.h.recv();
+  f.h.clear();
+  // Segments 1 and 3 were lost: the ACK for segment 2 is partial.
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 2 * 1460));
+  expectSeg(f.h.recv(), ACK, f.iss + 1 + 2 * 1460, RISS + 1, 1460);
+  assert(f.c.cc.inRecovery);
+}
+
+export function test_established_nagle_holds_small_segments(): void {
+  const cfg = plainConfig();
+  cfg.noDelay = false;
+  const f = established(cfg);
+  f.c.write(ascii("a"));
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 1, RISS + 1, 1);
+  f.c.write(ascii("b"));
+  f.c.write(ascii("c"));
+  f.h.set.dispatch(f.h.now);
+  f.h.expectNothing();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2));
+  const r = f.h.recv();
+  expectSeg(r, ACK | PSH, f.iss + 2, RISS + 1, 2);
+  assertBytes(r.payload, ascii("bc"), "coalesced");
+}
+
+export function test_established_delayed_ack(): void {
+  const cfg = plainConfig();
+  cfg.ackDelay = ms(40);
+  const f = established(cfg);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("one")));
+  f.h.expectNothing();
+  assert(f.c.pollAt() == f.h.now + ms(40));
+  f.h.advance(ms(40));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 4);
+  // Two segments: the second is acknowledged at once (RFC 5681 §4.2).
+  f.h.send(seg(ACK, RISS + 4, f.iss + 1, 8192, ascii("two")));
+  f.h.expectNothing();
+  f.h.send(seg(ACK, RISS + 7, f.iss + 1, 8192, ascii("three")));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 12);
+  // Data to send carries the ACK with it.
+  f.h.send(seg(ACK, RISS + 12, f.iss + 1, 8192, ascii("req")));
+  f.c.write(ascii("resp"));
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 1, RISS + 15, 4);
+  f.h.advance(ms(100));
+  f.h.expectNothing();
+}
+
+export function test_established_write_back_pressure_and_writable_event(): void {
+  const f = established();
+  const big = new Uint8Array(20000);
+  assert(f.c.write(big) == 8192, "the send buffer's size");
+  assert(f.c.write(big) == 0);
+  f.h.set.dispatch(f.h.now);
+  f.h.clear();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 1460));
+  assert(f.ev.writable == 1);
+  assert(f.c.writable == 1460);
+}
+
+export function test_established_zero_window_probes_with_backoff(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 0));
+  f.c.write(ascii("waiting"));
+  f.h.set.dispatch(f.h.now);
+  f.h.expectNothing();
+  const t0 = f.h.now;
+  const times: i64[] = [];
+  for (let i = 0; i < 4; i++) {
+    f.h.advance(f.c.pollAt() - f.h.now);
+    const r = f.h.recv();
+    expectSeg(r, ACK, f.iss + 1, RISS + 1, 1);
+    times.push(f.h.now - t0);
+    // The receiver still has no room: it answers with its ACK and a zero window.
+    f.h.send(seg(ACK, RISS + 1, f.iss + 1, 0));
+  }
+  assert(times[1] - times[0] >= times[0] && times[2] - times[1] >= 2 * times[0], "backoff " + times.toString());
+  expectState(f.c, TcpState.Established);
+  assert(f.c.stats.zeroWindowProbes == 4);
+  // The window opens: everything goes.
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192));
+  const r = f.h.recv();
+  expectSeg(r, ACK | PSH, f.iss + 1, RISS + 1, 7);
+}
+
+export function test_established_zero_window_probe_taken_by_peer(): void {
+  const f = established();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 0));
+  f.c.write(ascii("xy"));
+  f.h.set.dispatch(f.h.now);
+  f.h.advance(f.c.pollAt() - f.h.now);
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1, 1);
+  // The peer had room after all: it takes the byte.
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2, 100));
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 2, RISS + 1, 1);
+}
+
+export function test_established_we_advertise_zero_window_and_reopen(): void {
+  const cfg = plainConfig();
+  cfg.recvBuffer = 4096;
+  const f = established(cfg);
+  const data = new Uint8Array(1024);
+  for (let i: u32 = 0; i < 4; i++) {
+    f.h.send(seg(ACK, RISS + 1 + i * 1024, f.iss + 1, 8192, data));
+  }
+  let last: TcpRepr | null = null;
+  while (f.h.pending > 0) last = f.h.recv();
+  assert(last!.window == 0 && last!.ack == RISS + 1 + 4096, "zero window: " + describe(last!));
+  // Data beyond a zero window is refused with an ACK.
+  f.h.send(seg(ACK, RISS + 1 + 4096, f.iss + 1, 8192, data));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1 + 4096);
+  // Reading a little does not reopen it (silly window avoidance); reading half does.
+  const buf = new Uint8Array(4096);
+  f.c.read(buf, 0, 100);
+  f.h.set.dispatch(f.h.now);
+  f.h.expectNothing();
+  f.c.read(buf, 0, 2000);
+  f.h.set.dispatch(f.h.now);
+  const u = f.h.recv();
+  assert(u.window >= 2048, "window update " + describe(u));
+}
+
+export function test_established_keepalive_probes_then_times_out(): void {
+  const cfg = plainConfig();
+  cfg.keepAlive = true;
+  cfg.keepIdle = seconds(10);
+  cfg.keepInterval = seconds(1);
+  cfg.keepCount = 3;
+  const f = established(cfg);
+  f.h.advance(seconds(10));
+  expectSeg(f.h.recv(), ACK, f.iss, RISS + 1);
+  // An answer restarts the idle time.
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  f.h.advance(seconds(9));
+  f.h.expectNothing();
+  f.h.advance(seconds(1));
+  expectSeg(f.h.recv(), ACK, f.iss, RISS + 1);
+  f.h.advance(seconds(10));
+  assert(f.c.stats.keepAlives == 4, "probes " + f.c.stats.keepAlives.toString());
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.error == TcpError.TimedOut);
+}
+
+export function test_established_timestamps_and_paws(): void {
+  const cfg = plainConfig();
+  cfg.timestamps = true;
+  const f = new Fx(cfg);
+  f.h.set.add(f.c);
+  f.c.connect(REMOTE, REMOTE_PORT, f.h.now, LOCAL_PORT);
+  f.h.set.dispatch(f.h.now);
+  const syn = f.h.recv();
+  const sa = seg(SYN | ACK, RISS, f.iss + 1);
+  sa.hasTimestamps = true;
+  sa.tsVal = 5000;
+  sa.tsEcr = syn.tsVal;
+  sa.mss = 1460;
+  f.h.send(sa);
+  const a = f.h.recv();
+  assert(a.hasTimestamps && a.tsEcr == 5000, describe(a));
+  assert(f.c.mss == 1460 - 12, "timestamps take 12 bytes of each segment: " + f.c.mss.toString());
+  // An old timestamp: PAWS drops it and ACKs.
+  const old = seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("old"));
+  old.hasTimestamps = true;
+  old.tsVal = 4000;
+  f.h.send(old);
+  f.h.recv();
+  assert(f.c.readable == 0);
+  const ok = seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("new"));
+  ok.hasTimestamps = true;
+  ok.tsVal = 5001;
+  f.h.send(ok);
+  const r = f.h.recv();
+  assert(r.tsEcr == 5001 && f.c.readable == 3);
+}
+
+export function test_established_window_scaling_applies_after_syn(): void {
+  const cfg = plainConfig();
+  cfg.windowScaling = true;
+  cfg.recvBuffer = 1 << 20;
+  const f = new Fx(cfg);
+  f.h.set.add(f.c);
+  f.c.connect(REMOTE, REMOTE_PORT, f.h.now, LOCAL_PORT);
+  f.h.set.dispatch(f.h.now);
+  const syn = f.h.recv();
+  assert(syn.windowShift == 5 && syn.window == 65535, describe(syn));
+  const sa = seg(SYN | ACK, RISS, f.iss + 1, 1000);
+  sa.windowShift = 3;
+  f.h.send(sa);
+  const a = f.h.recv();
+  assert(<i32>a.window == 32768, "scaled window " + a.window.toString());
+  assert(f.c.sndWnd == 1000, "the SYN's window is not scaled");
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 1000));
+  assert(f.c.sndWnd == 8000);
+}
+
+// === FIN-WAIT-1 =====================================================================
+
+export function test_fin_wait_1_ack_of_fin_goes_to_fin_wait_2(): void {
+  const f = finWait1();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2));
+  expectState(f.c, TcpState.FinWait2);
+}
+
+export function test_fin_wait_1_fin_goes_to_closing(): void {
+  closing();
+}
+
+export function test_fin_wait_1_fin_ack_goes_to_time_wait(): void {
+  const f = finWait1();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 2));
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 2);
+  expectState(f.c, TcpState.TimeWait);
+  assert(f.ev.closed == 1 && f.ev.error == TcpError.None);
+}
+
+export function test_fin_wait_1_still_receives_data(): void {
+  const f = finWait1();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 8192, ascii("late")));
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 5);
+  assert(f.c.readable == 4);
+}
+
+export function test_fin_wait_1_retransmits_fin(): void {
+  const f = finWait1();
+  f.h.advance(seconds(1));
+  expectSeg(f.h.recv(), FIN | ACK, f.iss + 1, RISS + 1);
+}
+
+// === FIN-WAIT-2 =====================================================================
+
+export function test_fin_wait_2_fin_goes_to_time_wait(): void {
+  timeWait();
+}
+
+export function test_fin_wait_2_half_close_still_receives(): void {
+  const f = finWait2();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2, 8192, ascii("more")));
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 5);
+  assertBytes(f.c.readAll(), ascii("more"), "half-close data");
+}
+
+// === CLOSE-WAIT =====================================================================
+
+export function test_close_wait_can_still_send(): void {
+  const f = closeWait();
+  assert(f.c.write(ascii("reply")) == 5);
+  f.h.set.dispatch(f.h.now);
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 1, RISS + 2, 5);
+}
+
+export function test_close_wait_close_goes_to_last_ack(): void {
+  lastAck();
+}
+
+export function test_close_wait_repeated_fin_is_acked(): void {
+  const f = closeWait();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 2);
+  expectState(f.c, TcpState.CloseWait);
+}
+
+// === CLOSING ========================================================================
+
+export function test_closing_ack_of_fin_goes_to_time_wait(): void {
+  const f = closing();
+  f.h.send(seg(ACK, RISS + 2, f.iss + 2));
+  expectState(f.c, TcpState.TimeWait);
+}
+
+// === LAST-ACK =======================================================================
+
+export function test_last_ack_ack_of_fin_closes(): void {
+  const f = lastAck();
+  f.h.send(seg(ACK, RISS + 2, f.iss + 2));
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.closed == 1 && f.ev.error == TcpError.None);
+  assert(f.h.set.sockets.length == 0);
+}
+
+export function test_last_ack_retransmits_fin(): void {
+  const f = lastAck();
+  f.h.advance(seconds(1));
+  expectSeg(f.h.recv(), FIN | ACK, f.iss + 1, RISS + 2);
+}
+
+export function test_last_ack_rst_closes(): void {
+  const f = lastAck();
+  f.h.send(seg(RST, RISS + 2, 0));
+  expectState(f.c, TcpState.Closed);
+}
+
+// === TIME-WAIT ======================================================================
+
+export function test_time_wait_acks_retransmitted_fin(): void {
+  const f = timeWait();
+  f.h.send(seg(FIN | ACK, RISS + 1, f.iss + 2));
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 2);
+  expectState(f.c, TcpState.TimeWait);
+}
+
+export function test_time_wait_expires_after_2msl(): void {
+  const f = timeWait();
+  f.h.advance(seconds(59));
+  expectState(f.c, TcpState.TimeWait);
+  f.h.advance(seconds(1));
+  expectState(f.c, TcpState.Closed);
+  assert(f.h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT) == null);
+  assert(f.h.set.sockets.length == 0);
+  assert(f.ev.closed == 1, "onClosed once, at TIME-WAIT");
+}
+
+export function test_time_wait_new_syn_reopens_through_listener(): void {
+  const x = listening();
+  x.h.send(seg(SYN, RISS, 0));
+  const c = x.child();
+  x.h.send(seg(ACK, RISS + 1, c.iss + 1));
+  // Server closes first, then the peer: the server holds TIME-WAIT.
+  c.close(x.h.now);
+  x.h.set.dispatch(x.h.now);
+  x.h.send(seg(FIN | ACK, RISS + 1, c.iss + 2));
+  expectState(c, TcpState.TimeWait);
+  x.h.clear();
+  // A new SYN above the old sequence space takes the 4-tuple over (RFC 6191).
+  x.h.send(seg(SYN, RISS + 100000, 0));
+  expectState(c, TcpState.Closed);
+  const c2 = x.child();
+  assert(c2 !== c);
+  expectSeg(x.h.recv(), SYN | ACK, c2.iss, RISS + 100001);
+}
+
+export function test_time_wait_old_syn_gets_ack(): void {
+  const f = timeWait();
+  f.h.send(seg(SYN, RISS - 5, 0));
+  expectState(f.c, TcpState.TimeWait);
+  expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 2);
+}
+
+// === ports ==========================================================================
+
+class Reclaimable extends Socket {
+  reclaimed: bool = false;
+  get tcpReclaimable(): bool { return !this.reclaimed; }
+  tcpReclaim(): void { this.reclaimed = true; }
+}
+
+class Busy extends Socket {}
+
+export function test_ephemeral_ports_reuse_time_wait_when_all_are_taken(): void {
+  const set = new SocketSet(new Capture());
+  const tw: Reclaimable[] = [];
+  for (let p = <i32>EPHEMERAL_FIRST; p <= <i32>EPHEMERAL_LAST; p++) {
+    const s = new Reclaimable();
+    tw.push(s);
+    assert(set.bindTcpConnection(<u16>p, REMOTE, 80, s));
+  }
+  // Another destination has the whole range.
+  assert(set.ephemeralTcpPort(REMOTE, 81) != 0);
+  const p = set.ephemeralTcpPort(REMOTE, 80);
+  assert(p != 0, "a TIME-WAIT port is offered");
+  const c = new TcpSocket(null, plainConfig());
+  set.add(c);
+  assert(c.connect(REMOTE, 80, 0) == TcpError.None);
+  assert(set.tcpReclaimed == 1 && tw[<i32>c.localPort - <i32>EPHEMERAL_FIRST].reclaimed);
+  // With every port live (not TIME-WAIT), none is left.
+  const set2 = new SocketSet(new Capture());
+  for (let q = <i32>EPHEMERAL_FIRST; q <= <i32>EPHEMERAL_LAST; q++) set2.bindTcpConnection(<u16>q, REMOTE, 80, new Busy());
+  const c2 = new TcpSocket();
+  set2.add(c2);
+  assert(c2.connect(REMOTE, 80, 0) == TcpError.NoFreePort);
+}

@@ -1,0 +1,256 @@
+// lib/net/wire/tcp.ts (byte-level round trips, options, rejects, a fuzz that
+// must never trap) and the pieces of lib/net/socket/tcp*: sequence
+// arithmetic, the send and receive buffers, the RTO estimator, NewReno.
+import { ipv4 } from "atoll/net/addr";
+import { TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN } from "atoll/net/wire/tcp";
+import { WireError } from "atoll/net/wire/error";
+import { seqLt, seqLe, seqGt, seqGe, seqDiff } from "atoll/net/socket/tcp-seq";
+import { SendBuffer } from "atoll/net/socket/tcp-send";
+import { RecvBuffer, MAX_RANGES } from "atoll/net/socket/tcp-recv";
+import { RttEstimator } from "atoll/net/socket/tcp-rtt";
+import { NewReno } from "atoll/net/socket/tcp-congestion";
+import { windowShiftFor, effectiveMss } from "atoll/net/socket/tcp-options";
+import { ms, seconds } from "atoll/time";
+import { bytes, ascii, assertBytes, Rng } from "./net-util";
+
+const SRC = ipv4(10, 0, 0, 1);
+const DST = ipv4(10, 0, 0, 2);
+
+function emitted(r: TcpRepr): Uint8Array {
+  const b = new Uint8Array(r.bufferLen());
+  r.emit(new TcpPacket(b), SRC, DST);
+  return b;
+}
+
+// === wire ===========================================================================
+
+export function test_wire_plain_header_bytes(): void {
+  const r = TcpRepr.of(0x1234, 80, 0x01020304, 0x0A0B0C0D, TcpFlags.ACK | TcpFlags.PSH, 0x4000);
+  r.payload = ascii("hi");
+  const b = emitted(r);
+  assertBytes(b.subarray(0, 16), bytes([0x12, 0x34, 0x00, 0x50, 1, 2, 3, 4, 0x0A, 0x0B, 0x0C, 0x0D, 0x50, 0x18, 0x40, 0x00]), "header");
+  assertBytes(b.subarray(20), ascii("hi"), "payload");
+  const p = new TcpPacket(b);
+  assert(p.verifyChecksum(SRC, DST));
+  assert(!p.verifyChecksum(SRC, DST + 1), "the pseudo-header counts");
+  const q = new TcpRepr();
+  assert(q.parse(p, SRC, DST) == WireError.None);
+  assert(q.seq == 0x01020304 && q.ack == 0x0A0B0C0D && q.flags == (TcpFlags.ACK | TcpFlags.PSH) && q.window == 0x4000);
+  assertBytes(q.payload, ascii("hi"), "parsed payload");
+  assert(q.mss == 0 && q.windowShift == -1 && !q.hasTimestamps && q.segLen == 2);
+}
+
+export function test_wire_syn_options_round_trip(): void {
+  const r = TcpRepr.of(1000, 2000, 7, 0, TcpFlags.SYN, 65535);
+  r.mss = 1460;
+  r.windowShift = 7;
+  r.sackPermitted = true;
+  r.hasTimestamps = true;
+  r.tsVal = 0xDEADBEEF;
+  r.tsEcr = 0x01020304;
+  const b = emitted(r);
+  assert(b.length == 44, "20 + 4 + 4 + 4 + 12 bytes, got " + b.length.toString());
+  assertBytes(b.subarray(20, 24), bytes([2, 4, 0x05, 0xB4]), "MSS");
+  assertBytes(b.subarray(24, 28), bytes([1, 3, 3, 7]), "window scale");
+  assertBytes(b.subarray(28, 32), bytes([1, 1, 4, 2]), "SACK permitted");
+  assertBytes(b.subarray(32, 40), bytes([1, 1, 8, 10, 0xDE, 0xAD, 0xBE, 0xEF]), "timestamps");
+  const q = new TcpRepr();
+  assert(q.parse(new TcpPacket(b), SRC, DST) == WireError.None);
+  assert(q.mss == 1460 && q.windowShift == 7 && q.sackPermitted && q.hasTimestamps);
+  assert(q.tsVal == 0xDEADBEEF && q.tsEcr == 0x01020304 && q.segLen == 1);
+}
+
+function withOptions(flags: u16, opts: u8[]): Uint8Array {
+  const hl = TCP_HEADER_LEN + ((opts.length + 3) & ~3);
+  const b = new Uint8Array(hl);
+  const p = new TcpPacket(b);
+  p.srcPort = 1;
+  p.dstPort = 2;
+  p.setHeaderLenAndFlags(hl, flags);
+  for (let i = 0; i < opts.length; i++) b[20 + i] = opts[i];
+  p.fillChecksum(SRC, DST);
+  return b;
+}
+
+export function test_wire_options_unknown_skipped_eol_stops_shift_clamped(): void {
+  const q = new TcpRepr();
+  assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [30, 4, 9, 9, 3, 3, 20, 0, 2, 4, 1, 0])), SRC, DST) == WireError.None);
+  assert(q.windowShift == 14, "a shift above 14 counts as 14");
+  assert(q.mss == 0, "EOL ends the list");
+  // MSS and window scale on a segment without SYN mean nothing.
+  assert(q.parse(new TcpPacket(withOptions(TcpFlags.ACK, [2, 4, 1, 0])), SRC, DST) == WireError.None);
+  assert(q.mss == 0);
+}
+
+export function test_wire_rejects(): void {
+  const q = new TcpRepr();
+  assert(q.parse(new TcpPacket(new Uint8Array(19)), SRC, DST) == WireError.Truncated);
+  const good = emitted(TcpRepr.of(1, 2, 0, 0, TcpFlags.ACK, 0));
+  const shortOff = good.slice(0);
+  shortOff[12] = 0x40;
+  assert(q.parse(new TcpPacket(shortOff), SRC, DST) == WireError.BadLength);
+  const longOff = good.slice(0);
+  longOff[12] = 0x60;
+  assert(q.parse(new TcpPacket(longOff), SRC, DST) == WireError.Truncated);
+  const sum = good.slice(0);
+  sum[17] ^= 1;
+  assert(q.parse(new TcpPacket(sum), SRC, DST) == WireError.BadChecksum);
+  assert(q.parse(new TcpPacket(emitted(TcpRepr.of(1, 0, 0, 0, TcpFlags.ACK, 0))), SRC, DST) == WireError.Malformed, "port 0");
+  assert(q.parse(new TcpPacket(emitted(TcpRepr.of(1, 2, 0, 0, TcpFlags.SYN | TcpFlags.FIN, 0))), SRC, DST) == WireError.Malformed, "SYN+FIN");
+  assert(q.parse(new TcpPacket(emitted(TcpRepr.of(1, 2, 0, 0, TcpFlags.SYN | TcpFlags.RST, 0))), SRC, DST) == WireError.Malformed, "SYN+RST");
+  assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [2, 6, 5, 0])), SRC, DST) == WireError.Malformed, "option past the header");
+  assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [2, 1, 0, 0])), SRC, DST) == WireError.Malformed, "option length 1");
+  assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [8, 6, 0, 0, 0, 0])), SRC, DST) == WireError.Malformed, "timestamps of length 6");
+}
+
+export function test_wire_fuzz_never_traps(): void {
+  const rng = new Rng(77);
+  const r = TcpRepr.of(1000, 2000, 7, 9, TcpFlags.SYN | TcpFlags.ACK, 65535);
+  r.mss = 1460;
+  r.windowShift = 7;
+  r.hasTimestamps = true;
+  r.payload = ascii("some payload bytes");
+  const base = emitted(r);
+  const q = new TcpRepr();
+  let ok = 0;
+  for (let i = 0; i < 20000; i++) {
+    const m = rng.mutate(base);
+    // Repair the checksum half the time so the option parser sees the mutations.
+    if (m.length >= 20 && rng.below(2) == 0) new TcpPacket(m).fillChecksum(SRC, DST);
+    if (q.parse(new TcpPacket(m), SRC, DST) == WireError.None) ok++;
+  }
+  assert(ok > 100, "some mutations still parse: " + ok.toString());
+}
+
+// === sequence numbers ===============================================================
+
+export function test_seq_compare_across_wrap(): void {
+  assert(seqLt(0xFFFF_FFF0, 0x10) && seqGt(0x10, 0xFFFF_FFF0));
+  assert(seqLe(5, 5) && seqGe(5, 5) && !seqLt(5, 5));
+  assert(seqDiff(0x10, 0xFFFF_FFF0) == 0x20);
+  assert(seqDiff(0xFFFF_FFF0, 0x10) == -0x20);
+}
+
+// === send buffer ====================================================================
+
+export function test_send_buffer_write_consume_compact(): void {
+  const b = new SendBuffer(10);
+  assert(b.write(ascii("abcdefgh"), 0, 8) == 8);
+  assert(b.write(ascii("xyz"), 0, 3) == 2, "only what fits");
+  b.consume(6);
+  assert(b.length == 4 && b.free == 6);
+  assert(b.write(ascii("12345"), 0, 5) == 5, "compacts to make room at the tail");
+  assertBytes(b.view(0, 9), ascii("ghxy12345"), "contents after compaction");
+  b.consume(100);
+  assert(b.length == 0);
+}
+
+// === receive buffer =================================================================
+
+export function test_recv_buffer_in_order_and_out_of_order(): void {
+  const b = new RecvBuffer(16);
+  assert(b.insert(0, ascii("abc")) == 3);
+  assert(b.insert(3, ascii("ghi")) == 0 && b.ranges == 1, "after a gap: held");
+  assert(b.insert(9, ascii("mn")) == 0 && b.ranges == 2);
+  // The caller trims; an exact fill joins both ranges.
+  const c = new RecvBuffer(16);
+  c.insert(0, ascii("abc"));
+  c.insert(3, ascii("ghi"));
+  c.insert(9, ascii("mn"));
+  assert(c.insert(0, ascii("def")) == 6, "fills the gap and takes the range after it");
+  assert(c.length == 9 && c.ranges == 1);
+  assert(c.insert(0, ascii("jkl")) == 5);
+  const all = new Uint8Array(14);
+  assert(c.read(all, 0, 14) == 14);
+  assertBytes(all, ascii("abcdefghijklmn"), "stream");
+}
+
+export function test_recv_buffer_wraps_around(): void {
+  const b = new RecvBuffer(8);
+  b.insert(0, ascii("abcdef"));
+  const out = new Uint8Array(8);
+  assert(b.read(out, 0, 5) == 5);
+  assert(b.insert(2, ascii("ijkl")) == 0);
+  assert(b.insert(0, ascii("gh")) == 6);
+  const all = new Uint8Array(7);
+  assert(b.read(all, 0, 7) == 7);
+  assertBytes(all, ascii("fghijkl"), "across the end of the ring");
+}
+
+export function test_recv_buffer_bounds_ranges(): void {
+  const b = new RecvBuffer(1024);
+  for (let i = 0; i < MAX_RANGES; i++) assert(b.insert(2 + i * 2, ascii("x")) == 0);
+  assert(b.ranges == MAX_RANGES);
+  assert(b.insert(900, ascii("y")) == -1, "one range too many is dropped");
+  assert(b.insert(3, ascii("z")) == 0, "a segment joining existing ranges is still taken");
+  assert(b.ranges == MAX_RANGES - 1);
+}
+
+// === RTO (RFC 6298) =================================================================
+
+export function test_rtt_first_sample_backoff_and_clamps(): void {
+  const r = new RttEstimator(seconds(1), ms(200), seconds(60));
+  assert(r.rto == seconds(1), "initial RTO");
+  r.sample(ms(100));
+  // SRTT 100 ms, RTTVAR 50 ms: 100 + 4 * 50 = 300 ms.
+  assert(r.rto == ms(300), "after one sample: " + r.rto.toString());
+  r.backoff();
+  r.backoff();
+  assert(r.rto == ms(1200), "doubled twice");
+  for (let i = 0; i < 20; i++) r.backoff();
+  assert(r.rto == seconds(60), "capped");
+  r.sample(ms(100));
+  assert(r.backoffs == 0 && r.rto < seconds(1), "a sample ends the backoff");
+  const tiny = new RttEstimator(seconds(1), ms(200), seconds(60));
+  tiny.sample(ms(1));
+  assert(tiny.rto == ms(200), "floored at the minimum");
+}
+
+// === NewReno (RFC 5681, RFC 6582) ===================================================
+
+export function test_newreno_slow_start_then_avoidance(): void {
+  const c = new NewReno(1000, 0);
+  assert(c.cwnd == 4000, "IW for a 1000-byte MSS");
+  c.onNewAck(1000, 1000, 0);
+  assert(c.cwnd == 5000, "slow start: one MSS per ACK");
+  c.ssthresh = 5000;
+  for (let i = 0; i < 4; i++) c.onNewAck(0, 1000, 0);
+  assert(c.cwnd == 5000, "avoidance: not yet a window's worth");
+  c.onNewAck(0, 1000, 0);
+  assert(c.cwnd == 6000, "one MSS per window");
+}
+
+export function test_newreno_fast_recovery_and_partial_acks(): void {
+  const c = new NewReno(1000, 0);
+  c.cwnd = 10000;
+  assert(!c.onDupAck(1, 10000, 10001) && !c.onDupAck(1, 10000, 10001));
+  assert(c.onDupAck(1, 10000, 10001), "third duplicate: fast retransmit");
+  assert(c.inRecovery && c.ssthresh == 5000 && c.cwnd == 8000);
+  c.onDupAck(1, 10000, 10001);
+  assert(c.cwnd == 9000, "inflation");
+  assert(c.onNewAck(3001, 3000, 7000), "partial ACK");
+  assert(c.inRecovery && c.cwnd == 7000, "deflated by 3000, plus one MSS: " + c.cwnd.toString());
+  assert(!c.onNewAck(10001, 7000, 0), "full ACK");
+  assert(!c.inRecovery && c.cwnd == 1000, "min(ssthresh, flight + MSS): " + c.cwnd.toString());
+}
+
+export function test_newreno_timeout(): void {
+  const c = new NewReno(1000, 0);
+  c.cwnd = 20000;
+  c.onTimeout(16000, 16001, true);
+  assert(c.cwnd == 1000 && c.ssthresh == 8000);
+  c.onTimeout(16000, 16001, false);
+  assert(c.ssthresh == 8000, "held on repeated timeouts");
+  // Duplicate ACKs below `recover` do not start a recovery (RFC 6582 §3.2 step 2).
+  for (let i = 0; i < 3; i++) assert(!c.onDupAck(500, 1000, 16001));
+}
+
+// === negotiation ====================================================================
+
+export function test_options_window_shift_and_mss(): void {
+  assert(windowShiftFor(65535) == 0 && windowShiftFor(65536) == 1 && windowShiftFor(1 << 20) == 5);
+  assert(windowShiftFor(1 << 30) == 14);
+  assert(effectiveMss(0, 1500, false) == 536, "RFC 9293 §3.7.1 default");
+  assert(effectiveMss(9000, 1500, true) == 1460 - 12);
+  assert(effectiveMss(1200, 1500, false) == 1200);
+}

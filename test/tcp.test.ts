@@ -1,0 +1,34 @@
+// lib/net's TCP in AssemblyScript (helpers/as-unit.ts): the wire format and
+// the pieces (sequence numbers, buffers, RTO, NewReno), every state
+// transition against segment templates, and two stacks on the in-memory
+// link (as/net-link.ts) moving data through loss, reordering and duplication.
+//
+// The long run (10 MB each way, bench_ exports) runs when TCP_BENCH=1 is
+// set and is skipped otherwise, to keep the suite fast.
+import { describe, it } from "vitest";
+import { asTests, loadAsTests } from "./helpers/as-unit.ts";
+
+const BENCHES = ["bench_transfer_10mb_each_way_with_faults"];
+
+describe("lib/net/wire/tcp.ts and the TCP building blocks", async () => {
+  await asTests("as/tcp-wire.test-as.ts");
+});
+
+describe("lib/net/socket/tcp.ts state by state", async () => {
+  await asTests("as/tcp-state.test-as.ts");
+});
+
+describe("TCP between two stacks", async () => {
+  const m = await loadAsTests("as/tcp-stacks.test-as.ts");
+  for (const name of m.tests) {
+    it(name.slice(5).replace(/_/g, " "), async () => {
+      const out = await m.run(name);
+      if (process.env.TCP_VERBOSE === "1" && out) process.stdout.write(out);
+    });
+  }
+  for (const name of BENCHES) {
+    it.skipIf(process.env.TCP_BENCH !== "1")(name.replace(/_/g, " "), async () => {
+      process.stdout.write(await m.run(name));
+    }, 600_000);
+  }
+});
