@@ -92,6 +92,12 @@ function checkFile(file: string): void {
   expect(b.subarray(2048).every((x) => x === 1)).toBe(true);
 }
 
+/** The module with a read into the last 256 bytes of memory and beyond, first. */
+function oobModule(): Uint8Array {
+  return wat2wasm(wat.replace(`(call $r (call $open (i32.const 8)`, `(call $r (call $read (i32.const 0) (i64.const 0) (i32.const 65280) (i32.const 512)))\n    (call $r (call $open (i32.const 8)`)
+    .replace(`(func $run`, `(func $run (drop (call $open (i32.const 0) (i32.const 1) (i32.const 0)))`));
+}
+
 describe("block calls at the ABI, on both runtimes", () => {
   const wasm = wat2wasm(wat);
   const want = calls.map(([, v]) => v);
@@ -105,6 +111,14 @@ describe("block calls at the ABI, on both runtimes", () => {
     expect(results(Buffer.concat(out))).toEqual(want);
     expect(err).toMatch(/^atoll: disk 'bad': cannot open .*missing\.img: ENOENT/);
     checkFile(d.file);
+  });
+
+  it("node: a buffer outside linear memory is a trap", async () => {
+    const d = disk();
+    let err = "";
+    const status = await runUnikernel(oobModule(), { args: d.args, stdout: () => {}, stderr: (t) => { err += t; } });
+    expect(err).toContain("trap: out of bounds memory access");
+    expect(status).toBe(102);
   });
 
   it("unix: the same results, and a buffer outside linear memory is a trap", () => {
@@ -121,9 +135,7 @@ describe("block calls at the ABI, on both runtimes", () => {
     expect(results(r.stdout)).toEqual(want);
     checkFile(d.file);
 
-    const oob = wat2wasm(wat.replace(`(call $r (call $open (i32.const 8)`, `(call $r (call $read (i32.const 0) (i64.const 0) (i32.const 65280) (i32.const 512)))\n    (call $r (call $open (i32.const 8)`)
-      .replace(`(func $run`, `(func $run (drop (call $open (i32.const 0) (i32.const 1) (i32.const 0)))`));
-    const m2 = decodeModule(oob);
+    const m2 = decodeModule(oobModule());
     validateModule(m2);
     writeFileSync(exe, link([{ name: "m.wasm", object: compileModule(m2, { name: "m.wasm" }) }, { name: "unix runtime", object: unixRuntime() }], { entry: "_start" }).image);
     const t = spawnSync(exe, d.args, { timeout: 10_000 });

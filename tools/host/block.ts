@@ -34,7 +34,12 @@ export interface BlockEnv {
 /** The block imports, closing over their own table of open devices. */
 export function blockImports(env: BlockEnv): Record<string, (...a: never[]) => unknown> {
   const open: Disk[] = [];
-  const bytes = (ptr: number, len: number): Uint8Array => new Uint8Array(env.memory().buffer, ptr >>> 0, len >>> 0);
+  /** The module's bytes at [ptr, ptr + len); outside its memory, a trap, as on unix. */
+  const bytes = (ptr: number, len: number): Uint8Array => {
+    const buf = env.memory().buffer;
+    if ((ptr >>> 0) + (len >>> 0) > buf.byteLength) throw new WebAssembly.RuntimeError("memory access out of bounds");
+    return new Uint8Array(buf, ptr >>> 0, len >>> 0);
+  };
   const disk = (h: number): Disk | undefined => open[h];
   /** The checks every transfer makes, in the ABI's order; OK means go ahead. */
   const check = (d: Disk | undefined, sector: bigint, len: number): number => {
@@ -65,7 +70,7 @@ export function blockImports(env: BlockEnv): Record<string, (...a: never[]) => u
     block_info: (h: number, info: number): number => {
       const d = disk(h);
       if (d === undefined) return BLOCK.badHandle;
-      const v = new DataView(env.memory().buffer, info >>> 0, 16);
+      const v = new DataView(bytes(info, 16).buffer, info >>> 0, 16);
       v.setBigUint64(0, d.sectors, true);
       v.setUint32(8, SECTOR, true);
       v.setUint32(12, d.readOnly ? 1 : 0, true);
