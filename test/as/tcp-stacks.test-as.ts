@@ -1,7 +1,8 @@
 // lib/net TCP between two stacks on the in-memory link (net-link.ts): data
 // both ways through loss, reordering and duplication with every byte
 // checked; many connections in a row; a SYN flood; zero windows; total loss.
-import { TwoStacks, IP_A, IP_B, simNow, setSimNow } from "./net-link";
+import { TwoStacks, FrameFilter, IP_A, IP_B, MAC_B, simNow, setSimNow } from "./net-link";
+import { TcpRepr, TcpFlags } from "atoll/net/wire/tcp";
 import { InterfaceConfig } from "atoll/net/iface/interface";
 import { TcpSocket, TcpHandler, TcpState, TcpError, TcpConfig } from "atoll/net/socket/tcp";
 import { TcpListener, TcpListenHandler } from "atoll/net/socket/tcp-listener";
@@ -101,4 +102,228 @@ export function test_transfer_1mb_each_way_heavy_loss(): void {
 
 export function bench_transfer_10mb_each_way_with_faults(): void {
   transfer(10 * 1024 * 1024, 10, 5, 10);
+}
+
+// --- connections without a listener, and many in a row ---------------------------
+
+class Outcome extends TcpHandler {
+  connected: bool = false;
+  closed: bool = false;
+  error: TcpError = TcpError.None;
+  got: i32 = 0;
+  onConnected(c: TcpSocket, now: i64): void { this.connected = true; }
+  onReadable(c: TcpSocket, now: i64): void { this.got += c.readAll().length; }
+  onPeerClosed(c: TcpSocket, now: i64): void { c.close(now); }
+  onClosed(c: TcpSocket, error: TcpError, now: i64): void { this.closed = true; this.error = error; }
+}
+
+export function test_connect_to_closed_port_is_refused(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const o = new Outcome();
+  const c = new TcpSocket(o, fastConfig());
+  net.a.sockets.add(c);
+  assert(c.connect(IP_B, 9999, simNow()) == TcpError.None);
+  net.run(seconds(1));
+  assert(o.closed && o.error == TcpError.Refused, "error " + o.error.toString());
+  assert(net.b.stats.tcpResets == 1);
+  assert(net.a.sockets.sockets.length == 0, "the closed socket left its set");
+}
+
+/** Answers each connection with "ok" and closes; the client closes second. */
+class OkServer extends TcpListenHandler {
+  accepted: i32 = 0;
+  onAccept(l: TcpListener, c: TcpSocket, now: i64): void {
+    this.accepted++;
+    c.handler = new OkConn();
+  }
+}
+class OkConn extends TcpHandler {
+  onReadable(c: TcpSocket, now: i64): void {
+    c.readAll();
+    c.write(Uint8Array.wrap(String.UTF8.encode("ok")));
+    c.close(now);
+  }
+  onPeerClosed(c: TcpSocket, now: i64): void { c.close(now); }
+}
+
+export function test_many_sequential_connections_recycle_ports(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const cfg = fastConfig();
+  const server = new OkServer();
+  const l = new TcpListener(server, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  const N = 20000; // more than the 16384 ephemeral ports
+  const req = Uint8Array.wrap(String.UTF8.encode("hi"));
+  let firstPort: u16 = 0;
+  let wrapped = false;
+  for (let i = 0; i < N; i++) {
+    const o = new Outcome();
+    const c = new TcpSocket(o, cfg);
+    net.a.sockets.add(c);
+    assert(c.connect(IP_B, 80, simNow()) == TcpError.None, "connect " + i.toString());
+    if (i == 0) firstPort = c.localPort;
+    else if (c.localPort == firstPort) wrapped = true;
+    c.write(req);
+    net.run(ms(5));
+    assert(o.got == 2 && o.closed && o.error == TcpError.None, "connection " + i.toString() + " got " + o.got.toString());
+    net.run(ms(100));
+  }
+  assert(wrapped, "ports came round again");
+  assert(server.accepted == N);
+  net.run(seconds(10));
+  // Everything ended: no connections left in either table, no sockets but the listener.
+  assert(net.a.sockets.tcpConnectionCount == 0 && net.b.sockets.tcpConnectionCount == 0,
+    "left: " + net.a.sockets.tcpConnectionCount.toString() + " " + net.b.sockets.tcpConnectionCount.toString());
+  assert(net.a.sockets.sockets.length == 0 && net.b.sockets.sockets.length == 1);
+}
+
+export function test_concurrent_connections(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  net.link.latency = ms(1);
+  net.link.dropPerMille = 10;
+  const cfg = fastConfig();
+  const acc = new StreamAcceptor(2, 20000, 1);
+  const l = new TcpListener(acc, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  const clients: StreamPeer[] = [];
+  for (let i = 0; i < 100; i++) {
+    const p = new StreamPeer(1, 20000, 2);
+    const c = new TcpSocket(p, cfg);
+    net.a.sockets.add(c);
+    assert(c.connect(IP_B, 80, simNow()) == TcpError.None);
+    clients.push(p);
+  }
+  for (let t = 0; t < 120; t++) {
+    net.run(seconds(1));
+    let done = true;
+    for (let i = 0; i < clients.length; i++) if (!clients[i].closed) done = false;
+    if (done) break;
+  }
+  assert(acc.peers.length == 100, "accepted " + acc.peers.length.toString());
+  for (let i = 0; i < 100; i++) {
+    const c = clients[i];
+    const s = acc.peers[i];
+    assert(c.closed && c.received == 20000 && c.bad < 0 && c.closeError == TcpError.None, "client " + i.toString());
+    assert(s.closed && s.received == 20000 && s.bad < 0, "server side " + i.toString());
+  }
+}
+
+// --- SYN flood ------------------------------------------------------------------
+
+class DropFrom extends FrameFilter {
+  constructor(public side: i32) { super(); }
+  drop(from: i32, frame: Uint8Array): bool { return from == this.side; }
+}
+
+export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const cfg = fastConfig();
+  cfg.backlog = 16;
+  const acc = new StreamAcceptor(2, 1000, 1);
+  const l = new TcpListener(acc, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  // Spoofed SYNs: nobody answers the SYN-ACKs (B's frames are lost).
+  net.a.arp.learn(IP_B, MAC_B, simNow(), true);
+  net.link.filter = new DropFrom(1);
+  for (let i = 0; i < 20000; i++) {
+    const syn = TcpRepr.of(<u16>(1024 + (i % 60000)), 80, <u32>i * 7919, 0, TcpFlags.SYN, 65535);
+    net.a.sendTcp(IP_A, IP_B, syn, simNow());
+    if (i % 100 == 0) net.run(ms(1));
+  }
+  net.run(ms(10));
+  assert(l.pending <= 16, "pending " + l.pending.toString());
+  assert(net.b.sockets.sockets.length <= 17, "sockets " + net.b.sockets.sockets.length.toString());
+  assert(l.evicted + l.synDropped >= 20000 - 16);
+  // The flood stops; a real client connects and moves data.
+  net.link.filter = null;
+  const p = new StreamPeer(1, 1000, 2);
+  const c = new TcpSocket(p, cfg);
+  net.a.sockets.add(c);
+  c.connect(IP_B, 80, simNow());
+  net.run(seconds(30));
+  assert(p.closed && p.received == 1000 && p.closeError == TcpError.None, "client after the flood");
+  // The half-open connections timed out.
+  net.run(seconds(120));
+  assert(l.pending == 0, "pending after the flood " + l.pending.toString());
+}
+
+// --- zero window ----------------------------------------------------------------
+
+export function test_zero_window_probing_then_reopening(): void {
+  const cfg = fastConfig();
+  cfg.recvBuffer = 16 * 1024;
+  const t = new Transfer(200 * 1024, cfg, ms(1));
+  // The server does not read: the client fills the window, then probes.
+  t.acceptor.startPaused = true;
+  t.net.run(seconds(60));
+  assert(t.acceptor.peers.length == 1);
+  const server = t.acceptor.peers[0];
+  const conn = t.acceptor.conns[0];
+  assert(conn.readable == 16 * 1024, "server buffer full: " + conn.readable.toString());
+  const probes = t.conn.stats.zeroWindowProbes;
+  assert(probes >= 3 && probes <= 10, "probes with backoff: " + probes.toString());
+  // The server's own stream has gone the other way meanwhile, so CLOSE-WAIT is fine too.
+  assert(t.conn.state == TcpState.Established || t.conn.state == TcpState.CloseWait, "probing keeps the connection: state " + t.conn.state.toString() + " error " + t.client.closeError.toString() +
+    " timeouts " + t.conn.stats.timeouts.toString() + " retransmits " + t.conn.stats.retransmits.toString());
+  // Reading again reopens the window; the rest flows.
+  server.paused = false;
+  server.drain(conn);
+  t.runUntilDone(seconds(600));
+  t.check(200 * 1024);
+}
+
+// --- total loss -----------------------------------------------------------------
+
+export function test_rto_backoff_under_total_loss_then_recovery(): void {
+  const cfg = fastConfig();
+  const t = new Transfer(2 * 1024 * 1024, cfg, ms(10));
+  t.net.run(ms(200));
+  assert(t.client.received > 0 && t.client.received < 2 * 1024 * 1024, "mid-transfer");
+  // The wire goes dead for 40 s.
+  t.net.link.dropPerMille = 1000;
+  const before = t.conn.stats.timeouts;
+  t.net.run(seconds(40));
+  const timeouts = t.conn.stats.timeouts - before;
+  // RTO doubles from ~200 ms: about 7 timeouts in 40 s, far fewer than 40 s / 200 ms.
+  assert(timeouts >= 4 && timeouts <= 9, "timeouts during the outage: " + timeouts.toString());
+  assert(t.conn.rtt.backoffs >= 4, "backed off: " + t.conn.rtt.backoffs.toString());
+  assert(t.conn.cc.cwnd == <u32>t.conn.mss, "loss window");
+  assert(t.conn.state == TcpState.Established);
+  // The wire comes back: the next retransmission gets through and the transfer completes.
+  t.net.link.dropPerMille = 0;
+  t.runUntilDone(seconds(600));
+  t.check(2 * 1024 * 1024);
+  assert(t.conn.rtt.backoffs == 0);
+}
+
+export function test_total_loss_for_good_times_out(): void {
+  const cfg = fastConfig();
+  cfg.maxRetransmits = 6;
+  const t = new Transfer(2 * 1024 * 1024, cfg, ms(10));
+  t.net.run(ms(200));
+  t.net.link.dropPerMille = 1000;
+  t.net.run(seconds(600));
+  assert(t.client.closed && t.client.closeError == TcpError.TimedOut, "client error " + t.client.closeError.toString());
+}
+
+// --- half-close -----------------------------------------------------------------
+
+export function test_half_close_server_keeps_sending(): void {
+  const cfg = fastConfig();
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const acc = new StreamAcceptor(2, 300 * 1024, 1);
+  const l = new TcpListener(acc, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  // The client sends nothing and closes at once; the server sends 300 KB after the client's FIN.
+  const p = new StreamPeer(1, 0, 2);
+  const c = new TcpSocket(p, cfg);
+  net.a.sockets.add(c);
+  c.connect(IP_B, 80, simNow());
+  net.run(seconds(60));
+  assert(p.received == 300 * 1024 && p.bad < 0, "client received " + p.received.toString());
+  assert(p.closed && acc.peers[0].closed);
 }

@@ -69,10 +69,13 @@ export class StreamPeer extends TcpHandler {
 export class StreamAcceptor extends TcpListenHandler {
   peers: StreamPeer[] = [];
   conns: TcpSocket[] = [];
+  /** New peers do not read until unpaused. */
+  startPaused: bool = false;
   constructor(public id: u32, public total: i64, public expectId: u32) { super(); }
   onAccept(l: TcpListener, c: TcpSocket, now: i64): void {
     const p = new StreamPeer(this.id, this.total, this.expectId);
     p.connected = true;
+    p.paused = this.startPaused;
     c.handler = p;
     this.peers.push(p);
     this.conns.push(c);

@@ -4,8 +4,9 @@
 // application takes them, so a SYN flood costs at most `backlog`
 // connections, each without buffers until its handshake completes (the
 // buffers are allocated on first use); when the backlog is full a new SYN
-// evicts the oldest half-open connection, so a flood cannot lock real
-// clients out for long, and with none half-open the SYN is dropped.
+// evicts the oldest half-open connection that has waited a retransmission
+// timeout for its ACK, so a flood cannot lock real clients out for long;
+// with none such, the SYN is dropped and its sender retries.
 
 import { Ipv4Addr } from "../addr";
 import { TcpRepr } from "../wire/tcp";
@@ -128,11 +129,16 @@ export class TcpListener extends Socket {
     if (i >= 0) this.children.splice(i, 1);
   }
 
-  /** Drops the oldest half-open connection silently; false when there is none. */
+  /**
+   * Drops the oldest half-open connection whose SYN-ACK has gone unanswered
+   * for a retransmission timeout at least; false when there is none. Younger
+   * ones are left alone: in a burst of real clients they are about to
+   * complete, and the new SYN is dropped instead (its sender retries).
+   */
   private evictHalfOpen(now: i64): bool {
     for (let i = 0; i < this.children.length; i++) {
       const c = this.children[i];
-      if (c.state == TcpState.SynReceived) {
+      if (c.state == TcpState.SynReceived && c.synRetransmits > 0) {
         this.evicted++;
         c.parent = null;
         this.children.splice(i, 1);

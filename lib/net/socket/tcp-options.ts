@@ -42,8 +42,8 @@ export class TcpConfig {
   keepIdle: i64 = seconds(7200);
   keepInterval: i64 = seconds(75);
   keepCount: i32 = 9;
-  /** A listener's bound on connections not yet accepted, half-open ones included. */
-  backlog: i32 = 16;
+  /** A listener's bound on connections not yet accepted, half-open ones included (they hold no buffers). */
+  backlog: i32 = 128;
   /** Challenge ACKs per second at most (RFC 5961 §7). */
   challengeAckLimit: i32 = 10;
 }

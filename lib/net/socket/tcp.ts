@@ -327,6 +327,9 @@ export class TcpSocket extends Socket {
 
   // --- Socket ---------------------------------------------------------------
 
+  /** Times the SYN or SYN-ACK was sent again (0 once the handshake is done). */
+  get synRetransmits(): i32 { return this.state == TcpState.SynSent || this.state == TcpState.SynReceived ? this.retries : 0; }
+
   get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
   tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
@@ -919,17 +922,24 @@ export class TcpSocket extends Socket {
   private armPersist(now: i64): void {
     if (this.needsPersist()) {
       if (this.persistAt == FOREVER) this.persistAt = now + this.persistInterval();
-    } else if (this.sndWnd > 0) {
+    } else {
       this.persistAt = FOREVER;
     }
   }
 
+  /**
+   * Data waits, nothing is in flight to draw an ACK, and the window holds it
+   * back: shut, or too small for silly window avoidance to send into. The
+   * persist timer then probes (RFC 9293 §3.8.6.1) or, with a small window
+   * open, sends what fits (RFC 1122 §4.2.3.4's override timeout).
+   */
   private needsPersist(): bool {
     const tx = this.tx;
-    if (tx == null || this.sndWnd != 0 || this.sndNxt != this.sndUna || this.rtoAt != FOREVER) return false;
+    if (tx == null || this.sndNxt != this.sndUna || this.rtoAt != FOREVER) return false;
     const s = this.state;
     if (!isSynchronized(s) || s == TcpState.TimeWait) return false;
-    return tx.length - seqDiff(this.sndNxt, this.sndUna) > 0;
+    if (tx.length - seqDiff(this.sndNxt, this.sndUna) <= 0) return false;
+    return this.nextSegmentLen() < 0;
   }
 
   private persistInterval(): i64 {
@@ -941,10 +951,16 @@ export class TcpSocket extends Socket {
   /** A zero-window probe: one byte past the window (RFC 9293 §3.8.6.1); snd.nxt stays. */
   private onPersistTimeout(egress: Egress, now: i64): void {
     this.persistAt = FOREVER;
-    const tx = this.tx;
-    if (tx == null || this.sndWnd != 0 || !isSynchronized(this.state)) return;
+    if (!this.needsPersist()) return;
+    const tx = this.tx!;
     const offset = seqDiff(this.sndNxt, this.sndUna);
-    if (tx.length - offset <= 0) return;
+    const avail = tx.length - offset;
+    const usable = seqDiff(this.sndUna + min<u32>(this.sndWnd, this.cc.cwnd), this.sndNxt);
+    if (usable > 0) {
+      // A small window is open: fill it rather than wait for more.
+      this.sendData(egress, now, min(min(avail, usable), this.mss));
+      return;
+    }
     this.out.payload = tx.view(offset, 1);
     this.stats.zeroWindowProbes++;
     this.send(egress, now, this.sndNxt, TcpFlags.ACK, 1);
