@@ -83,6 +83,8 @@ export class TcpStats {
   dropped: i32 = 0;
   /** Out-of-order segments dropped because the reassembly ranges were full. */
   oooDropped: i32 = 0;
+  /** Segments the interface refused to send. */
+  sendFailures: i32 = 0;
 }
 
 const RTT_NONE: i64 = -1;
@@ -170,7 +172,6 @@ export class TcpSocket extends Socket {
   private challengeCount: i32 = 0;
   private challengeSecond: i64 = -1;
   private closedNotified: bool = false;
-  private readableNotified: bool = false;
 
   private out: TcpRepr = new TcpRepr();
 
@@ -245,7 +246,8 @@ export class TcpSocket extends Socket {
     if (rx == null) return 0;
     if (len < 0) len = dst.length - off;
     const n = rx.read(dst, off, min(len, dst.length - off));
-    this.readableNotified = false;
+    // Once nothing more can arrive, an emptied buffer is let go.
+    if (rx.length == 0 && (this.state == TcpState.TimeWait || this.state == TcpState.Closed)) this.rx = null;
     // A window that opened enough is worth telling the sender about (RFC 9293 §3.8.6.2.2).
     if (n > 0 && isSynchronized(this.state) && this.windowUpdateWorthIt()) this.ackNow = true;
     return n;
@@ -830,10 +832,8 @@ export class TcpSocket extends Socket {
       this.unackedSegments = 0;
     }
     this.stats.segmentsSent++;
-    const e = egress.sendTcp(this.localAddr, this.remoteAddr, r, now);
-    if (e != SendError.None) {
-      // Lost like any segment on the wire; the timers recover.
-    }
+    // A refusal (no route, device busy) is a loss like any other: the timers recover.
+    if (egress.sendTcp(this.localAddr, this.remoteAddr, r, now) != SendError.None) this.stats.sendFailures++;
     r.payload = EMPTY;
   }
 
@@ -910,12 +910,9 @@ export class TcpSocket extends Socket {
     // Go back to snd.una (RFC 5681 §3.1 and RFC 6298 §5.4: retransmit the earliest segment).
     this.sndNxt = this.sndUna;
     this.retransmitNow = false;
+    // transmit() re-arms it with the backed-off value when the segment goes;
+    // if the window is shut, the persist timer takes over instead.
     this.rtoAt = FOREVER;
-    const d = this.nextSegmentLen();
-    if (d < 0 && this.tx != null && this.tx!.length > 0) {
-      // The window is shut: the persist timer takes over.
-      this.rtoAt = FOREVER;
-    }
   }
 
   /** Arms the persist timer when data waits behind a zero window and nothing is in flight (RFC 9293 §3.8.6.1). */
@@ -1092,7 +1089,9 @@ export class TcpSocket extends Socket {
     this.persistAt = FOREVER;
     this.keepAt = FOREVER;
     this.timeWaitAt = now + this.config.timeWait;
+    // TIME-WAIT keeps only sequence numbers: a busy server holds many.
     this.tx = null;
+    if (this.rx != null && this.rx!.length == 0) this.rx = null;
     this.notifyClosed(TcpError.None, now);
   }
 
@@ -1126,6 +1125,7 @@ export class TcpSocket extends Socket {
       p.childGone(this);
     }
     this.tx = null;
+    if (this.rx != null && this.rx!.length == 0) this.rx = null;
     this.notifyClosed(err, now);
   }
 }
