@@ -1029,3 +1029,28 @@ export function test_random_segments_never_break_invariants(): void {
     }
   }
 }
+
+export function test_established_after_retransmitted_syn_rto_is_3s(): void {
+  const f = synSent();
+  f.h.advance(seconds(1));
+  expectSeg(f.h.recv(), SYN, f.iss, 0);
+  const sa = seg(SYN | ACK, RISS, f.iss + 1);
+  sa.mss = 1460;
+  f.h.send(sa);
+  f.h.recv();
+  assert(f.c.rtt.rto == seconds(3), "RFC 6298 §5.7: " + f.c.rtt.rto.toString());
+}
+
+export function test_established_idle_restarts_from_initial_window(): void {
+  const f = established();
+  f.c.cc.cwnd = 20 * 1460;
+  f.c.write(ascii("a"));
+  f.h.set.dispatch(f.h.now);
+  f.h.recv();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2));
+  f.h.advance(seconds(5));
+  f.c.write(ascii("b"));
+  f.h.set.dispatch(f.h.now);
+  f.h.recv();
+  assert(f.c.cc.cwnd == 3 * 1460, "RFC 5681 §4.1: " + f.c.cc.cwnd.toString());
+}

@@ -45,5 +45,14 @@ export class RttEstimator {
   /** A timeout happened (§5.5). */
   backoff(): void { this.backoffs++; }
 
+  /**
+   * The handshake needed retransmissions and gave no sample: data starts
+   * with an RTO of 3 s (§5.7), without the SYN's backoff.
+   */
+  synWasRetransmitted(): void {
+    if (this.srtt < 0) this.base = this.clamp(max<i64>(this.base, 3_000_000_000));
+    this.backoffs = 0;
+  }
+
   private clamp(t: i64): i64 { return min(max(t, this.minRto), this.maxRto); }
 }

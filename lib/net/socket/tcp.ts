@@ -163,6 +163,8 @@ export class TcpSocket extends Socket {
   // Round-trip timing without timestamps: one segment at a time (RFC 6298 §3).
   private rttSeq: u32 = 0;
   private rttStart: i64 = RTT_NONE;
+  /** When data was last sent; -1 before any. */
+  private lastSendAt: i64 = -1;
 
   // Work for dispatch.
   private ackNow: bool = false;
@@ -434,10 +436,11 @@ export class TcpSocket extends Socket {
   private ackSyn(seg: TcpRepr, now: i64): void {
     this.sndUna = seg.ack;
     if (seqLt(this.sndNxt, this.sndUna)) this.sndNxt = this.sndUna;
-    this.retries = 0;
     this.rtoAt = FOREVER;
     if (this.tsOk && seg.hasTimestamps && seg.tsEcr != 0) this.sampleTs(seg.tsEcr, now);
     else if (this.rttStart != RTT_NONE && this.rtt.backoffs == 0) this.rtt.sample(now - this.rttStart);
+    else if (this.retries > 0) this.rtt.synWasRetransmitted();
+    this.retries = 0;
     this.rttStart = RTT_NONE;
     this.mss = effectiveMss(this.peerMss, this.set != null ? this.set!.egress.mtu : 576, this.tsOk);
     this.cc = new NewReno(<u32>this.mss, this.sndUna);
@@ -750,6 +753,10 @@ export class TcpSocket extends Socket {
   private sendData(egress: Egress, now: i64, len: i32): void {
     const tx = this.txBuf();
     const seq = this.sndNxt;
+    // Idle for an RTO with nothing in flight: the ACK clock has stopped, so
+    // restart from the initial window (RFC 5681 §4.1).
+    if (this.sndUna == this.sndMax && this.lastSendAt >= 0 && now - this.lastSendAt >= this.rtt.rto) this.cc.onIdle();
+    this.lastSendAt = now;
     const offset = seqDiff(seq, this.sndUna);
     let flags = TcpFlags.ACK;
     if (len > 0 && offset + len == tx.length) flags |= TcpFlags.PSH;
@@ -1048,6 +1055,7 @@ export class TcpSocket extends Socket {
     this.persistBackoff = 0;
     this.keepProbes = 0;
     this.rttStart = RTT_NONE;
+    this.lastSendAt = -1;
     this.sndShift = 0;
     this.rcvShift = 0;
     this.tsOk = false;
