@@ -21,6 +21,7 @@ export const PAGE = 0x1000;
 const ET_EXEC = 2;
 const EM_X86_64 = 62;
 const PT_LOAD = 1;
+const PT_NOTE = 4;
 const PT_GNU_STACK = 0x6474e551;
 export const PF_X = 1;
 export const PF_W = 2;
@@ -28,6 +29,7 @@ export const PF_R = 4;
 const SHT_PROGBITS = 1;
 const SHT_SYMTAB = 2;
 const SHT_STRTAB = 3;
+const SHT_NOTE = 7;
 const SHT_NOBITS = 8;
 const SHF_WRITE = 1;
 const SHF_ALLOC = 2;
@@ -50,7 +52,7 @@ export interface ElfLoad {
 /** A section header describing part of a load (for tools; the kernel ignores sections). */
 export interface ElfSection {
   name: string;
-  kind: "progbits" | "nobits";
+  kind: "progbits" | "nobits" | "note";
   /** "r", "rx" or "rw". */
   access: "r" | "rx" | "rw";
   addr: number;
@@ -73,11 +75,15 @@ export interface ElfImage {
   loads: ElfLoad[];
   sections: ElfSection[];
   symbols: ElfSymbol[];
+  /** A PT_NOTE header for notes already laid out inside a load (the PVH entry note). */
+  note?: { vaddr: number; size: number };
+  /** Emit PT_GNU_STACK (default true): a Linux process needs it, a VM image does not. */
+  gnuStack?: boolean;
 }
 
-/** The bytes the ELF header and program headers take at the start of the first load. */
-export function headerSize(numLoads: number): number {
-  return EHDR_SIZE + PHDR_SIZE * (numLoads + 1);
+/** The bytes the ELF header and program headers take at the start of the first load; `others` counts the headers that are not PT_LOAD (PT_GNU_STACK, PT_NOTE). */
+export function headerSize(numLoads: number, others = 1): number {
+  return EHDR_SIZE + PHDR_SIZE * (numLoads + others);
 }
 
 /** A string table: NUL first, then each name NUL-terminated. */
@@ -191,7 +197,8 @@ export function writeElf(image: ElfImage): Uint8Array {
   v.setUint32(48, 0, true); // e_flags
   v.setUint16(52, EHDR_SIZE, true);
   v.setUint16(54, PHDR_SIZE, true);
-  v.setUint16(56, loads.length + 1, true); // e_phnum: the loads and PT_GNU_STACK
+  const gnuStack = image.gnuStack ?? true;
+  v.setUint16(56, loads.length + (gnuStack ? 1 : 0) + (image.note ? 1 : 0), true); // e_phnum: the loads, PT_GNU_STACK, PT_NOTE
   v.setUint16(58, SHDR_SIZE, true);
   v.setUint16(60, shnum, true);
   v.setUint16(62, shstrtabIndex, true); // e_shstrndx
@@ -210,7 +217,9 @@ export function writeElf(image: ElfImage): Uint8Array {
   };
   loads.forEach((l, i) => phdr(i, PT_LOAD, l.flags, offsets[i]!, l.vaddr, l.bytes.length, l.memSize, PAGE));
   // A stack that is not executable (without this header the kernel may make it so).
-  phdr(loads.length, PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16);
+  if (gnuStack) phdr(loads.length, PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16);
+  // Notes (gABI "Note Section"): the loader finds them through PT_NOTE.
+  if (image.note) phdr(loads.length + (gnuStack ? 1 : 0), PT_NOTE, PF_R, fileOffsetOf(image.note.vaddr), image.note.vaddr, image.note.size, image.note.size, 4);
 
   // Section headers (gABI "Sections"; ELF-64 Figure 3).
   const shdr = (i: number, name: number, type: number, flags: number, addr: number, offset: number, size: number, link: number, info: number, align: number, entsize: number): void => {
@@ -228,7 +237,7 @@ export function writeElf(image: ElfImage): Uint8Array {
   };
   image.sections.forEach((s, i) => {
     const flags = SHF_ALLOC | (s.access === "rx" ? SHF_EXECINSTR : 0) | (s.access === "rw" ? SHF_WRITE : 0);
-    const type = s.kind === "nobits" ? SHT_NOBITS : SHT_PROGBITS;
+    const type = s.kind === "nobits" ? SHT_NOBITS : s.kind === "note" ? SHT_NOTE : SHT_PROGBITS;
     shdr(i + 1, names[i]!, type, flags, s.addr, fileOffsetOf(s.addr), s.size, 0, 0, s.align, 0);
   });
   tail.forEach((t, i) => {

@@ -15,7 +15,33 @@ export interface LinkOptions {
   entry: string;
   /** Address of the first byte of the image; a page multiple. Default 0x400000, the usual base of a non-PIE x86-64 executable. */
   base?: number;
+  /**
+   * A PVH boot image (Xen's hvmlite protocol, which QEMU's -kernel,
+   * Firecracker and cloud-hypervisor also follow): a PT_NOTE holding the note
+   * owner "Xen", type XEN_ELFNOTE_PHYS32_ENTRY (18), whose 8-byte descriptor
+   * is the address of this symbol — the 32-bit entry point (Xen's
+   * include/public/elfnote.h). Addresses are physical: the image is loaded
+   * where it is linked, so give a `base` in RAM (1 MiB).
+   */
+  pvhEntry?: string;
+  /** Emit PT_GNU_STACK; default true (a Linux process needs it, a VM image does not). */
+  gnuStack?: boolean;
+  /**
+   * Define the layout symbols a runtime that builds its own page tables
+   * needs: `atoll_link:image_start` (base), `atoll_link:text_start`,
+   * `atoll_link:data_start` (page aligned segment starts) and
+   * `atoll_link:image_end` (end of bss rounded up to a page).
+   */
+  layoutSymbols?: boolean;
 }
+
+/** The symbols `layoutSymbols` defines. */
+export const LAYOUT_SYMBOLS = ["atoll_link:image_start", "atoll_link:text_start", "atoll_link:data_start", "atoll_link:image_end"] as const;
+
+/** XEN_ELFNOTE_PHYS32_ENTRY (Xen, include/public/elfnote.h). */
+const XEN_ELFNOTE_PHYS32_ENTRY = 18;
+/** The note: namesz, descsz, type, "Xen\0", then the 8-byte entry address (gABI "Note Section"). */
+const PVH_NOTE_SIZE = 12 + 4 + 8;
 
 /** Where one input's sections landed. */
 export interface Placement {
@@ -90,8 +116,12 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
 
   // Every reference must find a definition; report all that do not at once.
   const missing = new Map<string, Set<string>>();
+  const linkerDefined = new Set<string>(options.layoutSymbols ? LAYOUT_SYMBOLS : []);
+  for (const s of linkerDefined) {
+    if (owner.has(s)) throw new LinkError(`symbol ${s} is defined by the linker (layoutSymbols) and by ${inputs[owner.get(s)!.input]!.name}`);
+  }
   const need = (symbol: string, by: string): void => {
-    if (owner.has(symbol)) return;
+    if (owner.has(symbol) || linkerDefined.has(symbol)) return;
     const who = missing.get(symbol) ?? new Set<string>();
     who.add(by);
     missing.set(symbol, who);
@@ -101,6 +131,7 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
     for (const r of input.object.relocs) need(r.symbol, input.name);
   }
   need(options.entry, "the entry point");
+  if (options.pvhEntry !== undefined) need(options.pvhEntry, "the PVH note");
   if (missing.size > 0) {
     const lines = [...missing].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, who]) => `  ${s} (needed by ${[...who].join(", ")})`);
     throw new LinkError(`undefined symbol${missing.size > 1 ? "s" : ""}:\n${lines.join("\n")}`);
@@ -121,7 +152,12 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
     });
     return at;
   };
-  const rodataStart = base + alignUp(headerSize(numLoads), SECTION_ALIGN);
+  const gnuStack = options.gnuStack ?? true;
+  const pvh = options.pvhEntry !== undefined;
+  const headersEnd = base + headerSize(numLoads, (gnuStack ? 1 : 0) + (pvh ? 1 : 0));
+  // The PVH note, when asked for, sits right after the headers in the read-only segment.
+  const noteAt = alignUp(headersEnd, 8);
+  const rodataStart = pvh ? alignUp(noteAt + PVH_NOTE_SIZE, SECTION_ALIGN) : alignUp(headersEnd, SECTION_ALIGN);
   const rodataEnd = place("rodata", rodataStart);
   const textStart = alignUp(rodataEnd, PAGE);
   const textEnd = place("text", textStart);
@@ -132,6 +168,10 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
 
   const symbols = new Map<string, number>();
   for (const [name, { input, def }] of owner) symbols.set(name, placements[input]![def.section] + def.offset);
+  if (options.layoutSymbols) {
+    const values = [base, textStart, dataStart, alignUp(bssEnd, PAGE)];
+    LAYOUT_SYMBOLS.forEach((name, i) => symbols.set(name, values[i]!));
+  }
 
   // Segment contents, then relocations patched in place.
   const rodataSeg = new Uint8Array(rodataEnd - base);
@@ -145,6 +185,17 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
     for (const r of o.relocs) apply(r, inputs[i]!.name, placements[i]![r.section], segmentOf[r.section], symbols.get(r.symbol)!);
   });
 
+  if (pvh) {
+    const target = symbols.get(options.pvhEntry!)!;
+    if (target > 0xffff_ffff) throw new LinkError(`the PVH entry ${options.pvhEntry} is at ${hex(target)}, above 4 GiB: a 32-bit entry cannot reach it`);
+    const v = new DataView(rodataSeg.buffer, noteAt - base, PVH_NOTE_SIZE);
+    v.setUint32(0, 4, true); // namesz: "Xen" and its NUL
+    v.setUint32(4, 8, true); // descsz
+    v.setUint32(8, XEN_ELFNOTE_PHYS32_ENTRY, true);
+    rodataSeg.set([0x58, 0x65, 0x6e, 0], noteAt - base + 12);
+    v.setBigUint64(16, BigInt(target), true);
+  }
+
   const entryDef = owner.get(options.entry)!;
   if (entryDef.def.section !== "text") throw new LinkError(`the entry point ${options.entry} is in ${entryDef.def.section}, not in text`);
 
@@ -157,6 +208,7 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
   const section = (name: string, kind: ElfSection["kind"], access: ElfSection["access"], addr: number, end: number): void => {
     if (end > addr) sections.push({ name, kind, access, addr, size: end - addr, align: SECTION_ALIGN });
   };
+  if (pvh) section(".note.Xen", "note", "r", noteAt, noteAt + PVH_NOTE_SIZE);
   section(".rodata", "progbits", "r", rodataStart, rodataEnd);
   section(".text", "progbits", "rx", textStart, textEnd);
   section(".data", "progbits", "rw", dataStart, dataEnd);
@@ -167,9 +219,13 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
       const value = symbols.get(name)!;
       return { name, value, size: def.size ?? 0, kind: def.section === "text" ? "func" : "object", section: sectionName(value) } as ElfSymbol;
     })
+    .concat([...linkerDefined].map((name) => ({ name, value: symbols.get(name)!, size: 0, kind: "none", section: null }) as ElfSymbol))
     .sort((a, b) => a.value - b.value);
 
-  const image = writeElf({ entry: symbols.get(options.entry)!, loads, sections, symbols: elfSymbols });
+  const image = writeElf({
+    entry: symbols.get(options.entry)!, loads, sections, symbols: elfSymbols, gnuStack,
+    ...(pvh ? { note: { vaddr: noteAt, size: PVH_NOTE_SIZE } } : {}),
+  });
   const segments: Linked["segments"] = [
     { name: "rodata", start: base, end: rodataEnd, flags: PF_R },
     { name: "text", start: textStart, end: textEnd, flags: PF_R | PF_X },
