@@ -2,7 +2,10 @@
 // both ways through loss, reordering and duplication with every byte
 // checked; many connections in a row; a SYN flood; zero windows; total loss.
 import { TwoStacks, FrameFilter, IP_A, IP_B, MAC_B, simNow, setSimNow } from "./net-link";
-import { TcpRepr, TcpFlags } from "atoll/net/wire/tcp";
+import { TcpRepr, TcpFlags, TcpPacket } from "atoll/net/wire/tcp";
+import { Ipv4Packet, IpProtocol } from "atoll/net/wire/ipv4";
+import { WireError } from "atoll/net/wire/error";
+import { Rng } from "./net-util";
 import { InterfaceConfig } from "atoll/net/iface/interface";
 import { TcpSocket, TcpHandler, TcpState, TcpError, TcpConfig } from "atoll/net/socket/tcp";
 import { TcpListener, TcpListenHandler } from "atoll/net/socket/tcp-listener";
@@ -326,4 +329,52 @@ export function test_half_close_server_keeps_sending(): void {
   net.run(seconds(60));
   assert(p.received == 300 * 1024 && p.bad < 0, "client received " + p.received.toString());
   assert(p.closed && acc.peers[0].closed);
+}
+
+// --- hostile input ---------------------------------------------------------------
+
+export function test_mutated_real_frames_do_not_break_the_stacks(): void {
+  // Record a session (handshake, data both ways, close), then feed both
+  // stacks mutated copies of its frames with the IPv4 and TCP checksums
+  // repaired, so the mutations reach the TCP state machines.
+  const t = new Transfer(20000, fastConfig(), ms(1));
+  t.runUntilDone(seconds(30));
+  t.check(20000);
+  const net = t.net;
+  const seeds = net.link.sent.slice(0);
+  assert(seeds.length > 20);
+  // Live connections to aim at: a transfer in progress.
+  const live = new Transfer(1 << 20, fastConfig(), ms(10));
+  live.net.run(ms(10));
+  const rng = new Rng(4711);
+  for (let i = 0; i < 6000; i++) {
+    const f = rng.mutate(seeds[rng.below(seeds.length)]);
+    if (f.length >= 34 && f[12] == 0x08 && f[13] == 0x00) {
+      const ip = new Ipv4Packet(f.subarray(14));
+      if (ip.checkLen() == WireError.None) {
+        ip.fillChecksum();
+        const body = ip.payload();
+        if (ip.protocol == IpProtocol.TCP && body.length >= 20 && rng.below(4) != 0) new TcpPacket(body).fillChecksum(ip.src, ip.dst);
+      }
+    }
+    if (rng.below(2) == 0) live.net.a.receive(f, simNow());
+    else live.net.b.receive(f, simNow());
+    if (i % 100 == 0) live.net.run(ms(50));
+  }
+  live.net.run(seconds(200));
+  const sa = live.net.a.stats;
+  const sb = live.net.b.stats;
+  assert(sa.rxMalformed + sb.rxMalformed > 0, "some frames were rejected");
+  assert(sa.tcpResets + sb.tcpResets > 0, "some segments found no connection");
+  // Both stacks still serve new connections.
+  const acc = new StreamAcceptor(2, 5000, 1);
+  const l = new TcpListener(acc, fastConfig());
+  live.net.b.sockets.add(l);
+  assert(l.listen(6000) == TcpError.None);
+  const p = new StreamPeer(1, 5000, 2);
+  const c = new TcpSocket(p, fastConfig());
+  live.net.a.sockets.add(c);
+  assert(c.connect(IP_B, 6000, simNow()) == TcpError.None);
+  live.net.run(seconds(20));
+  assert(p.closed && p.received == 5000 && p.bad < 0 && p.closeError == TcpError.None, "a new connection after the storm");
 }
