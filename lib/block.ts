@@ -1,6 +1,6 @@
-// The block device interface. Implementations come with the block storage
-// issue (drivers/unix, drivers/node, drivers/virtio); this fixes the contract
-// they and lib/kv code against.
+// The block device interface: drivers/host/block.ts implements it on node and
+// unix (a host file), drivers/virtio will on kvm; this fixes the contract they
+// and lib/kv code against.
 
 /** The outcome of a block operation: errors are values, never traps. */
 export enum BlockResult {
