@@ -90,7 +90,11 @@ export class TcpStats {
 const RTT_NONE: i64 = -1;
 const EMPTY = new Uint8Array(0);
 
-/** One TCP connection. Add it to an interface's SocketSet, then connect(); listeners create theirs. */
+/**
+ * One TCP connection. Add it to an interface's SocketSet, then connect();
+ * listeners create theirs. A connection leaves its set when it reaches
+ * CLOSED; add it again to reuse the object.
+ */
 export class TcpSocket extends Socket {
   state: TcpState = TcpState.Closed;
   handler: TcpHandler | null;
@@ -147,7 +151,7 @@ export class TcpSocket extends Socket {
   private finAcked: bool = false;
   private wantWritable: bool = false;
 
-  readonly rtt: RttEstimator;
+  rtt: RttEstimator;
   cc: NewReno;
 
   // Timers: FOREVER when not armed.
@@ -230,8 +234,12 @@ export class TcpSocket extends Socket {
     return n;
   }
 
-  /** Room in the send buffer. */
-  get writable(): i32 { return this.finQueued ? 0 : this.txBuf().free; }
+  /** Room in the send buffer; 0 once the write side is closed. */
+  get writable(): i32 {
+    const s = this.state;
+    if (this.finQueued || !(s == TcpState.SynSent || s == TcpState.SynReceived || s == TcpState.Established || s == TcpState.CloseWait)) return 0;
+    return this.tx == null ? this.config.sendBuffer : this.tx!.free;
+  }
   /** Bytes written and not yet acknowledged. */
   get unacknowledged(): i32 { return this.tx == null ? 0 : this.tx!.length; }
   /** Bytes waiting for read(). */
@@ -1037,6 +1045,7 @@ export class TcpSocket extends Socket {
   }
 
   private reset(): void {
+    this.rtt = new RttEstimator(this.config.initialRto, this.config.minRto, this.config.maxRto);
     this.error = TcpError.None;
     this.closedNotified = false;
     this.finQueued = false;
