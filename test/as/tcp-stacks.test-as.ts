@@ -88,6 +88,8 @@ export function transfer(bytes: i64, drop: i32, dup: i32, reorder: i32): i64 {
     " retransmitted, " + st.fastRetransmits.toString() + " fast, " + st.timeouts.toString() + " timeouts; server " + ss.segmentsSent.toString() + "/" +
     ss.retransmits.toString() + "/" + ss.fastRetransmits.toString() + "/" + ss.timeouts.toString() + "; client " + t.client.received.toString() + " rx");
   t.check(bytes);
+  // Both ends offered window scaling and timestamps, so both are in use.
+  assert(t.conn.tsOk && t.conn.sndShift > 0 && t.conn.rcvShift > 0, "RFC 7323 options negotiated");
   return (simNow() - start) / seconds(1);
 }
 

@@ -1054,3 +1054,28 @@ export function test_established_idle_restarts_from_initial_window(): void {
   f.h.recv();
   assert(f.c.cc.cwnd == 3 * 1460, "RFC 5681 §4.1: " + f.c.cc.cwnd.toString());
 }
+
+export function test_syn_sent_write_is_sent_after_the_handshake(): void {
+  const f = synSent();
+  assert(f.c.write(ascii("early")) == 5);
+  f.h.set.dispatch(f.h.now);
+  f.h.expectNothing();
+  const sa = seg(SYN | ACK, RISS, f.iss + 1);
+  sa.mss = 1460;
+  f.h.send(sa);
+  const r = f.h.recv();
+  expectSeg(r, ACK | PSH, f.iss + 1, RISS + 1, 5);
+  assertBytes(r.payload, ascii("early"), "data held during the handshake");
+}
+
+export function test_syn_received_close_sends_fin_once_established(): void {
+  const x = synReceived();
+  const c = x.child();
+  c.close(x.h.now);
+  x.h.set.dispatch(x.h.now);
+  x.h.expectNothing();
+  expectState(c, TcpState.SynReceived);
+  x.h.send(seg(ACK, RISS + 1, c.iss + 1));
+  expectState(c, TcpState.FinWait1);
+  expectSeg(x.h.recv(), FIN | ACK, c.iss + 1, RISS + 1);
+}
