@@ -1,10 +1,34 @@
 // The BlockDevice contract (lib/block.ts) through the driver and a runtime:
 // the fixture's contract mode checks every rule and prints one "ok" or
 // "FAIL" line each; write and check modes show persistence across processes
-// and where the bytes land in the host file.
+// and where the bytes land in the host file. Under strace, the system calls
+// behind a kv workload show how the runtime keeps lib/block.ts's guarantees.
+import { spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildFixture, disks, pattern, runArtefact, type HostTarget } from "./fixture.ts";
+
+/** strace -f splits a call another thread interrupted into "... <unfinished ...>" and "<... NAME resumed> ..."; joins them. */
+function joinResumed(lines: string[]): string[] {
+  const pending = new Map<string, string>();
+  const out: string[] = [];
+  for (const l of lines) {
+    const u = /^(\d+) (.*) <unfinished \.\.\.>$/.exec(l);
+    if (u) {
+      pending.set(u[1]!, u[2]!);
+      continue;
+    }
+    const r = /^(\d+) <\.\.\. \w+ resumed>(.*)$/.exec(l);
+    if (r) {
+      out.push(`${r[1]} ${pending.get(r[1]!) ?? ""}${r[2]}`);
+      pending.delete(r[1]!);
+      continue;
+    }
+    out.push(l);
+  }
+  return out;
+}
 
 export function contractSuite(target: HostTarget): void {
   describe(`block driver on ${target}`, () => {
@@ -59,6 +83,50 @@ export function contractSuite(target: HostTarget): void {
       const dir = runArtefact(target, exe, [d.args[0]!, `--atoll-disk=ro=${d.dir}`]);
       expect(dir.status).toBe(2);
       expect(dir.stderr).toContain(`atoll: disk 'ro': `);
+    });
+
+    it("under strace: whole-sector host writes, none on the read-only file, and an fdatasync between the last write and each acknowledgement", () => {
+      const d = disks();
+      const trace = path.join(d.dir, "trace.txt");
+      const [cmd, argv] = target === "node" ? [process.execPath, [exe]] : [exe, []];
+      const r = spawnSync("strace", ["-f", "-qq", "-o", trace, "-e", "trace=open,openat,pwrite64,fdatasync,write", "-e", "signal=none", cmd, ...argv, ...d.args, "--mode=crash", "--ops=200"], { encoding: "utf8", timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      let diskFd = -1, roFd = -1, dirty = false, acks = 0, writes = 0, syncs = 0;
+      const problems: string[] = [];
+      for (const line of joinResumed(readFileSync(trace, "utf8").split("\n"))) {
+        const open = /open(?:at)?\((?:AT_FDCWD, )?"([^"]+)".* = (\d+)$/.exec(line);
+        if (open) {
+          if (open[1] === d.disk) diskFd = Number(open[2]);
+          if (open[1] === d.ro) roFd = Number(open[2]);
+          continue;
+        }
+        const pw = /pwrite64\((\d+), .*, (\d+), (\d+)\) += (-?\d+)/.exec(line);
+        if (pw) {
+          const [fd, len, off, ret] = [Number(pw[1]), Number(pw[2]), Number(pw[3]), Number(pw[4])];
+          if (fd === roFd) problems.push(`a write to the read-only file: ${line}`);
+          if (fd !== diskFd) continue;
+          writes++;
+          if (len % 512 !== 0 || off % 512 !== 0 || ret !== len) problems.push(`not one whole-sector write: ${line}`);
+          dirty = true;
+          continue;
+        }
+        const fs = /fdatasync\((\d+)\) += 0/.exec(line);
+        if (fs && Number(fs[1]) === diskFd) {
+          syncs++;
+          dirty = false;
+          continue;
+        }
+        if (/write\(1, "ack /.test(line)) {
+          acks++;
+          if (dirty) problems.push(`acknowledged with writes not flushed: ${line}`);
+        }
+      }
+      expect(diskFd).toBeGreaterThan(2);
+      expect(roFd).toBeGreaterThan(2);
+      expect(problems).toEqual([]);
+      expect(acks).toBe(200);
+      expect(writes).toBeGreaterThan(160); // deletes of absent keys write nothing
+      expect(syncs).toBeGreaterThan(160);
     });
 
     it("takes --atoll- options out of the module's arguments and refuses unknown or malformed ones with status 2", () => {

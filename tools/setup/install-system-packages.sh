@@ -7,6 +7,7 @@
 #   gcc             compiles wasm2c output for the compute bench
 #   qemu-system-x86 boots kvm images
 #   iproute2, iputils-ping, netcat-openbsd, curl   network peers
+#   strace          shows the block tests the system calls behind a kv workload
 set -euo pipefail
 
 # probe command → package
@@ -19,6 +20,7 @@ declare -A want=(
   [ping]=iputils-ping
   [nc]=netcat-openbsd
   [curl]=curl
+  [strace]=strace
 )
 
 missing=()
