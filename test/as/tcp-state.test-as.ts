@@ -1079,3 +1079,15 @@ export function test_syn_received_close_sends_fin_once_established(): void {
   expectState(c, TcpState.FinWait1);
   expectSeg(x.h.recv(), FIN | ACK, c.iss + 1, RISS + 1);
 }
+
+export function test_fin_wait_2_times_out_when_the_peer_vanishes(): void {
+  const f = finWait2();
+  f.h.advance(seconds(30));
+  // Data from the peer restarts the wait.
+  f.h.send(seg(ACK, RISS + 1, f.iss + 2, 8192, ascii("x")));
+  f.h.advance(seconds(59));
+  expectState(f.c, TcpState.FinWait2);
+  f.h.advance(seconds(1));
+  expectState(f.c, TcpState.Closed);
+  assert(f.ev.error == TcpError.TimedOut);
+}

@@ -37,6 +37,12 @@ export class TcpConfig {
   maxRetransmits: i32 = 12;
   /** TIME-WAIT's 2×MSL (RFC 9293 §3.4.2), with an MSL of 30 s. */
   timeWait: i64 = seconds(60);
+  /**
+   * FIN-WAIT-2 with nothing heard from the peer for this long ends with
+   * TimedOut, so a peer that vanished after acknowledging our FIN does not
+   * hold the connection forever (as Linux's tcp_fin_timeout); 0 waits forever.
+   */
+  finWait2Timeout: i64 = seconds(60);
   /** Keep-alive (RFC 9293 §3.8.4): off unless asked for; the idle time, probe interval and count. */
   keepAlive: bool = false;
   keepIdle: i64 = seconds(7200);

@@ -160,6 +160,8 @@ export class TcpSocket extends Socket {
   private persistAt: i64 = FOREVER;
   private keepAt: i64 = FOREVER;
   private timeWaitAt: i64 = FOREVER;
+  /** FIN-WAIT-2's idle limit (TcpConfig.finWait2Timeout). */
+  private finWait2At: i64 = FOREVER;
   /** Timeouts in a row of the segment at snd.una (or the SYN). */
   private retries: i32 = 0;
   private persistBackoff: i32 = 0;
@@ -353,7 +355,7 @@ export class TcpSocket extends Socket {
     if (this.nextSegmentLen() >= 0) return 0;
     if (this.persistAt == FOREVER && this.needsPersist()) return 0;
     let t = min(min(this.rtoAt, this.ackAt), min(this.persistAt, this.keepAt));
-    return min(t, this.timeWaitAt);
+    return min(t, min(this.timeWaitAt, this.finWait2At));
   }
 
   dispatch(now: i64, egress: Egress): void {
@@ -366,6 +368,10 @@ export class TcpSocket extends Socket {
     }
     if (now >= this.timeWaitAt) {
       this.finish(TcpError.None, now);
+      return;
+    }
+    if (now >= this.finWait2At) {
+      this.finish(TcpError.TimedOut, now);
       return;
     }
     if (now >= this.rtoAt) {
@@ -526,6 +532,7 @@ export class TcpSocket extends Socket {
       if (this.state == TcpState.Closed) return TcpVerdict.Taken;
     }
     this.restartKeepAlive(now);
+    if (this.state == TcpState.FinWait2) this.armFinWait2(now);
     this.processText(seg, now);
     return TcpVerdict.Taken;
   }
@@ -615,7 +622,10 @@ export class TcpSocket extends Socket {
     if (finAcked) {
       this.finAcked = true;
       const s = this.state;
-      if (s == TcpState.FinWait1) this.state = TcpState.FinWait2;
+      if (s == TcpState.FinWait1) {
+        this.state = TcpState.FinWait2;
+        this.armFinWait2(now);
+      }
       else if (s == TcpState.Closing) this.enterTimeWait(now);
       else if (s == TcpState.LastAck) {
         this.finish(TcpError.None, now);
@@ -982,6 +992,10 @@ export class TcpSocket extends Socket {
     this.persistAt = now + this.persistInterval();
   }
 
+  private armFinWait2(now: i64): void {
+    if (this.config.finWait2Timeout > 0) this.finWait2At = now + this.config.finWait2Timeout;
+  }
+
   private startKeepAlive(now: i64): void {
     if (this.config.keepAlive) this.keepAt = now + this.config.keepIdle;
   }
@@ -1060,6 +1074,7 @@ export class TcpSocket extends Socket {
     this.persistAt = FOREVER;
     this.keepAt = FOREVER;
     this.timeWaitAt = FOREVER;
+    this.finWait2At = FOREVER;
     this.retries = 0;
     this.persistBackoff = 0;
     this.keepProbes = 0;
@@ -1102,6 +1117,7 @@ export class TcpSocket extends Socket {
 
   private enterTimeWait(now: i64): void {
     this.state = TcpState.TimeWait;
+    this.finWait2At = FOREVER;
     this.rtoAt = FOREVER;
     this.persistAt = FOREVER;
     this.keepAt = FOREVER;
@@ -1129,6 +1145,7 @@ export class TcpSocket extends Socket {
     this.persistAt = FOREVER;
     this.keepAt = FOREVER;
     this.timeWaitAt = FOREVER;
+    this.finWait2At = FOREVER;
     this.ackNow = false;
     this.retransmitNow = false;
     const set = this.set;
