@@ -1091,3 +1091,20 @@ export function test_fin_wait_2_times_out_when_the_peer_vanishes(): void {
   expectState(f.c, TcpState.Closed);
   assert(f.ev.error == TcpError.TimedOut);
 }
+
+export function test_established_limited_transmit_then_fast_retransmit(): void {
+  const f = established();
+  const data = new Uint8Array(6 * 1460);
+  f.c.write(data);
+  f.h.set.dispatch(f.h.now);
+  assert(f.h.pending == 3, "the initial window");
+  f.h.clear();
+  // The first segment is lost: each of the first two duplicate ACKs releases one new segment (RFC 3042).
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1 + 3 * 1460, RISS + 1, 1460);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1 + 4 * 1460, RISS + 1, 1460);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1, 1460);
+  assert(f.c.cc.inRecovery);
+}

@@ -1,7 +1,7 @@
 // A TCP connection. Read, in this order: RFC 9293 (the protocol; §3.10 is
 // the event processing this file follows), RFC 5961 (resets, SYNs and ACKs
-// checked against the window), RFC 6298 (the retransmission timer), RFC 5681
-// and RFC 6582 (congestion control), RFC 7323 (window scaling, timestamps),
+// checked against the window), RFC 6298 (the retransmission timer), RFC 5681,
+// RFC 6582 and RFC 3042 (congestion control), RFC 7323 (window scaling, timestamps),
 // RFC 1122 §4.2.3 (delayed ACK, Nagle, silly-window avoidance).
 //
 // The socket does no I/O. The interface hands it segments (processTcp),
@@ -758,7 +758,12 @@ export class TcpSocket extends Socket {
     const avail = buffered - offset;
     const finDue = this.finQueued && !this.finAcked && avail >= 0 && seqLe(this.sndNxt, this.sndUna + <u32>buffered);
     if (avail <= 0) return finDue ? 0 : -1;
-    const wnd = min<u32>(this.sndWnd, this.cc.cwnd);
+    const cc = this.cc;
+    let cwnd = cc.cwnd;
+    // Limited transmit (RFC 3042): the first two duplicate ACKs each let one
+    // more segment out, so a small window still gathers three of them.
+    if (!cc.inRecovery && cc.dupAcks > 0 && cc.dupAcks < 3) cwnd += <u32>cc.dupAcks * <u32>this.mss;
+    const wnd = min<u32>(this.sndWnd, cwnd);
     const usable = seqDiff(this.sndUna + wnd, this.sndNxt);
     if (usable <= 0) return -1;
     const len = min(min(avail, this.mss), usable);
