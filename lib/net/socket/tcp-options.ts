@@ -50,7 +50,7 @@ export class TcpConfig {
   keepCount: i32 = 9;
   /** A listener's bound on connections not yet accepted, half-open ones included (they hold no buffers). */
   backlog: i32 = 128;
-  /** Challenge ACKs per second at most (RFC 5961 §7). */
+  /** Challenge ACKs, and ACKs to empty out-of-window segments, per second at most (RFC 5961 §7). */
   challengeAckLimit: i32 = 10;
 }
 

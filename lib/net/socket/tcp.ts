@@ -484,7 +484,12 @@ export class TcpSocket extends Socket {
     // First: is the segment in the window?
     if (!this.acceptable(seg)) {
       this.stats.dropped++;
-      if (!seg.rst) this.ackNow = true;
+      // Answer with an ACK (RFC 9293 §3.10.7.4, first), rate-limited for
+      // empty segments, so two ends out of step cannot ping-pong ACKs.
+      if (!seg.rst) {
+        if (seg.segLen == 0) this.challengeAck(now);
+        else this.ackNow = true;
+      }
       // A retransmitted FIN in TIME-WAIT restarts the 2 MSL wait (RFC 9293 §3.10.7.4, eighth).
       if (seg.fin && this.state == TcpState.TimeWait) this.timeWaitAt = now + this.config.timeWait;
       return TcpVerdict.Taken;
