@@ -1,7 +1,7 @@
 // examples/kv through `atoll run --disk` on node and unix: the boot count and
 // named values persist across runs, the disk file is created with the
 // config's size, one disk moves between targets, and the CLI's --disk errors.
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -41,6 +41,20 @@ describe("examples/kv", () => {
     const bare = atoll(["run", "-t", "node", "--disk", "data", app]);
     expect(bare.stderr).toContain("--disk data: expected NAME=PATH");
     expect(bare.status).toBe(2);
+  });
+
+  it("will not create a file for a read-only device, or for one config.ts gives no size", () => {
+    const ro = atoll(["run", "-t", "node", "--disk", `ro=${dir}/ro.img`, "test/fixtures/block"]);
+    expect(ro.stderr).toContain(`${dir}/ro.img does not exist, and block device 'ro' is read-only: there is nothing to read`);
+    expect(ro.status).toBe(1);
+    const app = path.join(dir, "nosize");
+    mkdirSync(app);
+    writeFileSync(path.join(app, "config.ts"), `import { unikernel, device } from "atoll/config";\nexport default unikernel({ name: "nosize", main: "unikernel.ts", devices: [device.block("data")] });\n`);
+    writeFileSync(path.join(app, "unikernel.ts"), `import { BlockDevice } from "atoll/block";\nexport function start(d: BlockDevice): void {}\n`);
+    const r = atoll(["run", "-t", "node", "--disk", `data=${dir}/n.img`, app]);
+    expect(r.stderr).toContain(`gives block device 'data' no size to create it with; add one (device.block("data", { size: "1M" })) or create the file`);
+    expect(r.status).toBe(1);
+    expect(existsSync(`${dir}/n.img`)).toBe(false);
   });
 
   it("says at start-up which disk is not attached and the flag to use", () => {
