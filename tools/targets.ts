@@ -20,7 +20,7 @@ export interface Target {
 export const targets: readonly Target[] = [
   { name: "unix", summary: "static x86-64 ELF executable, a Linux process", artefact: (n) => `dist/${n}`, unavailable: null },
   { name: "node", summary: "one .mjs file run by Node.js", artefact: (n) => `dist/${n}.mjs`, unavailable: null },
-  { name: "kvm", summary: "PVH ELF image for QEMU/KVM, Firecracker, cloud-hypervisor", artefact: (n) => `dist/${n}.kvm`, unavailable: "it needs the x86-64 compiler and the bare-metal runtime (issues 4 and 5)" },
+  { name: "kvm", summary: "PVH ELF image for QEMU/KVM, Firecracker, cloud-hypervisor", artefact: (n) => `dist/${n}.kvm`, unavailable: null },
   { name: "xen", summary: "PVH ELF image for a Xen domU", artefact: (n) => `dist/${n}.xen`, unavailable: "the Xen runtime is not written yet" },
 ];
 

@@ -7,6 +7,7 @@ import { compileAssemblyScript, CompileError } from "../compile/asc.ts";
 import { layerViolations } from "../compile/layers.ts";
 import { bundleNode } from "./node.ts";
 import { buildUnix } from "./unix.ts";
+import { buildKvm } from "./kvm.ts";
 import { slimSourceMap, sourceRoots } from "./sourcemap.ts";
 import { staleReason, writeStamp } from "./fingerprint.ts";
 import type { Report } from "../report.ts";
@@ -46,6 +47,9 @@ export async function build(plan: Plan, report: Report): Promise<void> {
       break;
     case "unix":
       await buildUnix(plan.artefact, out.wasm, sourceRoots(plan.buildDir), report);
+      break;
+    case "kvm":
+      await buildKvm(plan.artefact, out.wasm, sourceRoots(plan.buildDir), report);
       break;
     default:
       throw new UserError(`target '${plan.target}' is not available yet`, 2);

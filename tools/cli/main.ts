@@ -28,7 +28,7 @@ const disk: FlagSpec = { name: "disk", value: true, repeat: true, help: "attach 
 const commands: Command[] = [
   { name: "configure", usage: "atoll configure [-t TARGET] [DIR]", summary: "evaluate DIR/config.ts and write _build/TARGET/main.ts", flags: [target, help], run: configureCommand },
   { name: "build", usage: "atoll build [-t TARGET] [--force] [DIR]", summary: "compile and link the artefact (configures first when needed)", flags: [target, { name: "force", value: false, help: "rebuild even when up to date" }, help], run: buildCommand },
-  { name: "run", usage: "atoll run [-t TARGET] [--disk NAME=PATH]... [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, disk, help], run: runCommand },
+  { name: "run", usage: "atoll run [-t TARGET] [--disk NAME=PATH]... [--dry-run] [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, disk, { name: "dry-run", value: false, help: "build when needed, then print the command that would run it (kvm: the QEMU command line)" }, help], run: runCommand },
   { name: "clean", usage: "atoll clean [DIR]", summary: "remove _build/ and dist/", flags: [help], run: cleanCommand },
   { name: "describe", usage: "atoll describe [-t TARGET] [DIR]", summary: "show the devices and how they are wired on the target", flags: [target, help], run: describeCommand },
   { name: "new", usage: "atoll new NAME", summary: "create a working application in the folder NAME", flags: [help], run: newCommand },

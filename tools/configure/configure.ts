@@ -8,6 +8,7 @@ import { findTarget, targetNames, type TargetName } from "../targets.ts";
 import { generateMain } from "./generate.ts";
 import { UserError } from "../errors.ts";
 import { suggest } from "../config/validate.ts";
+import { writeVmConfigs } from "./vm-configs.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
 export interface Plan {
@@ -80,6 +81,7 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
     memory: config.unikernel.memory ?? "32M",
   };
   writeFileSync(path.join(buildDir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+  if (target === "kvm") writeVmConfigs(plan);
   writeFileSync(path.join(buildRoot(dir), "target"), target + "\n");
   return { plan, config };
 }

@@ -205,10 +205,10 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
   ];
   if (hasWritable) loads.push({ vaddr: dataStart, flags: PF_R | PF_W, bytes: dataSeg, memSize: bssEnd - dataStart });
   const sections: ElfSection[] = [];
-  const section = (name: string, kind: ElfSection["kind"], access: ElfSection["access"], addr: number, end: number): void => {
-    if (end > addr) sections.push({ name, kind, access, addr, size: end - addr, align: SECTION_ALIGN });
+  const section = (name: string, kind: ElfSection["kind"], access: ElfSection["access"], addr: number, end: number, align = SECTION_ALIGN): void => {
+    if (end > addr) sections.push({ name, kind, access, addr, size: end - addr, align });
   };
-  if (pvh) section(".note.Xen", "note", "r", noteAt, noteAt + PVH_NOTE_SIZE);
+  if (pvh) section(".note.Xen", "note", "r", noteAt, noteAt + PVH_NOTE_SIZE, 4);
   section(".rodata", "progbits", "r", rodataStart, rodataEnd);
   section(".text", "progbits", "rx", textStart, textEnd);
   section(".data", "progbits", "rw", dataStart, dataEnd);
