@@ -1108,3 +1108,27 @@ export function test_established_limited_transmit_then_fast_retransmit(): void {
   expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1, 1460);
   assert(f.c.cc.inRecovery);
 }
+
+class Redial extends Events {
+  constructor(public set: SocketSet) { super(); }
+  onClosed(c: TcpSocket, error: TcpError, now: i64): void {
+    super.onClosed(c, error, now);
+    if (this.closed == 1) {
+      this.set.add(c);
+      assert(c.connect(REMOTE, REMOTE_PORT, now, LOCAL_PORT) == TcpError.None, "reconnect from onClosed");
+    }
+  }
+}
+
+export function test_handler_may_reconnect_the_socket_from_on_closed(): void {
+  const f = established();
+  const r = new Redial(f.h.set);
+  f.c.handler = r;
+  const oldIss = f.iss;
+  // A reset carrying data: the old segment must not leak into the new connection.
+  f.h.send(seg(RST | ACK, RISS + 1, oldIss + 1, 8192, ascii("zz")));
+  expectState(f.c, TcpState.SynSent);
+  expectSeg(f.h.recv(), SYN, f.c.iss, 0);
+  f.h.expectNothing();
+  assert(f.c.readable == 0 && r.closed == 1 && r.error == TcpError.Reset);
+}

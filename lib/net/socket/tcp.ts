@@ -180,6 +180,12 @@ export class TcpSocket extends Socket {
   private challengeCount: i32 = 0;
   private challengeSecond: i64 = -1;
   private closedNotified: bool = false;
+  /**
+   * Bumped each time the connection reaches CLOSED. A handler may close,
+   * abort or even reconnect this socket from inside a callback; code that
+   * called out compares this before carrying on with the old segment.
+   */
+  private incarnation: u32 = 0;
 
   private out: TcpRepr = new TcpRepr();
 
@@ -374,14 +380,15 @@ export class TcpSocket extends Socket {
       this.finish(TcpError.TimedOut, now);
       return;
     }
+    const g = this.incarnation;
     if (now >= this.rtoAt) {
       this.onRetransmitTimeout(now);
-      if (this.state == TcpState.Closed) return;
+      if (this.incarnation != g) return;
     }
     if (now >= this.persistAt) this.onPersistTimeout(egress, now);
     if (now >= this.keepAt) {
       this.onKeepAliveTimeout(egress, now);
-      if (this.state == TcpState.Closed) return;
+      if (this.incarnation != g) return;
     }
     if (now >= this.ackAt) this.ackNow = true;
     this.transmit(egress, now);
@@ -434,10 +441,11 @@ export class TcpSocket extends Socket {
       this.state = TcpState.Established;
       this.ackNow = true;
       this.startKeepAlive(now);
+      const g = this.incarnation;
       const h = this.handler;
       if (h != null) h.onConnected(this, now);
       // Data or FIN may ride on the SYN-ACK.
-      if (this.state == TcpState.Established) this.processText(seg, now);
+      if (this.incarnation == g) this.processText(seg, now);
       return TcpVerdict.Taken;
     }
     // Simultaneous open (RFC 9293 §3.5, Figure 8): SYN-RECEIVED, SYN-ACK from our ISS.
@@ -464,6 +472,7 @@ export class TcpSocket extends Socket {
 
   private processSynchronized(seg: TcpRepr, now: i64): TcpVerdict {
     const s0 = this.state;
+    const g = this.incarnation;
     // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it again.
     if (s0 == TcpState.SynReceived && seg.syn && !seg.hasAck && seg.seq == this.irs) {
       this.sndNxt = this.iss;
@@ -531,10 +540,10 @@ export class TcpSocket extends Socket {
         const h = this.handler;
         if (h != null) h.onConnected(this, now);
       }
-      if (this.state == TcpState.Closed) return TcpVerdict.Taken;
+      if (this.incarnation != g) return TcpVerdict.Taken;
     } else {
       if (!this.processAck(seg, now)) return TcpVerdict.Taken;
-      if (this.state == TcpState.Closed) return TcpVerdict.Taken;
+      if (this.incarnation != g) return TcpVerdict.Taken;
     }
     this.restartKeepAlive(now);
     if (this.state == TcpState.FinWait2) this.armFinWait2(now);
@@ -575,7 +584,9 @@ export class TcpSocket extends Socket {
     }
     const wnd = <u32>seg.window << <u32>this.sndShift;
     if (seqGt(ack, this.sndUna)) {
+      const g = this.incarnation;
       this.newAck(seg, wnd, now);
+      if (this.incarnation != g) return false;
     } else if (ack == this.sndUna && seg.payload.length == 0 && !seg.fin && wnd == this.sndWnd &&
       this.sndNxt != this.sndUna && seqGt(this.sndMax, this.sndUna)) {
       // A duplicate ACK (RFC 5681 §2).
@@ -667,7 +678,9 @@ export class TcpSocket extends Socket {
           if (adv < 0) this.stats.oooDropped++;
           if (adv > 0) {
             this.rcvNxt += <u32>adv;
+            const g = this.incarnation;
             this.notifyReadable(now);
+            if (this.incarnation != g) return;
           }
           // Out of order, or filling a hole: ACK at once (RFC 5681 §4.2).
           if (offset > 0 || hadGaps) this.ackNow = true;
@@ -1150,6 +1163,7 @@ export class TcpSocket extends Socket {
   private finish(err: TcpError, now: i64): void {
     if (this.state == TcpState.Closed) return;
     this.state = TcpState.Closed;
+    this.incarnation++;
     this.rtoAt = FOREVER;
     this.ackAt = FOREVER;
     this.persistAt = FOREVER;
