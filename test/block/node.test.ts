@@ -1,6 +1,7 @@
 // The block devices of the node target: the driver through the Node host
-// (contract.ts), and the host's block calls on their own, including the
-// checks the driver makes first and so never reaches.
+// (contract.ts), crash consistency with fewer kill points than on unix (a
+// Node process takes ~100 ms to start; crash.ts), and the host's block calls
+// on their own, including the checks the driver makes first.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,8 +9,13 @@ import { describe, expect, it } from "vitest";
 import { BLOCK, CANNOT_OPEN, NOT_ATTACHED, blockImports } from "../../tools/host/block.ts";
 import { splitArgs } from "../../tools/host/options.ts";
 import { contractSuite } from "./contract.ts";
+import { crashTest } from "./crash.ts";
 
 contractSuite("node");
+
+describe("kv on node: crash consistency", () => {
+  crashTest("node", 60, 60, 300);
+});
 
 describe("Node host block calls (docs/abi.md)", () => {
   const memory = new WebAssembly.Memory({ initial: 1 });
