@@ -60,13 +60,25 @@ function rng(seed: number): () => number {
   };
 }
 
-/** `points` kill points on `target`, each after a delay in [minMs, maxMs). */
-export function crashTest(target: HostTarget, points: number, minMs: number, maxMs: number): void {
+/**
+ * `points` kill points on `target`. The delays are scaled to how long the
+ * artefact takes to start and list an empty store on this machine now (a
+ * loaded machine starts Node slowly): from 0.7 of that to `windowMs` past it.
+ */
+export function crashTest(target: HostTarget, points: number, windowMs: number): void {
   it(`loses or corrupts no acknowledged operation over ${points} SIGKILLs at random instants`, async () => {
     const seed = Number(process.env.ATOLL_CRASH_SEED ?? Date.now() % 1_000_000);
     const exe = buildFixture(target);
     const random = rng(seed);
     const d = disks();
+    const starts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s0 = performance.now();
+      runArtefact(target, exe, [...disks().args, "--mode=crash", "--ops=0"]);
+      starts.push(performance.now() - s0);
+    }
+    const start = starts.sort((a, b) => a - b)[1]!;
+    const minMs = Math.max(1, Math.floor(start * 0.7)), maxMs = Math.ceil(start) + windowMs;
     const t0 = performance.now();
     // The states the disk may hold: after the acknowledged operations of the
     // last run that started its workload, or after one more (the one in flight).
@@ -78,7 +90,7 @@ export function crashTest(target: HostTarget, points: number, minMs: number, max
       const args = [...d.args, "--mode=crash", `--run=${run}`, `--ops=${last ? 0 : 5000}`];
       const r = last ? runArtefact(target, exe, args) : await runKilled(target, exe, args, delay);
       const out = parse(r.stdout);
-      const where = `seed ${seed}, run ${run} (killed after ${delay} ms)`;
+      const where = `seed ${seed}, run ${run} (killed after ${delay} ms of ${minMs}..${maxMs})`;
       expect(out.errors, `${where}: ${r.stderr}`).toEqual([]);
       if (r.signal === "SIGKILL") kills++;
       else {
@@ -99,8 +111,8 @@ export function crashTest(target: HostTarget, points: number, minMs: number, max
       candidates = out.done ? [after(out.found, run, out.acks.length)] : [after(out.found, run, out.acks.length), after(out.found, run, out.acks.length + 1)];
     }
     const seconds = (performance.now() - t0) / 1000;
-    process.stderr.write(`crash test on ${target}: seed ${seed}, ${kills} kills, ${completed} runs completed, ${validated} recovered states checked (${keysChecked} keys), ${acked} acknowledged operations; ${inFlight} times the operation in flight had committed unacknowledged, ${beforeWorkload} kills during recovery or listing; ${seconds.toFixed(1)} s\n`);
+    process.stderr.write(`crash test on ${target}: seed ${seed}, ${kills} kills, ${completed} runs completed, ${validated} recovered states checked (${keysChecked} keys), ${acked} acknowledged operations (kills ${minMs}..${maxMs} ms after the start); ${inFlight} times the operation in flight had committed unacknowledged, ${beforeWorkload} kills during recovery or listing; ${seconds.toFixed(1)} s\n`);
     expect(kills).toBeGreaterThanOrEqual(points * 0.95);
-    expect(validated).toBeGreaterThanOrEqual(points * 0.8);
+    expect(validated).toBeGreaterThanOrEqual(points * 0.5);
   });
 }

@@ -14,7 +14,7 @@ import { crashTest } from "./crash.ts";
 contractSuite("node");
 
 describe("kv on node: crash consistency", () => {
-  crashTest("node", 60, 60, 300);
+  crashTest("node", 60, 250);
 });
 
 describe("Node host block calls (docs/abi.md)", () => {

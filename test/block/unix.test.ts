@@ -12,7 +12,7 @@ import { after, crashTest, parse, same, show } from "./crash.ts";
 contractSuite("unix");
 
 describe("kv on unix: crash consistency and damaged disks", () => {
-  crashTest("unix", 250, 1, 40);
+  crashTest("unix", 250, 40);
 
   it("reports a damaged sector with a clear error, never a wrong state: every sector of a store damaged in turn", () => {
     const exe = buildFixture("unix");
