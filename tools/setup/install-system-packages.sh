@@ -8,6 +8,7 @@
 #   qemu-system-x86 boots kvm images
 #   iproute2, iputils-ping, netcat-openbsd, curl   network peers
 #   strace          shows the block tests the system calls behind a kv workload
+#   fio             the host's random I/O figures beside the block bench
 set -euo pipefail
 
 # probe command → package
@@ -21,6 +22,7 @@ declare -A want=(
   [nc]=netcat-openbsd
   [curl]=curl
   [strace]=strace
+  [fio]=fio
 )
 
 missing=()
