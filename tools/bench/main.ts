@@ -14,7 +14,7 @@ interface Suite {
 
 const suites: Record<string, Suite> = {
   compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
-  block: { summary: "block device throughput on unix and node beside dd and a host loop on the same file", run: blockBench },
+  block: { summary: "block device throughput on unix and node beside dd and fio on the same file", run: blockBench },
 };
 
 /** Runs the named suites; resolves to the exit status. */
