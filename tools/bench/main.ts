@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
 import { computeBench } from "./compute.ts";
+import { bootBench } from "./boot.ts";
 import { blockBench } from "./block.ts";
 
 interface Suite {
@@ -14,6 +15,7 @@ interface Suite {
 
 const suites: Record<string, Suite> = {
   compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
+  boot: { summary: "kvm images under QEMU: hello's size, wall time to first line and exit beside an empty PVH kernel, in-guest boot time (TSC)", run: bootBench },
   block: { summary: "block device throughput on unix and node beside dd and fio on the same file", run: blockBench },
 };
 

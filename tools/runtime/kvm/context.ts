@@ -77,6 +77,7 @@ export const N = {
   poweroff: "atoll_rt:poweroff",
   allocTable: "atoll_rt:alloc_table",
   mapPage: "atoll_rt:map_page",
+  mapLarge: "atoll_rt:map_large",
   mapLinear: "atoll_rt:map_linear",
   now: "atoll_rt:now",
   halt: "atoll_rt:halt_until",

@@ -20,7 +20,7 @@ export const CR4_PAE = 1 << 5, CR4_OSFXSR = 1 << 9, CR4_OSXMMEXCPT = 1 << 10;
 export const MSR_EFER = 0xc000_0080, EFER_LME = 1 << 8, EFER_NXE = 1 << 11;
 
 /** Paging entry bits (SDM Vol 3A 4.5 "4-Level Paging", tables 4-15 to 4-20). */
-export const PTE = { P: 1, RW: 2, PWT: 8, PCD: 16, PS: 0x80 } as const;
+export const PTE = { P: 1, RW: 2, PWT: 8, PCD: 16, A: 0x20, D: 0x40, PS: 0x80 } as const;
 /** Bit 63, execute-disable; only valid when EFER.NXE is set (else reserved). */
 export const PTE_NX = 1n << 63n;
 /** Bits 51:12 of an entry: the physical address of the next table or the page. */

@@ -7,7 +7,7 @@
 // read-write and non-executable, so both can be written after the switch to
 // the final tables. Linear memory itself is mapped at layout.linearBase;
 // beyond its live pages nothing is mapped, so a stray access page-faults.
-import { eax, ecx, edi, imm, imm64, mem, r12, r13, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl } from "../../x86/index.ts";
+import { eax, ecx, edi, edx, imm, imm64, mem, r12, r13, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl, r10 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
 import { PTE, PTE_ADDR } from "./machine.ts";
 
@@ -37,24 +37,31 @@ export function emitMemory(c: Ctx): void {
   // Walks PML4 -> PDPT -> PD -> PT (SDM Vol 3A 4.5), creating missing tables
   // (present, writable: the leaf entry decides the access), and writes the
   // leaf. A page that was not present needs no TLB flush.
+  // map_large(virtual, entry): the same for a 2 MiB page (the entry has PS set; SDM Vol 3A table 4-17).
+  const walk = a.newLabel("walk");
+  b.func(N.mapLarge);
+  a.mov(edx, imm(21));
+  a.jmp(walk);
   b.func(N.mapPage);
   {
     const level = a.newLabel("level"), leaf = a.newLabel("leaf"), have = a.newLabel("have"), fail = a.newLabel("fail");
+    a.mov(edx, imm(12));
+    a.bind(walk); // edx = the shift of the leaf level
     a.mov(r8, c.at(N.pml4));
     a.mov(ecx, imm(39));
     a.bind(level);
     a.mov(rax, rdi); a.shr(rax, cl); a.and(eax, imm(511));
     a.lea(r9, mem(r8, { index: rax, scale: 8 }));
-    a.cmp(ecx, imm(12)); a.jcc("e", leaf);
+    a.cmp(ecx, edx); a.jcc("e", leaf);
     a.mov(rax, mem(r9));
     a.test(eax, imm(PTE.P)); a.jcc("nz", have);
-    a.push(rdi); a.push(rsi); a.push(rcx); a.push(r9);
+    a.push(rdi); a.push(rsi); a.push(rcx); a.push(rdx); a.push(r9);
     a.call(sym(N.allocTable));
-    a.pop(r9); a.pop(rcx); a.pop(rsi); a.pop(rdi);
+    a.pop(r9); a.pop(rdx); a.pop(rcx); a.pop(rsi); a.pop(rdi);
     a.test(rax, rax); a.jcc("z", fail);
     a.or(rax, imm(PTE.P | PTE.RW)); a.mov(mem(r9), rax);
     a.bind(have);
-    a.mov(rdx, imm64(PTE_ADDR)); a.and(rax, rdx);
+    a.mov(r10, imm64(PTE_ADDR)); a.and(rax, r10);
     a.mov(r8, rax);
     a.sub(ecx, imm(9));
     a.jmp(level);
