@@ -17,16 +17,16 @@ export async function diskOptions(appDir: string, values: string[]): Promise<str
   const out: string[] = [];
   for (const v of values) {
     const eq = v.indexOf("=");
-    if (eq <= 0 || eq === v.length - 1) throw new UserError(`atoll run: --disk ${v}: expected NAME=PATH, e.g. --disk data=disk.img`, 2);
+    if (eq <= 0 || eq === v.length - 1) throw new UserError(`--disk ${v}: expected NAME=PATH, e.g. --disk data=disk.img`, 2);
     const name = v.slice(0, eq);
     const file = path.resolve(v.slice(eq + 1));
     const dev = blocks.find((b) => b.name === name);
     if (!dev) {
       const names = blocks.map((b) => b.name);
       const known = names.length === 0 ? `it declares no block device` : `its block devices: ${names.join(", ")}`;
-      throw new UserError(`atoll run: --disk ${v}: ${shown} has no block device '${name}'${suggest(name, names)}; ${known}`, 2);
+      throw new UserError(`--disk ${v}: ${shown} has no block device '${name}'${suggest(name, names)}; ${known}`, 2);
     }
-    if (seen.has(name)) throw new UserError(`atoll run: --disk ${name}=... given twice`, 2);
+    if (seen.has(name)) throw new UserError(`--disk ${name}=... given twice`, 2);
     seen.add(name);
     if (!existsSync(file)) create(file, name, dev.size, dev.readOnly === true, shown);
     out.push(`--atoll-disk=${name}=${file}`);
@@ -36,10 +36,10 @@ export async function diskOptions(appDir: string, values: string[]): Promise<str
 
 /** Creates `file` as `size` bytes of zeros (sparse). */
 function create(file: string, name: string, size: string | undefined, readOnly: boolean, shown: string): void {
-  if (readOnly) throw new UserError(`atoll run: ${file} does not exist, and block device '${name}' is read-only: there is nothing to read`);
+  if (readOnly) throw new UserError(`${file} does not exist, and block device '${name}' is read-only: there is nothing to read`);
   const bytes = size === undefined ? null : parseSize(size);
-  if (bytes === null) throw new UserError(`atoll run: ${file} does not exist, and ${shown} gives block device '${name}' no size to create it with; add one (device.block("${name}", { size: "1M" })) or create the file`);
-  if (!existsSync(path.dirname(file))) throw new UserError(`atoll run: cannot create ${file}: no folder ${path.dirname(file)}`);
+  if (bytes === null) throw new UserError(`${file} does not exist, and ${shown} gives block device '${name}' no size to create it with; add one (device.block("${name}", { size: "1M" })) or create the file`);
+  if (!existsSync(path.dirname(file))) throw new UserError(`cannot create ${file}: no folder ${path.dirname(file)}`);
   const fd = openSync(file, "wx");
   try {
     ftruncateSync(fd, bytes);

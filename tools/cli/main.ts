@@ -76,7 +76,8 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(parsed);
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`atoll: ${e.message}\n`);
+      // One prefix for every error: the command it came from, when there is one.
+      process.stderr.write(`${cmd ? `atoll ${cmd.name}` : "atoll"}: ${e.message}\n`);
       return e.status;
     }
     if (e instanceof CompileError) {

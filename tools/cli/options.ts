@@ -47,18 +47,18 @@ export function parseArgs(command: string, argv: string[], specs: FlagSpec[]): P
     const spec = byName.get(key);
     if (!spec) {
       const names = [...byName.keys()].filter((k) => k.startsWith("--"));
-      throw new UserError(`atoll ${command}: unknown option ${key}${suggest(key, names)}; see 'atoll ${command} --help'`, 2);
+      throw new UserError(`unknown option ${key}${suggest(key, names)}; see 'atoll ${command} --help'`, 2);
     }
     let value = "";
     if (spec.value) {
       if (eq > 0 && a.startsWith("--")) value = a.slice(eq + 1);
       else if (i + 1 < argv.length) value = argv[++i]!;
-      else throw new UserError(`atoll ${command}: ${key} needs a value`, 2);
+      else throw new UserError(`${key} needs a value`, 2);
     } else if (eq > 0) {
-      throw new UserError(`atoll ${command}: ${key} takes no value`, 2);
+      throw new UserError(`${key} takes no value`, 2);
     }
     const list = flags.get(spec.name) ?? [];
-    if (list.length > 0 && !spec.repeat) throw new UserError(`atoll ${command}: ${key} given twice`, 2);
+    if (list.length > 0 && !spec.repeat) throw new UserError(`${key} given twice`, 2);
     list.push(value);
     flags.set(spec.name, list);
   }

@@ -8,7 +8,7 @@ import { UserError } from "../../errors.ts";
 /** `atoll clean [DIR]`: removes what configure and build wrote (_build/ and dist/). */
 export async function cleanCommand(p: Parsed): Promise<number> {
   const dir = appDir("clean", p);
-  if (!existsSync(path.join(dir, "config.ts"))) throw new UserError(`atoll clean: ${dir} has no config.ts; refusing to delete anything there`);
+  if (!existsSync(path.join(dir, "config.ts"))) throw new UserError(`${dir} has no config.ts; refusing to delete anything there`);
   const report = new Report();
   for (const sub of ["_build", "dist"]) {
     const p2 = path.join(dir, sub);

@@ -20,7 +20,7 @@ export async function describeCommand(p: Parsed): Promise<number> {
     `  devices`,
     ...u.devices.map((d, i) => `    ${i}  ${("name" in d ? `${d.kind} '${d.name}'` : d.kind).padEnd(16)} ${wired[i]!.type.padEnd(8)} ← ${wired[i]!.impl}`),
     `  runtime arguments${Object.keys(u.args ?? {}).length === 0 ? "  none" : ""}`,
-    ...Object.entries(u.args ?? {}).map(([k, a]) => `    --${k}=${a.type === "int" ? "N" : a.type === "bool" ? "true|false" : "VALUE"}  ${a.doc} (default ${a.default})`),
+    ...Object.entries(u.args ?? {}).map(([k, a]) => `    --${k}=${a.type === "int" ? "N" : a.type === "bool" ? "true|false" : "VALUE"}  ${a.doc} (default ${JSON.stringify(a.default)})`),
   ];
   process.stdout.write(lines.join("\n") + "\n");
   return 0;

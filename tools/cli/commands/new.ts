@@ -48,11 +48,11 @@ export function start(out: Console, timers: Timers, args: Args): void {
 
 /** \`atoll new NAME\`: writes a working application into the folder NAME. */
 export async function newCommand(p: Parsed): Promise<number> {
-  if (p.positional.length !== 1) throw new UserError("atoll new: give the name of the application folder to create, e.g. 'atoll new demo'", 2);
+  if (p.positional.length !== 1) throw new UserError("give the name of the application folder to create, e.g. 'atoll new demo'", 2);
   const dir = p.positional[0]!;
   const name = path.basename(path.resolve(dir));
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) throw new UserError(`atoll new: '${name}' is not a valid name: use letters, digits, '-' and '_'`, 2);
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`atoll new: ${dir} exists and is not empty`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) throw new UserError(`'${name}' is not a valid name: use letters, digits, '-' and '_'`, 2);
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UserError(`${dir} exists and is not empty`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "config.ts"), configTemplate(name));
   writeFileSync(path.join(dir, "unikernel.ts"), mainTemplate);

@@ -30,8 +30,8 @@ export async function runCommand(p: Parsed): Promise<number> {
   const disks = await diskOptions(dir, p.flags.get("disk") ?? []); // before building: a wrong --disk should not wait for a build
   const plan = await ensureBuilt(dir, target, new Report());
   const launch = launchers[plan.target];
-  if (!launch) throw new UserError(`atoll run: target '${plan.target}' cannot be run yet`, 2);
-  if (plan.target === "kvm" && p.flags.has("disk")) throw new UserError("atoll run: --disk is not available on the kvm target yet (block devices there need the virtio-blk driver)", 2);
+  if (!launch) throw new UserError(`target '${plan.target}' cannot be run yet`, 2);
+  if (plan.target === "kvm" && p.flags.has("disk")) throw new UserError("--disk is not available on the kvm target yet (block devices there need the virtio-blk driver)", 2);
   const [cmd, args] = launch(plan, [...disks, ...p.rest]);
   if (p.flags.has("dry-run")) {
     process.stdout.write(shellQuote([cmd, ...args]) + "\n");
