@@ -61,8 +61,6 @@ export const N = {
   hexDigits: "atoll_rt:hex_digits",
   roots: "atoll_rt:roots",
   rootsCount: "atoll_rt:roots:count",
-  mxcsr: "atoll_rt:mxcsr",
-  exceptionStubs: "atoll_rt:exception_stubs",
 
   writeAll: "atoll_rt:write_all",
   writeDec: "atoll_rt:write_dec",
@@ -80,7 +78,6 @@ export const N = {
   mapLarge: "atoll_rt:map_large",
   mapLinear: "atoll_rt:map_linear",
   now: "atoll_rt:now",
-  halt: "atoll_rt:halt_until",
   startFailed: "atoll_rt:start_failed",
 } as const;
 

@@ -7,7 +7,7 @@
 // read-write and non-executable, so both can be written after the switch to
 // the final tables. Linear memory itself is mapped at layout.linearBase;
 // beyond its live pages nothing is mapped, so a stray access page-faults.
-import { eax, ecx, edi, edx, imm, imm64, mem, r12, r13, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl, r10 } from "../../x86/index.ts";
+import { eax, ecx, edx, imm, imm64, mem, r12, r13, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl, r10 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
 import { PTE, PTE_ADDR } from "./machine.ts";
 
@@ -129,5 +129,4 @@ export function emitMemory(c: Ctx): void {
     a.mov(rax, imm(-1));
     a.ret();
   }
-  void edi;
 }

@@ -176,12 +176,12 @@ export function emitStart(c: Ctx): void {
   a.mov(al, imm(0xff)); a.out(imm(PIC_MASTER_DATA), al); a.out(imm(PIC_SLAVE_DATA), al);
 
   // hvm_start_info.
+  const failures: { what: string; l: Label }[] = [];
   const fail = (what: string): Label => {
     const l = a.newLabel("fail");
     failures.push({ what, l });
     return l;
   };
-  const failures: { what: string; l: Label }[] = [];
   a.mov(r12, c.at(N.startInfo));
   a.cmp(mem(r12, { disp: START_INFO.magic }, 32), imm(START_INFO.MAGIC)); a.jcc("ne", fail("PVH start: no hvm_start_info (bad magic in ebx)"), "near");
   emitCommandLine(c);

@@ -8,7 +8,7 @@
 // (SDM Vol 3A 6.13, table 6-1: 8, 10-14, 17, 21, 29, 30) get none pushed by
 // their stub; the others push a 0, so the handler sees one frame shape:
 // [rsp] vector, +8 error code, +16 rip, +24 cs, +32 rflags, +40 rsp, +48 ss.
-import { eax, ebx, edi, edx, esi, imm, imm64, mem, r12, r13, r14, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cr2, rip, al, type Label } from "../../x86/index.ts";
+import { eax, ebx, edi, esi, imm, imm64, mem, r12, r13, r14, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cr2, rip, al, type Label } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
 import { LAPIC, SPURIOUS_VECTOR, TIMER_VECTOR, DEBUG_EXIT_PORT, I8042_COMMAND, I8042_RESET } from "./machine.ts";
 import { SEL_CODE } from "./start.ts";
@@ -172,5 +172,4 @@ export function emitTrap(c: Ctx): void {
     a.mov(rax, mem(rax));
     a.hlt();
   }
-  void edx;
 }
