@@ -14,17 +14,17 @@ export interface Result {
   stderr: string;
 }
 
-/** Runs `atoll ARGS` to completion in `cwd`. */
-export function atoll(args: string[], cwd = root): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+/** Runs `atoll ARGS` to completion in `cwd`; `env` adds environment variables. */
+export function atoll(args: string[], cwd = root, env: Record<string, string> = {}): Result {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs `atoll ARGS` and records when each line of standard output arrived (ms since start). */
-export function atollTimed(args: string[], cwd = root): Promise<Result & { lines: { text: string; at: number }[] }> {
+export function atollTimed(args: string[], cwd = root, env: Record<string, string> = {}): Promise<Result & { lines: { text: string; at: number }[] }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [bin, ...args], { cwd });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env } });
     const lines: { text: string; at: number }[] = [];
     let stdout = "", stderr = "", partial = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

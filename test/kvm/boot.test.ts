@@ -78,3 +78,15 @@ describe("kvm target: the TCG fallback, whatever the host has", () => {
     expect(guestStatus(r.status ?? -1)).toBe(102);
   });
 });
+
+describe("kvm target: atoll run under TCG (ATOLL_QEMU_ACCEL=tcg), as on a host without KVM", () => {
+  it("examples/hello prints its four lines a second apart and QEMU exits 0", async () => {
+    const r = await atollTimed(["run", "-t", "kvm", "examples/hello"], root, { ATOLL_QEMU_ACCEL: "tcg" });
+    expectHello(r);
+  });
+
+  it("--dry-run shows TCG with a named x86-64-v2 CPU model", () => {
+    const r = atoll(["run", "-t", "kvm", "--dry-run", "examples/hello"], root, { ATOLL_QEMU_ACCEL: "tcg" });
+    expect(r.stdout).toContain("-accel tcg -cpu Nehalem-v1 ");
+  });
+});

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
-import { guestStatus, commandLine } from "../../tools/build/kvm.ts";
+import { guestStatus, commandLine, chooseAccel, kvmUsable } from "../../tools/build/kvm.ts";
 import { memoryMiB } from "../../tools/configure/vm-configs.ts";
 
 describe("atoll run -t kvm --dry-run", () => {
@@ -46,6 +46,13 @@ describe("kvm helpers", () => {
     expect(commandLine(["--a=1", "--b"])).toBe("--a=1 --b");
     expect(() => commandLine(["--a=x y"])).toThrow(/split on spaces/);
     expect(() => commandLine([""])).toThrow(/empty/);
+  });
+
+  it("takes the accelerator from ATOLL_QEMU_ACCEL, else KVM when /dev/kvm is usable", () => {
+    expect(chooseAccel({ ATOLL_QEMU_ACCEL: "tcg" })).toBe("tcg");
+    expect(chooseAccel({ ATOLL_QEMU_ACCEL: "kvm" })).toBe("kvm");
+    expect(chooseAccel({})).toBe(kvmUsable() ? "kvm" : "tcg");
+    expect(() => chooseAccel({ ATOLL_QEMU_ACCEL: "hvf" })).toThrow(/use kvm or tcg/);
   });
 
   it("reads config.ts memory sizes in MiB", () => {

@@ -82,8 +82,16 @@ export function commandLine(args: string[]): string {
   return args.join(" ");
 }
 
+/** The accelerator `atoll run -t kvm` uses: ATOLL_QEMU_ACCEL (kvm or tcg) when set, else KVM when /dev/kvm is usable, else TCG. */
+export function chooseAccel(env: NodeJS.ProcessEnv = process.env): "kvm" | "tcg" {
+  const forced = env["ATOLL_QEMU_ACCEL"];
+  if (forced === "kvm" || forced === "tcg") return forced;
+  if (forced !== undefined && forced !== "") throw new UserError(`ATOLL_QEMU_ACCEL is '${forced}': use kvm or tcg`, 2);
+  return kvmUsable() ? "kvm" : "tcg";
+}
+
 /** How `atoll run -t kvm` starts QEMU. The choices are measured in ../shared/notes/boot-and-qemu.md. */
-export function qemuCommand(image: string, memory: string, args: string[], accel: "kvm" | "tcg" = kvmUsable() ? "kvm" : "tcg"): [string, string[]] {
+export function qemuCommand(image: string, memory: string, args: string[], accel: "kvm" | "tcg" = chooseAccel()): [string, string[]] {
   return ["qemu-system-x86_64", [
     // microvm without ACPI boots fastest; rtc=on gives the runtime its wall clock (microvm has no RTC by default).
     "-M", "microvm,acpi=off,rtc=on",
