@@ -4,11 +4,11 @@
 // Internal helpers use the unix runtime's "rt" convention: arguments in rdi,
 // rsi, rdx; result in rax; they may clobber rax, rcx, rdx, rsi, rdi, r8-r11
 // and preserve rbx, rbp, r12-r15.
-import { type Assembler, type Gpr, edi, edx, imm, mem, rip, rsi, sym, type Mem, type MemSize } from "../../x86/index.ts";
-import { ObjectBuilder } from "../object-builder.ts";
+import { PRINT_NAMES, RuntimeCtx } from "../common/context.ts";
 
 /** Symbols of docs/aot.md and docs/abi.md the runtime defines or uses, and its private ones (prefixed atoll_rt:). */
 export const N = {
+  ...PRINT_NAMES,
   /** The 32-bit PVH entry (the note points here) and the ELF entry (the same code). */
   pvhEntry: "atoll_rt:pvh_entry",
   start: "_start",
@@ -18,8 +18,6 @@ export const N = {
   memoryPages: "wasm:memory:pages",
   memoryInitial: "wasm:memory:initial",
   memoryMax: "wasm:memory:max",
-  functions: "atoll_functions",
-  functionsCount: "atoll_functions:count",
   init: "wasm:init",
   export: (name: string): string => `wasm:export:${name}`,
   import: (name: string): string => `import:atoll.${name}`,
@@ -58,16 +56,7 @@ export const N = {
   wall0: "atoll_rt:wall0",
   firstWrite: "atoll_rt:first_write",
   trapKinds: "atoll_rt:trap_kinds",
-  hexDigits: "atoll_rt:hex_digits",
-  roots: "atoll_rt:roots",
-  rootsCount: "atoll_rt:roots:count",
 
-  writeAll: "atoll_rt:write_all",
-  writeDec: "atoll_rt:write_dec",
-  writeHex: "atoll_rt:write_hex",
-  writeFunction: "atoll_rt:write_function",
-  writePath: "atoll_rt:write_path",
-  findFunction: "atoll_rt:find_function",
   trapAt: "atoll_rt:trap_at",
   exception: "atoll_rt:exception",
   timerIrq: "atoll_rt:timer_irq",
@@ -101,38 +90,9 @@ export interface Layout {
   bootTrace: boolean;
 }
 
-export class Ctx {
-  readonly b: ObjectBuilder;
-  readonly a: Assembler;
-  private readonly strings = new Map<string, { name: string; length: number }>();
-
-  constructor(readonly layout: Layout, readonly roots: readonly (readonly [string, string])[]) {
-    this.b = new ObjectBuilder("atoll_rt");
-    this.a = this.b.text;
-  }
-
-  /** A rip-relative reference to a symbol. */
-  at(name: string, size?: MemSize, disp = 0): Mem {
-    return mem(rip, { label: sym(name), disp }, size);
-  }
-
-  /** The symbol of a constant string (one copy per distinct text). */
-  str(text: string): { name: string; length: number } {
-    let s = this.strings.get(text);
-    if (s === undefined) {
-      const name = `atoll_rt:str:${this.strings.size}`;
-      s = { name, length: this.b.string(name, text) };
-      this.strings.set(text, s);
-    }
-    return s;
-  }
-
-  /** write_all(fd, text) on the serial console (fd is kept for the shape of the unix helpers; both 1 and 2 are COM1). */
-  writeStr(fd: number | Gpr, text: string): void {
-    const s = this.str(text);
-    this.a.mov(edi, typeof fd === "number" ? imm(fd) : fd);
-    this.a.lea(rsi, this.at(s.name));
-    this.a.mov(edx, imm(s.length));
-    this.a.call(sym(N.writeAll));
+/** The runtime's emission context: the shared one plus its layout. */
+export class Ctx extends RuntimeCtx {
+  constructor(readonly layout: Layout, roots: readonly (readonly [string, string])[]) {
+    super(roots);
   }
 }

@@ -7,11 +7,11 @@
 // arguments in rdi, rsi, rdx; result in rax; they may clobber rax, rcx, rdx,
 // rsi, rdi, r8-r11 and preserve rbx, rbp, r12-r15 (System V, minus the
 // stack arguments and the alignment rule: nothing here uses SSE).
-import { type Assembler, type Gpr, edi, edx, imm, mem, rip, rsi, sym, type Mem, type MemSize } from "../../x86/index.ts";
-import { ObjectBuilder } from "../object-builder.ts";
+import { PRINT_NAMES, RuntimeCtx } from "../common/context.ts";
 
 /** Symbols of docs/aot.md and docs/abi.md the runtime defines or uses, and its private ones (prefixed atoll_rt:). */
 export const N = {
+  ...PRINT_NAMES,
   start: "_start",
   trap: "atoll_trap",
   trapResume: "atoll_trap_resume",
@@ -20,8 +20,6 @@ export const N = {
   memoryPages: "wasm:memory:pages",
   memoryInitial: "wasm:memory:initial",
   memoryMax: "wasm:memory:max",
-  functions: "atoll_functions",
-  functionsCount: "atoll_functions:count",
   init: "wasm:init",
   export: (name: string): string => `wasm:export:${name}`,
   import: (name: string): string => `import:atoll.${name}`,
@@ -36,16 +34,7 @@ export const N = {
   sigstack: "atoll_rt:sigstack",
   sigaction: "atoll_rt:sigaction",
   trapKinds: "atoll_rt:trap_kinds",
-  hexDigits: "atoll_rt:hex_digits",
 
-  writeAll: "atoll_rt:write_all",
-  writeDec: "atoll_rt:write_dec",
-  writeHex: "atoll_rt:write_hex",
-  writeFunction: "atoll_rt:write_function",
-  writePath: "atoll_rt:write_path",
-  roots: "atoll_rt:roots",
-  rootsCount: "atoll_rt:roots:count",
-  findFunction: "atoll_rt:find_function",
   trapAt: "atoll_rt:trap_at",
   signalHandler: "atoll_rt:signal_handler",
   restorer: "atoll_rt:restorer",
@@ -66,38 +55,9 @@ export interface Layout {
   reservation: number;
 }
 
-export class Ctx {
-  readonly b: ObjectBuilder;
-  readonly a: Assembler;
-  private readonly strings = new Map<string, { name: string; length: number }>();
-
-  constructor(readonly layout: Layout, readonly roots: readonly (readonly [string, string])[]) {
-    this.b = new ObjectBuilder("atoll_rt");
-    this.a = this.b.text;
-  }
-
-  /** A rip-relative reference to a symbol. */
-  at(name: string, size?: MemSize): Mem {
-    return mem(rip, { label: sym(name) }, size);
-  }
-
-  /** The symbol of a constant string (one copy per distinct text). */
-  str(text: string): { name: string; length: number } {
-    let s = this.strings.get(text);
-    if (s === undefined) {
-      const name = `atoll_rt:str:${this.strings.size}`;
-      s = { name, length: this.b.string(name, text) };
-      this.strings.set(text, s);
-    }
-    return s;
-  }
-
-  /** write_all(fd, text): clobbers what an rt call clobbers. */
-  writeStr(fd: number | Gpr, text: string): void {
-    const s = this.str(text);
-    this.a.mov(edi, typeof fd === "number" ? imm(fd) : fd);
-    this.a.lea(rsi, this.at(s.name));
-    this.a.mov(edx, imm(s.length));
-    this.a.call(sym(N.writeAll));
+/** The runtime's emission context: the shared one plus its layout. */
+export class Ctx extends RuntimeCtx {
+  constructor(readonly layout: Layout, roots: readonly (readonly [string, string])[]) {
+    super(roots);
   }
 }
