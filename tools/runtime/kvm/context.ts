@@ -55,7 +55,6 @@ export const N = {
   nsMul: "atoll_rt:ns_mul",
   wall0: "atoll_rt:wall0",
   firstWrite: "atoll_rt:first_write",
-  trapKinds: "atoll_rt:trap_kinds",
 
   trapAt: "atoll_rt:trap_at",
   exception: "atoll_rt:exception",

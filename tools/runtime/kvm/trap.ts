@@ -12,19 +12,14 @@ import { eax, ebx, edi, esi, imm, imm64, mem, r12, r13, r14, rax, rbx, rcx, rdi,
 import { N, type Ctx } from "./context.ts";
 import { LAPIC, SPURIOUS_VECTOR, TIMER_VECTOR, DEBUG_EXIT_PORT, I8042_COMMAND, I8042_RESET } from "./machine.ts";
 import { SEL_CODE } from "./start.ts";
-import { EXIT_TRAP, TRAP_KINDS } from "../unix/index.ts";
+import { EXIT_TRAP, emitTrapKinds, emitTrapLine } from "../common/trap-report.ts";
 
 const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
 const EXCEPTIONS = 32;
 
 export function emitTrap(c: Ctx): void {
   const { a, b } = c;
-  const kinds = TRAP_KINDS.map((k) => c.str(k));
-  b.roLabel(N.trapKinds);
-  for (const k of kinds) {
-    b.rodata.dq(sym(k.name));
-    b.rodata.dq(k.length);
-  }
+  emitTrapKinds(c);
   b.bss(N.idt, 256 * 16, 16);
   b.bss(N.idtr, 16, 16);
 
@@ -35,24 +30,9 @@ export function emitTrap(c: Ctx): void {
   // trap_at(code, address inside the trapping function): the report.
   b.textLabel(N.trapAt);
   {
-    const known = a.newLabel("known");
     a.and(rsp, imm(-16));
     a.mov(ebx, edi); a.mov(r12, rsi);
-    c.writeStr(2, "trap: ");
-    a.mov(eax, ebx);
-    a.cmp(eax, imm(TRAP_KINDS.length - 1)); a.jcc("be", known);
-    a.xor(eax, eax);
-    a.bind(known);
-    a.shl(eax, imm(4));
-    a.lea(rcx, c.at(N.trapKinds));
-    a.mov(rsi, mem(rcx, { index: rax }));
-    a.mov(rdx, mem(rcx, { index: rax, disp: 8 }));
-    a.mov(edi, imm(2));
-    a.call(sym(N.writeAll));
-    c.writeStr(2, " in ");
-    a.mov(edi, imm(2)); a.mov(rsi, r12);
-    a.call(sym(N.writeFunction));
-    c.writeStr(2, "\n");
+    emitTrapLine(c);
     a.mov(edi, imm(EXIT_TRAP));
     a.jmp(sym(N.poweroff));
   }

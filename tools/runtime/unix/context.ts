@@ -33,7 +33,6 @@ export const N = {
   stackTop: "atoll_rt:stack_top",
   sigstack: "atoll_rt:sigstack",
   sigaction: "atoll_rt:sigaction",
-  trapKinds: "atoll_rt:trap_kinds",
 
   trapAt: "atoll_rt:trap_at",
   signalHandler: "atoll_rt:signal_handler",

@@ -13,38 +13,14 @@ import {
   eax, ebx, ecx, edi, esi, imm, imm64, mem, r12, r13, r14, rax, rbp, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
+import { EXIT_TRAP, emitTrapKinds, emitTrapLine } from "../common/trap-report.ts";
 import { FPE_INTDIV, SIGBUS, SIGFPE, SIGINFO, SIGSEGV, SYS, UCONTEXT } from "./linux.ts";
 
-/** The exit status of a trap (docs/abi.md). */
-export const EXIT_TRAP = 102;
-
-/**
- * What the report calls each trap code (docs/aot.md, "Trap codes"). Code 1
- * reads "unreachable executed" as on the node target (V8's words, which the
- * spec's "unreachable" prefixes), so both targets print the same line.
- */
-export const TRAP_KINDS: readonly string[] = [
-  "unknown trap",
-  "unreachable executed",
-  "integer divide by zero",
-  "integer overflow",
-  "invalid conversion to integer",
-  "out of bounds memory access",
-  "undefined element",
-  "uninitialized element",
-  "indirect call type mismatch",
-  "call stack exhausted",
-  "out of bounds table access",
-];
+export { EXIT_TRAP, TRAP_KINDS } from "../common/trap-report.ts";
 
 export function emitTrap(c: Ctx): void {
   const { a, b } = c;
-  const kinds = TRAP_KINDS.map((k) => c.str(k));
-  b.roLabel(N.trapKinds);
-  for (const k of kinds) {
-    b.rodata.dq(sym(k.name));
-    b.rodata.dq(k.length);
-  }
+  emitTrapKinds(c);
   b.bss(N.trapResume, 8);
 
   // atoll_trap: entered by `call` from the trapping function with the code in
@@ -58,7 +34,7 @@ export function emitTrap(c: Ctx): void {
   // trap_at(code, address inside the trapping function).
   b.textLabel(N.trapAt);
   {
-    const report = a.newLabel("report"), known = a.newLabel("known");
+    const report = a.newLabel("report");
     a.mov(rax, c.at(N.trapResume));
     a.test(rax, rax); a.jcc("z", report);
     a.mov(rsp, mem(rax, { disp: 8 }));
@@ -69,21 +45,7 @@ export function emitTrap(c: Ctx): void {
     a.bind(report);
     a.and(rsp, imm(-16));
     a.mov(ebx, edi); a.mov(r12, rsi);
-    c.writeStr(2, "trap: ");
-    a.mov(eax, ebx);
-    a.cmp(eax, imm(TRAP_KINDS.length - 1)); a.jcc("be", known);
-    a.xor(eax, eax);
-    a.bind(known);
-    a.shl(eax, imm(4));
-    a.lea(rcx, c.at(N.trapKinds));
-    a.mov(rsi, mem(rcx, { index: rax }));
-    a.mov(rdx, mem(rcx, { index: rax, disp: 8 }));
-    a.mov(edi, imm(2));
-    a.call(sym(N.writeAll));
-    c.writeStr(2, " in ");
-    a.mov(edi, imm(2)); a.mov(rsi, r12);
-    a.call(sym(N.writeFunction));
-    c.writeStr(2, "\n");
+    emitTrapLine(c);
     a.mov(edi, imm(EXIT_TRAP)); a.mov(eax, imm(SYS.exit_group));
     a.syscall();
   }
