@@ -48,3 +48,43 @@ function create(file: string, name: string, size: string | undefined, readOnly: 
   }
   process.stderr.write(`atoll: created ${path.relative(process.cwd(), file) || file} (${size}) for block device '${name}'\n`);
 }
+
+/**
+ * The runtime options for the `--net` values given: `tap:IFNAME` (when
+ * config.ts declares exactly one network device) or `NAME=tap:IFNAME`, each
+ * turned into --atoll-net=NAME=tap:IFNAME (docs/abi.md).
+ */
+export async function netOptions(appDir: string, values: string[]): Promise<string[]> {
+  if (values.length === 0) return [];
+  const config = await loadConfig(appDir);
+  const nets = config.unikernel.devices.flatMap((d) => (d.kind === "net" ? [d.name] : []));
+  const shown = path.relative(process.cwd(), config.file) || config.file;
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const v of values) {
+    let name: string;
+    let backend: string;
+    if (v.startsWith("tap:")) {
+      if (nets.length !== 1) throw new UserError(`--net ${v}: ${shown} declares ${nets.length === 0 ? "no network device" : `network devices ${nets.join(", ")}`}; say which with --net NAME=${v}`, 2);
+      name = nets[0]!;
+      backend = v;
+    } else {
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw new UserError(`--net ${v}: expected tap:IFNAME or NAME=tap:IFNAME, e.g. --net tap:tap0`, 2);
+      name = v.slice(0, eq);
+      backend = v.slice(eq + 1);
+      if (!nets.includes(name)) {
+        const known = nets.length === 0 ? `it declares no network device` : `its network devices: ${nets.join(", ")}`;
+        throw new UserError(`--net ${v}: ${shown} has no network device '${name}'${suggest(name, nets)}; ${known}`, 2);
+      }
+    }
+    const ifname = backend.startsWith("tap:") ? backend.slice(4) : "";
+    if (ifname.length === 0 || Buffer.byteLength(ifname) > 15 || /[\s/=]/.test(ifname)) {
+      throw new UserError(`--net ${v}: expected tap:IFNAME with an interface name of 1 to 15 bytes (tap is the one backend)`, 2);
+    }
+    if (seen.has(name)) throw new UserError(`--net ${name}=... given twice`, 2);
+    seen.add(name);
+    out.push(`--atoll-net=${name}=${backend}`);
+  }
+  return out;
+}

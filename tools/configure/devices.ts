@@ -33,10 +33,21 @@ const hostBlock: Wire = (d) => {
   };
 };
 
+/** unix's tap devices through the host network calls (drivers/host/net.ts); node has no backend yet. */
+const hostNet: Wire = (d) => {
+  const n = d as Extract<Device, { kind: "net" }>;
+  return {
+    imports: [`import { openHostNet } from "atoll-drivers/host/net";`],
+    expr: `openHostNet(${JSON.stringify(n.name)})`,
+    type: "NetDevice",
+    impl: `drivers/host/net.ts HostNet (ABI net_*, the backend of --net ${n.name}=tap:IFNAME)`,
+  };
+};
+
 /** Wiring per target and device kind. */
 export const wiring: Record<TargetName, Partial<Record<Device["kind"], Wire>>> = {
   node: { console: console_, clock, timers, args, block: hostBlock },
-  unix: { console: console_, clock, timers, args, block: hostBlock },
+  unix: { console: console_, clock, timers, args, block: hostBlock, net: hostNet },
   kvm: { console: console_, clock, timers, args },
   xen: { console: console_, clock, timers, args },
 };

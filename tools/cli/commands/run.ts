@@ -5,7 +5,7 @@ import { chooseTarget, ensureBuilt } from "../target-choice.ts";
 import { appDir } from "./app-dir.ts";
 import type { Plan } from "../../configure/configure.ts";
 import { UserError } from "../../errors.ts";
-import { diskOptions } from "../disks.ts";
+import { diskOptions, netOptions } from "../disks.ts";
 import { guestStatus, qemuCommand } from "../../build/kvm.ts";
 
 /** How each target's artefact is started. */
@@ -28,11 +28,13 @@ export async function runCommand(p: Parsed): Promise<number> {
   const dir = appDir("run", p);
   const target = chooseTarget(dir, p.flags.get("target")?.[0]);
   const disks = await diskOptions(dir, p.flags.get("disk") ?? []); // before building: a wrong --disk should not wait for a build
+  const nets = await netOptions(dir, p.flags.get("net") ?? []);
   const plan = await ensureBuilt(dir, target, new Report());
   const launch = launchers[plan.target];
   if (!launch) throw new UserError(`target '${plan.target}' cannot be run yet`, 2);
   if (plan.target === "kvm" && p.flags.has("disk")) throw new UserError("--disk is not available on the kvm target yet (block devices there need the virtio-blk driver)", 2);
-  const [cmd, args] = launch(plan, [...disks, ...p.rest]);
+  if (plan.target !== "unix" && p.flags.has("net")) throw new UserError(`--net is not available on the ${plan.target} target yet (tap devices are unix only)`, 2);
+  const [cmd, args] = launch(plan, [...disks, ...nets, ...p.rest]);
   if (p.flags.has("dry-run")) {
     process.stdout.write(shellQuote([cmd, ...args]) + "\n");
     return 0;

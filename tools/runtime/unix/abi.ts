@@ -7,10 +7,11 @@
 // A (ptr, len) range outside the live linear memory is trap 5 raised in the
 // calling function, exactly as if the module had touched it itself.
 import {
-  type Gpr, type Label, type Mem, cl, eax, ecx, edi, edx, esi, imm, imm64, mem, r10d, r12, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
+  type Gpr, type Label, type Mem, cl, eax, ecx, edi, edx, esi, imm, imm64, mem, r10d, r12, r15, r8, r8d, r9, r9d, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
-import { CLOCK_MONOTONIC, CLOCK_REALTIME, EINTR, SYS, TIMER_ABSTIME } from "./linux.ts";
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, EINTR, POLLFD, POLLIN, SYS, TIMER_ABSTIME } from "./linux.ts";
+import { MAX_NETS, NET_ENTRY, NS } from "./net.ts";
 
 /** The exit status of abort (docs/abi.md). */
 export const EXIT_ABORT = 101;
@@ -172,14 +173,19 @@ export function emitAbi(c: Ctx): void {
     bindOutOfBounds(c, oob);
   }
 
-  // yield(deadline) -> ready set. No devices yet, so it only sleeps:
-  // clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until the deadline, again
-  // after a signal. A deadline in the past returns at once; so does i64.MAX
-  // ("wake me on a device event"): with no device nothing can ever happen, and
-  // sleeping forever would hang the process silently.
+  // yield(deadline) -> ready set. With no network device open it only
+  // sleeps: clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME) until the
+  // deadline, again after a signal; a deadline in the past returns at once,
+  // and so does i64.MAX ("wake me on a device event"): with no device nothing
+  // can ever happen, and sleeping forever would hang the process silently.
+  // With devices open (net.ts) it is ppoll(POLLIN) over their fds with the
+  // time left as the timeout (none for i64.MAX: it blocks until a frame
+  // comes); bit n of the result is set when device n has something to read.
+  // A signal ends the wait early with an empty set: the loop just turns again.
   b.func(N.import("yield"));
   {
-    const now = a.newLabel("now"), again = a.newLabel("again");
+    const now = a.newLabel("now"), again = a.newLabel("again"), polling = a.newLabel("polling");
+    a.cmp(c.at(NS.netsCount, 64), imm(0)); a.jcc("ne", polling, "near");
     a.mov(rax, arg(0, 1));
     a.mov(rcx, imm64(0x7fff_ffff_ffff_ffffn));
     a.cmp(rax, rcx); a.jcc("e", now);
@@ -195,6 +201,58 @@ export function emitAbi(c: Ctx): void {
     a.add(rsp, imm(24));
     a.bind(now);
     a.xor(eax, eax);
+    a.ret();
+
+    // The ppoll path. Frame: pollfd[MAX_NETS] at 0, the timeout at FDS, clock_gettime's result at FDS + 16.
+    const FDS = POLLFD.size * MAX_NETS, FRAME = FDS + 32 + 8;
+    const fill = a.newLabel("fill"), filled = a.newLabel("filled"), forever = a.newLabel("forever"), call = a.newLabel("call");
+    const future = a.newLabel("future"), scan = a.newLabel("scan"), skip = a.newLabel("skip"), done = a.newLabel("done");
+    a.bind(polling);
+    a.sub(rsp, imm(FRAME));
+    a.xor(ecx, ecx);
+    a.lea(rsi, c.at(NS.nets));
+    a.bind(fill);
+    a.cmp(rcx, c.at(NS.netsCount)); a.jcc("ae", filled);
+    a.mov(rdx, rcx); a.shl(rdx, imm(4));
+    a.mov(eax, mem(rsi, { index: rdx, disp: NET_ENTRY.fd }, 32));
+    a.mov(mem(rsp, { index: rcx, scale: 8, disp: POLLFD.fd }, 32), eax);
+    a.mov(mem(rsp, { index: rcx, scale: 8, disp: POLLFD.events }, 32), imm(POLLIN)); // events = POLLIN, revents = 0
+    a.add(rcx, imm(1)); a.jmp(fill);
+    a.bind(filled);
+    a.mov(rax, mem(rsp, { disp: FRAME + 8 })); // the deadline
+    a.mov(rcx, imm64(0x7fff_ffff_ffff_ffffn));
+    a.cmp(rax, rcx); a.jcc("e", forever);
+    a.mov(r9, rax);
+    a.mov(eax, imm(SYS.clock_gettime)); a.mov(edi, imm(CLOCK_MONOTONIC)); a.lea(rsi, mem(rsp, { disp: FDS + 16 }));
+    a.syscall();
+    a.imul(rax, mem(rsp, { disp: FDS + 16 }), imm(1_000_000_000));
+    a.add(rax, mem(rsp, { disp: FDS + 24 }));
+    a.sub(r9, rax); // time left
+    a.jcc("g", future);
+    a.xor(r9d, r9d);
+    a.bind(future);
+    a.mov(rax, r9);
+    a.xor(edx, edx); a.mov(ecx, imm(1_000_000_000)); a.div(rcx);
+    a.mov(mem(rsp, { disp: FDS }), rax); a.mov(mem(rsp, { disp: FDS + 8 }), rdx);
+    a.lea(rdx, mem(rsp, { disp: FDS }));
+    a.jmp(call);
+    a.bind(forever);
+    a.xor(edx, edx); // no timeout
+    a.bind(call);
+    a.mov(eax, imm(SYS.ppoll)); a.mov(rdi, rsp); a.mov(rsi, c.at(NS.netsCount)); a.xor(r10d, r10d); a.xor(r8d, r8d);
+    a.syscall();
+    a.xor(r9d, r9d); // the ready set
+    a.test(rax, rax); a.jcc("le", done); // timeout, EINTR, or an error: nothing is ready
+    a.xor(ecx, ecx);
+    a.bind(scan);
+    a.cmp(rcx, c.at(NS.netsCount)); a.jcc("ae", done);
+    a.cmp(mem(rsp, { index: rcx, scale: 8, disp: POLLFD.revents }, 16), imm(0)); a.jcc("e", skip);
+    a.mov(eax, imm(1)); a.shl(rax, cl); a.or(r9, rax);
+    a.bind(skip);
+    a.add(rcx, imm(1)); a.jmp(scan);
+    a.bind(done);
+    a.mov(rax, r9);
+    a.add(rsp, imm(FRAME));
     a.ret();
   }
 }

@@ -15,6 +15,7 @@ import {
   type Gpr, type Label, type Mem, al, dl, r8d, rbp, eax, ebp, ebx, ecx, edi, edx, esi, imm, mem, r12, r12d, r13, r13d, r14, r15, r8, r9, r10, r11, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
+import { MAX_NETS, NET_OPTION, NS } from "./net.ts";
 import { EINTR, MAX_ERRNO, O_CLOEXEC, O_RDONLY, O_RDWR, STAT, S_IFMT, S_IFREG, SYS } from "./linux.ts";
 
 /** The block calls this file defines. */
@@ -134,6 +135,25 @@ function emitSplitArgs(c: Ctx): void {
   a.mov(mem(r13), rbx); a.add(r13, imm(8));
   a.jmp(loop);
   a.bind(runtime);
+  const net = c.str(NET_OPTION), notNet = a.newLabel("not_net"), netName = a.newLabel("net_name"), netFound = a.newLabel("net_found");
+  const netMalformed = a.newLabel("net_malformed"), netTooMany = a.newLabel("net_too_many");
+  a.mov(rdi, rbx); a.lea(rsi, c.at(net.name)); a.mov(edx, imm(net.length)); a.call(sym(S.startsWith));
+  a.test(eax, eax); a.jcc("z", notNet, "near");
+  // --atoll-net=NAME=BACKEND: NAME non-empty; the backend is checked by net_open.
+  a.lea(rcx, mem(rbx, { disp: net.length }));
+  a.cmp(mem(rcx, {}, 8), imm(0x3d)); a.jcc("e", netMalformed, "near");
+  a.bind(netName);
+  a.movzx(eax, mem(rcx, {}, 8));
+  a.test(eax, eax); a.jcc("z", netMalformed, "near");
+  a.cmp(eax, imm(0x3d)); a.jcc("e", netFound);
+  a.add(rcx, imm(1)); a.jmp(netName);
+  a.bind(netFound);
+  a.mov(rax, c.at(NS.optsCount));
+  a.cmp(rax, imm(MAX_NETS)); a.jcc("ae", netTooMany, "near");
+  a.lea(rcx, c.at(NS.opts)); a.mov(mem(rcx, { index: rax, scale: 8 }), rbx);
+  a.add(rax, imm(1)); a.mov(c.at(NS.optsCount), rax);
+  a.jmp(loop, "near");
+  a.bind(notNet);
   a.mov(rdi, rbx); a.lea(rsi, c.at(disk.name)); a.mov(edx, imm(disk.length)); a.call(sym(S.startsWith));
   a.test(eax, eax); a.jcc("z", unknown, "near");
   a.lea(rcx, mem(rbx, { disp: disk.length }));
@@ -167,6 +187,8 @@ function emitSplitArgs(c: Ctx): void {
     a.syscall();
   };
   fail(unknown, "atoll: unknown runtime option ", "; the runtime knows --atoll-disk=NAME=PATH\n");
+  fail(netMalformed, "atoll: ", ": expected --atoll-net=NAME=tap:IFNAME\n");
+  fail(netTooMany, `atoll: more than ${MAX_NETS} --atoll-net options\n`, null);
   fail(malformed, "atoll: ", ": expected --atoll-disk=NAME=PATH\n");
   fail(tooMany, `atoll: more than ${MAX_DISKS} --atoll-disk options\n`, null);
 }

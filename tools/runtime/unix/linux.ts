@@ -9,6 +9,7 @@
 
 /** System call numbers (syscall_64.tbl). Arguments go in rdi, rsi, rdx, r10, r8, r9; rcx and r11 are clobbered. */
 export const SYS = {
+  read: 0,
   write: 1,
   open: 2,
   close: 3,
@@ -18,6 +19,7 @@ export const SYS = {
   mprotect: 10,
   rt_sigaction: 13,
   rt_sigreturn: 15,
+  ioctl: 16,
   pread64: 17,
   pwrite64: 18,
   fdatasync: 75,
@@ -25,6 +27,7 @@ export const SYS = {
   clock_gettime: 228,
   clock_nanosleep: 230,
   exit_group: 231,
+  ppoll: 271,
   getrandom: 318,
 } as const;
 
@@ -36,6 +39,7 @@ export const EAGAIN = 11;
 /** open flags (asm-generic/fcntl.h). */
 export const O_RDONLY = 0;
 export const O_RDWR = 2;
+export const O_NONBLOCK = 0x800;
 export const O_CLOEXEC = 0x80000;
 /** struct stat on x86-64 (asm/stat.h): st_mode (u32) at 24, st_size (i64) at 48, 144 bytes; S_IFMT and S_IFREG (linux/stat.h). */
 export const STAT = { mode: 24, size: 48, bytes: 144 } as const;
@@ -90,4 +94,18 @@ export const CLOCK_MONOTONIC = 1;
 export const TIMER_ABSTIME = 1;
 
 /** struct pollfd: int fd, short events, short revents; POLLOUT (asm-generic/poll.h). */
+export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
+export const POLLFD = { fd: 0, events: 4, revents: 6, size: 8 } as const;
+
+/**
+ * The tun/tap driver (include/uapi/linux/if_tun.h, include/uapi/linux/if.h):
+ * TUNSETIFF is _IOW('T', 202, int) = 0x400454ca; IFF_TAP 0x0002, IFF_NO_PI
+ * 0x1000; struct ifreq is 40 bytes on x86-64: ifr_name[IFNAMSIZ = 16], then
+ * the union whose ifr_flags (short) is at 16.
+ */
+export const TUNSETIFF = 0x400454ca;
+export const IFF_TAP = 0x0002;
+export const IFF_NO_PI = 0x1000;
+export const IFREQ = { name: 0, flags: 16, bytes: 40, nameSize: 16 } as const;
+export const EBADF = 9;

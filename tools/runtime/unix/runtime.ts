@@ -4,6 +4,7 @@ import type { LinkObject } from "../../link/index.ts";
 import { emitAbi } from "./abi.ts";
 import { emitBlock } from "./block.ts";
 import { Ctx, type Layout } from "./context.ts";
+import { emitNet } from "./net.ts";
 import { emitMemory } from "./memory.ts";
 import { emitPrint } from "./print.ts";
 import { emitStart, type StartMode } from "./start.ts";
@@ -40,6 +41,7 @@ export function unixRuntime(options: UnixRuntimeOptions = {}): LinkObject {
   emitStart(c, options.start ?? "abi");
   emitAbi(c);
   emitBlock(c);
+  emitNet(c);
   emitMemory(c);
   emitTrap(c);
   emitPrint(c);

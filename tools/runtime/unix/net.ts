@@ -1,0 +1,237 @@
+// The host network calls of docs/abi.md on Linux tap devices: net_open finds
+// a --atoll-net=NAME=tap:IFNAME (recorded by split_args in block.ts), opens
+// /dev/net/tun non-blocking and attaches it to IFNAME with TUNSETIFF
+// (IFF_TAP | IFF_NO_PI: whole Ethernet frames, no packet-information
+// header); net_read/net_write are one read/write each (one frame per call,
+// as the tap driver defines); `yield` (abi.ts) ppolls the open devices' fds.
+//
+// The unikernel's MAC is not the tap's (that one is the host side's): it is a
+// random locally administered unicast address drawn at net_open. The MTU is
+// Ethernet's 1500.
+import { type Label, type Mem, al, r12d, r13d, eax, ebx, ecx, edi, edx, esi, imm, mem, r12, r13, r14, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym } from "../../x86/index.ts";
+import { N, type Ctx } from "./context.ts";
+import { EAGAIN, EBADF, EINTR, IFF_NO_PI, IFF_TAP, IFREQ, MAX_ERRNO, O_CLOEXEC, O_NONBLOCK, O_RDWR, SYS, TUNSETIFF } from "./linux.ts";
+
+/** The network calls this file defines. */
+export const NET_FUNCTIONS = ["net_open", "net_info", "net_read", "net_write"] as const;
+
+/** At most this many --atoll-net options and open devices (their handles are ready-set bits). */
+export const MAX_NETS = 16;
+/** A device table entry: fd (u32), mtu (u32), MAC (6 bytes, padded to 8). */
+export const NET_ENTRY = { fd: 0, mtu: 4, mac: 8, size: 16 } as const;
+export const NET_OPTION = "--atoll-net=";
+const TAP = "tap:";
+const MTU = 1500;
+const NOT_ATTACHED = -1, CANNOT_OPEN = -2, BAD_HANDLE = 5;
+
+export const NS = {
+  opts: "atoll_rt:net_opts",
+  optsCount: "atoll_rt:net_opts:count",
+  nets: "atoll_rt:nets",
+  netsCount: "atoll_rt:nets:count",
+} as const;
+
+const arg = (i: number, n: number, pushed: number, size?: 32 | 64): Mem => mem(rsp, { disp: 8 * pushed + 8 + 8 * (n - 1 - i) }, size);
+
+function checkRange(c: Ctx, ptr: typeof rsi, len: typeof rdx, oob: Label): void {
+  const { a } = c;
+  a.lea(r8, mem(ptr, { index: len }));
+  a.mov(r9, c.at(N.memoryPages));
+  a.shl(r9, imm(16));
+  a.cmp(r8, r9);
+  a.jcc("a", oob, "near");
+}
+
+export function emitNet(c: Ctx): void {
+  const { b } = c;
+  b.bss(NS.opts, 8 * MAX_NETS);
+  b.bss(NS.optsCount, 8);
+  b.bss(NS.nets, NET_ENTRY.size * MAX_NETS);
+  b.bss(NS.netsCount, 8);
+  emitOpen(c);
+  emitInfo(c);
+  emitIo(c, "net_read", SYS.read);
+  emitIo(c, "net_write", SYS.write);
+}
+
+// net_open(name, name_len) -> handle, -1 (not attached) or -2 (cannot open, reported on fd 2).
+function emitOpen(c: Ctx): void {
+  const { a, b } = c;
+  b.func(N.import("net_open"));
+  const oob = a.newLabel("oob"), scan = a.newLabel("scan"), cmp = a.newLabel("cmp"), endName = a.newLabel("end_name"), next = a.newLabel("next");
+  const notAttached = a.newLabel("not_attached"), found = a.newLabel("found"), out = a.newLabel("out"), copy = a.newLabel("copy"), copied = a.newLabel("copied");
+  const notTap = a.newLabel("not_tap"), badIfname = a.newLabel("bad_ifname"), openFailed = a.newLabel("open_failed"), ioctlFailed = a.newLabel("ioctl_failed");
+  const tooMany = a.newLabel("too_many"), report = a.newLabel("report"), tapCheck = a.newLabel("tap_check");
+  a.mov(esi, arg(0, 2, 0, 32)); a.mov(edx, arg(1, 2, 0, 32));
+  checkRange(c, rsi, rdx, oob);
+  const pushed = 4;
+  a.push(rbx); a.push(r12); a.push(r13); a.push(r14);
+  a.mov(r12d, arg(0, 2, pushed, 32)); a.add(r12, r15); // the name
+  a.mov(r13d, arg(1, 2, pushed, 32)); // its length
+  a.xor(ebx, ebx);
+  a.bind(scan);
+  a.cmp(rbx, c.at(NS.optsCount)); a.jcc("ae", notAttached, "near");
+  a.lea(rax, c.at(NS.opts)); a.mov(rdi, mem(rax, { index: rbx, scale: 8 })); a.add(rdi, imm(NET_OPTION.length));
+  a.xor(ecx, ecx);
+  a.bind(cmp);
+  a.cmp(rcx, r13); a.jcc("e", endName);
+  a.movzx(eax, mem(rdi, { index: rcx }, 8));
+  a.test(eax, eax); a.jcc("z", next);
+  a.movzx(edx, mem(r12, { index: rcx }, 8));
+  a.cmp(eax, edx); a.jcc("ne", next);
+  a.add(rcx, imm(1)); a.jmp(cmp);
+  a.bind(endName);
+  a.cmp(mem(rdi, { index: rcx }, 8), imm(0x3d)); a.jcc("ne", next);
+  a.lea(r14, mem(rdi, { index: rcx, disp: 1 })); // the backend: tap:IFNAME
+  a.jmp(found);
+  a.bind(next);
+  a.add(rbx, imm(1)); a.jmp(scan);
+
+  a.bind(found);
+  a.cmp(c.at(NS.netsCount, 64), imm(MAX_NETS)); a.jcc("ae", tooMany, "near");
+  // "tap:" then 1-15 bytes of interface name.
+  const tap = c.str(TAP);
+  a.xor(ecx, ecx);
+  a.bind(tapCheck);
+  a.cmp(rcx, imm(TAP.length)); a.jcc("e", copy);
+  a.movzx(eax, mem(r14, { index: rcx }, 8));
+  a.lea(rdx, c.at(tap.name));
+  a.cmp(al, mem(rdx, { index: rcx }, 8)); a.jcc("ne", notTap, "near");
+  a.add(rcx, imm(1)); a.jmp(tapCheck);
+  // struct ifreq on the stack, zeroed, the name copied in.
+  a.bind(copy);
+  a.sub(rsp, imm(IFREQ.bytes + 8));
+  for (let off = 0; off < IFREQ.bytes + 8; off += 8) a.mov(mem(rsp, { disp: off }, 64), imm(0));
+  a.xor(ecx, ecx);
+  const copyLoop = a.newLabel("copy_loop");
+  a.bind(copyLoop);
+  a.movzx(eax, mem(r14, { index: rcx, disp: TAP.length }, 8));
+  a.test(eax, eax); a.jcc("z", copied);
+  a.cmp(rcx, imm(IFREQ.nameSize - 1)); a.jcc("ae", badIfname, "near");
+  a.mov(mem(rsp, { index: rcx }, 8), al);
+  a.add(rcx, imm(1)); a.jmp(copyLoop);
+  a.bind(copied);
+  a.test(rcx, rcx); a.jcc("z", badIfname, "near");
+  a.mov(mem(rsp, { disp: IFREQ.flags }, 32), imm(IFF_TAP | IFF_NO_PI));
+  const path = c.str("/dev/net/tun\0");
+  a.mov(eax, imm(SYS.open)); a.lea(rdi, c.at(path.name)); a.mov(esi, imm(O_RDWR | O_NONBLOCK | O_CLOEXEC)); a.xor(edx, edx);
+  a.syscall();
+  a.cmp(rax, imm(-MAX_ERRNO)); a.jcc("ae", openFailed, "near");
+  a.mov(rbx, rax); // the fd
+  a.mov(eax, imm(SYS.ioctl)); a.mov(edi, ebx); a.mov(esi, imm(TUNSETIFF)); a.mov(rdx, rsp);
+  a.syscall();
+  a.cmp(rax, imm(-MAX_ERRNO)); a.jcc("ae", ioctlFailed, "near");
+  a.add(rsp, imm(IFREQ.bytes + 8));
+  // The entry: fd, MTU, a random locally administered unicast MAC.
+  a.mov(rax, c.at(NS.netsCount));
+  a.mov(rdx, rax); a.shl(rdx, imm(4));
+  a.lea(r13, c.at(NS.nets)); a.add(r13, rdx);
+  a.mov(mem(r13, { disp: NET_ENTRY.fd }, 32), ebx);
+  a.mov(mem(r13, { disp: NET_ENTRY.mtu }, 32), imm(MTU));
+  a.mov(mem(r13, { disp: NET_ENTRY.mac }, 64), imm(0));
+  const rnd = a.newLabel("rnd");
+  a.bind(rnd);
+  a.lea(rdi, mem(r13, { disp: NET_ENTRY.mac })); a.mov(esi, imm(6)); a.xor(edx, edx); a.mov(eax, imm(SYS.getrandom));
+  a.syscall();
+  a.cmp(rax, imm(6)); a.jcc("ne", rnd); // 6 bytes never come back short unless interrupted
+  a.movzx(eax, mem(r13, { disp: NET_ENTRY.mac }, 8));
+  a.and(eax, imm(0xfe)); a.or(eax, imm(0x02));
+  a.mov(mem(r13, { disp: NET_ENTRY.mac }, 8), al);
+  a.mov(rax, c.at(NS.netsCount));
+  a.lea(rcx, mem(rax, { disp: 1 })); a.mov(c.at(NS.netsCount), rcx);
+  a.bind(out);
+  a.pop(r14); a.pop(r13); a.pop(r12); a.pop(rbx);
+  a.ret();
+  a.bind(notAttached);
+  a.mov(eax, imm(NOT_ATTACHED)); a.jmp(out, "near");
+
+  /** "atoll: net 'NAME': MIDDLE" then the option's value, then TAIL (errno from rbx when "errno"); returns -2. */
+  const fail = (label: Label, middle: string, tail: string, stack: boolean): void => {
+    a.bind(label);
+    if (stack) a.add(rsp, imm(IFREQ.bytes + 8));
+    c.writeStr(2, "atoll: net '");
+    a.mov(edi, imm(2)); a.mov(rsi, r12); a.mov(rdx, r13); a.call(sym(N.writeAll));
+    c.writeStr(2, middle);
+    a.mov(edi, imm(2)); a.mov(rsi, r14); a.call(sym("atoll_rt:write_cstr"));
+    if (tail === "errno") {
+      c.writeStr(2, ": errno ");
+      a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeDec));
+      c.writeStr(2, " (it needs /dev/net/tun, CAP_NET_ADMIN or a tap the user owns, and an interface name of up to 15 bytes)\n");
+    } else {
+      c.writeStr(2, tail);
+    }
+    a.jmp(report, "near");
+  };
+  a.bind(openFailed);
+  a.mov(rbx, rax);
+  fail(a.newLabel("open_report"), "': cannot open /dev/net/tun for ", "errno", true);
+  a.bind(ioctlFailed);
+  a.mov(rdi, rbx); a.mov(rbx, rax); a.mov(eax, imm(SYS.close)); a.syscall();
+  fail(a.newLabel("ioctl_report"), "': cannot attach to the tap of ", "errno", true);
+  fail(notTap, "': ", " is not tap:IFNAME, the one backend the unix runtime has\n", false);
+  fail(badIfname, "': ", ": the interface name must be 1 to 15 bytes\n", true);
+  fail(tooMany, "': cannot open ", `: more than ${MAX_NETS} network devices are open\n`, false);
+  a.bind(report);
+  a.mov(eax, imm(CANNOT_OPEN)); a.jmp(out, "near");
+  a.bind(oob);
+  a.mov(edi, imm(5)); a.jmp(sym(N.trap));
+}
+
+/** rcx = the table entry of the handle in eax, or a jump to `bad`. */
+function entry(c: Ctx, bad: Label): void {
+  const { a } = c;
+  a.cmp(rax, c.at(NS.netsCount)); a.jcc("ae", bad, "near");
+  a.shl(rax, imm(4));
+  a.lea(rcx, c.at(NS.nets)); a.add(rcx, rax);
+}
+
+// net_info(handle, out): MAC (6 bytes), 2 zero bytes, MTU (u32). 0, or BAD_HANDLE.
+function emitInfo(c: Ctx): void {
+  const { a, b } = c;
+  b.func(N.import("net_info"));
+  const bad = a.newLabel("bad"), oob = a.newLabel("oob");
+  a.mov(eax, arg(0, 2, 0, 32));
+  entry(c, bad);
+  a.mov(esi, arg(1, 2, 0, 32)); a.mov(edx, imm(12));
+  checkRange(c, rsi, rdx, oob);
+  a.mov(rax, mem(rcx, { disp: NET_ENTRY.mac })); a.mov(mem(r15, { index: rsi }), rax);
+  a.mov(eax, mem(rcx, { disp: NET_ENTRY.mtu }, 32)); a.mov(mem(r15, { index: rsi, disp: 8 }, 32), eax);
+  a.xor(eax, eax);
+  a.ret();
+  a.bind(bad);
+  a.mov(eax, imm(BAD_HANDLE)); a.ret();
+  a.bind(oob);
+  a.mov(edi, imm(5)); a.jmp(sym(N.trap));
+}
+
+// net_read(handle, buf, len) -> bytes, 0 when no frame is waiting, or -errno.
+// net_write(handle, buf, len) -> 0, or -errno (-EAGAIN: the queue is full).
+function emitIo(c: Ctx, name: "net_read" | "net_write", nr: number): void {
+  const { a, b } = c;
+  b.func(N.import(name));
+  const bad = a.newLabel("bad"), oob = a.newLabel("oob"), again = a.newLabel("again"), done = a.newLabel("done"), none = a.newLabel("none");
+  a.mov(eax, arg(0, 3, 0, 32));
+  entry(c, bad);
+  a.mov(esi, arg(1, 3, 0, 32)); a.mov(edx, arg(2, 3, 0, 32));
+  checkRange(c, rsi, rdx, oob);
+  a.add(rsi, r15);
+  a.mov(edi, mem(rcx, { disp: NET_ENTRY.fd }, 32));
+  a.bind(again);
+  a.mov(eax, imm(nr));
+  a.syscall();
+  a.cmp(rax, imm(-EINTR)); a.jcc("e", again);
+  if (name === "net_read") {
+    a.cmp(rax, imm(-EAGAIN)); a.jcc("e", none);
+  } else {
+    a.test(rax, rax); a.jcc("s", done);
+    a.xor(eax, eax);
+  }
+  a.bind(done);
+  a.ret();
+  a.bind(none);
+  a.xor(eax, eax); a.ret();
+  a.bind(bad);
+  a.mov(rax, imm(-EBADF)); a.ret();
+  a.bind(oob);
+  a.mov(edi, imm(5)); a.jmp(sym(N.trap));
+}
