@@ -6,6 +6,7 @@ import { checkTarget, configure, configuredTarget, readPlan, type Plan } from ".
 import { build, needsBuild } from "../build/build.ts";
 import { defaultTarget, type TargetName } from "../targets.ts";
 import type { Report } from "../report.ts";
+import { writeEmbeds } from "../configure/embed.ts";
 
 /** The target named by -t, else the one configured last, else the default. */
 export function chooseTarget(dir: string, flag: string | undefined): TargetName {
@@ -30,6 +31,9 @@ export async function ensureBuilt(dir: string, target: TargetName, report: Repor
   const why = configureReason(dir, target, plan);
   if (why !== null) {
     plan = (await report.step("configure", () => configure(dir, target), (r) => `${r.plan.name} for ${target} (${why}) → ${path.relative(process.cwd(), r.plan.entry)}`)).plan;
+  } else {
+    // Embedded folders are read afresh on every build: a changed file changes the generated source, hence the fingerprint.
+    writeEmbeds(plan!.embeds ?? []);
   }
   const stale = force ? "rebuild requested" : needsBuild(plan!);
   if (stale === null) {

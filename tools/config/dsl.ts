@@ -10,7 +10,8 @@ export type Device =
   | { kind: "timers" }
   | { kind: "args" }
   | { kind: "block"; name: string; size?: string; readOnly?: boolean }
-  | { kind: "net"; name: string };
+  | { kind: "net"; name: string }
+  | { kind: "kvRo"; name: string; dir: string };
 
 /** A runtime argument, given as `--name=value` after `--` on `atoll run`. */
 export type Arg =
@@ -51,6 +52,8 @@ export const device = {
   block: (name: string, options: { size?: string; readOnly?: boolean } = {}): Device => ({ kind: "block", name, ...options }),
   /** A network interface. */
   net: (name: string): Device => ({ kind: "net", name }),
+  /** A read-only key-value store of the files under `dir` (relative to config.ts), embedded at build time. */
+  kvRo: (name: string, dir: string): Device => ({ kind: "kvRo", name, dir }),
 };
 
 /** Runtime argument builders. */

@@ -9,6 +9,7 @@ import { generateMain } from "./generate.ts";
 import { UserError } from "../errors.ts";
 import { suggest } from "../config/validate.ts";
 import { writeVmConfigs } from "./vm-configs.ts";
+import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
 export interface Plan {
@@ -23,6 +24,8 @@ export interface Plan {
   artefact: string;
   /** Bytes of memory the unikernel asks for. */
   memory: string;
+  /** The kvRo devices, whose generated files every build refreshes. */
+  embeds?: Embed[];
 }
 
 /** Checks a target name given on the command line; exits 2 on an unknown or unavailable one. */
@@ -69,6 +72,8 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
   mkdirSync(buildDir, { recursive: true });
   const entry = path.join(buildDir, "main.ts");
   writeFileSync(entry, generateMain(config, target, buildDir));
+  const embeds = embedsOf(config, buildDir);
+  writeEmbeds(embeds);
   const t = findTarget(target)!;
   const plan: Plan = {
     target,
@@ -79,6 +84,7 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
     entry,
     artefact: path.join(config.dir, t.artefact(config.unikernel.name)),
     memory: config.unikernel.memory ?? "32M",
+    embeds,
   };
   writeFileSync(path.join(buildDir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
   if (target === "kvm") writeVmConfigs(plan);

@@ -3,6 +3,7 @@
 // with no row for a target is not available there yet.
 import type { Device } from "../config/dsl.ts";
 import type { TargetName } from "../targets.ts";
+import { embedFileName } from "./embed.ts";
 
 /** How one device is built in the generated main.ts. */
 export interface Wiring {
@@ -44,10 +45,22 @@ const hostNet: Wire = (d) => {
   };
 };
 
+/** Embedded data is static data of the module, the same on every target (embed.ts writes the file imported). */
+const kvRo: Wire = (d) => {
+  const k = d as Extract<Device, { kind: "kvRo" }>;
+  const ident = "kvRo_" + k.name.replace(/[_-]/g, (c) => (c === "_" ? "__" : "_h"));
+  return {
+    imports: [`import { openKvRo as ${ident} } from "./${embedFileName(k.name).replace(/\.ts$/, "")}";`],
+    expr: `${ident}()`,
+    type: "ReadOnlyKv",
+    impl: `lib/kv/ro.ts EmbeddedKv (the files under ${k.dir}, embedded at build time)`,
+  };
+};
+
 /** Wiring per target and device kind. */
 export const wiring: Record<TargetName, Partial<Record<Device["kind"], Wire>>> = {
-  node: { console: console_, clock, timers, args, block: hostBlock },
-  unix: { console: console_, clock, timers, args, block: hostBlock, net: hostNet },
-  kvm: { console: console_, clock, timers, args },
-  xen: { console: console_, clock, timers, args },
+  node: { console: console_, clock, timers, args, block: hostBlock, kvRo },
+  unix: { console: console_, clock, timers, args, block: hostBlock, net: hostNet, kvRo },
+  kvm: { console: console_, clock, timers, args, kvRo },
+  xen: { console: console_, clock, timers, args, kvRo },
 };
