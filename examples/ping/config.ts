@@ -5,7 +5,7 @@ export default unikernel({
   main: "unikernel.ts",
   devices: [device.console(), device.args(), device.net("net0")],
   args: {
-    ipv4: arg.string("10.0.0.2/24", "the interface's address and prefix length: --ipv4=10.0.0.2/24"),
+    ipv4: arg.string("", "the interface's address and prefix length, e.g. --ipv4=10.0.0.2/24; without it the address comes from DHCP"),
     "ipv4-gateway": arg.string("", "the default gateway, if any: --ipv4-gateway=10.0.0.1"),
   },
 });

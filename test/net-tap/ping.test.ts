@@ -65,6 +65,31 @@ describe("examples/ping on a tap (unix)", () => {
     }
   });
 
+  it("without --ipv4, asks DHCP: its frames reach the host side of the tap (no DHCP server here answers)", async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const rxPackets = (): number => {
+      const r = ip(inNs(["ip", "-s", "-j", "link", "show", TAP]));
+      const parsed = JSON.parse(r.out) as { stats64?: { rx?: { packets?: number } } }[];
+      return parsed[0]?.stats64?.rx?.packets ?? -1;
+    };
+    const before = rxPackets();
+    const child = spawn("ip", inNs([exe, `--atoll-net=net0=tap:${TAP}`]), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((rxPackets() <= before || !out.includes("\n")) && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(out).toMatch(/^ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2}, asking DHCP for an address\n/);
+      expect(rxPackets()).toBeGreaterThan(before);
+      expect(child.exitCode).toBe(null);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   it("without --atoll-net, says what to pass and exits 2", () => {
     const r = spawnSync(exe, ["--ipv4=10.0.0.2/24"], { encoding: "utf8" });
     expect(r.status).toBe(2);
