@@ -1,10 +1,11 @@
 // lib/net under fuzzing (issue 7): one EthernetInterface with a UDP echo
 // socket, a TCP listener, a DHCP client and fragments in flight is fed
 // random and mutated frames from a seeded generator, with simulated time
-// moving on. Every CHECK_EVERY frames, and at the end, a clean peer must get
+// moving on. Every 10,000 frames, and at the end, a clean peer must get
 // an ARP reply and a ping reply, and the reassembler, ARP cache, TCP tables
 // and the wasm heap must stay under their limits. A trap fails the case; a
-// failed check names the seed and the frame number, so it reproduces.
+// failed check names the seed and the frame number; the seed also seeds
+// Math.random (TCP's ISN secret), so a run replays exactly.
 //
 // Frame kinds: pure random bytes; valid ARP requests and replies, ICMP echo,
 // UDP to an open and a closed port, IPv4 fragments, DHCP offers and acks for
@@ -12,7 +13,8 @@
 // (some answering the stack's own SYN-ACKs, so handshakes complete); each
 // valid frame is sent as is or mutated (bit flips, random bytes, truncation,
 // extension, length, offset and checksum fields set to edge values), with
-// checksums repaired half the time so a mutation gets past them.
+// checksums repaired half the time so a mutation gets past them; now and
+// then every fragment of a datagram, shuffled, so some reassemble.
 import { Ipv4Addr, MacAddr, ipv4, macToBytes, IPV4_BROADCAST, MAC_BROADCAST } from "atoll/net/addr";
 import { NetDevice, NetResult, FrameHandler } from "atoll/net/device";
 import { ms, seconds } from "atoll/time";
@@ -194,9 +196,13 @@ class Fuzzer {
   private pingSeq: u16 = 0;
   private fragIdent: u16 = 0;
   private fragHeld: Uint8Array[] = [];
+  /** Frames to feed before generating more (the fragments of a burst). */
+  private queue: Uint8Array[] = [];
 
   constructor(readonly seed: u32) {
     this.rng = new Prng(seed);
+    // The stack's own randomness (TCP's ISN secret) too, so a seed replays exactly.
+    Math.seedRandom(<i64>seed * 0x9E3779B97F4A7C15 + 1);
     const cfg = new InterfaceConfig();
     cfg.address = IP_US;
     cfg.prefixLen = 24;
@@ -288,9 +294,32 @@ class Fuzzer {
       body[0] = 0x30; body[1] = 0x39; body[2] = 0; body[3] = <u8>ECHO_PORT;
       body[4] = <u8>(total >> 8); body[5] = <u8>total; body[6] = 0; body[7] = 0;
     }
+    if (rng.chance(100)) this.burst(mac, ident, fsrc, proto, total);
     if (this.fragHeld.length < 32 && rng.chance(200)) this.fragHeld.push(f);
     else if (this.fragHeld.length > 0 && rng.chance(300)) return this.fragHeld.splice(rng.below(this.fragHeld.length), 1)[0];
     return f;
+  }
+
+  /** Queues every fragment of datagram `ident` in a shuffled order, so whole datagrams get reassembled too. */
+  burst(mac: MacAddr, ident: u16, src: Ipv4Addr, proto: u8, total: i32): void {
+    const rng = this.rng;
+    const pieces: Uint8Array[] = [];
+    const size = 8 * (1 + rng.below(8));
+    for (let offset = 0; offset < total; offset += size) {
+      const len = min(size, total - offset);
+      const f = ipFrame(mac, MAC_US, src, IP_US, proto, len, ident);
+      const ip = new Ipv4Packet(f.subarray(ETHERNET_HEADER_LEN));
+      ip.setFragment(false, offset + len < total, offset);
+      ip.fillChecksum();
+      const body = ipBody(f);
+      for (let i = 0; i < body.length; i++) body[i] = <u8>(ident + offset + i);
+      if (offset == 0 && proto == IpProtocol.UDP && len >= UDP_HEADER_LEN) {
+        body[0] = 0x30; body[1] = 0x39; body[2] = 0; body[3] = <u8>ECHO_PORT;
+        body[4] = <u8>(total >> 8); body[5] = <u8>total; body[6] = 0; body[7] = 0;
+      }
+      pieces.push(f);
+    }
+    while (pieces.length > 0) this.queue.push(pieces.splice(rng.below(pieces.length), 1)[0]);
   }
 
   /** A DHCP offer, ack or nak for the client's current transaction (or another one). */
@@ -426,7 +455,8 @@ class Fuzzer {
     const rng = this.rng;
     let f: Uint8Array;
     const k = rng.below(10);
-    if (k == 0) { f = this.randomFrame(); this.random++; }
+    if (this.queue.length > 0) { f = this.queue.shift(); if (k == 0) { f = this.mutate(f); this.mutated++; } }
+    else if (k == 0) { f = this.randomFrame(); this.random++; }
     else if (k < 3) f = this.validFrame();
     else { f = this.mutate(this.validFrame()); this.mutated++; }
     this.iface.receive(f, this.now);
@@ -512,6 +542,8 @@ class Fuzzer {
       if (this.iface.pollAt() <= this.now) this.iface.poll(this.now);
     }
     this.check();
+    const re = this.iface.reassembler;
+    if (re.inProgress != 0 || re.bytesHeld != 0) this.fail("fragments still held after their timeout");
   }
 
   report(): void {
