@@ -14,7 +14,9 @@
 // valid frame is sent as is or mutated (bit flips, random bytes, truncation,
 // extension, length, offset and checksum fields set to edge values), with
 // checksums repaired half the time so a mutation gets past them; now and
-// then every fragment of a datagram, shuffled, so some reassemble.
+// then every fragment of a datagram, shuffled, so some reassemble. A second
+// case starts the interface without an address and lets the fuzzer's short
+// DHCP leases set, change and clear it; the checks ping when it has one.
 import { Ipv4Addr, MacAddr, ipv4, macToBytes, IPV4_BROADCAST, MAC_BROADCAST } from "atoll/net/addr";
 import { NetDevice, NetResult, FrameHandler } from "atoll/net/device";
 import { ms, seconds } from "atoll/time";
@@ -31,6 +33,7 @@ import { UdpSocket, UdpHandler, UdpDatagram, UdpBindError } from "atoll/net/sock
 import { TcpSocket, TcpHandler, TcpError } from "atoll/net/socket/tcp";
 import { TcpListener, TcpListenHandler } from "atoll/net/socket/tcp-listener";
 import { DhcpClient, DhcpConfig, DhcpHandler, DhcpLease } from "atoll/net/socket/dhcp";
+import { startDhcp } from "atoll/net/iface/dhcp";
 import { AbiConsole } from "atoll/console";
 
 const out = new AbiConsole();
@@ -47,6 +50,8 @@ const CLEAN_IP: Ipv4Addr = ipv4(10, 0, 0, 250);
 /** The wasm heap may not pass this (pages of 64 KiB). */
 const MAX_PAGES: i32 = 512;
 const MAX_TCP_CONNECTIONS: i32 = 256;
+/** Where frames for the stack go: its address, or IP_US while it has none. */
+let us: Ipv4Addr = IP_US;
 
 /** splitmix32-style generator: any seed, including 0, gives a full stream. */
 class Prng {
@@ -151,8 +156,8 @@ function udpFrame(srcMac: MacAddr, src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dpo
 }
 
 function tcpFrame(srcMac: MacAddr, src: Ipv4Addr, r: TcpRepr, ident: u16): Uint8Array {
-  const f = ipFrame(srcMac, MAC_US, src, IP_US, IpProtocol.TCP, r.bufferLen(), ident);
-  r.emit(new TcpPacket(ipBody(f)), src, IP_US);
+  const f = ipFrame(srcMac, MAC_US, src, us, IpProtocol.TCP, r.bufferLen(), ident);
+  r.emit(new TcpPacket(ipBody(f)), src, us);
   return f;
 }
 
@@ -199,14 +204,20 @@ class Fuzzer {
   /** Frames to feed before generating more (the fragments of a burst). */
   private queue: Uint8Array[] = [];
 
-  constructor(readonly seed: u32) {
+  /** Health checks that found an address to ping. */
+  pinged: i32 = 0;
+
+  /** `viaDhcp`: the interface starts without an address and takes what DHCP offers (the fuzzer's own offers). */
+  constructor(readonly seed: u32, readonly viaDhcp: bool = false) {
     this.rng = new Prng(seed);
     // The stack's own randomness (TCP's ISN secret) too, so a seed replays exactly.
     Math.seedRandom(<i64>seed * 0x9E3779B97F4A7C15 + 1);
     const cfg = new InterfaceConfig();
-    cfg.address = IP_US;
-    cfg.prefixLen = 24;
-    cfg.gateway = GATEWAY;
+    if (!viaDhcp) {
+      cfg.address = IP_US;
+      cfg.prefixLen = 24;
+      cfg.gateway = GATEWAY;
+    }
     cfg.announcements = 1;
     const iface = new EthernetInterface(this.dev, cfg);
     this.iface = iface;
@@ -217,9 +228,12 @@ class Fuzzer {
     iface.sockets.add(l);
     assert(l.listen(LISTEN_PORT) == TcpError.None);
     this.listener = l;
-    const d = new DhcpClient(MAC_US, this.leases, new DhcpConfig(), seed | 1, this.now);
-    iface.sockets.add(d);
-    this.dhcp = d;
+    if (viaDhcp) this.dhcp = startDhcp(iface, this.now, seed | 1, this.leases);
+    else {
+      const d = new DhcpClient(MAC_US, this.leases, new DhcpConfig(), seed | 1, this.now);
+      iface.sockets.add(d);
+      this.dhcp = d;
+    }
     iface.begin(this.now);
   }
 
@@ -244,19 +258,19 @@ class Fuzzer {
     const ident = <u16>rng.next();
     switch (rng.below(11)) {
       case 0: // ARP request, for us or someone else, sometimes a probe or an announcement
-        return arpFrame(ArpOperation.Request, mac, rng.chance(100) ? 0 : src, 0, rng.chance(700) ? IP_US : this.peerIp(), MAC_BROADCAST);
+        return arpFrame(ArpOperation.Request, mac, rng.chance(100) ? 0 : src, 0, rng.chance(700) ? us : this.peerIp(), MAC_BROADCAST);
       case 1: // ARP reply
-        return arpFrame(ArpOperation.Reply, mac, src, MAC_US, rng.chance(800) ? IP_US : this.peerIp(), MAC_US);
+        return arpFrame(ArpOperation.Reply, mac, src, MAC_US, rng.chance(800) ? us : this.peerIp(), MAC_US);
       case 2: { // ICMP echo request
         const e = Icmpv4Repr.echo(true, <u16>rng.next(), <u16>rng.next(), rng.bytes(rng.below(200)));
-        const f = ipFrame(mac, MAC_US, src, rng.chance(900) ? IP_US : IPV4_BROADCAST, IpProtocol.ICMP, e.bufferLen(), ident);
+        const f = ipFrame(mac, MAC_US, src, rng.chance(900) ? us : IPV4_BROADCAST, IpProtocol.ICMP, e.bufferLen(), ident);
         e.emit(new Icmpv4Packet(ipBody(f)));
         return f;
       }
       case 3: // UDP to the echo port
-        return udpFrame(mac, src, rng.chance(900) ? IP_US : IPV4_BROADCAST, <u16>rng.next(), ECHO_PORT, rng.bytes(rng.below(600)), ident);
+        return udpFrame(mac, src, rng.chance(900) ? us : IPV4_BROADCAST, <u16>rng.next(), ECHO_PORT, rng.bytes(rng.below(600)), ident);
       case 4: // UDP to a closed port
-        return udpFrame(mac, src, IP_US, <u16>rng.next(), rng.chance(500) ? CLOSED_PORT : <u16>rng.next(), rng.bytes(rng.below(100)), ident);
+        return udpFrame(mac, src, us, <u16>rng.next(), rng.chance(500) ? CLOSED_PORT : <u16>rng.next(), rng.bytes(rng.below(100)), ident);
       case 5: return this.fragment(mac, src);
       case 6: return this.dhcpReply();
       case 7: case 8: return this.tcpToListener(mac, src, ident);
@@ -265,7 +279,7 @@ class Fuzzer {
         return tcpFrame(mac, src, r, ident);
       }
       default: { // something else over IPv4: another protocol, or ICMP that is not an echo
-        const f = ipFrame(mac, MAC_US, src, IP_US, rng.chance(500) ? IpProtocol.ICMP : <u8>rng.next(), 8 + rng.below(60), ident);
+        const f = ipFrame(mac, MAC_US, src, us, rng.chance(500) ? IpProtocol.ICMP : <u8>rng.next(), 8 + rng.below(60), ident);
         rng.fill(ipBody(f));
         return f;
       }
@@ -283,7 +297,7 @@ class Fuzzer {
     const len = min(total - offset, 8 * (1 + rng.below(16)));
     const last = offset + len >= total;
     const proto = (ident & 1) != 0 ? IpProtocol.UDP : IpProtocol.ICMP;
-    const f = ipFrame(mac, MAC_US, fsrc, IP_US, proto, len, ident);
+    const f = ipFrame(mac, MAC_US, fsrc, us, proto, len, ident);
     const ip = new Ipv4Packet(f.subarray(ETHERNET_HEADER_LEN));
     ip.setFragment(false, !last, offset);
     ip.fillChecksum();
@@ -307,7 +321,7 @@ class Fuzzer {
     const size = 8 * (1 + rng.below(8));
     for (let offset = 0; offset < total; offset += size) {
       const len = min(size, total - offset);
-      const f = ipFrame(mac, MAC_US, src, IP_US, proto, len, ident);
+      const f = ipFrame(mac, MAC_US, src, us, proto, len, ident);
       const ip = new Ipv4Packet(f.subarray(ETHERNET_HEADER_LEN));
       ip.setFragment(false, offset + len < total, offset);
       ip.fillChecksum();
@@ -335,14 +349,15 @@ class Fuzzer {
     d.serverId = rng.chance(900) ? GATEWAY : rng.next();
     d.subnetMask = rng.chance(900) ? 0xFFFFFF00 : rng.next();
     d.router = GATEWAY;
-    d.leaseTime = rng.chance(100) ? -1 : <i64>rng.below(100000);
+    // Short leases under DHCP, so renewals, rebinding and expiry come round.
+    d.leaseTime = rng.chance(100) ? -1 : <i64>rng.below(this.viaDhcp ? 300 : 100000);
     d.renewalTime = rng.chance(500) ? -1 : <i64>rng.below(100000);
     d.rebindingTime = rng.chance(500) ? -1 : <i64>rng.below(100000);
     d.dnsCount = rng.below(4);
     for (let i = 0; i < d.dnsCount; i++) d.dnsServers[i] = rng.next();
     const payload = new Uint8Array(d.bufferLen());
     d.emit(new DhcpPacket(payload));
-    return udpFrame(this.peerMac(GATEWAY), GATEWAY, rng.chance(500) ? IPV4_BROADCAST : IP_US, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, payload, <u16>rng.next());
+    return udpFrame(this.peerMac(GATEWAY), GATEWAY, rng.chance(500) ? IPV4_BROADCAST : us, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, payload, <u16>rng.next());
   }
 
   /** A segment to the listener: a SYN, or an answer to a SYN-ACK or data segment the stack sent. */
@@ -454,6 +469,7 @@ class Fuzzer {
   step(): void {
     const rng = this.rng;
     let f: Uint8Array;
+    us = this.iface.address != 0 ? this.iface.address : IP_US;
     const k = rng.below(10);
     if (this.queue.length > 0) { f = this.queue.shift(); if (k == 0) { f = this.mutate(f); this.mutated++; } }
     else if (k == 0) { f = this.randomFrame(); this.random++; }
@@ -479,17 +495,24 @@ class Fuzzer {
     if (iface.arp.size > iface.config.arp.maxEntries) this.fail("ARP cache has " + iface.arp.size.toString() + " entries");
     if (iface.sockets.tcpConnectionCount > MAX_TCP_CONNECTIONS) this.fail(iface.sockets.tcpConnectionCount.toString() + " TCP connections");
     if (this.listener.pending > this.listener.config.backlog) this.fail("listener backlog " + this.listener.pending.toString());
-    if (iface.address != IP_US) this.fail("the address changed");
+    if (!this.viaDhcp && iface.address != IP_US) this.fail("the address changed");
     const pages = <i32>memory.size();
     if (pages > MAX_PAGES) this.fail("heap grew to " + pages.toString() + " pages");
 
+    us = iface.address;
+    // Under DHCP the fuzzer's leases may leave no address, or one the clean peer is not beside.
+    if (us == 0 || !iface.isLocal(CLEAN_IP) || iface.isBroadcast(CLEAN_IP) || us == CLEAN_IP || iface.isBroadcast(us)) {
+      if (this.viaDhcp) return;
+      this.fail("no usable address");
+    }
+    this.pinged++;
     const sent = this.dev.total;
-    iface.receive(arpFrame(ArpOperation.Request, CLEAN_MAC, CLEAN_IP, 0, IP_US, MAC_BROADCAST), this.now);
+    iface.receive(arpFrame(ArpOperation.Request, CLEAN_MAC, CLEAN_IP, 0, us, MAC_BROADCAST), this.now);
     if (!this.sawArpReply(sent)) this.fail("no ARP reply to a clean peer");
     const seq = ++this.pingSeq;
     const data = this.rng.bytes(32);
     const e = Icmpv4Repr.echo(true, 0xC1EA, seq, data);
-    const f = ipFrame(CLEAN_MAC, MAC_US, CLEAN_IP, IP_US, IpProtocol.ICMP, e.bufferLen(), <u16>seq);
+    const f = ipFrame(CLEAN_MAC, MAC_US, CLEAN_IP, us, IpProtocol.ICMP, e.bufferLen(), <u16>seq);
     e.emit(new Icmpv4Packet(ipBody(f)));
     const before = this.dev.total;
     iface.receive(f, this.now);
@@ -504,7 +527,7 @@ class Fuzzer {
       const fr = s[i];
       if (fr.length < 14 || fr[12] != 0x08 || fr[13] != 0x06) continue;
       if (r.parse(new ArpPacket(fr.subarray(14))) != WireError.None) continue;
-      if (r.operation == ArpOperation.Reply && r.targetIp == CLEAN_IP && r.targetMac == CLEAN_MAC && r.senderIp == IP_US && r.senderMac == MAC_US) return true;
+      if (r.operation == ArpOperation.Reply && r.targetIp == CLEAN_IP && r.targetMac == CLEAN_MAC && r.senderIp == us && r.senderMac == MAC_US) return true;
     }
     return false;
   }
@@ -549,7 +572,7 @@ class Fuzzer {
   report(): void {
     const s = this.iface.stats;
     out.log("net fuzz: seed " + this.seed.toString() + ", " + this.frames.toString() + " frames (" +
-      this.mutated.toString() + " mutated, " + this.random.toString() + " random), " + this.checks.toString() + " checks; " +
+      this.mutated.toString() + " mutated, " + this.random.toString() + " random), " + this.checks.toString() + " checks (" + this.pinged.toString() + " pinged)" + (this.viaDhcp ? " via DHCP" : "") + "; " +
       "malformed " + s.rxMalformed.toString() + ", ignored " + s.rxIgnored.toString() + ", no socket " + s.rxNoSocket.toString() +
       ", echo replies " + s.echoReplies.toString() + ", ARP replies " + s.arpReplies.toString() +
       ", reassembled " + s.reassembled.toString() + ", fragments dropped " + s.fragmentsDropped.toString() +
@@ -559,8 +582,8 @@ class Fuzzer {
   }
 }
 
-function fuzz(frames: i64, seed: u32): void {
-  const z = new Fuzzer(seed);
+function fuzz(frames: i64, seed: u32, viaDhcp: bool = false): void {
+  const z = new Fuzzer(seed, viaDhcp);
   z.run(frames, 10_000);
   z.report();
   const s = z.iface.stats;
@@ -568,6 +591,8 @@ function fuzz(frames: i64, seed: u32): void {
   assert(s.rxMalformed > 0 && s.rxNoSocket > 0 && s.echoReplies > 0 && s.arpReplies > 0, "frames reached each layer");
   assert(s.reassembled > 0 && s.fragmentsDropped > 0 && s.tcpResets > 0, "fragments and TCP were exercised");
   assert(z.server.accepted > 0 && z.leases.bound > 0, "handshakes and DHCP leases completed");
+  assert(z.pinged > z.checks / 2, "most checks pinged: " + z.pinged.toString() + " of " + z.checks.toString());
 }
 
 export function test_a_million_random_and_mutated_frames_never_trap_and_ping_still_works(): void { fuzz(1_000_000, 7); }
+export function test_frames_to_an_interface_configured_by_dhcp(): void { fuzz(200_000, 11, true); }
