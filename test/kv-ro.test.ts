@@ -1,7 +1,7 @@
 // Read-only embedded data (config.ts `device.kvRo`), through the real CLI: an
-// app lists and checksums a folder embedded at build time on node and unix; a
-// changed file rebuilds; a missing folder, a file too large and a symbolic
-// link are errors that name config.ts's line and the path.
+// app lists and checksums a folder embedded at build time on node, unix and
+// kvm (QEMU); a changed file rebuilds; a missing folder, a file too large and
+// a symbolic link are errors that name config.ts's line and the path.
 import { describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,7 +79,7 @@ function expected(index: string): string {
   ].join("\n");
 }
 
-const targets = ["node", ...(process.platform === "linux" && process.arch === "x64" ? ["unix"] : [])];
+const targets = ["node", ...(process.platform === "linux" && process.arch === "x64" ? ["unix", "kvm"] : [])];
 
 describe("kvRo: a folder embedded at build time", () => {
   for (const target of targets) {
