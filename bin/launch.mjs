@@ -2,7 +2,7 @@
 // run it directly, so a launcher bundles its entry with esbuild into a cache
 // file (about 50 ms) whenever a file under tools/ is newer, then imports it.
 import { build } from "esbuild";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -21,11 +21,16 @@ function newestMtime(dir) {
 export async function launch(entry, bundleName) {
   const cacheDir = path.join(root, "node_modules", ".cache", "atoll");
   const bundle = path.join(cacheDir, bundleName);
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime(path.join(root, "tools"))) {
+  const newest = newestMtime(path.join(root, "tools"));
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest) {
     mkdirSync(cacheDir, { recursive: true });
+    // Written aside and renamed, so a launcher running beside this one never
+    // imports half a file; stamped with the sources' time seen before the
+    // build, so an edit made while it ran still counts as newer.
+    const tmp = `${bundle}.${process.pid}.tmp`;
     await build({
       entryPoints: [path.join(root, entry)],
-      outfile: bundle,
+      outfile: tmp,
       bundle: true,
       platform: "node",
       format: "esm",
@@ -33,6 +38,8 @@ export async function launch(entry, bundleName) {
       packages: "external",
       logLevel: "warning",
     });
+    utimesSync(tmp, new Date(), new Date(newest));
+    renameSync(tmp, bundle);
   }
   process.env.ATOLL_ROOT = root;
   const { main } = await import(pathToFileURL(bundle).href);
