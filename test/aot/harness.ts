@@ -13,6 +13,7 @@ import { SYMBOLS, TRAP_TEXT, type TrapCode } from "../../tools/aot/index.ts";
 import type { DriverCall, Expected } from "../../tools/spec/driver.ts";
 import { buildImage, judgeRun, runImage, writeImage } from "../../tools/spec/image.ts";
 import { useSpectestLimits } from "../../tools/spec/spectest.ts";
+import { fromJs } from "../../tools/spec/reference.ts";
 
 /** A raw bit pattern for an f32/f64 argument (NaN payloads) or an expectation. */
 export interface Bits {
@@ -78,20 +79,6 @@ function toJs(type: ValType, bits: bigint): number | bigint {
   }
 }
 
-function fromJs(type: ValType, x: unknown): bigint {
-  switch (type) {
-    case "i32":
-      return BigInt.asUintN(32, BigInt(x as number));
-    case "i64":
-      return BigInt.asUintN(64, x as bigint);
-    case "f32":
-      dv.setFloat32(0, x as number);
-      return BigInt(dv.getUint32(0));
-    default:
-      dv.setFloat64(0, x as number);
-      return dv.getBigUint64(0);
-  }
-}
 
 function isNan(type: ValType, b: bigint): boolean {
   if (type === "f32") return (b & 0x7fff_ffffn) > 0x7f80_0000n;

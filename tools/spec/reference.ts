@@ -39,7 +39,8 @@ function toJs(v: WastValue): unknown {
   }
 }
 
-function fromJs(type: string, x: unknown): bigint {
+/** The bit pattern of a value V8 returned, as the driver compares them (u64, floats by their bits). */
+export function fromJs(type: string, x: unknown): bigint {
   const dv = new DataView(new ArrayBuffer(8));
   switch (type) {
     case "i32":
