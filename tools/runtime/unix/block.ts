@@ -15,6 +15,7 @@ import {
   type Gpr, type Label, type Mem, al, dl, r8d, rbp, eax, ebp, ebx, ecx, edi, edx, esi, imm, mem, r12, r12d, r13, r13d, r14, r15, r8, r9, r10, r11, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
+import { emitOptionScan } from "./option-scan.ts";
 import { MAX_NETS, NET_OPTION, NS } from "./net.ts";
 import { EINTR, MAX_ERRNO, O_CLOEXEC, O_RDONLY, O_RDWR, STAT, S_IFMT, S_IFREG, SYS } from "./linux.ts";
 
@@ -197,7 +198,7 @@ function emitSplitArgs(c: Ctx): void {
 function emitOpen(c: Ctx): void {
   const { a, b } = c;
   b.func(N.import("block_open"));
-  const oob = a.newLabel("oob"), scan = a.newLabel("scan"), cmp = a.newLabel("cmp"), endName = a.newLabel("end_name"), next = a.newLabel("next");
+  const oob = a.newLabel("oob");
   const notAttached = a.newLabel("not_attached"), found = a.newLabel("found"), out = a.newLabel("out");
   const openFailed = a.newLabel("open_failed"), statFailed = a.newLabel("stat_failed"), notRegular = a.newLabel("not_regular"), tooMany = a.newLabel("too_many");
   a.mov(esi, arg(0, 3, 0, 32)); a.mov(edx, arg(1, 3, 0, 32));
@@ -206,24 +207,7 @@ function emitOpen(c: Ctx): void {
   a.push(rbx); a.push(rbp); a.push(r12); a.push(r13); a.push(r14);
   a.mov(r12d, arg(0, 3, pushed, 32)); a.add(r12, r15); // the name
   a.mov(r13d, arg(1, 3, pushed, 32)); // its length
-  a.xor(ebx, ebx); // index into opts
-  a.bind(scan);
-  a.cmp(rbx, c.at(S.optsCount)); a.jcc("ae", notAttached, "near");
-  a.lea(rax, c.at(S.opts)); a.mov(rdi, mem(rax, { index: rbx, scale: 8 })); a.add(rdi, imm(DISK.length));
-  a.xor(ecx, ecx);
-  a.bind(cmp);
-  a.cmp(rcx, r13); a.jcc("e", endName);
-  a.movzx(eax, mem(rdi, { index: rcx }, 8));
-  a.test(eax, eax); a.jcc("z", next);
-  a.movzx(edx, mem(r12, { index: rcx }, 8));
-  a.cmp(eax, edx); a.jcc("ne", next);
-  a.add(rcx, imm(1)); a.jmp(cmp);
-  a.bind(endName);
-  a.cmp(mem(rdi, { index: rcx }, 8), imm(0x3d)); a.jcc("ne", next);
-  a.lea(r14, mem(rdi, { index: rcx, disp: 1 })); // the path
-  a.jmp(found);
-  a.bind(next);
-  a.add(rbx, imm(1)); a.jmp(scan);
+  emitOptionScan(c, S.opts, c.at(S.optsCount), DISK.length, found, notAttached); // r14: the path
 
   a.bind(found);
   a.cmp(c.at(S.disksCount, 64), imm(MAX_DISKS)); a.jcc("ae", tooMany, "near");

@@ -10,6 +10,7 @@
 // Ethernet's 1500.
 import { type Label, type Mem, al, r12d, r13d, eax, ebx, ecx, edi, edx, esi, imm, mem, r12, r13, r14, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
+import { emitOptionScan } from "./option-scan.ts";
 import { EAGAIN, EBADF, EINTR, IFF_NO_PI, IFF_TAP, IFREQ, MAX_ERRNO, O_CLOEXEC, O_NONBLOCK, O_RDWR, SYS, TUNSETIFF } from "./linux.ts";
 
 /** The network calls this file defines. */
@@ -58,7 +59,7 @@ export function emitNet(c: Ctx): void {
 function emitOpen(c: Ctx): void {
   const { a, b } = c;
   b.func(N.import("net_open"));
-  const oob = a.newLabel("oob"), scan = a.newLabel("scan"), cmp = a.newLabel("cmp"), endName = a.newLabel("end_name"), next = a.newLabel("next");
+  const oob = a.newLabel("oob");
   const notAttached = a.newLabel("not_attached"), found = a.newLabel("found"), out = a.newLabel("out"), copy = a.newLabel("copy"), copied = a.newLabel("copied");
   const notTap = a.newLabel("not_tap"), badIfname = a.newLabel("bad_ifname"), openFailed = a.newLabel("open_failed"), ioctlFailed = a.newLabel("ioctl_failed");
   const tooMany = a.newLabel("too_many"), report = a.newLabel("report"), tapCheck = a.newLabel("tap_check");
@@ -68,24 +69,7 @@ function emitOpen(c: Ctx): void {
   a.push(rbx); a.push(r12); a.push(r13); a.push(r14);
   a.mov(r12d, arg(0, 2, pushed, 32)); a.add(r12, r15); // the name
   a.mov(r13d, arg(1, 2, pushed, 32)); // its length
-  a.xor(ebx, ebx);
-  a.bind(scan);
-  a.cmp(rbx, c.at(NS.optsCount)); a.jcc("ae", notAttached, "near");
-  a.lea(rax, c.at(NS.opts)); a.mov(rdi, mem(rax, { index: rbx, scale: 8 })); a.add(rdi, imm(NET_OPTION.length));
-  a.xor(ecx, ecx);
-  a.bind(cmp);
-  a.cmp(rcx, r13); a.jcc("e", endName);
-  a.movzx(eax, mem(rdi, { index: rcx }, 8));
-  a.test(eax, eax); a.jcc("z", next);
-  a.movzx(edx, mem(r12, { index: rcx }, 8));
-  a.cmp(eax, edx); a.jcc("ne", next);
-  a.add(rcx, imm(1)); a.jmp(cmp);
-  a.bind(endName);
-  a.cmp(mem(rdi, { index: rcx }, 8), imm(0x3d)); a.jcc("ne", next);
-  a.lea(r14, mem(rdi, { index: rcx, disp: 1 })); // the backend: tap:IFNAME
-  a.jmp(found);
-  a.bind(next);
-  a.add(rbx, imm(1)); a.jmp(scan);
+  emitOptionScan(c, NS.opts, c.at(NS.optsCount), NET_OPTION.length, found, notAttached); // r14: the backend: tap:IFNAME
 
   a.bind(found);
   a.cmp(c.at(NS.netsCount, 64), imm(MAX_NETS)); a.jcc("ae", tooMany, "near");
