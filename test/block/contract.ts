@@ -14,14 +14,17 @@ function joinResumed(lines: string[]): string[] {
   const pending = new Map<string, string>();
   const out: string[] = [];
   for (const l of lines) {
-    const u = /^(\d+) (.*) <unfinished \.\.\.>$/.exec(l);
+    // strace pads the pid column ("6501  pwrite64(..."): \s+, not one space.
+    const u = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(l);
     if (u) {
       pending.set(u[1]!, u[2]!);
       continue;
     }
-    const r = /^(\d+) <\.\.\. \w+ resumed>(.*)$/.exec(l);
+    const r = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(l);
     if (r) {
-      out.push(`${r[1]} ${pending.get(r[1]!) ?? ""}${r[2]}`);
+      const start = pending.get(r[1]!);
+      if (start === undefined) throw new Error(`strace resumed a call it never started: ${l}`);
+      out.push(`${r[1]} ${start}${r[2]}`);
       pending.delete(r[1]!);
       continue;
     }
