@@ -1,0 +1,106 @@
+// The network stack as an application sees it: UDP endpoints and TCP
+// connections, the same on every target. config.ts's `device.stack(NET)`
+// gives `start` a Stack: on unix and kvm lib/net's own IPv4 stack over the
+// network device NET (address from --ipv4/--ipv4-gateway or DHCP), on node
+// the host's sockets (as MirageOS's socket stack). An application written
+// against this file runs on both unchanged.
+//
+// Everything is driven by the event loop: no call blocks, handlers are
+// called from the loop's turns, and a handler may call any method of the
+// object it is given (close and abort included).
+
+import { Ipv4Addr } from "./addr";
+import { TcpError } from "./socket/tcp-state";
+import { UdpSendError } from "./socket/udp";
+
+export { TcpError, tcpErrorText } from "./socket/tcp-state";
+export { UdpSendError, udpSendErrorText } from "./socket/udp";
+
+/** What a TCP connection tells its application; override what you need. */
+export abstract class TcpConnHandler {
+  /** An active open (Stack.tcpConnect) completed. */
+  onConnected(c: TcpConn): void {}
+  /** Bytes arrived in order: read() them (what is not read closes the window). */
+  onReadable(c: TcpConn): void {}
+  /** A write() that was cut short now has room again. */
+  onWritable(c: TcpConn): void {}
+  /** The peer sent FIN: after what read() still returns, no more data comes. */
+  onPeerClosed(c: TcpConn): void {}
+  /** The connection is over: `error` None after a graceful close. Called once, last. */
+  onClosed(c: TcpConn, error: TcpError): void {}
+}
+
+/** One TCP connection. */
+export abstract class TcpConn {
+  /** Set it in onAccept (or pass it to tcpConnect); events before that are kept until it is set. */
+  handler: TcpConnHandler | null = null;
+  abstract get remoteAddress(): Ipv4Addr;
+  abstract get remotePort(): u16;
+  abstract get localPort(): u16;
+  /** Queues up to `len` bytes of `data` from `off` (-1: to the end); returns how many it took. Fewer means the send buffer is full: onWritable follows. */
+  abstract write(data: Uint8Array, off: i32 = 0, len: i32 = -1): i32;
+  /** Room in the send buffer; 0 once the write side is closed. */
+  abstract get writable(): i32;
+  /** Moves up to `len` received bytes into `dst` at `off` (-1: to its end); returns how many. */
+  abstract read(dst: Uint8Array, off: i32 = 0, len: i32 = -1): i32;
+  /** Bytes waiting for read(). */
+  abstract get readable(): i32;
+  /** True once the peer's FIN has arrived and everything before it was read or is readable. */
+  abstract get peerClosed(): bool;
+  /** Graceful close: a FIN follows what was written; onClosed(None) when both sides are done. */
+  abstract close(): void;
+  /** Drops the connection with a reset; onClosed(Aborted) follows. */
+  abstract abort(): void;
+}
+
+/** Takes the connections a listener accepts. */
+export abstract class TcpAcceptHandler {
+  /** `c` is established and belongs to the application: set c.handler here. */
+  abstract onAccept(c: TcpConn): void;
+}
+
+/** A listening TCP port. */
+export abstract class TcpListen {
+  abstract get port(): u16;
+  /** Stops accepting; connections already accepted stay open. */
+  abstract close(): void;
+}
+
+/** Receives the datagrams of an endpoint. */
+export abstract class UdpReceiver {
+  /** One datagram from `src`:`srcPort`; `payload` is valid only during the call. */
+  abstract onDatagram(ep: UdpEndpoint, src: Ipv4Addr, srcPort: u16, payload: Uint8Array): void;
+}
+
+/** A bound UDP port. */
+export abstract class UdpEndpoint {
+  abstract get port(): u16;
+  /** Sends one datagram (a copy of `payload`); an error says why it was not queued. */
+  abstract sendTo(dst: Ipv4Addr, dstPort: u16, payload: Uint8Array): UdpSendError;
+  /** Unbinds; no datagram arrives afterwards. */
+  abstract close(): void;
+}
+
+/** What the stack tells the application about its address. */
+export abstract class StackHandler {
+  /** The stack has an address (at once for a static one or on node; when DHCP binds otherwise). */
+  onAddress(stack: Stack, address: Ipv4Addr, prefixLen: i32): void {}
+}
+
+/** A UDP and TCP stack: lib/net's own, or the host's sockets. */
+export abstract class Stack {
+  /** A name for messages: the network device's, or "host sockets". */
+  abstract get name(): string;
+  /** The stack's IPv4 address; 0 while it has none (DHCP pending). */
+  abstract get address(): Ipv4Addr;
+  /** Why the latest bind, listen or connect returned null, in a sentence. */
+  abstract get lastError(): string;
+  /** Sets who hears about the address; called at once if there is one already. */
+  abstract watch(handler: StackHandler): void;
+  /** Binds UDP `port` (0: a free one); null when it cannot (see lastError). */
+  abstract udpBind(port: u16, receiver: UdpReceiver): UdpEndpoint | null;
+  /** Listens on TCP `port`; null when it cannot (see lastError). */
+  abstract tcpListen(port: u16, handler: TcpAcceptHandler): TcpListen | null;
+  /** Opens a connection; `handler` hears onConnected or onClosed(Refused, TimedOut...). Null when it cannot start (see lastError). */
+  abstract tcpConnect(remote: Ipv4Addr, remotePort: u16, handler: TcpConnHandler): TcpConn | null;
+}
