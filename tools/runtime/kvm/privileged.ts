@@ -8,7 +8,8 @@ import { arg, bindOutOfBounds, checkRange } from "./abi.ts";
 
 /** The privileged functions this runtime defines, by ABI name. */
 export const PRIVILEGED_FUNCTIONS = [
-  "io_in8", "io_in16", "io_in32", "io_out8", "io_out16", "io_out32", "mmio_read32", "mmio_read64", "mmio_write32", "mmio_write64",
+  "io_in8", "io_in16", "io_in32", "io_out8", "io_out16", "io_out32",
+  "mmio_read8", "mmio_read16", "mmio_read32", "mmio_read64", "mmio_write8", "mmio_write16", "mmio_write32", "mmio_write64",
   "dma_base", "cpuid", "rdtsc", "irq_wait", "boot_info",
 ] as const;
 
@@ -51,16 +52,19 @@ export function emitPrivileged(c: Ctx): void {
     a.mov(edi, imm(101));
     a.jmp(sym(N.poweroff));
   }
-  // mmio_read32/64(addr: i64) -> value; mmio_write32/64(addr: i64, value).
-  for (const w of [32, 64] as const) {
-    const r = w === 32 ? eax : rax;
+  // mmio_readN(addr: i64) -> value; mmio_writeN(addr: i64, value). One access of
+  // exactly N bits: virtio's PCI common configuration and device configuration
+  // need 8- and 16-bit accesses for their 8- and 16-bit fields (virtio 1.2 §4.1.3.1, §4.2.2.2).
+  const mmioWidths: [8 | 16 | 32 | 64, Gpr][] = [[8, al], [16, ax], [32, eax], [64, rax]];
+  for (const [w, r] of mmioWidths) {
     b.func(N.import(`mmio_read${w}`));
     a.mov(rdi, arg(0, 1)); a.call(sym("atoll_rt:map_mmio"));
-    a.mov(r, mem(rdi, {}, w));
+    if (w < 32) a.movzx(eax, mem(rdi, {}, w));
+    else a.mov(r, mem(rdi, {}, w));
     a.ret();
     b.func(N.import(`mmio_write${w}`));
     a.mov(rdi, arg(0, 2)); a.call(sym("atoll_rt:map_mmio"));
-    a.mov(r, arg(1, 2, w)); a.mov(mem(rdi, {}, w), r);
+    a.mov(w === 64 ? rax : eax, arg(1, 2, w === 64 ? 64 : 32)); a.mov(mem(rdi, {}, w), r);
     a.ret();
   }
 
