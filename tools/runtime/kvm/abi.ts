@@ -4,10 +4,9 @@
 // A (ptr, len) range outside the live linear memory is trap 5 raised in the
 // calling function, as if the module had touched it itself.
 import {
-  type Gpr, type Label, type Mem, eax, ecx, edi, edx, esi, imm, imm64, mem, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, r9b,
+  type Gpr, type Label, type Mem, edi, edx, esi, imm, imm64, mem, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, r9b,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
-import { LAPIC } from "./machine.ts";
 import { EXIT_ABORT } from "../unix/index.ts";
 
 /** The functions this runtime defines, by ABI name. */
@@ -170,27 +169,9 @@ export function emitAbi(c: Ctx): void {
     bindOutOfBounds(c, oob);
   }
 
-  // yield(deadline) -> 0. Halts until the deadline: the local APIC timer,
-  // one-shot, is armed for the time left (1 tick = 1 ns, at most 2^32 - 1,
-  // then again), and `sti; hlt` waits for it — sti's one-instruction shadow
-  // keeps the interrupt from arriving before hlt. Interrupts are off again
-  // before the clock is read. A past deadline returns at once; so does
-  // i64.MAX ("until a device event"): there are no devices yet.
+  // yield(deadline) -> the ready set: irq.ts's halt, consuming the set.
   b.func(N.import("yield"));
-  {
-    const loop = a.newLabel("loop"), now = a.newLabel("now");
-    a.mov(r8, arg(0, 1));
-    a.mov(rcx, imm64(0x7fff_ffff_ffff_ffffn));
-    a.cmp(r8, rcx); a.jcc("e", now);
-    a.bind(loop);
-    a.call(sym(N.now));
-    a.mov(rcx, r8); a.sub(rcx, rax); a.jcc("le", now);
-    a.mov(eax, imm(0xffffffff)); a.cmp(rcx, rax); a.cmovcc("a", rcx, rax);
-    a.mov(eax, imm(LAPIC.base + LAPIC.initialCount)); a.mov(mem(rax), ecx);
-    a.sti(); a.hlt(); a.cli();
-    a.jmp(loop);
-    a.bind(now);
-    a.xor(eax, eax);
-    a.ret();
-  }
+  a.mov(rdi, arg(0, 1));
+  a.mov(esi, imm(1));
+  a.jmp(sym(N.halt));
 }

@@ -53,6 +53,8 @@ export const LAPIC = {
   base: 0xfee0_0000,
   eoi: 0xb0,
   svr: 0xf0,
+  /** Bits 31:24: this CPU's APIC ID (the destination of IOAPIC entries and MSIs). */
+  id: 0x20,
   lvtTimer: 0x320,
   initialCount: 0x380,
   divide: 0x3e0,
@@ -61,6 +63,22 @@ export const LAPIC = {
 } as const;
 /** The timer's interrupt vector and the spurious vector (its low four bits must be 1s on older APICs). */
 export const TIMER_VECTOR = 0x20, SPURIOUS_VECTOR = 0xff;
+
+/**
+ * The I/O APIC (Intel 82093AA datasheet, 3.2 and 3.2.4; QEMU's and KVM's
+ * model, at this base on microvm, pc and q35): an indirect register file
+ * (select at +0, window at +0x10), the version register (bits 23:16: the
+ * last redirection entry's index), and one 64-bit redirection entry per
+ * input at registers 0x10 + 2 n (low half) and 0x11 + 2 n (high half:
+ * bits 31:24, the destination APIC ID). Low-half bits: 7:0 vector, 10:8
+ * delivery mode (0 fixed), 11 destination mode (0 physical), 13 polarity
+ * (0 active high), 15 trigger mode (1 level), 16 mask.
+ */
+export const IOAPIC = { base: 0xfec0_0000, select: 0x00, window: 0x10, version: 0x01, redirection: 0x10, level: 1 << 15 } as const;
+/** Device handles 0..63 (the event loop's bits) and their vectors DEVICE_VECTOR + handle: above the timer's priority class, below the spurious vector. */
+export const DEVICE_VECTOR = 0x30, DEVICE_HANDLES = 64;
+/** An MSI's message (SDM Vol 3A 10.11.1-2): address 0xfee00000 | destination APIC ID << 12; data = the vector, fixed delivery, edge-triggered. */
+export const MSI_ADDRESS = 0xfee0_0000;
 
 /** COM1, a 16550 UART (PC16550D datasheet): THR/DLL at +0, IER/DLM +1, FCR +2, LCR +3, MCR +4, LSR +5 (bit 5: THR empty). */
 export const COM1 = 0x3f8;

@@ -5,12 +5,13 @@ import { type Gpr, ax, eax, ecx, edi, edx, esi, imm, mem, r15, r8, rax, rbx, rcx
 import { N, type Ctx } from "./context.ts";
 import { PTE } from "./machine.ts";
 import { arg, bindOutOfBounds, checkRange } from "./abi.ts";
+import { IRQ_FUNCTIONS } from "./irq.ts";
 
 /** The privileged functions this runtime defines, by ABI name. */
 export const PRIVILEGED_FUNCTIONS = [
   "io_in8", "io_in16", "io_in32", "io_out8", "io_out16", "io_out32",
   "mmio_read8", "mmio_read16", "mmio_read32", "mmio_read64", "mmio_write8", "mmio_write16", "mmio_write32", "mmio_write64",
-  "dma_base", "cpuid", "rdtsc", "irq_wait", "boot_info",
+  "dma_base", "cpuid", "rdtsc", "irq_wait", "boot_info", ...IRQ_FUNCTIONS,
 ] as const;
 
 /** MMIO must lie in [MMIO_LOW, 4 GiB): the PCI hole where QEMU, Firecracker and cloud-hypervisor put devices, never RAM or the image. */
@@ -94,9 +95,11 @@ export function emitPrivileged(c: Ctx): void {
   a.rdtsc(); a.shl(rdx, imm(32)); a.or(rax, rdx);
   a.ret();
 
-  // irq_wait(deadline) -> 0: halts until an interrupt or the deadline (as yield; device vectors come with the virtio issue).
+  // irq_wait(deadline) -> the pending device set, left for yield to report (irq.ts's halt).
   b.func(N.import("irq_wait"));
-  a.jmp(sym(N.import("yield")));
+  a.mov(rdi, arg(0, 1));
+  a.xor(esi, esi);
+  a.jmp(sym(N.halt));
 
   // boot_info(ptr, cap) -> size: the memory map, hvm_memmap_table_entry format (24 bytes each); copies min(cap, size).
   b.func(N.import("boot_info"));

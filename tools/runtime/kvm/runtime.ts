@@ -4,6 +4,7 @@
 import type { LinkObject } from "../../link/index.ts";
 import { emitAbi } from "./abi.ts";
 import { Ctx, type Layout } from "./context.ts";
+import { emitIrq } from "./irq.ts";
 import { emitMemory } from "./memory.ts";
 import { emitPrint } from "./print.ts";
 import { emitPrivileged } from "./privileged.ts";
@@ -46,6 +47,7 @@ export function kvmRuntime(options: KvmRuntimeOptions = {}): LinkObject {
   emitPrivileged(c);
   emitMemory(c);
   emitTrap(c);
+  emitIrq(c);
   emitPrint(c);
   return c.b.finish();
 }

@@ -108,7 +108,7 @@ export function emitTrap(c: Ctx): void {
   b.func(N.spuriousIrq);
   a.iretq();
 
-  // set_idt(): exception gates on IST1, the timer and spurious gates on the current stack.
+  // set_idt(): exception gates on IST1, the timer, spurious and device gates (irq.ts) on the current stack.
   const setGate = (vector: number, handler: () => void, ist: number): void => {
     handler(); // rsi = handler address
     a.lea(rdi, c.at(N.idt, undefined, vector * 16));
@@ -121,6 +121,7 @@ export function emitTrap(c: Ctx): void {
   for (let v = 0; v < EXCEPTIONS; v++) setGate(v, () => a.lea(rsi, mem(rip, { label: stubs[v]! })), 1);
   setGate(TIMER_VECTOR, () => a.lea(rsi, c.at(N.timerIrq)), 0);
   setGate(SPURIOUS_VECTOR, () => a.lea(rsi, c.at(N.spuriousIrq)), 0);
+  a.call(sym(N.setDeviceGates));
   a.lea(rsi, c.at(N.idtr));
   a.mov(mem(rsi, {}, 16), imm(256 * 16 - 1));
   a.lea(rax, c.at(N.idt)); a.mov(mem(rsi, { disp: 2 }), rax);
