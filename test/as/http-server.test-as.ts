@@ -1,7 +1,8 @@
 // lib/http over an in-memory TcpConn: requests split at every byte, a byte
 // at a time, pipelined; keep-alive and close; every limit's status; HEAD;
 // Content-Length request bodies and 100-continue; chunked and close-delimited
-// streamed responses under back-pressure; the router's 404 and 405.
+// streamed responses under back-pressure; the router's 404 and 405; files
+// from a read-only KV.
 import { TcpConn, TcpError } from "atoll/net/stack";
 import { Ipv4Addr } from "atoll/net/addr";
 import { HttpServer } from "atoll/http/server";
@@ -12,6 +13,9 @@ import { HttpResponse, BodySource } from "atoll/http/response";
 import { HttpLimits } from "atoll/http/limits";
 import { Router } from "atoll/http/router";
 import { DateCache, imfFixdate } from "atoll/http/date";
+import { KvFiles, percentDecode } from "atoll/http/files";
+import { contentTypeOf } from "atoll/http/mime";
+import { EmbeddedKv } from "atoll/kv/ro";
 
 
 /** A TcpConn whose peer is the test: push() delivers bytes, take() returns what the server wrote. */
@@ -401,4 +405,50 @@ export function test_router_exact_prefix_404_and_405_with_allow(): void {
   const head = c.take();
   assert(head.startsWith("HTTP/1.1 200 OK\r\n") && head.endsWith("Content-Length: 6\r\n\r\n"), head);
   assert(!c.closed, "404 and 405 keep the connection");
+}
+
+const keep: Uint8Array[] = [];
+/** An EmbeddedKv over heap copies of `files` ([key, text]...). */
+function kvOf(files: string[][]): EmbeddedKv {
+  const kv = new EmbeddedKv("site");
+  for (let i = 0; i < files.length; i++) {
+    const b = Uint8Array.wrap(String.UTF8.encode(files[i][1]));
+    keep.push(b);
+    kv.add(files[i][0], b.dataStart, b.length);
+  }
+  return kv;
+}
+
+function ask(c: MemConn, path: string): string { c.push(get(path)); return c.take(); }
+function typed(type: string, body: string): string { return "HTTP/1.1 200 OK\r\n" + DATE + "Content-Type: " + type + "\r\nContent-Length: " + body.length.toString() + "\r\n\r\n" + body; }
+
+export function test_kv_files_index_types_redirects_and_404(): void {
+  const kv = kvOf([["index.html", "<h1>home</h1>"], ["css/site.css", "body{}"], ["docs/index.html", "docs"], ["a b.txt", "spaced"], ["blob", "xyz"]]);
+  const c = new MemConn();
+  server(new Router().prefix("GET", "/", new KvFiles(kv))).accept(c);
+  expectEq(ask(c, "/"), typed("text/html; charset=utf-8", "<h1>home</h1>"), "/ is index.html");
+  expectEq(ask(c, "/index.html"), typed("text/html; charset=utf-8", "<h1>home</h1>"), "by name");
+  expectEq(ask(c, "/css/site.css"), typed("text/css; charset=utf-8", "body{}"), "css");
+  expectEq(ask(c, "/docs/"), typed("text/html; charset=utf-8", "docs"), "folder index");
+  expectEq(ask(c, "/a%20b.txt?v=2"), typed("text/plain; charset=utf-8", "spaced"), "percent-decoded, query ignored");
+  expectEq(ask(c, "/blob"), typed("application/octet-stream", "xyz"), "no extension");
+  const moved = ask(c, "/docs");
+  assert(moved.startsWith("HTTP/1.1 301 Moved Permanently\r\n") && moved.includes("\r\nLocation: /docs/\r\n"), moved);
+  for (let i = 0; i < 4; i++) {
+    const p = ["/missing.html", "/../index.html", "/css/../index.html", "/%zz"][i];
+    const r = ask(c, p);
+    assert(r.startsWith("HTTP/1.1 404 Not Found\r\n"), p + ": " + r);
+  }
+  c.push("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  assert(c.take().includes("\r\nAllow: GET, HEAD\r\n"), "405 for POST");
+  assert(!c.closed, "still open");
+}
+
+export function test_content_types_and_percent_decoding(): void {
+  expectEq(contentTypeOf("a/b/c.PNG"), "image/png", "case-insensitive extension");
+  expectEq(contentTypeOf("x.wasm"), "application/wasm", "wasm");
+  expectEq(contentTypeOf(".hidden"), "application/octet-stream", "dot file");
+  expectEq(contentTypeOf("dir.d/file"), "application/octet-stream", "dot in a folder");
+  expectEq(percentDecode("%C3%A9t%C3%A9")!, "été", "UTF-8");
+  assert(percentDecode("%4") == null && percentDecode("%00") == null && percentDecode("%g0") == null, "malformed escapes");
 }
