@@ -681,6 +681,26 @@ export function test_established_write_back_pressure_and_writable_event(): void 
   assert(f.c.writable == 1460);
 }
 
+// Found against Linux (test/net-tap/tcp-linux-transfer.test.ts): a writer that
+// sizes each write by `writable` never has one cut short, and used to wait
+// for an onWritable that never came once the buffer was full.
+export function test_established_write_that_fills_the_buffer_exactly_gets_writable(): void {
+  const f = established();
+  const room = f.c.writable;
+  assert(f.c.write(new Uint8Array(room)) == room, "the whole write fits");
+  assert(f.c.writable == 0);
+  f.h.set.dispatch(f.h.now);
+  f.h.clear();
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 1460));
+  assert(f.ev.writable == 1, "onWritable after the ACK freed room, got " + f.ev.writable.toString());
+  // A write that leaves room does not ask for the event.
+  f.ev.writable = 0;
+  f.c.write(new Uint8Array(100));
+  f.h.set.dispatch(f.h.now);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 2920));
+  assert(f.ev.writable == 0, "no onWritable for a write that was not held back");
+}
+
 export function test_established_zero_window_probes_with_backoff(): void {
   const f = established();
   f.h.send(seg(ACK, RISS + 1, f.iss + 1, 0));

@@ -43,7 +43,7 @@ export abstract class TcpHandler {
   onConnected(c: TcpSocket, now: i64): void {}
   /** Bytes arrived in order: read() them (what is not read closes the window). */
   onReadable(c: TcpSocket, now: i64): void {}
-  /** A write() that was cut short now has room again. */
+  /** A write() that was cut short, or that filled the send buffer, now has room again. */
   onWritable(c: TcpSocket, now: i64): void {}
   /** The peer sent FIN: after what read() still returns, no more data comes. */
   onPeerClosed(c: TcpSocket, now: i64): void {}
@@ -237,8 +237,12 @@ export class TcpSocket extends Socket {
     if (len < 0) len = data.length - off;
     len = min(len, data.length - off);
     if (len <= 0) return 0;
-    const n = this.txBuf().write(data, off, len);
-    if (n < len) this.wantWritable = true;
+    const tx = this.txBuf();
+    const n = tx.write(data, off, len);
+    // Cut short, or exactly filling the buffer: either way the writer waits
+    // for room, so onWritable must follow (a writer that sizes its writes by
+    // `writable` never sees a short one).
+    if (n < len || tx.free == 0) this.wantWritable = true;
     return n;
   }
 
