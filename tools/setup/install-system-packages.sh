@@ -7,6 +7,7 @@
 #   gcc             compiles wasm2c output for the compute bench
 #   qemu-system-x86 boots kvm images
 #   iproute2, iputils-ping, netcat-openbsd, curl   network peers
+#   nftables        random packet loss on a tap for the TCP tests (this kernel has no tc netem)
 #   strace          shows the block tests the system calls behind a kv workload
 #   fio             the host's random I/O figures beside the block bench
 set -euo pipefail
@@ -21,6 +22,7 @@ declare -A want=(
   [ping]=iputils-ping
   [nc]=netcat-openbsd
   [curl]=curl
+  [nft]=nftables
   [strace]=strace
   [fio]=fio
 )
