@@ -22,7 +22,7 @@
 // 3. The module: wasm:init, the ABI version check, _initialize, atoll_init,
 //    atoll_run, then power off with status 0.
 import {
-  type Label, eax, ebx, ecx, edi, edx, esi, imm, imm64, mem, r12, r13, r14, r15, r8, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl, al, dx, cr3, r8d, r9, r10, r11, r12d,
+  type Label, eax, ebx, ecx, edi, edx, esi, imm, imm64, mem, r12, r13, r14, r15, r8, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl, al, dx, cr3, r8d, r9, r10, r11, r11b, r12d,
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
 import {
@@ -313,10 +313,21 @@ export function emitStart(c: Ctx): void {
   a.jmp(sym(N.poweroff));
 }
 
-/** The command line, split on spaces into NUL-terminated arguments in args_buf (truncated at ARGS_CAP). */
+/**
+ * Words the VM monitor appends to the command line for itself, never the
+ * module's: QEMU's microvm (auto-kernel-cmdline, its default) and
+ * Firecracker announce each virtio-mmio device as
+ * `virtio_mmio.device=SIZE@BASE:IRQ`. drivers/virtio finds the devices by
+ * probing instead, so `args` leaves these out.
+ */
+export const MONITOR_WORD = "virtio_mmio.device=";
+
+/** The command line, split on spaces into NUL-terminated arguments in args_buf (truncated at ARGS_CAP), without MONITOR_WORD words. */
 function emitCommandLine(c: Ctx): void {
   const { a } = c;
   const loop = a.newLabel("cmd"), space = a.newLabel("space"), end = a.newLabel("end"), fin = a.newLabel("fin");
+  const store = a.newLabel("store"), compare = a.newLabel("compare"), skip = a.newLabel("skip");
+  const word = c.str(MONITOR_WORD);
   a.lea(rdi, c.at(N.argsBuf));
   a.mov(rsi, mem(r12, { disp: START_INFO.cmdline }));
   a.test(rsi, rsi); a.jcc("z", fin);
@@ -326,6 +337,18 @@ function emitCommandLine(c: Ctx): void {
   a.movzx(eax, mem(rsi, {}, 8)); a.add(rsi, imm(1));
   a.test(eax, eax); a.jcc("z", end);
   a.cmp(eax, imm(0x20)); a.jcc("e", space);
+  a.test(edx, edx); a.jcc("nz", store);
+  // A word starts at rsi - 1: a monitor's word is skipped to the next space or the end.
+  a.lea(r9, mem(rsi, { disp: -1 })); a.lea(r10, c.at(word.name)); a.mov(ecx, imm(word.length));
+  a.bind(compare);
+  a.movzx(r11, mem(r10, {}, 8)); a.cmp(r11b, mem(r9, {}, 8)); a.jcc("ne", store);
+  a.add(r9, imm(1)); a.add(r10, imm(1)); a.sub(ecx, imm(1)); a.jcc("nz", compare);
+  a.bind(skip);
+  a.movzx(eax, mem(rsi, {}, 8));
+  a.test(eax, eax); a.jcc("z", end);
+  a.cmp(eax, imm(0x20)); a.jcc("e", loop);
+  a.add(rsi, imm(1)); a.jmp(skip);
+  a.bind(store);
   a.cmp(rdi, r8); a.jcc("ae", end);
   a.mov(mem(rdi), al); a.add(rdi, imm(1)); a.mov(edx, imm(1));
   a.jmp(loop);
