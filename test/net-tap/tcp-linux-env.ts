@@ -1,0 +1,192 @@
+// What the tcp-linux*.test.ts files share: a network namespace with a tap
+// (10.0.0.1/24 on the Linux side), test/fixtures/tcp-peer built for unix and
+// attached to the tap as 10.0.0.2, Linux clients (tcp-linux-client.mjs)
+// run inside the namespace, and random loss on the tap with nftables
+// (this kernel has no tc netem: a netdev table drops a share of the frames
+// in each direction). Needs root; setup() says what failed otherwise.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { atoll, root } from "../helpers/cli.ts";
+
+export const PEER_ADDR = "10.0.0.2";
+export const SINK_PORT = 5001;
+export const SOURCE_PORT = 5002;
+export const ECHO_PORT = 5003;
+export const ABORT_PORT = 5004;
+
+const fixture = path.join(root, "test/fixtures/tcp-peer");
+const exe = path.join(fixture, "dist/tcp-peer");
+const client = path.join(root, "test/net-tap/tcp-linux-client.mjs");
+
+/** One JSON line from the client; fields depend on the command. */
+export type ClientResult = Record<string, unknown> & { cmd: string; error?: string | null; ms?: number };
+
+/** A running tcp-peer and what it printed. */
+export interface Peer {
+  child: ChildProcess;
+  out: () => string;
+  /** The fixture's closing lines ("tcp-peer: #N MODE ..."), parsed. */
+  connections: () => PeerConn[];
+  /** Waits until at least `n` connections have ended (the server's side may finish after the client's), up to `ms`. */
+  waitConnections: (n: number, ms?: number) => Promise<PeerConn[]>;
+  /** Waits for a connection that matches, up to `ms`; undefined when none came. */
+  waitFor: (match: (c: PeerConn) => boolean, ms?: number) => Promise<PeerConn | undefined>;
+}
+
+export interface PeerConn {
+  id: number;
+  mode: string;
+  remotePort: number;
+  bytesIn: number;
+  fnv: string;
+  bytesOut: number;
+  ms: number;
+  outcome: string;
+  counters: Record<string, number>;
+}
+
+const CONN_LINE = /^tcp-peer: #(\d+) (\w+) [\d.]+:(\d+) in (\d+) fnv ([0-9a-f]{16}) out (\d+) ms (\d+) (.*?) sent (\d+) recv (\d+) rexmit (\d+) rto (\d+) fast (\d+) dropped (\d+) ooo-dropped (\d+) send-fail (\d+)$/;
+
+function parseConnections(text: string): PeerConn[] {
+  const out: PeerConn[] = [];
+  for (const line of text.split("\n")) {
+    const m = CONN_LINE.exec(line);
+    if (m === null) continue;
+    out.push({
+      id: Number(m[1]), mode: m[2], remotePort: Number(m[3]), bytesIn: Number(m[4]), fnv: m[5], bytesOut: Number(m[6]),
+      ms: Number(m[7]), outcome: m[8],
+      counters: {
+        sent: Number(m[9]), recv: Number(m[10]), rexmit: Number(m[11]), rto: Number(m[12]), fast: Number(m[13]),
+        dropped: Number(m[14]), oooDropped: Number(m[15]), sendFail: Number(m[16]),
+      },
+    });
+  }
+  return out;
+}
+
+function run(cmd: string, args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return { status: r.status, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ""}` };
+}
+
+/** A namespace with a tap, for one test file. */
+export class TcpLinuxEnv {
+  readonly ns: string;
+  readonly tap = "atcp0";
+  private peers: ChildProcess[] = [];
+
+  constructor(tag: string) {
+    this.ns = `atoll-tcp-${tag}-${process.pid}`;
+  }
+
+  /** Builds the fixture and creates the namespace; "" or what went wrong. */
+  setup(): string {
+    const built = atoll(["build", "-t", "unix", fixture]);
+    if (built.status !== 0) return `building test/fixtures/tcp-peer failed:\n${built.stdout}${built.stderr}`;
+    const add = run("ip", ["netns", "add", this.ns]);
+    if (add.status !== 0) {
+      return `cannot create network namespace ${this.ns} (ip netns add needs root or CAP_SYS_ADMIN, and iproute2): ${add.out.trim()}`;
+    }
+    for (const step of [
+      ["tuntap", "add", "dev", this.tap, "mode", "tap"],
+      ["addr", "add", "10.0.0.1/24", "dev", this.tap],
+      ["link", "set", this.tap, "up"],
+      ["link", "set", "lo", "up"],
+    ]) {
+      const r = this.exec(["ip", ...step]);
+      if (r.status !== 0) return `ip ${step.join(" ")} in ${this.ns} failed: ${r.out.trim()}`;
+    }
+    return "";
+  }
+
+  teardown(): void {
+    for (const p of this.peers) if (p.exitCode === null) p.kill("SIGKILL");
+    run("ip", ["netns", "del", this.ns]);
+  }
+
+  /** Runs a command in the namespace to completion. */
+  exec(cmd: string[]): { status: number | null; out: string } {
+    return run("ip", ["netns", "exec", this.ns, ...cmd]);
+  }
+
+  /** Drops `permille`/1000 of the frames in each direction of the tap (0: none). */
+  setLoss(permille: number): string {
+    this.exec(["nft", "delete", "table", "netdev", "atoll_loss"]);
+    if (permille === 0) return "";
+    const rules = `table netdev atoll_loss {
+  chain in { type filter hook ingress device "${this.tap}" priority 0; numgen random mod 1000 < ${permille} counter drop; }
+  chain out { type filter hook egress device "${this.tap}" priority 0; numgen random mod 1000 < ${permille} counter drop; }
+}`;
+    const r = spawnSync("ip", ["netns", "exec", this.ns, "nft", "-f", "-"], { input: rules, encoding: "utf8" });
+    if (r.error) return `nft is missing (npm run setup installs nftables): ${String(r.error)}`;
+    if (r.status !== 0) return `nft could not add the loss rules: ${r.stdout}${r.stderr}`;
+    return "";
+  }
+
+  /** Frames the loss rules dropped so far: from the unikernel (in) and to it (out). */
+  dropped(): { toLinux: number; toUnikernel: number } {
+    const r = this.exec(["nft", "list", "table", "netdev", "atoll_loss"]);
+    const counts = [...r.out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
+    return { toLinux: counts[0] ?? 0, toUnikernel: counts[1] ?? 0 };
+  }
+
+  /** Starts the fixture with `args` and waits for its start line. */
+  async startPeer(args: string[]): Promise<Peer> {
+    const child = spawn("ip", ["netns", "exec", this.ns, exe, `--atoll-net=net0=tap:${this.tap}`, `--ipv4=${PEER_ADDR}/24`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    this.peers.push(child);
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+    const deadline = Date.now() + 10_000;
+    while (!/tcp-peer: net0 .* mtu \d+, /.test(out) && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!/tcp-peer: net0 /.test(out)) throw new Error(`tcp-peer did not start:\n${out}`);
+    const connections = (): PeerConn[] => parseConnections(out);
+    const waitConnections = async (n: number, ms = 10_000): Promise<PeerConn[]> => {
+      const end = Date.now() + ms;
+      while (connections().length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      return connections();
+    };
+    const waitFor = async (match: (c: PeerConn) => boolean, ms = 10_000): Promise<PeerConn | undefined> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const c = connections().find(match);
+        if (c !== undefined || Date.now() >= end) return c;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    return { child, out: () => out, connections, waitConnections, waitFor };
+  }
+
+  /** Stops a fixture and waits until its tap is free again. */
+  async stopPeer(p: Peer): Promise<void> {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      const gone = new Promise((r) => p.child.once("exit", r));
+      p.child.kill("SIGKILL");
+      await gone;
+    }
+  }
+
+  /** Runs the client's `cmd` in the namespace against the fixture. */
+  client(cmd: string, port: number, n?: number, timeoutMs = 120_000): Promise<ClientResult> {
+    const args = [client, cmd, PEER_ADDR, String(port), ...(n === undefined ? [] : [String(n)])];
+    return new Promise((resolve, reject) => {
+      const child = spawn("ip", ["netns", "exec", this.ns, process.execPath, ...args], {
+        stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TCP_CLIENT_TIMEOUT_MS: String(timeoutMs) },
+      });
+      let out = "", err = "";
+      child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+      child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+      child.on("error", reject);
+      child.on("close", () => {
+        const line = out.trim().split("\n").pop() ?? "";
+        try {
+          resolve(JSON.parse(line) as ClientResult);
+        } catch {
+          reject(new Error(`client ${cmd} printed no result: ${out}${err}`));
+        }
+      });
+    });
+  }
+}
