@@ -90,8 +90,8 @@ export function chooseAccel(env: NodeJS.ProcessEnv = process.env): "kvm" | "tcg"
   return kvmUsable() ? "kvm" : "tcg";
 }
 
-/** How `atoll run -t kvm` starts QEMU. The choices are measured in ../shared/notes/boot-and-qemu.md. */
-export function qemuCommand(image: string, memory: string, args: string[], accel: "kvm" | "tcg" = chooseAccel()): [string, string[]] {
+/** How `atoll run -t kvm` starts QEMU; `devices` are QEMU arguments for the VM's devices (qemu-net.ts's). The choices are measured in ../shared/notes/boot-and-qemu.md. */
+export function qemuCommand(image: string, memory: string, args: string[], accel: "kvm" | "tcg" = chooseAccel(), devices: string[] = []): [string, string[]] {
   return ["qemu-system-x86_64", [
     // microvm without ACPI boots fastest; rtc=on gives the runtime its wall clock (microvm has no RTC by default).
     "-M", "microvm,acpi=off,rtc=on",
@@ -104,6 +104,7 @@ export function qemuCommand(image: string, memory: string, args: string[], accel
     "-display", "none", "-nodefaults", "-no-user-config", "-no-reboot",
     "-serial", "stdio",
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ...devices,
     "-kernel", image,
     "-append", commandLine(args),
   ]];

@@ -23,13 +23,14 @@ interface Command {
 const help: FlagSpec = { name: "help", short: "h", value: false, help: "show this help" };
 const target: FlagSpec = { name: "target", short: "t", value: true, help: `target: ${targets.map((t) => t.name).join(", ")} (default: the last configured, else ${defaultTarget()})` };
 
-const net: FlagSpec = { name: "net", value: true, repeat: true, help: "attach the Linux tap IFNAME as network device NAME of config.ts (unix only; NAME= may be left out when there is one); repeatable" };
+const net: FlagSpec = { name: "net", value: true, repeat: true, help: "the backend of network device NAME of config.ts: tap:IFNAME (a Linux tap), user (QEMU's user networking, kvm only) or none (a device connected to nothing); NAME= may be left out when there is one; repeatable" };
+const forward: FlagSpec = { name: "forward", value: true, repeat: true, help: "with --net user: forward host port HOSTPORT to the unikernel's GUESTPORT, [tcp:|udp:]HOSTPORT:GUESTPORT (TCP by default); repeatable" };
 const disk: FlagSpec = { name: "disk", value: true, repeat: true, help: "attach the file PATH as block device NAME of config.ts (created with its size when missing); repeatable" };
 
 const commands: Command[] = [
   { name: "configure", usage: "atoll configure [-t TARGET] [DIR]", summary: "evaluate DIR/config.ts and write _build/TARGET/main.ts", flags: [target, help], run: configureCommand },
   { name: "build", usage: "atoll build [-t TARGET] [--force] [DIR]", summary: "compile and link the artefact (configures first when needed)", flags: [target, { name: "force", value: false, help: "rebuild even when up to date" }, help], run: buildCommand },
-  { name: "run", usage: "atoll run [-t TARGET] [--disk NAME=PATH]... [--net [NAME=]tap:IFNAME]... [--dry-run] [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, disk, net, { name: "dry-run", value: false, help: "build when needed, then print the command that would run it (kvm: the QEMU command line)" }, help], run: runCommand },
+  { name: "run", usage: "atoll run [-t TARGET] [--disk NAME=PATH]... [--net [NAME=]BACKEND]... [--forward HOSTPORT:GUESTPORT]... [--dry-run] [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, disk, net, forward, { name: "dry-run", value: false, help: "build when needed, then print the command that would run it (kvm: the QEMU command line)" }, help], run: runCommand },
   { name: "clean", usage: "atoll clean [DIR]", summary: "remove _build/ and dist/", flags: [help], run: cleanCommand },
   { name: "describe", usage: "atoll describe [-t TARGET] [DIR]", summary: "show the devices and how they are wired on the target", flags: [target, help], run: describeCommand },
   { name: "new", usage: "atoll new NAME", summary: "create a working application in the folder NAME", flags: [help], run: newCommand },

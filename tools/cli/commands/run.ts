@@ -5,14 +5,24 @@ import { chooseTarget, ensureBuilt } from "../target-choice.ts";
 import { appDir } from "./app-dir.ts";
 import type { Plan } from "../../configure/configure.ts";
 import { UserError } from "../../errors.ts";
-import { diskOptions, netOptions } from "../disks.ts";
+import { diskOptions } from "../disks.ts";
+import { forwards, netAttachments, unixNetOptions } from "../nets.ts";
 import { guestStatus, qemuCommand } from "../../build/kvm.ts";
+import { qemuNetArgs, type Forward, type NetAttachment } from "../../build/qemu-net.ts";
+
+/** The devices `atoll run` attaches, as each launcher needs them. */
+interface Attached {
+  /** Runtime options for host files (--atoll-disk=...). */
+  disks: string[];
+  nets: NetAttachment[];
+  forwards: Forward[];
+}
 
 /** How each target's artefact is started. */
-const launchers: Partial<Record<Plan["target"], (plan: Plan, args: string[]) => [string, string[]]>> = {
-  node: (plan, args) => [process.execPath, [plan.artefact, ...args]],
-  unix: (plan, args) => [plan.artefact, args],
-  kvm: (plan, args) => qemuCommand(plan.artefact, plan.memory, args),
+const launchers: Partial<Record<Plan["target"], (plan: Plan, args: string[], dev: Attached) => [string, string[]]>> = {
+  node: (plan, args, dev) => [process.execPath, [plan.artefact, ...dev.disks, ...args]],
+  unix: (plan, args, dev) => [plan.artefact, [...dev.disks, ...unixNetOptions(dev.nets), ...args]],
+  kvm: (plan, args, dev) => qemuCommand(plan.artefact, plan.memory, args, undefined, qemuNetArgs(dev.nets, dev.forwards)),
 };
 
 /** The unikernel's exit status from the launcher's (QEMU encodes the guest's; see tools/build/kvm.ts). */
@@ -28,13 +38,13 @@ export async function runCommand(p: Parsed): Promise<number> {
   const dir = appDir("run", p);
   const target = chooseTarget(dir, p.flags.get("target")?.[0]);
   const disks = await diskOptions(dir, p.flags.get("disk") ?? []); // before building: a wrong --disk should not wait for a build
-  const nets = await netOptions(dir, p.flags.get("net") ?? []);
+  const nets = await netAttachments(dir, p.flags.get("net") ?? [], target);
+  const fwds = forwards(p.flags.get("forward") ?? [], nets);
   const plan = await ensureBuilt(dir, target, new Report());
   const launch = launchers[plan.target];
   if (!launch) throw new UserError(`target '${plan.target}' cannot be run yet`, 2);
   if (plan.target === "kvm" && p.flags.has("disk")) throw new UserError("--disk is not available on the kvm target yet (block devices there need the virtio-blk driver)", 2);
-  if (plan.target !== "unix" && p.flags.has("net")) throw new UserError(`--net is not available on the ${plan.target} target yet (tap devices are unix only)`, 2);
-  const [cmd, args] = launch(plan, [...disks, ...nets, ...p.rest]);
+  const [cmd, args] = launch(plan, p.rest, { disks, nets, forwards: fwds });
   if (p.flags.has("dry-run")) {
     process.stdout.write(shellQuote([cmd, ...args]) + "\n");
     return 0;

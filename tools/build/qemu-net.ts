@@ -1,0 +1,46 @@
+// The kvm target's network devices on QEMU's command line: one virtio-net
+// device per network device of config.ts, on the backend `atoll run --net`
+// chose — a Linux tap, QEMU's user networking (slirp: NAT, a DHCP server at
+// 10.0.2.2 handing out 10.0.2.15, host port forwards), or nothing.
+
+/** A network device's backend (`atoll run --net`). */
+export type NetBackend = { kind: "tap"; ifname: string } | { kind: "user" } | { kind: "none" };
+
+/** One host port forwarded to the guest by user networking (`atoll run --forward`). */
+export interface Forward {
+  proto: "tcp" | "udp";
+  host: number;
+  guest: number;
+}
+
+/** A network device of config.ts and its backend. */
+export interface NetAttachment {
+  name: string;
+  backend: NetBackend;
+}
+
+/** The QEMU machine types the kvm target boots, and the virtio-net device model each takes. */
+export const NET_DEVICE_MODEL = { microvm: "virtio-net-device", q35: "virtio-net-pci" } as const;
+export type QemuMachine = keyof typeof NET_DEVICE_MODEL;
+
+/**
+ * QEMU arguments for `nets`, in config.ts order; `forwards` go to the one
+ * user-networking backend. A `none` backend is a device with no peer: the
+ * unikernel sees a NIC whose frames go nowhere (QEMU warns "has no peer").
+ * The device's netdev id is the config.ts name, so QEMU's messages name it.
+ */
+export function qemuNetArgs(nets: NetAttachment[], forwards: Forward[], machine: QemuMachine = "microvm"): string[] {
+  const out: string[] = [];
+  for (const { name, backend } of nets) {
+    const id = `net-${name}`;
+    const netdev = {
+      tap: (b: { ifname: string }) => `tap,id=${id},ifname=${b.ifname},script=no,downscript=no`,
+      user: () => [`user,id=${id}`, ...forwards.map((f) => `hostfwd=${f.proto}::${f.host}-:${f.guest}`)].join(","),
+      none: () => null,
+    };
+    const spec = backend.kind === "tap" ? netdev.tap(backend) : netdev[backend.kind]();
+    if (spec !== null) out.push("-netdev", spec);
+    out.push("-device", spec === null ? NET_DEVICE_MODEL[machine] : `${NET_DEVICE_MODEL[machine]},netdev=${id}`);
+  }
+  return out;
+}
