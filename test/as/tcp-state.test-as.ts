@@ -559,6 +559,7 @@ export function test_established_abort_sends_rst(): void {
 export function test_established_retransmits_with_backoff_then_times_out(): void {
   const cfg = plainConfig();
   cfg.maxRetransmits = 4;
+  cfg.lossProbes = false; // the RTO alone, no tail loss probe first
   const f = established(cfg);
   f.c.write(ascii("data"));
   f.h.set.dispatch(f.h.now);
@@ -580,7 +581,9 @@ export function test_established_retransmits_with_backoff_then_times_out(): void
 }
 
 export function test_established_ack_after_timeout_resets_backoff(): void {
-  const f = established();
+  const cfg = plainConfig();
+  cfg.lossProbes = false;
+  const f = established(cfg);
   f.c.write(ascii("data"));
   f.h.set.dispatch(f.h.now);
   f.h.recv();
@@ -590,6 +593,69 @@ export function test_established_ack_after_timeout_resets_backoff(): void {
   f.h.send(seg(ACK, RISS + 1, f.iss + 5));
   assert(f.c.cc.cwnd == <u32>f.c.mss + <u32>4, "loss window then slow start: " + f.c.cc.cwnd.toString());
   assert(f.c.pollAt() == FOREVER);
+}
+
+// Found against Linux (test/net-tap/tcp-linux-transfer.test.ts, 1% loss): Linux
+// acknowledged a whole burst with one ACK; when that ACK was lost, the sender
+// sat out a 1 s RTO with the window full. A tail loss probe (RFC 8985 §7)
+// after 2·SRTT draws the ACK instead.
+export function test_established_lost_ack_of_a_flight_draws_a_probe_of_new_data(): void {
+  const f = established();
+  assert(f.c.rtt.srtt >= 0, "the handshake gave an RTT sample");
+  f.c.write(new Uint8Array(5 * 1460));
+  f.h.set.dispatch(f.h.now);
+  for (let i = 0; i < 3; i++) expectSeg(f.h.recv(), ACK, f.iss + 1 + <u32>(i * 1460), RISS + 1, 1460);
+  f.h.expectNothing();
+  const t0 = f.h.now;
+  f.h.advance(ms(9));
+  f.h.expectNothing();
+  f.h.advance(ms(2));
+  // One segment of new data, beyond the congestion window: a probe.
+  expectSeg(f.h.recv(), ACK, f.iss + 1 + 3 * 1460, RISS + 1, 1460);
+  f.h.expectNothing();
+  assert(f.c.stats.lossProbes == 1);
+  // One probe per episode: then the RTO, a whole RTO after the probe.
+  f.h.advance(ms(900));
+  f.h.expectNothing();
+  f.h.advance(ms(120));
+  expectSeg(f.h.recv(), ACK, f.iss + 1, RISS + 1, 1460);
+  assert(f.h.now - t0 >= seconds(1), "the RTO came after the probe");
+  // Everything arrives: the window was not cut for a probe of new data.
+  const f2 = established();
+  f2.c.write(new Uint8Array(5 * 1460));
+  f2.h.set.dispatch(f2.h.now);
+  f2.h.clear();
+  f2.h.advance(ms(11));
+  f2.h.clear();
+  const cwnd = f2.c.cc.cwnd;
+  f2.h.send(seg(ACK, RISS + 1, f2.iss + 1 + 4 * 1460));
+  assert(f2.c.cc.cwnd >= cwnd, "cwnd " + f2.c.cc.cwnd.toString() + " after a new-data probe, was " + cwnd.toString());
+  expectSeg(f2.h.recv(), ACK | PSH, f2.iss + 1 + 4 * 1460, RISS + 1, 1460);
+}
+
+export function test_established_probe_resends_the_last_segment_and_its_ack_halves_cwnd(): void {
+  const f = established();
+  f.c.write(new Uint8Array(3 * 1460));
+  f.h.set.dispatch(f.h.now);
+  f.h.clear();
+  f.h.advance(ms(11));
+  // Nothing new to send: the last segment again.
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 1 + 2 * 1460, RISS + 1, 1460);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 3 * 1460));
+  // Without DSACK a repaired loss and a lost ACK look alike: treated as a loss (RFC 8985 §7.4.2).
+  assert(f.c.cc.cwnd == 2 * 1460, "cwnd " + f.c.cc.cwnd.toString());
+  assert(f.c.pollAt() == FOREVER);
+}
+
+export function test_established_probe_of_a_lone_segment_waits_for_the_delayed_ack(): void {
+  const f = established();
+  f.c.write(ascii("lone"));
+  f.h.set.dispatch(f.h.now);
+  f.h.clear();
+  f.h.advance(ms(205));
+  f.h.expectNothing();
+  f.h.advance(ms(10));
+  expectSeg(f.h.recv(), ACK | PSH, f.iss + 1, RISS + 1, 4);
 }
 
 export function test_established_three_dup_acks_fast_retransmit(): void {
@@ -627,6 +693,41 @@ export function test_established_partial_ack_retransmits_next_hole(): void {
   f.h.send(seg(ACK, RISS + 1, f.iss + 1 + 2 * 1460));
   expectSeg(f.h.recv(), ACK, f.iss + 1 + 2 * 1460, RISS + 1, 1460);
   assert(f.c.cc.inRecovery);
+}
+
+// Found against Linux (test/net-tap/tcp-linux-transfer.test.ts, 1% loss): a
+// fast retransmission that is itself lost left NewReno sending new data on
+// 179 duplicate ACKs and then waiting out the RTO.
+export function test_established_lost_fast_retransmission_is_resent_after_the_flight_drains(): void {
+  const cfg = plainConfig();
+  cfg.sendBuffer = 64 * 1024;
+  const f = established(cfg);
+  f.h.send(seg(ACK, RISS + 1, f.iss + 1, 65535));
+  f.c.cc.cwnd = 10 * 1460;
+  f.c.write(new Uint8Array(30 * 1460));
+  f.h.set.dispatch(f.h.now);
+  assert(f.h.pending == 10, "a window of 10 segments: " + f.h.pending.toString());
+  f.h.clear();
+  // Segment 1 is lost; 2..10 arrive and draw duplicate ACKs.
+  let resentAt = -1;
+  let firstRetransmitAt = -1;
+  for (let dup = 1; dup <= 30 && resentAt < 0; dup++) {
+    f.h.send(seg(ACK, RISS + 1, f.iss + 1, 65535));
+    while (f.h.pending > 0) {
+      const r = f.h.recv();
+      if (r.seq != f.iss + 1) continue;
+      if (firstRetransmitAt < 0) firstRetransmitAt = dup;
+      else resentAt = dup;
+    }
+  }
+  assert(firstRetransmitAt == 3, "fast retransmit on the third duplicate, got " + firstRetransmitAt.toString());
+  // 12 segments were in flight at the retransmission (10, and 2 sent by
+  // limited transmit): up to 12 (+3 for reordering) duplicates can be
+  // theirs; the next one proves it lost.
+  assert(resentAt == 3 + 12 + 3 + 1, "resent on the 16th duplicate that followed it, got " + resentAt.toString());
+  assert(f.c.stats.lostRetransmits == 1);
+  assert(f.c.cc.inRecovery, "still the same recovery");
+  assert(f.c.stats.timeouts == 0);
 }
 
 export function test_established_nagle_holds_small_segments(): void {

@@ -102,6 +102,17 @@ export class NewReno {
     this.acked = 0;
   }
 
+  /**
+   * A tail loss probe that resent data was acknowledged: a loss was repaired
+   * (or an ACK lost; without DSACK the two look alike), so react as to any
+   * loss (RFC 8985 §7.4.2): halve, without a recovery episode.
+   */
+  onProbeRepairedLoss(flight: u32): void {
+    this.ssthresh = max<u32>(flight / 2, 2 * this.mss);
+    this.cwnd = min<u32>(this.cwnd, this.ssthresh);
+    this.acked = 0;
+  }
+
   /** After an idle period of at least an RTO, restart from the initial window (RFC 5681 §4.1). */
   onIdle(): void {
     this.cwnd = min<u32>(this.cwnd, NewReno.initialWindow(this.mss));

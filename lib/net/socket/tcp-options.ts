@@ -31,6 +31,8 @@ export class TcpConfig {
   /** RFC 6298 §2.4 asks for 1 s. */
   minRto: i64 = seconds(1);
   maxRto: i64 = seconds(60);
+  /** Tail loss probes (RFC 8985 §7): after 2·SRTT without an ACK, one segment draws one, instead of waiting for the RTO. */
+  lossProbes: bool = true;
   /** SYN (or SYN-ACK) retransmissions before giving up. */
   synRetries: i32 = 5;
   /** Data retransmissions of one segment before giving up (RFC 9293 §3.8.3's R2, ≥ 100 s with backoff). */

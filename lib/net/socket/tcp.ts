@@ -2,7 +2,8 @@
 // the event processing this file follows), RFC 5961 (resets, SYNs and ACKs
 // checked against the window), RFC 6298 (the retransmission timer), RFC 5681,
 // RFC 6582 and RFC 3042 (congestion control), RFC 7323 (window scaling, timestamps),
-// RFC 1122 §4.2.3 (delayed ACK, Nagle, silly-window avoidance).
+// RFC 1122 §4.2.3 (delayed ACK, Nagle, silly-window avoidance), RFC 8985 §7
+// (tail loss probes).
 //
 // The socket does no I/O. The interface hands it segments (processTcp),
 // asks when it next wants to run (pollAt) and lets it send (dispatch), all
@@ -77,6 +78,10 @@ export class TcpStats {
   timeouts: i32 = 0;
   fastRetransmits: i32 = 0;
   zeroWindowProbes: i32 = 0;
+  /** Retransmissions in recovery found lost by the duplicate ACKs that followed them, and sent again. */
+  lostRetransmits: i32 = 0;
+  /** Tail loss probes sent (RFC 8985 §7): new data, or the last segment again. */
+  lossProbes: i32 = 0;
   keepAlives: i32 = 0;
   challengeAcks: i32 = 0;
   /** Segments outside the window, failing PAWS, or with unacceptable ACKs. */
@@ -88,6 +93,10 @@ export class TcpStats {
 }
 
 const RTT_NONE: i64 = -1;
+/** The shortest tail loss probe timeout: a few ticks of any event loop's timer. */
+const PROBE_MIN: i64 = 10_000_000;
+/** How long a peer may sit on the ACK of a lone segment (RFC 8985 §7.2's WCDelAckT; RFC 9293 §3.8.6.3's bound is 0.5 s, common practice 200 ms). */
+const PEER_MAX_ACK_DELAY: i64 = 200_000_000;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -159,6 +168,13 @@ export class TcpSocket extends Socket {
   private ackAt: i64 = FOREVER;
   private persistAt: i64 = FOREVER;
   private keepAt: i64 = FOREVER;
+  /** The tail loss probe's timer (RFC 8985 §7.2). */
+  private probeAt: i64 = FOREVER;
+  /** A probe is out: no other until an ACK covers probeEnd (RFC 8985 §7.4's TLP episode). */
+  private probeOut: bool = false;
+  private probeEnd: u32 = 0;
+  /** The probe sent the last segment again rather than new data. */
+  private probeRetransmitted: bool = false;
   private timeWaitAt: i64 = FOREVER;
   /** FIN-WAIT-2's idle limit (TcpConfig.finWait2Timeout). */
   private finWait2At: i64 = FOREVER;
@@ -177,6 +193,12 @@ export class TcpSocket extends Socket {
   private retransmitNow: bool = false;
   private rstPending: bool = false;
   private unackedSegments: i32 = 0;
+  /**
+   * Duplicate ACKs the segments in flight when the hole was last resent can
+   * still cause; one more means a segment sent after that retransmission
+   * arrived before it: the retransmission was lost.
+   */
+  private dupAcksBeforeResend: i32 = 0;
   private challengeCount: i32 = 0;
   private challengeSecond: i64 = -1;
   private closedNotified: bool = false;
@@ -365,7 +387,7 @@ export class TcpSocket extends Socket {
     if (this.nextSegmentLen() >= 0) return 0;
     if (this.persistAt == FOREVER && this.needsPersist()) return 0;
     let t = min(min(this.rtoAt, this.ackAt), min(this.persistAt, this.keepAt));
-    return min(t, min(this.timeWaitAt, this.finWait2At));
+    return min(min(t, this.probeAt), min(this.timeWaitAt, this.finWait2At));
   }
 
   dispatch(now: i64, egress: Egress): void {
@@ -390,6 +412,7 @@ export class TcpSocket extends Socket {
       if (this.incarnation != g) return;
     }
     if (now >= this.persistAt) this.onPersistTimeout(egress, now);
+    if (now >= this.probeAt) this.onProbeTimeout(egress, now);
     if (now >= this.keepAt) {
       this.onKeepAliveTimeout(egress, now);
       if (this.incarnation != g) return;
@@ -598,6 +621,14 @@ export class TcpSocket extends Socket {
         this.stats.fastRetransmits++;
         this.retransmitNow = true;
         this.rttStart = RTT_NONE;
+      } else if (this.cc.inRecovery && --this.dupAcksBeforeResend < 0) {
+        // NewReno alone waits for the RTO when a retransmission is lost. The
+        // ACKs say more: every duplicate is a segment delivered, and once
+        // more have come than were in flight when the hole was resent,
+        // segments sent after it got through and it did not (RACK's
+        // reasoning, RFC 8985 §3, with duplicate ACKs for SACK). Resend it.
+        this.stats.lostRetransmits++;
+        this.retransmitNow = true;
       }
     }
     // The window, from the newest segment only (RFC 9293 §3.10.7.4, SND.WL1/WL2).
@@ -639,6 +670,13 @@ export class TcpSocket extends Socket {
     }
     // RFC 6298 §5.2, §5.3.
     this.rtoAt = this.sndUna == this.sndMax ? FOREVER : now + this.rtt.rto;
+    if (this.probeOut && seqGe(ack, this.probeEnd)) {
+      this.probeOut = false;
+      // Without SACK there is no DSACK to show the original arrived: a
+      // probe that resent data counts as a repaired loss (RFC 8985 §7.4.2).
+      if (this.probeRetransmitted) this.cc.onProbeRepairedLoss(flightBefore);
+    }
+    this.armProbe(now);
     if (finAcked) {
       this.finAcked = true;
       const s = this.state;
@@ -757,11 +795,15 @@ export class TcpSocket extends Socket {
       this.retransmitNow = false;
       this.retransmitFirst(egress, now);
     }
+    let sent = false;
     for (let guard = 0; guard < 1024; guard++) {
       const len = this.nextSegmentLen();
       if (len < 0) break;
       this.sendData(egress, now, len);
+      sent = true;
     }
+    // New data restarts the probe timer (RFC 8985 §7.2).
+    if (sent) this.armProbe(now);
     this.armPersist(now);
     if (this.ackNow) this.sendAck(egress, now);
   }
@@ -832,6 +874,9 @@ export class TcpSocket extends Socket {
     this.stats.retransmits++;
     this.send(egress, now, this.sndUna, flags, len);
     this.rtoAt = now + this.rtt.rto;
+    // Every segment in flight may still draw a duplicate ACK, and a
+    // reordering of a few (RFC 5681's threshold of 3) is no loss.
+    this.dupAcksBeforeResend = <i32>(this.flight() / <u32>max(this.mss, 1)) + 3;
   }
 
   private sendAck(egress: Egress, now: i64): void {
@@ -957,6 +1002,8 @@ export class TcpSocket extends Socket {
       return;
     }
     this.stats.timeouts++;
+    this.probeAt = FOREVER;
+    this.probeOut = false;
     this.cc.onTimeout(this.flight(), this.sndMax, this.retries == 1);
     this.rtt.backoff();
     // Go back to snd.una (RFC 5681 §3.1 and RFC 6298 §5.4: retransmit the earliest segment).
@@ -1017,6 +1064,63 @@ export class TcpSocket extends Socket {
     this.sndMax = seqMax(this.sndMax, this.sndNxt + 1);
     this.persistBackoff++;
     this.persistAt = now + this.persistInterval();
+  }
+
+  /**
+   * Arms the tail loss probe (RFC 8985 §7.2) while data is in flight outside
+   * any recovery: if the last ACKs of a flight, or its last segments, are
+   * lost, nothing else would come back before the RTO (at least minRto,
+   * 1 s by default), so after PTO = 2·SRTT one segment goes out to draw an
+   * ACK. A flight of one segment waits longer, for the peer's delayed ACK.
+   */
+  private armProbe(now: i64): void {
+    this.probeAt = FOREVER;
+    if (!this.config.lossProbes || this.probeOut || this.sndUna == this.sndMax) return;
+    const cc = this.cc;
+    if (cc.inRecovery || seqLt(this.sndUna, cc.recover)) return;
+    const s = this.state;
+    if (!isSynchronized(s) || s == TcpState.SynReceived || s == TcpState.TimeWait) return;
+    const srtt = this.rtt.srtt;
+    if (srtt < 0) return;
+    let pto = max<i64>(2 * srtt, PROBE_MIN);
+    if (this.flight() <= <u32>this.mss) pto += PEER_MAX_ACK_DELAY;
+    // The RTO comes first: nothing to gain.
+    if (now + pto >= this.rtoAt) return;
+    this.probeAt = now + pto;
+  }
+
+  /**
+   * RFC 8985 §7.3: a segment of new data if the peer's window has room for
+   * it (beyond the congestion window: it is a probe), else the last segment
+   * sent, again. Then the RTO watches, not another probe.
+   */
+  private onProbeTimeout(egress: Egress, now: i64): void {
+    this.probeAt = FOREVER;
+    if (this.probeOut || this.sndUna == this.sndMax || this.sndNxt != this.sndMax || this.cc.inRecovery) return;
+    const tx = this.tx;
+    const buffered = tx == null ? 0 : tx.length;
+    const inFlight = min<i32>(buffered, seqDiff(this.sndMax, this.sndUna));
+    const unsent = buffered - inFlight;
+    const room = seqDiff(this.sndUna + this.sndWnd, this.sndNxt);
+    if (unsent > 0 && room > 0) {
+      this.sendData(egress, now, min(min(unsent, this.mss), room));
+      this.probeRetransmitted = false;
+    } else {
+      // Data in flight only (a FIN alone is left to the RTO).
+      if (inFlight <= 0) return;
+      const len = min(inFlight, this.mss);
+      const off = inFlight - len;
+      let flags = TcpFlags.ACK | TcpFlags.PSH;
+      if (this.finQueued && off + len == buffered && seqGt(this.sndMax, this.sndUna + <u32>buffered)) flags |= TcpFlags.FIN;
+      this.out.payload = tx!.view(off, len);
+      this.stats.retransmits++;
+      this.send(egress, now, this.sndUna + <u32>off, flags, len);
+      this.probeRetransmitted = true;
+    }
+    this.stats.lossProbes++;
+    this.probeOut = true;
+    this.probeEnd = this.sndMax;
+    this.rtoAt = now + this.rtt.rto;
   }
 
   private armFinWait2(now: i64): void {
@@ -1102,6 +1206,8 @@ export class TcpSocket extends Socket {
     this.keepAt = FOREVER;
     this.timeWaitAt = FOREVER;
     this.finWait2At = FOREVER;
+    this.probeAt = FOREVER;
+    this.probeOut = false;
     this.retries = 0;
     this.persistBackoff = 0;
     this.keepProbes = 0;
@@ -1148,6 +1254,7 @@ export class TcpSocket extends Socket {
     this.rtoAt = FOREVER;
     this.persistAt = FOREVER;
     this.keepAt = FOREVER;
+    this.probeAt = FOREVER;
     this.timeWaitAt = now + this.config.timeWait;
     // TIME-WAIT keeps only sequence numbers: a busy server holds many.
     this.tx = null;
@@ -1174,6 +1281,7 @@ export class TcpSocket extends Socket {
     this.keepAt = FOREVER;
     this.timeWaitAt = FOREVER;
     this.finWait2At = FOREVER;
+    this.probeAt = FOREVER;
     this.ackNow = false;
     this.retransmitNow = false;
     const set = this.set;
