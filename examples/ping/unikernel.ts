@@ -2,13 +2,13 @@ import { Console } from "atoll/console";
 import { Args } from "atoll/args";
 import { NetDevice } from "atoll/net/device";
 import { EthernetInterface, InterfaceConfig } from "atoll/net/iface/interface";
-import { parseIpv4, ipv4ToString, macFromBytes, macToString } from "atoll/net/addr";
+import { ipv4ToString, macFromBytes, macToString } from "atoll/net/addr";
+import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";
 import { startDhcp } from "atoll/net/iface/dhcp";
 import { DhcpClient, DhcpHandler, DhcpLease } from "atoll/net/socket/dhcp";
 import { clock_monotonic } from "atoll/abi";
 import { loop } from "atoll/loop";
 import { Timer, TimerHandler } from "atoll/timer";
-import { exit, EXIT_USAGE } from "atoll/exit";
 
 /** How often the interface's timers are serviced. */
 const SERVICE_PERIOD: i64 = 50_000_000;
@@ -22,26 +22,15 @@ function now(): i64 { return clock_monotonic(); }
  * requests, so `ping` from the other end of the link gets its replies.
  */
 export function start(out: Console, args: Args, net: NetDevice): void {
-  const spec = args.string("ipv4");
+  const settings = ipv4SettingsFromArgs(args);
   const config = new InterfaceConfig();
-  if (spec.length > 0) {
-    const slash = spec.indexOf("/");
-    const addr = parseIpv4(slash < 0 ? spec : spec.substring(0, slash));
-    const prefix = slash < 0 ? 24 : I32.parseInt(spec.substring(slash + 1), 10);
-    if (addr < 0 || prefix < 1 || prefix > 32) fail(out, "--ipv4 takes ADDRESS/PREFIX, e.g. 10.0.0.2/24, not '" + spec + "'");
-    config.address = <u32>addr;
-    config.prefixLen = prefix;
-  }
-  const gwSpec = args.string("ipv4-gateway");
-  if (gwSpec.length > 0) {
-    const gw = parseIpv4(gwSpec);
-    if (gw < 0) fail(out, "--ipv4-gateway takes an address, e.g. 10.0.0.1, not '" + gwSpec + "'");
-    config.gateway = <u32>gw;
-  }
+  config.address = settings.address;
+  config.prefixLen = settings.prefixLen;
+  config.gateway = settings.gateway;
   const i = new EthernetInterface(net, config);
   i.start(now(), now);
   const mac = macToString(macFromBytes(net.mac));
-  if (spec.length > 0) {
+  if (settings.isStatic) {
     out.log("ping: " + net.name + " " + mac + " " + ipv4ToString(config.address) + "/" + config.prefixLen.toString() + ", answering ARP and ICMP echo");
   } else {
     out.log("ping: " + net.name + " " + mac + ", asking DHCP for an address");
@@ -66,9 +55,4 @@ class Report extends DhcpHandler {
 class Service extends TimerHandler {
   constructor(private iface: EthernetInterface) { super(); }
   onTimer(timer: Timer, t: i64): void { this.iface.poll(t); }
-}
-
-function fail(out: Console, message: string): void {
-  out.log("error: " + message);
-  exit(EXIT_USAGE);
 }

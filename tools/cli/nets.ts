@@ -32,7 +32,7 @@ function parseBackend(v: string, backend: string): NetBackend {
 export async function netAttachments(appDir: string, values: string[], target: TargetName): Promise<NetAttachment[]> {
   if (values.length === 0) return [];
   const config = await loadConfig(appDir);
-  const nets = config.unikernel.devices.flatMap((d) => (d.kind === "net" ? [d.name] : []));
+  const nets = config.unikernel.devices.flatMap((d) => (d.kind === "net" || d.kind === "stack" ? [d.name] : []));
   const shown = path.relative(process.cwd(), config.file) || config.file;
   const seen = new Set<string>();
   const out: NetAttachment[] = [];

@@ -11,6 +11,7 @@ export type Device =
   | { kind: "args" }
   | { kind: "block"; name: string; size?: string; readOnly?: boolean }
   | { kind: "net"; name: string }
+  | { kind: "stack"; name: string }
   | { kind: "kvRo"; name: string; dir: string };
 
 /** A runtime argument, given as `--name=value` after `--` on `atoll run`. */
@@ -52,6 +53,8 @@ export const device = {
   block: (name: string, options: { size?: string; readOnly?: boolean } = {}): Device => ({ kind: "block", name, ...options }),
   /** A network interface. */
   net: (name: string): Device => ({ kind: "net", name }),
+  /** A UDP/TCP stack (lib/net/stack.ts): lib/net's over the network device NAME (unix), the host's sockets (node). */
+  stack: (name: string): Device => ({ kind: "stack", name }),
   /** A read-only key-value store of the files under `dir` (relative to config.ts), embedded at build time. */
   kvRo: (name: string, dir: string): Device => ({ kind: "kvRo", name, dir }),
 };

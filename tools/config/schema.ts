@@ -34,6 +34,7 @@ export const deviceSchema: FieldType = {
     args: {},
     block: { name: req(deviceName), size: opt({ t: "size" }), readOnly: opt({ t: "boolean" }) },
     net: { name: req(deviceName) },
+    stack: { name: req(deviceName) },
     kvRo: { name: req(deviceName), dir: req({ t: "string", pattern: /\S/, hint: "a folder relative to config.ts" }) },
   },
 };

@@ -1,7 +1,7 @@
 // How each device kind of config.ts is wired on each target: the import the
 // generated main.ts needs and the expression that builds the device. A kind
 // with no row for a target is not available there yet.
-import type { Device } from "../config/dsl.ts";
+import type { Arg, Device } from "../config/dsl.ts";
 import type { TargetName } from "../targets.ts";
 import { embedFileName } from "./embed.ts";
 
@@ -15,6 +15,8 @@ export interface Wiring {
   type: string;
   /** Where the implementation lives, for `atoll describe`. */
   impl: string;
+  /** Runtime arguments the device reads, added to config.ts's own (which win on a clash). */
+  args?: Record<string, Arg>;
 }
 
 type Wire = (d: Device) => Wiring;
@@ -45,6 +47,32 @@ const hostNet: Wire = (d) => {
   };
 };
 
+/** The --ipv4 arguments lib/net's stack reads (lib/net/ipv4-args.ts). */
+const ipv4Args: Record<string, Arg> = {
+  ipv4: { type: "string", default: "", doc: "the stack's address and prefix length, e.g. --ipv4=10.0.0.2/24; without it the address comes from DHCP" },
+  "ipv4-gateway": { type: "string", default: "", doc: "the default gateway, if any: --ipv4-gateway=10.0.0.1" },
+};
+
+/** unix: lib/net's stack (lib/net/direct-stack.ts) over the tap device NAME. */
+const hostDirectStack: Wire = (d) => {
+  const n = d as Extract<Device, { kind: "stack" }>;
+  return {
+    imports: [`import { openHostNet } from "atoll-drivers/host/net";`, `import { openDirectStack } from "atoll/net/direct-stack";`, `import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";`],
+    expr: `openDirectStack(ipv4SettingsFromArgs(args), openHostNet(${JSON.stringify(n.name)}))`,
+    type: "Stack",
+    impl: `lib/net/direct-stack.ts DirectStack over drivers/host/net.ts HostNet (the backend of --net ${n.name}=tap:IFNAME; --ipv4 or DHCP)`,
+    args: ipv4Args,
+  };
+};
+
+/** node: the host's own sockets (drivers/node/stack.ts); the device name only labels it. */
+const nodeStack: Wire = () => ({
+  imports: [`import { openNodeStack } from "atoll-drivers/node/stack";`],
+  expr: `openNodeStack()`,
+  type: "Stack",
+  impl: `drivers/node/stack.ts NodeStack (the host's sockets through the sock_* calls: listens on 0.0.0.0)`,
+});
+
 /** Embedded data is static data of the module, the same on every target (embed.ts writes the file imported). */
 const kvRo: Wire = (d) => {
   const k = d as Extract<Device, { kind: "kvRo" }>;
@@ -59,8 +87,8 @@ const kvRo: Wire = (d) => {
 
 /** Wiring per target and device kind. */
 export const wiring: Record<TargetName, Partial<Record<Device["kind"], Wire>>> = {
-  node: { console: console_, clock, timers, args, block: hostBlock, kvRo },
-  unix: { console: console_, clock, timers, args, block: hostBlock, net: hostNet, kvRo },
+  node: { console: console_, clock, timers, args, block: hostBlock, kvRo, stack: nodeStack },
+  unix: { console: console_, clock, timers, args, block: hostBlock, net: hostNet, kvRo, stack: hostDirectStack },
   kvm: { console: console_, clock, timers, args, kvRo },
   xen: { console: console_, clock, timers, args, kvRo },
 };

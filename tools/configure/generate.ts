@@ -19,6 +19,13 @@ export function wireDevices(config: LoadedConfig, target: TargetName): Wiring[] 
   });
 }
 
+/** The runtime arguments of the unikernel on `target`: config.ts's, then those its devices read (config.ts's win). */
+export function runtimeArgs(config: LoadedConfig, wired: Wiring[]): Record<string, Arg> {
+  const out: Record<string, Arg> = { ...(config.unikernel.args ?? {}) };
+  for (const w of wired) for (const [name, a] of Object.entries(w.args ?? {})) if (!(name in out)) out[name] = a;
+  return out;
+}
+
 const argKind: Record<Arg["type"], string> = { string: "ArgKind.String", int: "ArgKind.Int", bool: "ArgKind.Bool" };
 
 /** The text of main.ts for `config` on `target`, to be written in `buildDir`. */
@@ -34,7 +41,7 @@ export function generateMain(config: LoadedConfig, target: TargetName, buildDir:
     `import { exit, EXIT_USAGE } from "atoll/exit";`,
   ]);
   for (const w of wired) for (const line of w.imports) imports.add(line);
-  const specs = Object.entries(config.unikernel.args ?? {}).map(
+  const specs = Object.entries(runtimeArgs(config, wired)).map(
     ([name, a]) => `  new ArgSpec(${JSON.stringify(name)}, ${argKind[a.type]}, ${JSON.stringify(String(a.default))}, ${JSON.stringify(a.doc)}),`,
   );
   return [

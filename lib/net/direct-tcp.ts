@@ -1,0 +1,133 @@
+// TcpConn and TcpListen (stack.ts) over lib/net's TcpSocket and TcpListener,
+// for DirectStack. Every call that can queue a segment (write, a read that
+// opens the window, close, abort) re-aims the stack's timer so the segment
+// leaves in the same loop turn.
+
+import { clock_monotonic } from "../abi";
+import { Ipv4Addr } from "./addr";
+import { TcpSocket, TcpHandler, TcpError } from "./socket/tcp";
+import { TcpListener, TcpListenHandler } from "./socket/tcp-listener";
+import { TcpConn, TcpAcceptHandler, TcpListen } from "./stack";
+import { DirectStack } from "./direct-stack";
+
+// Events that came before the application set TcpConn.handler, delivered on the next event once it has.
+const PENDING_CONNECTED: i32 = 1;
+const PENDING_READABLE: i32 = 2;
+const PENDING_WRITABLE: i32 = 4;
+const PENDING_PEER_CLOSED: i32 = 8;
+
+/** Forwards a TcpSocket's events to the TcpConn's handler. */
+export class DirectTcpInput extends TcpHandler {
+  /** Set by the connection's constructor, which cannot pass itself earlier. */
+  conn: DirectTcpConn | null = null;
+  onConnected(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_CONNECTED); }
+  onReadable(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_READABLE); }
+  onWritable(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_WRITABLE); }
+  onPeerClosed(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_PEER_CLOSED); }
+  onClosed(c: TcpSocket, error: TcpError, now: i64): void { this.conn!.closed(error); }
+}
+
+/** One connection of a DirectStack. */
+export class DirectTcpConn extends TcpConn {
+  /** Set right after construction, by the stack or the listener. */
+  socket: TcpSocket | null = null;
+  readonly input: DirectTcpInput = new DirectTcpInput();
+  private pending: i32 = 0;
+
+  constructor(private stack: DirectStack) {
+    super();
+    this.input.conn = this;
+  }
+
+  get remoteAddress(): Ipv4Addr { return this.socket!.remoteAddr; }
+  get remotePort(): u16 { return this.socket!.remotePort; }
+  get localPort(): u16 { return this.socket!.localPort; }
+
+  write(data: Uint8Array, off: i32 = 0, len: i32 = -1): i32 {
+    const n = this.socket!.write(data, off, len);
+    if (n <= 0) return 0;
+    this.stack.schedule();
+    return n;
+  }
+
+  get writable(): i32 { return this.socket!.writable; }
+
+  read(dst: Uint8Array, off: i32 = 0, len: i32 = -1): i32 {
+    const n = this.socket!.read(dst, off, len);
+    if (n > 0) this.stack.schedule();
+    return n;
+  }
+
+  get readable(): i32 { return this.socket!.readable; }
+  get peerClosed(): bool { return this.socket!.peerClosed; }
+
+  close(): void {
+    this.socket!.close(clock_monotonic());
+    this.stack.schedule();
+  }
+
+  abort(): void {
+    this.socket!.abort(clock_monotonic());
+    this.stack.schedule();
+  }
+
+  /** One event of the socket: to the handler, after any held back while it was unset. */
+  event(kind: i32): void {
+    const h = this.handler;
+    if (h == null) {
+      this.pending |= kind;
+      return;
+    }
+    const all = this.pending | kind;
+    this.pending = 0;
+    if ((all & PENDING_CONNECTED) != 0) h.onConnected(this);
+    if ((all & PENDING_READABLE) != 0) h.onReadable(this);
+    if ((all & PENDING_WRITABLE) != 0) h.onWritable(this);
+    if ((all & PENDING_PEER_CLOSED) != 0) h.onPeerClosed(this);
+  }
+
+  /** The socket reached CLOSED: the handler hears it last. */
+  closed(error: TcpError): void {
+    if (this.pending != 0 && this.handler != null) this.event(0);
+    this.pending = 0;
+    const h = this.handler;
+    if (h != null) h.onClosed(this, error);
+  }
+}
+
+/** Wraps each connection a listener accepts and hands it to the application. */
+export class DirectListenInput extends TcpListenHandler {
+  constructor(private stack: DirectStack, private handler: TcpAcceptHandler) { super(); }
+  onAccept(listener: TcpListener, c: TcpSocket, now: i64): void {
+    const conn = new DirectTcpConn(this.stack);
+    conn.socket = c;
+    c.handler = conn.input;
+    this.handler.onAccept(conn);
+  }
+}
+
+/** A listening port of a DirectStack. */
+export class DirectTcpListen extends TcpListen {
+  /** Set by DirectStack once listen() succeeded. */
+  listener: TcpListener | null = null;
+  readonly input: DirectListenInput;
+
+  constructor(private stack: DirectStack, handler: TcpAcceptHandler) {
+    super();
+    this.input = new DirectListenInput(stack, handler);
+  }
+
+  get port(): u16 {
+    const l = this.listener;
+    return l == null ? 0 : l.localPort;
+  }
+
+  close(): void {
+    const l = this.listener;
+    if (l == null) return;
+    this.listener = null;
+    l.close(clock_monotonic());
+    this.stack.iface.sockets.remove(l);
+    this.stack.schedule();
+  }
+}
