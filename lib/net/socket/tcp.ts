@@ -199,6 +199,8 @@ export class TcpSocket extends Socket {
    * arrived before it: the retransmission was lost.
    */
   private dupAcksBeforeResend: i32 = 0;
+  /** Segments above snd.una the peer has (one per duplicate ACK since snd.una moved, less those a partial ACK covered). */
+  private deliveredAbove: i32 = 0;
   private challengeCount: i32 = 0;
   private challengeSecond: i64 = -1;
   private closedNotified: bool = false;
@@ -616,7 +618,8 @@ export class TcpSocket extends Socket {
       if (this.incarnation != g) return false;
     } else if (ack == this.sndUna && seg.payload.length == 0 && !seg.fin && wnd == this.sndWnd &&
       this.sndNxt != this.sndUna && seqGt(this.sndMax, this.sndUna)) {
-      // A duplicate ACK (RFC 5681 §2).
+      // A duplicate ACK (RFC 5681 §2): one more segment above the hole arrived.
+      this.deliveredAbove++;
       if (this.cc.onDupAck(ack, this.flight(), this.sndMax)) {
         this.stats.fastRetransmits++;
         this.retransmitNow = true;
@@ -664,6 +667,10 @@ export class TcpSocket extends Socket {
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
     this.retries = 0;
+    // Of the segments this ACK covers, all but the one that filled the hole
+    // had arrived before and were counted by their duplicate ACKs.
+    const covered = (<i32>acked + this.mss - 1) / max(this.mss, 1);
+    this.deliveredAbove = this.cc.inRecovery ? max(0, this.deliveredAbove - (covered - 1)) : 0;
     if (this.cc.onNewAck(ack, acked, flightBefore - acked)) {
       // A partial ACK in recovery: the next hole goes now (RFC 6582 §3.2 step 3).
       this.retransmitNow = true;
@@ -874,9 +881,11 @@ export class TcpSocket extends Socket {
     this.stats.retransmits++;
     this.send(egress, now, this.sndUna, flags, len);
     this.rtoAt = now + this.rtt.rto;
-    // Every segment in flight may still draw a duplicate ACK, and a
-    // reordering of a few (RFC 5681's threshold of 3) is no loss.
-    this.dupAcksBeforeResend = <i32>(this.flight() / <u32>max(this.mss, 1)) + 3;
+    // Every segment in flight not yet known delivered may still draw a
+    // duplicate ACK, and a reordering of a few (RFC 5681's threshold of 3)
+    // is no loss.
+    const inFlight = <i32>((this.flight() + <u32>this.mss - 1) / <u32>max(this.mss, 1));
+    this.dupAcksBeforeResend = max(0, inFlight - 1 - this.deliveredAbove) + 3;
   }
 
   private sendAck(egress: Egress, now: i64): void {
@@ -1002,6 +1011,7 @@ export class TcpSocket extends Socket {
       return;
     }
     this.stats.timeouts++;
+    this.deliveredAbove = 0;
     this.probeAt = FOREVER;
     this.probeOut = false;
     this.cc.onTimeout(this.flight(), this.sndMax, this.retries == 1);
