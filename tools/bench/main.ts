@@ -7,6 +7,7 @@ import { repoRoot } from "../paths.ts";
 import { computeBench } from "./compute.ts";
 import { bootBench } from "./boot.ts";
 import { blockBench } from "./block.ts";
+import { netBench } from "./net.ts";
 
 interface Suite {
   summary: string;
@@ -17,6 +18,7 @@ const suites: Record<string, Suite> = {
   compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
   boot: { summary: "kvm images under QEMU: hello's size, wall time to first line and exit beside an empty PVH kernel, in-guest boot time (TSC)", run: bootBench },
   block: { summary: "block device throughput on unix and node beside dd and fio on the same file", run: blockBench },
+  net: { summary: "HTTP req/s (wrk) of examples/web on unix and node beside Node.js http and nginx; TCP throughput each way on unix", run: netBench },
 };
 
 /** Runs the named suites; resolves to the exit status. */
