@@ -3,6 +3,7 @@ import { writeSync } from "node:fs";
 import { randomFillSync } from "node:crypto";
 import { EXIT_ABORT } from "./exit-codes.ts";
 import { blockImports } from "./block.ts";
+import type { HostSockets } from "./sockets.ts";
 
 /** Thrown through the module's frames to end it with `status`. */
 export class Exit extends Error {
@@ -24,6 +25,8 @@ export interface HostEnv {
   monotonic(): bigint;
   /** Maps a source path compiled into the module to one a person can open. */
   sourcePath(path: string): string;
+  /** The host-socket service (node target); without it the sock_* calls are not offered. */
+  sockets?: HostSockets;
 }
 
 /** Standard output and error of this process, written synchronously so nothing is lost at exit. */
@@ -66,5 +69,6 @@ export function atollImports(env: HostEnv): Record<string, (...a: never[]) => un
     // Node drives the module with atoll_step and never blocks: a poll.
     yield: (_deadline: bigint): bigint => 0n,
     ...blockImports({ memory: env.memory, disks: env.disks ?? new Map(), stderr: env.stderr }),
+    ...(env.sockets?.imports() ?? {}),
   };
 }

@@ -1,12 +1,18 @@
 // Runs a unikernel module under V8: instantiate, check the ABI version, call
 // the entry points, then drive the event loop with atoll_step from Node's own
-// loop (timers now; device events with the block and network issues).
+// loop: a turn when the module's deadline comes (setTimeout) or when the host
+// sockets have an event (setImmediate, with their bit in the ready set).
+// While the module waits only for events, Node is kept alive by the open
+// sockets themselves; with none open nothing can ever wake it, so it has
+// finished (status 0) rather than letting Node exit under an unsettled
+// promise (status 13).
 import { atollImports, Exit, processStreams, type HostEnv } from "./abi.ts";
 import { describeTrap } from "./trap.ts";
 import { WasmSourceMap } from "./sourcemap.ts";
 import { codeRanges } from "./code-ranges.ts";
 import { EXIT_TRAP, EXIT_USAGE } from "./exit-codes.ts";
 import { splitArgs } from "./options.ts";
+import { HostSockets } from "./sockets.ts";
 
 /** The ABI version this host implements. */
 export const HOST_ABI_VERSION = 1;
@@ -48,17 +54,21 @@ export async function runUnikernel(wasm: Uint8Array, opts: RunOptions): Promise<
     return EXIT_USAGE;
   }
   let exports: Exports | null = null;
+  let wake = (_bit: number): void => {};
+  const memory = (): WebAssembly.Memory => {
+    if (!exports) throw new Error("the module called the ABI before its memory was exported");
+    return exports.memory;
+  };
+  const sockets = new HostSockets({ memory, wake: (bit) => wake(bit) });
   const env: HostEnv = {
-    memory: () => {
-      if (!exports) throw new Error("the module called the ABI before its memory was exported");
-      return exports.memory;
-    },
+    memory,
     args: split.moduleArgs,
     disks: split.disks,
     stdout: opts.stdout ?? processStreams.stdout,
     stderr,
     monotonic: opts.monotonic ?? (() => process.hrtime.bigint()),
     sourcePath,
+    sockets,
   };
   const module = await WebAssembly.compile(new Uint8Array(wasm));
   const instance = await WebAssembly.instantiate(module, { atoll: atollImports(env) } as WebAssembly.Imports);
@@ -90,23 +100,48 @@ export async function runUnikernel(wasm: Uint8Array, opts: RunOptions): Promise<
     ex._initialize();
     ex.atoll_init();
   } catch (e) {
+    sockets.dispose();
     return outcome(e);
   }
   return new Promise<number>((resolve, reject) => {
+    let ready = 0n;
+    let immediate: NodeJS.Immediate | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let done = false;
+    const finish = (status: number): void => {
+      done = true;
+      if (immediate !== null) clearImmediate(immediate);
+      if (timer !== null) clearTimeout(timer);
+      sockets.dispose();
+      resolve(status);
+    };
     const turn = (): void => {
+      immediate = null;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      const bits = ready;
+      ready = 0n;
       try {
-        const deadline = ex.atoll_step(0n);
-        if (deadline < 0n) return resolve(0);
-        if (deadline === FOREVER) return; // waits for device events: none on node yet
+        const deadline = ex.atoll_step(bits);
+        if (deadline < 0n) return finish(0);
+        if (deadline === FOREVER) {
+          if (sockets.live === 0 && ready === 0n && immediate === null) finish(0);
+          return;
+        }
         const waitMs = Number(deadline - env.monotonic()) / 1e6;
-        setTimeout(turn, Math.max(0, Math.ceil(waitMs)));
+        timer = setTimeout(turn, Math.max(0, Math.ceil(waitMs)));
       } catch (e) {
         try {
-          resolve(outcome(e));
+          finish(outcome(e));
         } catch (bug) {
+          sockets.dispose();
           reject(bug);
         }
       }
+    };
+    wake = (bit: number): void => {
+      ready |= 1n << BigInt(bit);
+      if (!done && immediate === null) immediate = setImmediate(turn);
     };
     turn();
   });
