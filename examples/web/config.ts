@@ -1,0 +1,10 @@
+import { unikernel, device, arg } from "atoll/config";
+
+export default unikernel({
+  name: "web",
+  main: "unikernel.ts",
+  devices: [device.console(), device.args(), device.stack("net0"), device.kvRo("site", "site")],
+  args: {
+    port: arg.int(80, "the TCP port to serve HTTP on, 1-65535"),
+  },
+});
