@@ -36,6 +36,17 @@ const hostBlock: Wire = (d) => {
   };
 };
 
+/** kvm's virtio-blk devices (drivers/virtio/block.ts): the device whose ID (QEMU's serial=) is the config name. */
+const virtioBlock: Wire = (d) => {
+  const b = d as Extract<Device, { kind: "block" }>;
+  return {
+    imports: [`import { openVirtioBlock } from "atoll-drivers/virtio/block";`],
+    expr: `openVirtioBlock(${JSON.stringify(b.name)}, ${b.readOnly === true})`,
+    type: "BlockDevice",
+    impl: `drivers/virtio/block.ts VirtioBlock (virtio-blk with serial ${b.name}: --disk ${b.name}=PATH)`,
+  };
+};
+
 /** unix's tap devices through the host network calls (drivers/host/net.ts); node has no backend yet. */
 const hostNet: Wire = (d) => {
   const n = d as Extract<Device, { kind: "net" }>;
@@ -44,6 +55,17 @@ const hostNet: Wire = (d) => {
     expr: `openHostNet(${JSON.stringify(n.name)})`,
     type: "NetDevice",
     impl: `drivers/host/net.ts HostNet (ABI net_*, the backend of --net ${n.name}=tap:IFNAME)`,
+  };
+};
+
+/** kvm's virtio-net devices (drivers/virtio/net.ts), claimed in config.ts's order; `atoll run -t kvm --net` adds them in that order. */
+const virtioNet: Wire = (d) => {
+  const n = d as Extract<Device, { kind: "net" }>;
+  return {
+    imports: [`import { openVirtioNet } from "atoll-drivers/virtio/net";`],
+    expr: `openVirtioNet(${JSON.stringify(n.name)})`,
+    type: "NetDevice",
+    impl: `drivers/virtio/net.ts VirtioNet (virtio-net; the backend of --net ${n.name}=tap:IFNAME, user or none)`,
   };
 };
 
@@ -61,6 +83,18 @@ const hostDirectStack: Wire = (d) => {
     expr: `openDirectStack(ipv4SettingsFromArgs(args), openHostNet(${JSON.stringify(n.name)}))`,
     type: "Stack",
     impl: `lib/net/direct-stack.ts DirectStack over drivers/host/net.ts HostNet (the backend of --net ${n.name}=tap:IFNAME; --ipv4 or DHCP)`,
+    args: ipv4Args,
+  };
+};
+
+/** kvm: lib/net's stack (lib/net/direct-stack.ts) over the virtio-net device NAME (drivers/virtio/net.ts). */
+const virtioDirectStack: Wire = (d) => {
+  const n = d as Extract<Device, { kind: "stack" }>;
+  return {
+    imports: [`import { openVirtioNet } from "atoll-drivers/virtio/net";`, `import { openDirectStack } from "atoll/net/direct-stack";`, `import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";`],
+    expr: `openDirectStack(ipv4SettingsFromArgs(args), openVirtioNet(${JSON.stringify(n.name)}))`,
+    type: "Stack",
+    impl: `lib/net/direct-stack.ts DirectStack over drivers/virtio/net.ts VirtioNet (the backend of --net ${n.name}=tap:IFNAME, user or none; --ipv4 or DHCP)`,
     args: ipv4Args,
   };
 };
@@ -89,6 +123,6 @@ const kvRo: Wire = (d) => {
 export const wiring: Record<TargetName, Partial<Record<Device["kind"], Wire>>> = {
   node: { console: console_, clock, timers, args, block: hostBlock, kvRo, stack: nodeStack },
   unix: { console: console_, clock, timers, args, block: hostBlock, net: hostNet, kvRo, stack: hostDirectStack },
-  kvm: { console: console_, clock, timers, args, kvRo },
+  kvm: { console: console_, clock, timers, args, block: virtioBlock, net: virtioNet, kvRo, stack: virtioDirectStack },
   xen: { console: console_, clock, timers, args, kvRo },
 };
