@@ -30,7 +30,8 @@ export type QemuMachine = keyof typeof NET_DEVICE_MODEL;
  * The device's netdev id is the config.ts name, so QEMU's messages name it.
  */
 export function qemuNetArgs(nets: NetAttachment[], forwards: Forward[], machine: QemuMachine = "microvm"): string[] {
-  const out: string[] = [];
+  // QEMU 7.2's virtio-mmio offers the legacy interface unless told otherwise; drivers/virtio drives the modern one (virtio 1.2 §4.2).
+  const out: string[] = nets.length > 0 && machine === "microvm" ? ["-global", "virtio-mmio.force-legacy=false"] : [];
   for (const { name, backend } of nets) {
     const id = `net-${name}`;
     const netdev = {

@@ -1,0 +1,80 @@
+// `atoll run --net` and `--forward` without booting: the QEMU devices each
+// backend becomes on the kvm target (--dry-run), and the errors for values
+// that cannot work, before anything is built or started.
+import { describe, expect, it } from "vitest";
+import { atoll } from "../helpers/cli.ts";
+import { parseForward } from "../../tools/cli/nets.ts";
+import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
+
+/** The QEMU arguments between isa-debug-exit and -kernel in a dry run's command line. */
+function devices(line: string): string {
+  const m = /-device isa-debug-exit,iobase=0xf4,iosize=0x04 (.*) -kernel /.exec(line);
+  return m?.[1] ?? "";
+}
+
+describe("atoll run -t kvm --net ... --dry-run", () => {
+  it("tap:IFNAME is QEMU's tap backend without scripts, on a virtio-mmio virtio-net device", () => {
+    const r = atoll(["run", "-t", "kvm", "--net", "tap:atolltap9", "--dry-run", "examples/ping", "--", "--ipv4=10.0.0.2/24"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -netdev tap,id=net-net0,ifname=atolltap9,script=no,downscript=no -device virtio-net-device,netdev=net-net0");
+    expect(r.stdout.trim()).toMatch(/-append --ipv4=10\.0\.0\.2\/24$/);
+  });
+
+  it("user networking takes the --forward ports, TCP by default", () => {
+    const r = atoll(["run", "-t", "kvm", "--net", "net0=user", "--forward", "8080:80", "--forward", "udp:5353:53", "--dry-run", "examples/ping"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -netdev user,id=net-net0,hostfwd=tcp::8080-:80,hostfwd=udp::5353-:53 -device virtio-net-device,netdev=net-net0");
+  });
+
+  it("none is a device with no peer", () => {
+    const r = atoll(["run", "-t", "kvm", "--net", "none", "--dry-run", "examples/ping"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -device virtio-net-device");
+  });
+
+  it("q35 gets virtio-net-pci and no virtio-mmio setting", () => {
+    expect(qemuNetArgs([{ name: "net0", backend: { kind: "user" } }], [], "q35")).toEqual(["-netdev", "user,id=net-net0", "-device", "virtio-net-pci,netdev=net-net0"]);
+  });
+});
+
+describe("atoll run --net and --forward: bad values are usage errors (status 2) that say what to pass", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["a malformed backend", ["--net", "net0=tap"], /--net net0=tap: expected tap:IFNAME, user or none/],
+    ["an interface name over 15 bytes", ["--net", "tap:abcdefghijklmnop"], /1 to 15 bytes/],
+    ["a comma, which would end QEMU's option", ["--net", "tap:a,b"], /1 to 15 bytes/],
+    ["an unknown device", ["--net", "eth0=user"], /has no network device 'eth0'/],
+    ["--forward without --net user", ["--net", "tap:t0", "--forward", "80:80"], /--forward needs exactly one network device on --net user/],
+    ["a port of 0", ["--net", "user", "--forward", "0:80"], /--forward 0:80: the host port 0 is outside 1-65535/],
+    ["a port over 65535", ["--net", "user", "--forward", "8080:65536"], /the guest port 65536 is outside 1-65535/],
+    ["not a number", ["--net", "user", "--forward", "http:80"], /--forward http:80: not two port numbers/],
+    ["one port", ["--net", "user", "--forward", "8080"], /expected \[tcp:\|udp:\]HOSTPORT:GUESTPORT/],
+    ["a host port forwarded twice", ["--net", "user", "--forward", "8080:80", "--forward", "8080:81"], /host tcp port 8080 is forwarded twice/],
+  ];
+  it.each(cases)("%s", (_what, flags, message) => {
+    const r = atoll(["run", "-t", "kvm", ...flags, "--dry-run", "examples/ping"]);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+  });
+
+  it("user networking is kvm's: on unix it is refused, naming the backends unix has", () => {
+    const r = atoll(["run", "-t", "unix", "--net", "user", "--dry-run", "examples/ping"]);
+    expect(r.stderr).toContain("--net user: the user backend is not available on the unix target (it has: tap");
+    expect(r.status).toBe(2);
+  });
+
+  it("parses forwards exactly", () => {
+    expect(parseForward("1:65535")).toEqual({ proto: "tcp", host: 1, guest: 65535 });
+    expect(parseForward("udp:7:7")).toEqual({ proto: "udp", host: 7, guest: 7 });
+    expect(() => parseForward("tcp:-1:80")).toThrow(/not two port numbers/);
+    expect(() => parseForward("sctp:1:2")).toThrow(/not two port numbers/);
+  });
+});
+
+describe("atoll describe -t kvm", () => {
+  it("wires a network device to drivers/virtio/net.ts", () => {
+    const r = atoll(["describe", "-t", "kvm", "examples/ping"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/net 'net0'\s+NetDevice ← drivers\/virtio\/net\.ts VirtioNet/);
+  });
+});
