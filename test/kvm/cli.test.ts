@@ -12,7 +12,7 @@ describe("atoll run -t kvm --dry-run", () => {
     const r = atoll(["run", "-t", "kvm", "--dry-run", "examples/trap", "--", "--kind=memory"]);
     expect(r.status).toBe(0);
     const line = r.stdout.trim();
-    expect(line).toMatch(/^qemu-system-x86_64 -M microvm,acpi=off,rtc=on -accel (kvm|tcg) -cpu \S+ -m 32M -display none -nodefaults -no-user-config -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \S+\/examples\/trap\/dist\/trap\.kvm -append --kind=memory$/);
+    expect(line).toMatch(/^qemu-system-x86_64 -M microvm,acpi=off,rtc=on,auto-kernel-cmdline=off -accel (kvm|tcg) -cpu \S+ -m 32M -display none -nodefaults -no-user-config -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \S+\/examples\/trap\/dist\/trap\.kvm -append --kind=memory$/);
     expect(line).not.toMatch(/-cpu (host|max)(\s|$)/);
   });
 });

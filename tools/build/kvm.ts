@@ -90,11 +90,31 @@ export function chooseAccel(env: NodeJS.ProcessEnv = process.env): "kvm" | "tcg"
   return kvmUsable() ? "kvm" : "tcg";
 }
 
-/** How `atoll run -t kvm` starts QEMU; `devices` are QEMU arguments for the VM's devices (qemu-net.ts's). The choices are measured in ../shared/notes/boot-and-qemu.md. */
-export function qemuCommand(image: string, memory: string, args: string[], accel: "kvm" | "tcg" = chooseAccel(), devices: string[] = []): [string, string[]] {
+/**
+ * The QEMU machines `atoll run -t kvm --machine` boots, and their -M value.
+ * microvm (the default): without ACPI it boots fastest; rtc=on gives the
+ * runtime its wall clock (microvm has no RTC by default);
+ * auto-kernel-cmdline=off keeps QEMU from appending virtio_mmio.device=...
+ * to the command line, which the runtime would pass on as arguments. q35:
+ * virtio-pci devices, booted through SeaBIOS (slower, ~1 s more).
+ */
+export const QEMU_MACHINES = {
+  microvm: "microvm,acpi=off,rtc=on,auto-kernel-cmdline=off",
+  q35: "q35",
+} as const;
+export type QemuMachine = keyof typeof QEMU_MACHINES;
+
+/** Checks a --machine value. */
+export function parseMachine(value: string | undefined): QemuMachine {
+  if (value === undefined) return "microvm";
+  if (Object.hasOwn(QEMU_MACHINES, value)) return value as QemuMachine;
+  throw new UserError(`--machine ${value}: unknown QEMU machine; use ${Object.keys(QEMU_MACHINES).join(" or ")}`, 2);
+}
+
+/** How `atoll run -t kvm` starts QEMU; `devices` are QEMU arguments for the VM's devices (qemu-net.ts's, qemu-block.ts's). The choices are measured in ../shared/notes/boot-and-qemu.md. */
+export function qemuCommand(image: string, memory: string, args: string[], accel: "kvm" | "tcg" = chooseAccel(), devices: string[] = [], machine: QemuMachine = "microvm"): [string, string[]] {
   return ["qemu-system-x86_64", [
-    // microvm without ACPI boots fastest; rtc=on gives the runtime its wall clock (microvm has no RTC by default).
-    "-M", "microvm,acpi=off,rtc=on",
+    "-M", QEMU_MACHINES[machine],
     "-accel", accel,
     // -cpu host and -cpu max abort on these hosts; host without
     // arch-capabilities works under KVM. Under TCG a named x86-64-v2 model

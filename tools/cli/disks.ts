@@ -1,20 +1,32 @@
 // `atoll run --disk NAME=PATH`: checks each against the block devices of
 // config.ts, creates a missing file with the device's size, and turns it into
-// the runtime option --atoll-disk=NAME=/absolute/PATH (docs/abi.md).
+// the runtime option --atoll-disk=NAME=/absolute/PATH (docs/abi.md) on node
+// and unix, or a virtio-blk device on kvm (tools/build/qemu-block.ts).
 import { closeSync, existsSync, openSync, ftruncateSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../config/load.ts";
 import { parseSize, suggest } from "../config/validate.ts";
 import { UserError } from "../errors.ts";
+import type { BlockAttachment } from "../build/qemu-block.ts";
 
-/** The runtime options for the `--disk` values given; [] when there are none. */
+/** The runtime options for the `--disk` values given (node, unix); [] when there are none. */
 export async function diskOptions(appDir: string, values: string[]): Promise<string[]> {
+  return (await diskAttachments(appDir, values)).map((d) => `--atoll-disk=${d.name}=${d.file}`);
+}
+
+/**
+ * The `--disk` values given, checked against config.ts's block devices (each
+ * missing file created with its device's size), in config.ts's order; [] when
+ * there are none. `maxNameBytes` bounds the device names (kvm: the 20 bytes
+ * of a virtio-blk ID, which carries the name).
+ */
+export async function diskAttachments(appDir: string, values: string[], maxNameBytes = Infinity): Promise<BlockAttachment[]> {
   if (values.length === 0) return [];
   const config = await loadConfig(appDir);
   const blocks = config.unikernel.devices.flatMap((d) => (d.kind === "block" ? [d] : []));
   const shown = path.relative(process.cwd(), config.file) || config.file;
   const seen = new Set<string>();
-  const out: string[] = [];
+  const out: BlockAttachment[] = [];
   for (const v of values) {
     const eq = v.indexOf("=");
     if (eq <= 0 || eq === v.length - 1) throw new UserError(`--disk ${v}: expected NAME=PATH, e.g. --disk data=disk.img`, 2);
@@ -28,10 +40,12 @@ export async function diskOptions(appDir: string, values: string[]): Promise<str
     }
     if (seen.has(name)) throw new UserError(`--disk ${name}=... given twice`, 2);
     seen.add(name);
+    if (Buffer.byteLength(name) > maxNameBytes) throw new UserError(`--disk ${v}: on the kvm target a block device's name is its virtio-blk ID, at most ${maxNameBytes} bytes; shorten '${name}' in ${shown}`, 2);
     if (!existsSync(file)) create(file, name, dev.size, dev.readOnly === true, shown);
-    out.push(`--atoll-disk=${name}=${file}`);
+    out.push({ name, file, readOnly: dev.readOnly === true });
   }
-  return out;
+  const order = blocks.map((b) => b.name);
+  return out.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 }
 
 /** Creates `file` as `size` bytes of zeros (sparse). */

@@ -25,12 +25,13 @@ const target: FlagSpec = { name: "target", short: "t", value: true, help: `targe
 
 const net: FlagSpec = { name: "net", value: true, repeat: true, help: "the backend of network device NAME of config.ts: tap:IFNAME (a Linux tap), user (QEMU's user networking, kvm only) or none (a device connected to nothing); NAME= may be left out when there is one; repeatable" };
 const forward: FlagSpec = { name: "forward", value: true, repeat: true, help: "with --net user: forward host port HOSTPORT to the unikernel's GUESTPORT, [tcp:|udp:]HOSTPORT:GUESTPORT (TCP by default); repeatable" };
+const machine: FlagSpec = { name: "machine", value: true, help: "kvm: the QEMU machine, microvm (the default; virtio-mmio devices) or q35 (virtio-pci devices)" };
 const disk: FlagSpec = { name: "disk", value: true, repeat: true, help: "attach the file PATH as block device NAME of config.ts (created with its size when missing); repeatable" };
 
 const commands: Command[] = [
   { name: "configure", usage: "atoll configure [-t TARGET] [DIR]", summary: "evaluate DIR/config.ts and write _build/TARGET/main.ts", flags: [target, help], run: configureCommand },
   { name: "build", usage: "atoll build [-t TARGET] [--force] [DIR]", summary: "compile and link the artefact (configures first when needed)", flags: [target, { name: "force", value: false, help: "rebuild even when up to date" }, help], run: buildCommand },
-  { name: "run", usage: "atoll run [-t TARGET] [--disk NAME=PATH]... [--net [NAME=]BACKEND]... [--forward HOSTPORT:GUESTPORT]... [--dry-run] [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, disk, net, forward, { name: "dry-run", value: false, help: "build when needed, then print the command that would run it (kvm: the QEMU command line)" }, help], run: runCommand },
+  { name: "run", usage: "atoll run [-t TARGET] [--disk NAME=PATH]... [--net [NAME=]BACKEND]... [--forward HOSTPORT:GUESTPORT]... [--machine microvm|q35] [--dry-run] [DIR] [-- RUNTIME-ARGS]", summary: "build when needed, then run the unikernel", flags: [target, disk, net, forward, machine, { name: "dry-run", value: false, help: "build when needed, then print the command that would run it (kvm: the QEMU command line)" }, help], run: runCommand },
   { name: "clean", usage: "atoll clean [DIR]", summary: "remove _build/ and dist/", flags: [help], run: cleanCommand },
   { name: "describe", usage: "atoll describe [-t TARGET] [DIR]", summary: "show the devices and how they are wired on the target", flags: [target, help], run: describeCommand },
   { name: "new", usage: "atoll new NAME", summary: "create a working application in the folder NAME", flags: [help], run: newCommand },

@@ -5,24 +5,33 @@ import { chooseTarget, ensureBuilt } from "../target-choice.ts";
 import { appDir } from "./app-dir.ts";
 import type { Plan } from "../../configure/configure.ts";
 import { UserError } from "../../errors.ts";
-import { diskOptions } from "../disks.ts";
+import { diskAttachments } from "../disks.ts";
 import { forwards, netAttachments, unixNetOptions } from "../nets.ts";
-import { guestStatus, qemuCommand } from "../../build/kvm.ts";
+import { guestStatus, parseMachine, qemuCommand, type QemuMachine } from "../../build/kvm.ts";
+import { MAX_SERIAL_BYTES, qemuBlockArgs, type BlockAttachment } from "../../build/qemu-block.ts";
 import { qemuNetArgs, type Forward, type NetAttachment } from "../../build/qemu-net.ts";
 
 /** The devices `atoll run` attaches, as each launcher needs them. */
 interface Attached {
-  /** Runtime options for host files (--atoll-disk=...). */
-  disks: string[];
+  /** Host files of block devices (node, unix: --atoll-disk=NAME=PATH options; kvm: virtio-blk devices). */
+  disks: BlockAttachment[];
   nets: NetAttachment[];
   forwards: Forward[];
+  /** kvm: the QEMU machine (--machine). */
+  machine: QemuMachine;
+}
+
+/** The runtime options of host files (docs/abi.md). */
+function diskOptions(disks: BlockAttachment[]): string[] {
+  return disks.map((d) => `--atoll-disk=${d.name}=${d.file}`);
 }
 
 /** How each target's artefact is started. */
 const launchers: Partial<Record<Plan["target"], (plan: Plan, args: string[], dev: Attached) => [string, string[]]>> = {
-  node: (plan, args, dev) => [process.execPath, [plan.artefact, ...dev.disks, ...args]],
-  unix: (plan, args, dev) => [plan.artefact, [...dev.disks, ...unixNetOptions(dev.nets), ...args]],
-  kvm: (plan, args, dev) => qemuCommand(plan.artefact, plan.memory, args, undefined, qemuNetArgs(dev.nets, dev.forwards)),
+  node: (plan, args, dev) => [process.execPath, [plan.artefact, ...diskOptions(dev.disks), ...args]],
+  unix: (plan, args, dev) => [plan.artefact, [...diskOptions(dev.disks), ...unixNetOptions(dev.nets), ...args]],
+  kvm: (plan, args, dev) => qemuCommand(plan.artefact, plan.memory, args, undefined,
+    [...qemuBlockArgs(dev.disks, dev.machine), ...qemuNetArgs(dev.nets, dev.forwards, dev.machine)], dev.machine),
 };
 
 /** The unikernel's exit status from the launcher's (QEMU encodes the guest's; see tools/build/kvm.ts). */
@@ -37,14 +46,17 @@ function shellQuote(words: string[]): string {
 export async function runCommand(p: Parsed): Promise<number> {
   const dir = appDir("run", p);
   const target = chooseTarget(dir, p.flags.get("target")?.[0]);
-  const disks = await diskOptions(dir, p.flags.get("disk") ?? []); // before building: a wrong --disk should not wait for a build
+  const machineFlag = p.flags.get("machine")?.[0];
+  if (machineFlag !== undefined && target !== "kvm") throw new UserError(`--machine is for the kvm target (QEMU's machine type); the target here is ${target}`, 2);
+  const machine = parseMachine(machineFlag);
+  // Before building: a wrong --disk should not wait for a build.
+  const disks = await diskAttachments(dir, p.flags.get("disk") ?? [], target === "kvm" ? MAX_SERIAL_BYTES : Infinity);
   const nets = await netAttachments(dir, p.flags.get("net") ?? [], target);
   const fwds = forwards(p.flags.get("forward") ?? [], nets);
   const plan = await ensureBuilt(dir, target, new Report());
   const launch = launchers[plan.target];
   if (!launch) throw new UserError(`target '${plan.target}' cannot be run yet`, 2);
-  if (plan.target === "kvm" && p.flags.has("disk")) throw new UserError("--disk is not available on the kvm target yet (block devices there need the virtio-blk driver)", 2);
-  const [cmd, args] = launch(plan, p.rest, { disks, nets, forwards: fwds });
+  const [cmd, args] = launch(plan, p.rest, { disks, nets, forwards: fwds, machine });
   if (p.flags.has("dry-run")) {
     process.stdout.write(shellQuote([cmd, ...args]) + "\n");
     return 0;
