@@ -1080,6 +1080,46 @@ export function test_time_wait_old_syn_gets_ack(): void {
   expectSeg(f.h.recv(), ACK, f.iss + 2, RISS + 2);
 }
 
+// Found against Linux (test/net-tap/tcp-linux-connections.test.ts, a server
+// that closes first): every connection in TIME-WAIT stayed in the set's
+// per-frame walk for 2 MSL, so each frame cost a pass over thousands.
+export function test_time_wait_connections_are_parked_out_of_the_walk(): void {
+  const x = listening();
+  const n = 200;
+  for (let i = 0; i < n; i++) {
+    const port = <u16>(20000 + i);
+    const syn = seg(SYN, RISS, 0);
+    syn.srcPort = port;
+    x.h.send(syn);
+    const c = <TcpSocket>x.h.set.tcpConnection(LOCAL_PORT, REMOTE, port);
+    const ack = seg(ACK, RISS + 1, c.iss + 1);
+    ack.srcPort = port;
+    x.h.send(ack);
+    c.close(x.h.now);
+    x.h.set.dispatch(x.h.now);
+    const fin = seg(FIN | ACK, RISS + 1, c.iss + 2);
+    fin.srcPort = port;
+    x.h.send(fin);
+    expectState(c, TcpState.TimeWait);
+  }
+  x.h.clear();
+  assert(x.h.set.parkedCount == n, "parked " + x.h.set.parkedCount.toString());
+  assert(x.h.set.sockets.length == 1, "only the listener walks, got " + x.h.set.sockets.length.toString());
+  assert(x.h.set.tcpConnectionCount == n);
+  // A parked connection still answers a retransmitted FIN.
+  const c7 = x.acc.accepted[7];
+  const fin = seg(FIN | ACK, RISS + 1, c7.iss + 2);
+  fin.srcPort = 20007;
+  x.h.send(fin);
+  expectSeg(x.h.recv(), ACK, c7.iss + 2, RISS + 2);
+  assert(x.h.set.parkedCount == n, "parked again once answered");
+  // And they all end after 2 MSL, the set's pollAt pointing at it.
+  assert(x.h.set.pollAt() <= x.h.now + seconds(60));
+  x.h.advance(seconds(61));
+  assert(x.h.set.tcpConnectionCount == 0 && x.h.set.parkedCount == 0, "connections " + x.h.set.tcpConnectionCount.toString());
+  for (let i = 0; i < n; i++) expectState(x.acc.accepted[i], TcpState.Closed);
+}
+
 // === ports ==========================================================================
 
 class Reclaimable extends Socket {

@@ -8,6 +8,7 @@
 //   send HOST PORT BYTES      random bytes to the sink, half-close, read its "BYTES FNV" answer
 //   recv HOST PORT BYTES      read the source's pattern to EOF, checking every byte
 //   seq HOST PORT COUNT       COUNT echo exchanges, one connection after another
+//   seqrecv HOST PORT COUNT   COUNT connections one after another, each reading the source to its FIN
 //   conc HOST PORT COUNT      COUNT echo exchanges on connections open at once
 //   refused HOST PORT         a connect that must be refused (RST to the SYN)
 //   halfclose HOST PORT       sink: send, shutdown(SHUT_WR), still receive the answer
@@ -143,6 +144,20 @@ async function echoOnce(i, size) {
   return { ok: back.equals(msg), ms: performance.now() - t0, got: back.length };
 }
 
+/** One source connection read to EOF: the server closes first (its side holds TIME-WAIT). */
+async function recvOnce() {
+  const t0 = performance.now();
+  const s = await connect();
+  const chunks = [];
+  await drain(s, (d) => chunks.push(d));
+  s.end();
+  s.destroy();
+  const got = Buffer.concat(chunks);
+  const want = Buffer.alloc(got.length);
+  patternInto(want, 0);
+  return { ok: got.equals(want), got: got.length, ms: performance.now() - t0 };
+}
+
 function summary(times) {
   const sorted = [...times].sort((a, b) => a - b);
   const q = (f) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))];
@@ -163,6 +178,24 @@ async function seq(n) {
     }
   }
   return { cmd, count: n, completed: times.length, failures, ms: performance.now() - t0, ...summary(times) };
+}
+
+async function seqrecv(n) {
+  const t0 = performance.now();
+  const times = [];
+  const failures = [];
+  const sizes = new Set();
+  for (let i = 0; i < n; i++) {
+    try {
+      const r = await recvOnce();
+      times.push(r.ms);
+      sizes.add(r.got);
+      if (!r.ok) failures.push(`#${i}: the ${r.got} bytes differ from the pattern`);
+    } catch (e) {
+      failures.push(`#${i}: ${e.code ?? e.message}`);
+    }
+  }
+  return { cmd, count: n, completed: times.length, sizes: [...sizes], failures, ms: performance.now() - t0, ...summary(times) };
 }
 
 async function conc(n) {
@@ -240,6 +273,7 @@ const commands = {
   send: () => send(count),
   recv: () => recv(count),
   seq: () => seq(count),
+  seqrecv: () => seqrecv(count),
   conc: () => conc(count),
   refused,
   halfclose,

@@ -1,11 +1,12 @@
 // lib/net's TCP against Linux over a tap: many connections (1,000 one after
-// another, 100 at once, each an echo exchange with a half-close), and the
+// another, 100 at once, each an echo exchange with a half-close; 1,000 more
+// where the server closes first and so holds TIME-WAIT), and the
 // state-machine cases Linux can drive: a SYN to a closed port is refused,
 // a half-closed client still gets the server's answer, a client's RST ends
 // the connection, and the server's RST reaches the client. Prints the
 // durations. Needs root for the namespace; fails saying so otherwise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TcpLinuxEnv, SINK_PORT, ECHO_PORT, ABORT_PORT, type Peer } from "./tcp-linux-env.ts";
+import { TcpLinuxEnv, SINK_PORT, SOURCE_PORT, ECHO_PORT, ABORT_PORT, type Peer } from "./tcp-linux-env.ts";
 
 const env = new TcpLinuxEnv("conn");
 let setupError = "";
@@ -31,6 +32,21 @@ describe("TCP with Linux over a tap: connections and state changes (unix)", () =
     expect(conns.length).toBe(1000);
     expect(conns.filter((c) => c.outcome !== "ok" || c.bytesIn !== 100 || c.bytesOut !== 100)).toEqual([]);
     console.log(`tcp-linux: 1000 sequential connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, p99 ${Number(r.p99Ms).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
+  }, 90_000);
+
+  it("1,000 sequential connections where the server closes first (and holds TIME-WAIT) all complete", async () => {
+    if (setupError !== "") throw new Error(setupError);
+    const before = peer!.connections().length;
+    const COUNT = 1000;
+    const r = await env.client("seqrecv", SOURCE_PORT, COUNT, 80_000);
+    expect(r.error, JSON.stringify(r)).toBeUndefined();
+    expect(r.failures).toEqual([]);
+    expect(r.completed).toBe(COUNT);
+    expect(r.sizes).toEqual([1000]);
+    const conns = (await peer!.waitConnections(before + COUNT)).slice(before).filter((c) => c.mode === "source");
+    expect(conns.length).toBe(COUNT);
+    expect(conns.filter((c) => c.outcome !== "ok" || c.bytesOut !== 1000)).toEqual([]);
+    console.log(`tcp-linux: 1000 sequential connections, server closing first, in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, p99 ${Number(r.p99Ms).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
   }, 90_000);
 
   it("100 concurrent connections each echo 1,000 bytes and close cleanly", async () => {

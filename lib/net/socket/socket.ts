@@ -66,6 +66,19 @@ export enum TcpVerdict {
 export abstract class Socket {
   /** The set this socket belongs to; null until added. */
   set: SocketSet | null = null;
+  /** SocketSet's bookkeeping while the socket is parked (see parkUntil); sockets leave these alone. */
+  parked: bool = false;
+  parkSeq: u32 = 0;
+
+  /**
+   * When the socket has nothing to do until an instant unless a segment
+   * comes for it, that instant; -1 to stay in the set's walk. A parked
+   * socket leaves the walk that dispatch() and pollAt() make on every frame
+   * until the instant or SocketSet.wake (the interface calls it after
+   * handing the socket a segment). TCP's TIME-WAIT parks: a server that
+   * closes first holds one per connection for 2 MSL.
+   */
+  get parkUntil(): i64 { return -1; }
 
   /** When the socket next wants dispatch() called: FOREVER for never, anything <= now for now. */
   pollAt(): i64 { return FOREVER; }
@@ -97,9 +110,18 @@ export abstract class Socket {
 export const EPHEMERAL_FIRST: u16 = 49152;
 export const EPHEMERAL_LAST: u16 = 65535;
 
+/** A parked socket and the instant it wakes; stale once the socket moved on (parkSeq). */
+class ParkEntry {
+  constructor(readonly socket: Socket, readonly at: i64, readonly seq: u32) {}
+}
+
 /** The sockets of one interface. */
 export class SocketSet {
+  /** The sockets in the walk; parked ones (parkedCount) are held apart. */
   readonly sockets: Socket[] = [];
+  /** Parked sockets, a binary min-heap by wake instant. */
+  private parkHeap: ParkEntry[] = [];
+  private parkedSockets: i32 = 0;
   private nextEphemeral: u16 = EPHEMERAL_FIRST;
   private nextTcpEphemeral: u16 = EPHEMERAL_FIRST;
   private tcpConnections: Map<u64, Socket> = new Map();
@@ -119,6 +141,14 @@ export class SocketSet {
 
   /** Removes `s`, freeing its port. */
   remove(s: Socket): void {
+    if (s.set !== this) return;
+    if (s.parked) {
+      // Its heap entry goes stale and is dropped when it surfaces.
+      s.parked = false;
+      this.parkedSockets--;
+      s.set = null;
+      return;
+    }
     const i = this.sockets.indexOf(s);
     if (i < 0) return;
     this.sockets.splice(i, 1);
@@ -144,10 +174,17 @@ export class SocketSet {
 
   // --- TCP demultiplexing ---------------------------------------------------
 
-  /** The connection with this 4-tuple (our address is the interface's), or null. */
+  /**
+   * The connection with this 4-tuple (our address is the interface's), or
+   * null. A segment is about to be handed to it: a parked connection is put
+   * back in the walk, so what it owes in answer goes out.
+   */
   tcpConnection(localPort: u16, remote: Ipv4Addr, remotePort: u16): Socket | null {
     const k = tcpKey(localPort, remote, remotePort);
-    return this.tcpConnections.has(k) ? this.tcpConnections.get(k) : null;
+    if (!this.tcpConnections.has(k)) return null;
+    const s = this.tcpConnections.get(k);
+    this.wake(s);
+    return s;
   }
 
   /** The listener on `port`, or null. */
@@ -209,20 +246,93 @@ export class SocketSet {
     return reclaimable;
   }
 
+  /** Sockets parked out of the walk (TCP connections in TIME-WAIT). */
+  get parkedCount(): i32 { return this.parkedSockets; }
+
+  /** Puts a parked socket back in the walk (something came for it); no-op otherwise. */
+  wake(s: Socket): void {
+    if (s.set !== this || !s.parked) return;
+    s.parked = false;
+    this.parkedSockets--;
+    this.sockets.push(s);
+  }
+
   /** The earliest pollAt of the sockets, or FOREVER. */
   pollAt(): i64 {
-    let t = FOREVER;
+    let t = this.parkedWakeAt();
     for (let i = 0; i < this.sockets.length; i++) t = min(t, this.sockets[i].pollAt());
     return t;
   }
 
-  /** Dispatches every socket due at `now`. */
+  /** Dispatches every socket due at `now`, and parks those that say they may be. */
   dispatch(now: i64): void {
+    this.wakeDue(now);
     // A copy: a handler may add or remove sockets while we walk.
     const list = this.sockets.slice(0);
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if (s.set === this && s.pollAt() <= now) s.dispatch(now, this.egress);
+      if (s.set !== this) continue;
+      if (s.pollAt() <= now) s.dispatch(now, this.egress);
+      if (s.set !== this || s.parked) continue;
+      const until = s.parkUntil;
+      if (until > now) this.park(s, until);
+    }
+  }
+
+  private park(s: Socket, until: i64): void {
+    const i = this.sockets.indexOf(s);
+    if (i < 0) return;
+    this.sockets.splice(i, 1);
+    s.parked = true;
+    s.parkSeq++;
+    this.parkedSockets++;
+    const h = this.parkHeap;
+    h.push(new ParkEntry(s, until, s.parkSeq));
+    // Sift up.
+    let c = h.length - 1;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (h[p].at <= h[c].at) break;
+      const t = h[p]; h[p] = h[c]; h[c] = t;
+      c = p;
+    }
+  }
+
+  private stale(e: ParkEntry): bool {
+    const s = e.socket;
+    return s.set !== this || !s.parked || s.parkSeq != e.seq;
+  }
+
+  /** The earliest wake instant of a parked socket, dropping stale entries on top; FOREVER for none. */
+  private parkedWakeAt(): i64 {
+    const h = this.parkHeap;
+    while (h.length > 0 && this.stale(h[0])) this.popPark();
+    return h.length > 0 ? h[0].at : FOREVER;
+  }
+
+  /** Moves parked sockets whose instant has come back into the walk. */
+  private wakeDue(now: i64): void {
+    while (this.parkedWakeAt() <= now) {
+      const e = this.parkHeap[0];
+      this.popPark();
+      this.wake(e.socket);
+    }
+  }
+
+  private popPark(): void {
+    const h = this.parkHeap;
+    const last = h.pop();
+    if (h.length == 0) return;
+    h[0] = last;
+    let p = 0;
+    while (true) {
+      const l = 2 * p + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && h[r].at < h[l].at ? r : l;
+      if (h[p].at <= h[c].at) break;
+      const t = h[p]; h[p] = h[c]; h[c] = t;
+      p = c;
     }
   }
 }

@@ -295,7 +295,8 @@ export class TcpSocket extends Socket {
     // Once nothing more can arrive, an emptied buffer is let go.
     if (rx.length == 0 && (this.state == TcpState.TimeWait || this.state == TcpState.Closed)) this.rx = null;
     // A window that opened enough is worth telling the sender about (RFC 9293 §3.8.6.2.2).
-    if (n > 0 && isSynchronized(this.state) && this.windowUpdateWorthIt()) this.ackNow = true;
+    // (Not in TIME-WAIT: the peer sends nothing more.)
+    if (n > 0 && isSynchronized(this.state) && this.state != TcpState.TimeWait && this.windowUpdateWorthIt()) this.ackNow = true;
     return n;
   }
 
@@ -379,6 +380,12 @@ export class TcpSocket extends Socket {
   get synRetransmits(): i32 { return this.state == TcpState.SynSent || this.state == TcpState.SynReceived ? this.retries : 0; }
 
   get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
+
+  /** TIME-WAIT waits only for its end or a segment (RFC 9293 §3.10.7.4, "TIME-WAIT STATE"): out of the per-frame walk. */
+  get parkUntil(): i64 {
+    if (this.state != TcpState.TimeWait || this.ackNow || this.rstPending) return -1;
+    return this.timeWaitAt;
+  }
   tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
   pollAt(): i64 {
