@@ -196,8 +196,8 @@ export class HostSockets {
     const h = this.handles.get(id);
     if (h?.kind !== "udp") return -EBADF;
     if (port <= 0 || port > 65535 || addr === 0) return -EINVAL;
-    // Bytes the kernel has not taken yet: a module that outruns it is told to wait.
-    if (h.socket.getSendQueueSize() > UDP_QUEUE) return -EAGAIN;
+    // Datagrams the kernel has not taken yet: a module that outruns it is told to wait.
+    if (h.socket.getSendQueueCount() > UDP_QUEUE) return -EAGAIN;
     try {
       h.socket.send(Buffer.from(this.bytes(ptr, len)), port, ipv4Text(addr));
     } catch (e) {
