@@ -104,7 +104,7 @@ const nodeStack: Wire = () => ({
   imports: [`import { openNodeStack } from "atoll-drivers/node/stack";`],
   expr: `openNodeStack()`,
   type: "Stack",
-  impl: `drivers/node/stack.ts NodeStack (the host's sockets through the sock_* calls: listens on 0.0.0.0)`,
+  impl: `drivers/node/stack.ts NodeStack (the host's sockets through the sock_* calls: UDP on 0.0.0.0, TCP on every host address; reports 127.0.0.1)`,
 });
 
 /** Embedded data is static data of the module, the same on every target (embed.ts writes the file imported). */
