@@ -20,6 +20,7 @@
 // device per network device of config.ts, in config.ts's order.
 import { NetDevice, NetResult, FrameHandler } from "atoll/net/device";
 import { EventSource, loop } from "atoll/loop";
+import { Timer, TimerHandler } from "atoll/timer";
 import { AbiConsole } from "atoll/console";
 import { exit, EXIT_USAGE } from "atoll/exit";
 import { physical } from "./dma";
@@ -48,11 +49,17 @@ const TX_QUEUE: u16 = 128;
 const RECEIVEQ: u16 = 0;
 const TRANSMITQ: u16 = 1;
 /**
- * At most this many frames per poll, so a flood cannot starve timers. The
- * interrupt is then left unacknowledged, so a level-triggered line
- * (virtio-mmio) is delivered again at the next yield.
+ * At most this many frames per poll, so a flood cannot starve timers; the
+ * rest wait for a poll from a zero-delay timer, after the loop's other
+ * work (an interrupt would not come: the device signals new entries only).
  */
 const MAX_FRAMES_PER_POLL: i32 = 1024;
+
+/** Polls a VirtioNet again when a poll stopped at MAX_FRAMES_PER_POLL. */
+class Resume extends TimerHandler {
+  constructor(private dev: VirtioNet) { super(); }
+  onTimer(timer: Timer, now: i64): void { this.dev.poll(); }
+}
 
 /** Drains a VirtioNet when the loop reports its bit. */
 class VirtioNetSource extends EventSource {
@@ -73,6 +80,7 @@ export class VirtioNet extends NetDevice {
   private txFree: Array<i32> = [];
   /** A transmit found no free buffer: the transmit queue interrupts until one comes back. */
   private txWaiting: bool = false;
+  private resume: Resume | null = null;
 
   constructor(private _name: string, private transport: Transport, private rx: Virtqueue, private tx: Virtqueue,
     private _mac: Uint8Array, private _mtu: u32, handle: i32) {
@@ -156,7 +164,12 @@ export class VirtioNet extends NetDevice {
       }
       if (given > 0) this.rx.kick();
       this.recycleTx();
-      if (frames >= MAX_FRAMES_PER_POLL) return;
+      if (frames >= MAX_FRAMES_PER_POLL) {
+        let r = this.resume;
+        if (r == null) this.resume = r = new Resume(this);
+        loop.timers.after(0, r);
+        return;
+      }
       this.rx.suppressInterrupts(false);
       this.transport.ackInterrupt();
       if (!this.rx.hasUsed()) return;
