@@ -22,32 +22,65 @@ const port = Number(portText);
 const count = Number(countText ?? "0");
 const TIMEOUT_MS = Number(process.env.TCP_CLIENT_TIMEOUT_MS ?? "600000");
 
-/** FNV-1a 64 over bytes, as two 32-bit halves (the fixture computes the same). */
-class Fnv64 {
+/**
+ * FNV-1a 64 over the stream as little-endian 64-bit words (a last partial
+ * word zero-filled), then its length: the fixture's Fnv64w. 64-bit
+ * arithmetic in two 32-bit halves; the prime is 2^40 + 0x1b3.
+ */
+class Fnv64w {
   hi = 0xcbf29ce4;
   lo = 0x84222325;
-  update(buf) {
-    let hi = this.hi, lo = this.lo;
-    for (let i = 0; i < buf.length; i++) {
-      lo = (lo ^ buf[i]) >>> 0;
-      // (hi·2^32 + lo) × (2^40 + 0x1b3) mod 2^64
-      const p = lo * 0x1b3;
-      const carry = Math.floor(p / 4294967296);
-      hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
-      lo = p >>> 0;
-    }
-    this.hi = hi;
-    this.lo = lo;
+  pending = Buffer.alloc(8);
+  have = 0;
+  length = 0;
+  mix(wlo, whi) {
+    const lo = (this.lo ^ wlo) >>> 0;
+    const hi = (this.hi ^ whi) >>> 0;
+    const p = lo * 0x1b3;
+    this.hi = (Math.imul(hi, 0x1b3) + Math.floor(p / 4294967296) + (lo << 8)) >>> 0;
+    this.lo = p >>> 0;
   }
-  hex() { return this.hi.toString(16).padStart(8, "0") + this.lo.toString(16).padStart(8, "0"); }
+  update(buf) {
+    let i = 0;
+    this.length += buf.length;
+    while (this.have > 0 && i < buf.length) {
+      this.pending[this.have++] = buf[i++];
+      if (this.have === 8) { this.mix(this.pending.readUInt32LE(0), this.pending.readUInt32LE(4)); this.have = 0; }
+    }
+    for (; i + 8 <= buf.length; i += 8) this.mix(buf.readUInt32LE(i), buf.readUInt32LE(i + 4));
+    while (i < buf.length) this.pending[this.have++] = buf[i++];
+  }
+  hex() {
+    const save = [this.hi, this.lo];
+    if (this.have > 0) {
+      this.pending.fill(0, this.have);
+      this.mix(this.pending.readUInt32LE(0), this.pending.readUInt32LE(4));
+    }
+    // The length as a 64-bit word.
+    this.mix(this.length >>> 0, Math.floor(this.length / 4294967296) >>> 0);
+    const out = this.hi.toString(16).padStart(8, "0") + this.lo.toString(16).padStart(8, "0");
+    [this.hi, this.lo] = save;
+    return out;
+  }
 }
 
-/** Byte `pos` of the fixture's source pattern (test/fixtures/tcp-peer/unikernel.ts, patternWord). */
+/** The fixture's source pattern: PATTERN_LEN bytes (a prime), repeated (test/fixtures/tcp-peer/unikernel.ts). */
+const PATTERN_LEN = 65521;
+const PATTERN = Buffer.alloc(PATTERN_LEN);
+for (let j = 0; j < PATTERN_LEN; j++) {
+  const k = j >>> 2;
+  const w = (Math.imul(k, 0x9e3779b1) ^ (Math.imul(k, 0x85ebca6b) >>> 13)) >>> 0;
+  PATTERN[j] = (w >>> ((j & 3) * 8)) & 0xff;
+}
+
+/** Fills `buf` with the pattern's bytes from stream offset `pos`. */
 function patternInto(buf, pos) {
-  for (let i = 0; i < buf.length; i++, pos++) {
-    const k = Math.floor(pos / 4);
-    const w = (Math.imul(k, 0x9e3779b1) ^ (Math.imul(k, 0x85ebca6b) >>> 13)) >>> 0;
-    buf[i] = (w >>> ((pos & 3) * 8)) & 0xff;
+  let i = 0;
+  while (i < buf.length) {
+    const at = (pos + i) % PATTERN_LEN;
+    const n = Math.min(buf.length - i, PATTERN_LEN - at);
+    PATTERN.copy(buf, i, at, at + n);
+    i += n;
   }
 }
 
@@ -84,7 +117,7 @@ async function send(bytes) {
   const s = await connect();
   const localPort = s.localPort;
   const connected = performance.now() - t0;
-  const fnv = new Fnv64();
+  const fnv = new Fnv64w();
   const sha = createHash("sha256");
   let reply = "";
   const done = drain(s, (d) => { reply += d.toString("latin1"); });
@@ -109,7 +142,7 @@ async function recv(bytes) {
   const localPort = s.localPort;
   const got = createHash("sha256");
   const want = createHash("sha256");
-  const fnv = new Fnv64();
+  const fnv = new Fnv64w();
   let received = 0;
   let mismatchAt = -1;
   await drain(s, (d) => {
@@ -228,7 +261,7 @@ async function halfclose() {
   const t0 = performance.now();
   const s = await connect();
   const msg = Buffer.from("hello, half-closed world");
-  const fnv = new Fnv64();
+  const fnv = new Fnv64w();
   fnv.update(msg);
   let reply = "";
   const done = drain(s, (d) => { reply += d.toString("latin1"); });
