@@ -6,15 +6,17 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { waitFor } from "./netns.ts";
+import { freeTcpPort } from "./ports.ts";
 
 const bundle = path.join(root, "examples/tcp-echo/dist/tcp-echo.mjs");
 const client = path.join(root, "test/stack/tcp-client.mjs");
-const PORT = 20000 + ((process.pid + 7) % 20000);
+let PORT = 0;
 
 describe("examples/tcp-echo on node (host sockets)", () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     const built = atoll(["build", "-t", "node", "examples/tcp-echo"]);
     expect(built.status, built.stderr).toBe(0);
+    PORT = await freeTcpPort();
   }, 120_000);
 
   it("echoes 8 concurrent connections of 3 MB, respecting half-close", async () => {

@@ -4,15 +4,17 @@
 // and a port below 1024 as an unprivileged user are sentences and status 1,
 // not crashes.
 import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { waitFor } from "./netns.ts";
+import { freeUdpPort } from "./ports.ts";
 
 const bundle = path.join(root, "examples/udp-echo/dist/udp-echo.mjs");
 const client = path.join(root, "test/stack/udp-client.mjs");
-/** A port of the test's own, so parallel runs on one machine do not collide. */
-const PORT = 20000 + (process.pid % 20000);
+let PORT = 0;
 
 function startEcho(args: string[]) {
   const child = spawn(process.execPath, [bundle, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -23,9 +25,10 @@ function startEcho(args: string[]) {
 }
 
 describe("examples/udp-echo on node (host sockets)", () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     const built = atoll(["build", "-t", "node", "examples/udp-echo"]);
     expect(built.status, built.stderr).toBe(0);
+    PORT = await freeUdpPort();
   }, 120_000);
 
   it("echoes 10,000 datagrams of 1..1472 bytes over 127.0.0.1, none lost; a second bind of the port is a sentence", async () => {
@@ -48,7 +51,13 @@ describe("examples/udp-echo on node (host sockets)", () => {
   }, 60_000);
 
   it("port 7 as an unprivileged user: the host's refusal is a sentence, status 1", () => {
-    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, bundle, "--port=7"], { encoding: "utf8", timeout: 10_000 });
+    // The bundle is self-contained: a copy in a folder anyone may read runs as nobody wherever the clone is.
+    const dir = mkdtempSync(path.join(tmpdir(), "atoll-udp-echo-"));
+    chmodSync(dir, 0o755);
+    const copy = path.join(dir, "udp-echo.mjs");
+    copyFileSync(bundle, copy);
+    chmodSync(copy, 0o644);
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, copy, "--port=7"], { encoding: "utf8", timeout: 10_000 });
     if (r.error) throw new Error(`setpriv (util-linux) is needed to run as an unprivileged user: ${String(r.error)}`);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).toBe("error: udp-echo: UDP port 7: the host refused the port: ports below 1024 need root (or CAP_NET_BIND_SERVICE)\n");
