@@ -2,6 +2,7 @@
 // tap in a fresh network namespace: 10,000 datagrams of 1 to 1472 bytes from
 // a Node dgram client in the namespace, at most 32 unanswered at a time,
 // every one echoed byte for byte; `nc -u` on the default and another port;
+// the address from DHCP (test/stack/dhcp-server.mjs) without --ipv4;
 // malformed --ipv4 values rejected with status 2. Needs root (ip netns,
 // /dev/net/tun); without it the test fails and says so rather than skipping.
 import { spawnSync } from "node:child_process";
@@ -12,6 +13,7 @@ import { TapNamespace, waitFor } from "../stack/netns.ts";
 
 const exe = path.join(root, "examples/udp-echo/dist/udp-echo");
 const client = path.join(root, "test/stack/udp-client.mjs");
+const dhcpServer = path.join(root, "test/stack/dhcp-server.mjs");
 const ns = new TapNamespace(`atoll-udp-${process.pid}`);
 
 describe("examples/udp-echo on a tap (unix)", () => {
@@ -51,6 +53,22 @@ describe("examples/udp-echo on a tap (unix)", () => {
       expect(nc.stdout, nc.stderr).toBe("on 5353");
     } finally {
       child.kill("SIGKILL");
+    }
+  }, 30_000);
+
+  it("without --ipv4, takes its address from DHCP and says so once bound", async () => {
+    if (ns.error !== "") throw new Error(ns.error);
+    const server = ns.start([process.execPath, dhcpServer, "10.0.0.50", "20"]);
+    const { child, output } = ns.start([exe, `--atoll-net=net0=tap:${ns.tap}`]);
+    try {
+      await waitFor(output, "echoing UDP port 7", child, 15_000);
+      expect(output()).toBe("udp-echo: net0 10.0.0.50/24, echoing UDP port 7\n");
+      expect(server.output()).toBe("offer 10.0.0.50\nack 10.0.0.50\n");
+      const nc = ns.run(["sh", "-c", "printf 'leased' | nc -u -w1 10.0.0.50 7"], 10_000);
+      expect(nc.stdout, nc.stderr).toBe("leased");
+    } finally {
+      child.kill("SIGKILL");
+      server.child.kill("SIGKILL");
     }
   }, 30_000);
 
