@@ -42,10 +42,7 @@ declare function sock_info(handle: i32, out: usize): i32;
 // sock_event kinds (docs/abi.md).
 const EV_UDP_READABLE: u32 = 1;
 const EV_TCP_ACCEPTED: u32 = 2;
-const EV_TCP_CONNECTED: u32 = 3;
-const EV_TCP_READABLE: u32 = 4;
-const EV_TCP_WRITABLE: u32 = 5;
-const EV_TCP_PEER_CLOSED: u32 = 6;
+// 3 to 6 (connected, readable, writable, peer closed) are a connection's: PENDING_OF_KIND below.
 const EV_TCP_CLOSED: u32 = 7;
 
 const EAGAIN: i32 = 11;
@@ -244,6 +241,8 @@ const PENDING_CONNECTED: i32 = 1;
 const PENDING_READABLE: i32 = 2;
 const PENDING_WRITABLE: i32 = 4;
 const PENDING_PEER_CLOSED: i32 = 8;
+/** The pending bit of each sock_event kind (0 for those that are not a connection's). */
+const PENDING_OF_KIND: StaticArray<i32> = [0, 0, 0, PENDING_CONNECTED, PENDING_READABLE, PENDING_WRITABLE, PENDING_PEER_CLOSED, 0];
 
 /** A TCP connection of the host. */
 class NodeTcpConn extends TcpConn {
@@ -296,8 +295,7 @@ class NodeTcpConn extends TcpConn {
 
   /** One event of the host socket: to the handler, after any held back while it was unset. */
   event(kind: u32): void {
-    const bit = kind == EV_TCP_CONNECTED ? PENDING_CONNECTED : kind == EV_TCP_READABLE ? PENDING_READABLE
-      : kind == EV_TCP_WRITABLE ? PENDING_WRITABLE : kind == EV_TCP_PEER_CLOSED ? PENDING_PEER_CLOSED : 0;
+    const bit = kind < <u32>PENDING_OF_KIND.length ? PENDING_OF_KIND[kind] : 0;
     const h = this.handler;
     if (h == null) {
       this.pending |= bit;

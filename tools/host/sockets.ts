@@ -96,7 +96,9 @@ function negErrno(e: unknown): number {
 export class HostSockets {
   private handles = new Map<number, Handle>();
   private nextHandle = 1;
+  /** Queued events, three numbers each (kind, handle, argument), popped from `head`. */
   private events: number[] = [];
+  private head = 0;
 
   constructor(private host: SocketHost) {}
 
@@ -135,12 +137,17 @@ export class HostSockets {
     return {
       sock_open: (): number => SOCKET_BIT,
       sock_event: (out: number): number => {
-        if (this.events.length === 0) return 0;
-        const [kind, handle, arg] = this.events.splice(0, 3) as [number, number, number];
+        const e = this.events;
+        if (this.head >= e.length) return 0;
         const v = this.view();
-        v.setUint32(out, kind, true);
-        v.setInt32(out + 4, handle, true);
-        v.setInt32(out + 8, arg, true);
+        v.setUint32(out, e[this.head]!, true);
+        v.setInt32(out + 4, e[this.head + 1]!, true);
+        v.setInt32(out + 8, e[this.head + 2]!, true);
+        this.head += 3;
+        if (this.head === e.length) {
+          e.length = 0;
+          this.head = 0;
+        }
         return 1;
       },
       sock_udp_bind: (port: number): number => this.udpBind(port),
