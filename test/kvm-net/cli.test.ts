@@ -1,8 +1,10 @@
 // `atoll run --net` and `--forward` without booting: the QEMU devices each
 // backend becomes on the kvm target (--dry-run), and the errors for values
 // that cannot work, before anything is built or started.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { atoll } from "../helpers/cli.ts";
+import { atoll, root } from "../helpers/cli.ts";
 import { parseForward } from "../../tools/cli/nets.ts";
 import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
 
@@ -76,5 +78,23 @@ describe("atoll describe -t kvm", () => {
     const r = atoll(["describe", "-t", "kvm", "examples/ping"]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/net 'net0'\s+NetDevice ← drivers\/virtio\/net\.ts VirtioNet/);
+  });
+});
+
+describe("--net none on unix", () => {
+  it("passes --atoll-net=net0=none, and the artefact runs with a device that is connected to nothing", async () => {
+    const r = atoll(["run", "-t", "unix", "--net", "none", "--dry-run", "examples/ping", "--", "--ipv4=10.0.0.2/24"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/examples\/ping\/dist\/ping --atoll-net=net0=none --ipv4=10\.0\.0\.2\/24$/);
+    // Without --ipv4 it sends DHCP requests: written frames are dropped, not errors.
+    const child = spawn(path.join(root, "examples/ping/dist/ping"), ["--atoll-net=net0=none"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    await new Promise((res) => setTimeout(res, 1_500));
+    const running = child.exitCode === null;
+    child.kill("SIGKILL");
+    expect(out).toMatch(/^ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2}, asking DHCP for an address\n$/);
+    expect(running).toBe(true);
   });
 });

@@ -99,7 +99,7 @@ describe("examples/ping on a tap (unix)", () => {
   it("a backend other than tap: is reported by the runtime, exit 2", () => {
     const r = spawnSync(exe, ["--atoll-net=net0=udp:1234"], { encoding: "utf8" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("atoll: net 'net0': udp:1234 is not tap:IFNAME, the one backend the unix runtime has\n");
+    expect(r.stderr).toContain("atoll: net 'net0': udp:1234 is neither tap:IFNAME nor none, the backends the unix runtime has\n");
   });
 
   it("atoll run --net tap:IFNAME becomes --atoll-net=net0=tap:IFNAME", () => {

@@ -11,7 +11,7 @@ import type { TargetName } from "../targets.ts";
 
 const BACKENDS = "tap:IFNAME, user or none";
 /** The targets each backend kind exists on. */
-const BACKEND_TARGETS: Record<NetBackend["kind"], TargetName[]> = { tap: ["unix", "kvm"], user: ["kvm"], none: ["kvm"] };
+const BACKEND_TARGETS: Record<NetBackend["kind"], TargetName[]> = { tap: ["unix", "kvm"], user: ["kvm"], none: ["unix", "kvm"] };
 
 /** Reads one backend: tap:IFNAME, user or none. */
 function parseBackend(v: string, backend: string): NetBackend {

@@ -4,6 +4,8 @@
 // (IFF_TAP | IFF_NO_PI: whole Ethernet frames, no packet-information
 // header); net_read/net_write are one read/write each (one frame per call,
 // as the tap driver defines); `yield` (abi.ts) ppolls the open devices' fds.
+// --atoll-net=NAME=none opens a device with no fd (-1): ppoll skips it, reads
+// find nothing and writes are dropped (`atoll run --net none`).
 //
 // The unikernel's MAC is not the tap's (that one is the host side's): it is a
 // random locally administered unicast address drawn at net_open. The MTU is
@@ -22,6 +24,8 @@ export const MAX_NETS = 16;
 export const NET_ENTRY = { fd: 0, mtu: 4, mac: 8, size: 16 } as const;
 export const NET_OPTION = "--atoll-net=";
 const TAP = "tap:";
+/** The backend that connects the device to nothing: reads find no frame, writes drop theirs (atoll run --net none). */
+const NONE = "none\0";
 const MTU = 1500;
 const NOT_ATTACHED = -1, CANNOT_OPEN = -2, BAD_HANDLE = 5;
 
@@ -63,6 +67,7 @@ function emitOpen(c: Ctx): void {
   const notAttached = a.newLabel("not_attached"), found = a.newLabel("found"), out = a.newLabel("out"), copy = a.newLabel("copy"), copied = a.newLabel("copied");
   const notTap = a.newLabel("not_tap"), badIfname = a.newLabel("bad_ifname"), openFailed = a.newLabel("open_failed"), ioctlFailed = a.newLabel("ioctl_failed");
   const tooMany = a.newLabel("too_many"), report = a.newLabel("report"), tapCheck = a.newLabel("tap_check");
+  const noneCheck = a.newLabel("none_check"), notNone = a.newLabel("not_none"), fill = a.newLabel("fill");
   a.mov(esi, arg(0, 2, 0, 32)); a.mov(edx, arg(1, 2, 0, 32));
   checkRange(c, rsi, rdx, oob);
   const pushed = 4;
@@ -73,6 +78,18 @@ function emitOpen(c: Ctx): void {
 
   a.bind(found);
   a.cmp(c.at(NS.netsCount, 64), imm(MAX_NETS)); a.jcc("ae", tooMany, "near");
+  // "none": no fd (-1, which ppoll skips).
+  const none = c.str(NONE);
+  a.xor(ecx, ecx);
+  a.bind(noneCheck);
+  a.movzx(eax, mem(r14, { index: rcx }, 8));
+  a.lea(rdx, c.at(none.name));
+  a.cmp(al, mem(rdx, { index: rcx }, 8)); a.jcc("ne", notNone);
+  a.add(rcx, imm(1));
+  a.cmp(rcx, imm(NONE.length)); a.jcc("ne", noneCheck);
+  a.mov(ebx, imm(-1));
+  a.jmp(fill, "near");
+  a.bind(notNone);
   // "tap:" then 1-15 bytes of interface name.
   const tap = c.str(TAP);
   a.xor(ecx, ecx);
@@ -107,6 +124,7 @@ function emitOpen(c: Ctx): void {
   a.cmp(rax, imm(-MAX_ERRNO)); a.jcc("ae", ioctlFailed, "near");
   a.add(rsp, imm(IFREQ.bytes + 8));
   // The entry: fd, MTU, a random locally administered unicast MAC.
+  a.bind(fill);
   a.mov(rax, c.at(NS.netsCount));
   a.mov(rdx, rax); a.shl(rdx, imm(4));
   a.lea(r13, c.at(NS.nets)); a.add(r13, rdx);
@@ -152,7 +170,7 @@ function emitOpen(c: Ctx): void {
   a.bind(ioctlFailed);
   a.mov(rdi, rbx); a.mov(rbx, rax); a.mov(eax, imm(SYS.close)); a.syscall();
   fail(a.newLabel("ioctl_report"), "': cannot attach to the tap of ", "errno", true);
-  fail(notTap, "': ", " is not tap:IFNAME, the one backend the unix runtime has\n", false);
+  fail(notTap, "': ", " is neither tap:IFNAME nor none, the backends the unix runtime has\n", false);
   fail(badIfname, "': ", ": the interface name must be 1 to 15 bytes\n", true);
   fail(tooMany, "': cannot open ", `: more than ${MAX_NETS} network devices are open\n`, false);
   a.bind(report);
@@ -200,6 +218,7 @@ function emitIo(c: Ctx, name: "net_read" | "net_write", nr: number): void {
   checkRange(c, rsi, rdx, oob);
   a.add(rsi, r15);
   a.mov(edi, mem(rcx, { disp: NET_ENTRY.fd }, 32));
+  a.cmp(edi, imm(-1)); a.jcc("e", none); // a "none" device: no frame to read, a written one is dropped
   a.bind(again);
   a.mov(eax, imm(nr));
   a.syscall();
