@@ -3,11 +3,14 @@
 // connection), then shuts down its sending side (half-close) and reads
 // until the server closes too, checking every byte echoed. Prints one JSON
 // line: {"conns","ok","bytes","errors":[...],"ms"}. Gives up after 40 s.
-// Usage: node tcp-client.mjs HOST PORT CONNS BYTES
+// With PAUSE_MS, each connection reads nothing for that long after it
+// connects, so the server's sends back up and it must hold back (its
+// writes cut short, then onWritable) rather than lose or reorder bytes.
+// Usage: node tcp-client.mjs HOST PORT CONNS BYTES [PAUSE_MS]
 import net from "node:net";
 
-const [host, portText, connsText, bytesText] = process.argv.slice(2);
-const port = Number(portText), conns = Number(connsText), bytes = Number(bytesText);
+const [host, portText, connsText, bytesText, pauseText = "0"] = process.argv.slice(2);
+const port = Number(portText), conns = Number(connsText), bytes = Number(bytesText), pauseMs = Number(pauseText);
 
 function pattern(c) {
   const b = Buffer.alloc(bytes);
@@ -36,6 +39,10 @@ for (let c = 0; c < conns; c++) {
   let received = 0, ended = false, counted = false;
   const s = net.connect({ host, port, allowHalfOpen: true });
   s.on("connect", () => {
+    if (pauseMs > 0) {
+      s.pause();
+      setTimeout(() => s.resume(), pauseMs);
+    }
     // Written in pieces so the client itself feels back-pressure.
     let off = 0;
     const pump = () => {

@@ -1,6 +1,7 @@
 // examples/tcp-echo on node (host sockets): eight connections at once, 3 MB
 // each way on each, every byte checked; each client half-closes and must
-// still get its whole echo and then the server's FIN.
+// still get its whole echo and then the server's FIN; then 16 MB to a
+// client that reads nothing for 1.5 s, so the echo's writes back up.
 import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ describe("examples/tcp-echo on node (host sockets)", () => {
     PORT = await freeTcpPort();
   }, 120_000);
 
-  it("echoes 8 concurrent connections of 3 MB, respecting half-close", async () => {
+  it("echoes 8 concurrent connections of 3 MB, respecting half-close, and holds back for a slow reader", async () => {
     const child = spawn(process.execPath, [bundle, `--port=${PORT}`], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
@@ -35,6 +36,9 @@ describe("examples/tcp-echo on node (host sockets)", () => {
       // The server holds no connection afterwards and still serves.
       const again = spawnSync(process.execPath, [client, "127.0.0.1", String(PORT), "1", "1000"], { encoding: "utf8", timeout: 10_000 });
       expect(JSON.parse(again.stdout)).toMatchObject({ ok: 1, errors: [] });
+      // A client that reads nothing for 1.5 s: the echo's writes back up and are held, not lost.
+      const slow = spawnSync(process.execPath, [client, "127.0.0.1", String(PORT), "1", "16000000", "1500"], { encoding: "utf8", timeout: 30_000 });
+      expect(JSON.parse(slow.stdout)).toMatchObject({ ok: 1, bytes: 16_000_000, errors: [] });
       expect(child.exitCode).toBe(null);
     } finally {
       child.kill("SIGKILL");
