@@ -34,8 +34,12 @@ describe("atoll run -t kvm --net ... --dry-run", () => {
     expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -device virtio-net-device");
   });
 
-  it("q35 gets virtio-net-pci and no virtio-mmio setting", () => {
+  it("--machine q35 gets virtio-net-pci and no virtio-mmio setting", () => {
     expect(qemuNetArgs([{ name: "net0", backend: { kind: "user" } }], [], "q35")).toEqual(["-netdev", "user,id=net-net0", "-device", "virtio-net-pci,netdev=net-net0"]);
+    const r = atoll(["run", "-t", "kvm", "--machine", "q35", "--net", "user", "--dry-run", "examples/ping"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^qemu-system-x86_64 -M q35 /);
+    expect(devices(r.stdout)).toBe("-netdev user,id=net-net0 -device virtio-net-pci,netdev=net-net0");
   });
 });
 

@@ -3,8 +3,9 @@
 //
 // - through QEMU's tap backend, the tap inside a network namespace the test
 //   creates (as test/net-tap/ping.test.ts does for unix): 100 pings 10 ms
-//   apart all answered; then a slower round with the default accelerator
-//   (KVM when /dev/kvm is usable);
+//   apart all answered, on microvm (virtio-mmio, an I/O APIC line) and on
+//   q35 (virtio-pci, MSI-X); then a slower round with the default
+//   accelerator (KVM when /dev/kvm is usable);
 // - through QEMU's user networking with no --ipv4: DHCP from QEMU's
 //   built-in server gives 10.0.2.15;
 // - with --net none: a device connected to nothing, and the unikernel runs.
@@ -22,7 +23,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
-import { chooseAccel, qemuCommand } from "../../tools/build/kvm.ts";
+import { chooseAccel, qemuCommand, type QemuMachine } from "../../tools/build/kvm.ts";
 import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
 
 const NS = `atoll-kvm-ping-${process.pid}`;
@@ -64,8 +65,8 @@ async function stop(r: Running): Promise<void> {
 }
 
 /** examples/ping's VM on the namespace's tap, with --ipv4=10.0.0.2/24. */
-function bootOnTap(accel: "kvm" | "tcg"): Running {
-  const [qemu, args] = qemuCommand(image, "32M", ["--ipv4=10.0.0.2/24"], accel, qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: TAP } }], []));
+function bootOnTap(accel: "kvm" | "tcg", machine: QemuMachine = "microvm"): Running {
+  const [qemu, args] = qemuCommand(image, "32M", ["--ipv4=10.0.0.2/24"], accel, qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: TAP } }], [], machine), machine);
   return start("ip", ["netns", "exec", NS, qemu, ...args]);
 }
 
@@ -94,6 +95,21 @@ describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
       expect(vm.out()).toMatch(START);
       const ping = spawnSync("ip", ["netns", "exec", NS, "ping", "-c", "100", "-i", "0.01", "-W", "2", "10.0.0.2"], { encoding: "utf8", timeout: 30_000 });
       process.stderr.write(`kvm-net: ${ping.stdout.trim().split("\n").slice(-2).join("; ")}\n`);
+      expect(ping.stdout, ping.stderr).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
+      expect(vm.child.exitCode).toBe(null);
+    } finally {
+      await stop(vm);
+    }
+  }, 60_000);
+
+  it(`on q35 (virtio-net-pci, its interrupt by MSI-X) answers 100 of 100 pings 10 ms apart (${burstAccel.toUpperCase()})`, async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const vm = bootOnTap(burstAccel, "q35");
+    try {
+      await waitFor(vm, START, 30_000);
+      expect(vm.out()).toMatch(START);
+      const ping = spawnSync("ip", ["netns", "exec", NS, "ping", "-c", "100", "-i", "0.01", "-W", "2", "10.0.0.2"], { encoding: "utf8", timeout: 30_000 });
+      process.stderr.write(`kvm-net q35: ${ping.stdout.trim().split("\n").slice(-2).join("; ")}\n`);
       expect(ping.stdout, ping.stderr).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
       expect(vm.child.exitCode).toBe(null);
     } finally {

@@ -2,6 +2,7 @@
 // device per network device of config.ts, on the backend `atoll run --net`
 // chose — a Linux tap, QEMU's user networking (slirp: NAT, a DHCP server at
 // 10.0.2.2 handing out 10.0.2.15, host port forwards), or nothing.
+import type { QemuMachine } from "./kvm.ts";
 
 /** A network device's backend (`atoll run --net`). */
 export type NetBackend = { kind: "tap"; ifname: string } | { kind: "user" } | { kind: "none" };
@@ -19,9 +20,8 @@ export interface NetAttachment {
   backend: NetBackend;
 }
 
-/** The QEMU machine types the kvm target boots, and the virtio-net device model each takes. */
-export const NET_DEVICE_MODEL = { microvm: "virtio-net-device", q35: "virtio-net-pci" } as const;
-export type QemuMachine = keyof typeof NET_DEVICE_MODEL;
+/** The virtio-net device model each machine takes: virtio-mmio on microvm, PCI on q35. */
+export const NET_DEVICE_MODEL: Record<QemuMachine, string> = { microvm: "virtio-net-device", q35: "virtio-net-pci" };
 
 /**
  * QEMU arguments for `nets`, in config.ts order; `forwards` go to the one
