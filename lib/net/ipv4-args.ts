@@ -6,7 +6,7 @@
 import { Args } from "../args";
 import { AbiConsole } from "../console";
 import { exit, EXIT_USAGE } from "../exit";
-import { Ipv4Addr, IPV4_UNSPECIFIED, parseIpv4, prefixMask } from "./addr";
+import { Ipv4Addr, IPV4_BROADCAST, IPV4_UNSPECIFIED, isMulticast, parseIpv4, prefixMask } from "./addr";
 
 /** The names of the two arguments, as config.ts declares them. */
 export const IPV4_ARG = "ipv4";
@@ -32,6 +32,10 @@ export function parseIpv4Settings(ipv4: string, gateway: string): Ipv4Settings {
     const prefix = slash < 0 ? 24 : parsePrefix(ipv4.substring(slash + 1));
     if (addr <= 0 || prefix < 1 || prefix > 32) {
       s.error = "--ipv4 takes ADDRESS/PREFIX with a prefix of 1 to 32, e.g. --ipv4=10.0.0.2/24, not '" + ipv4 + "'";
+      return s;
+    }
+    if (isMulticast(<u32>addr) || <u32>addr == IPV4_BROADCAST) {
+      s.error = "--ipv4 takes a unicast address, not the multicast or broadcast '" + ipv4 + "'";
       return s;
     }
     s.address = <u32>addr;

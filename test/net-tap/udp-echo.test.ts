@@ -78,6 +78,7 @@ describe("examples/udp-echo on a tap (unix)", () => {
     ["--ipv4=10.0.0.2/", "not '10.0.0.2/'"],
     ["--ipv4=10.0.0.2/2x", "not '10.0.0.2/2x'"],
     ["--ipv4=eth0", "not 'eth0'"],
+    ["--ipv4=224.0.0.1/4", "--ipv4 takes a unicast address, not the multicast or broadcast '224.0.0.1/4'"],
     ["--ipv4-gateway=10.0.0", "--ipv4-gateway takes an address, e.g. --ipv4-gateway=10.0.0.1, not '10.0.0'"],
   ])("%s: status 2 and a sentence naming the value, before any device is opened", (arg, message) => {
     const r = spawnSync(exe, ["--ipv4=10.0.0.2/24", arg], { encoding: "utf8" });

@@ -24,6 +24,7 @@ export const SockEvent = {
 /** How a TCP connection ended (TcpError of lib/net/socket/tcp-state.ts). */
 const TcpEnd = { None: 0, Refused: 1, Reset: 2, TimedOut: 3, Aborted: 4 } as const;
 
+const EIO = 5;
 const EAGAIN = 11;
 const EBADF = 9;
 const EINVAL = 22;
@@ -250,7 +251,8 @@ export class HostSockets {
     }
     if (!server.listening) {
       server.close();
-      return failure !== null ? negErrno(failure) : -EINVAL;
+      // EIO when a Node that reports the error otherwise left us no errno: the module still gets a refusal.
+      return failure !== null ? negErrno(failure) : -EIO;
     }
     const id = this.nextHandle++;
     this.handles.set(id, { kind: "listen", server });
