@@ -325,8 +325,14 @@ export class HostSockets {
     if (c.writeClosed || c.closed || c.socket.destroyed) return -EPIPE;
     const room = Math.max(0, TCP_WRITE_LIMIT - c.socket.writableLength);
     const n = Math.min(room, len);
-    if (n < len) c.wantWritable = true;
     if (n > 0) c.socket.write(Buffer.from(this.bytes(ptr, n)));
+    if (n < len) {
+      // Node emits 'drain' only after a write it buffered past its mark; when
+      // the kernel took everything at once there is room already, and the
+      // module hears so in its next turn instead.
+      if (c.socket.writableNeedDrain) c.wantWritable = true;
+      else this.push(SockEvent.TcpWritable, id);
+    }
     return n;
   }
 
