@@ -51,7 +51,7 @@ interface ConnHandle {
   /** sock_tcp_shutdown or abort was called: writes are refused. */
   writeClosed: boolean;
   wantWritable: boolean;
-  /** A READABLE event is queued and not yet followed by a read that emptied the queue. */
+  /** A READABLE event was raised and the module has not called sock_tcp_read since. */
   readableSignalled: boolean;
   aborted: boolean;
   error: number;
@@ -350,7 +350,8 @@ export class HostSockets {
       else c.chunks[0] = b.subarray(take);
     }
     c.queued -= n;
-    if (c.queued === 0) c.readableSignalled = false;
+    // Any read re-arms the event: bytes that arrive after it are news, as lib/net's onReadable says of each segment.
+    c.readableSignalled = false;
     if (c.paused && c.queued < TCP_READ_HIGH / 2) {
       c.paused = false;
       c.socket.resume();
