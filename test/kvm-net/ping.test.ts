@@ -10,14 +10,15 @@
 //   built-in server gives 10.0.2.15;
 // - with --net none: a device connected to nothing, and the unikernel runs.
 //
-// The burst and DHCP run under TCG unless ATOLL_QEMU_ACCEL says otherwise:
-// the KVM of these hosts (a Firecracker guest's, ../shared/notes) takes
-// about 60 µs per rdtsc and stops the VM ("KVM internal error ... emulation
-// failure") at the first SSE arithmetic instruction, such as the int-to-f64
-// conversion in Math.random, which the DHCP client uses (measured
-// 2026-11-23; tools/runtime/kvm/README.md). Under it each ping takes about
-// 90 ms of guest time, so the burst could not keep up; the slower round
-// still covers KVM's interrupt path. Needs root (ip netns add, a tap) and
+// The bursts and DHCP run under TCG unless ATOLL_QEMU_ACCEL says otherwise:
+// the KVM of these hosts (a Firecracker guest's, ../shared/notes) runs the
+// guest about 2000 times slower than TCG, tens of µs per instruction, and
+// stops the VM ("KVM internal error ... emulation failure") at the first
+// SSE arithmetic instruction, such as the int-to-f64 conversion in
+// Math.random, which the DHCP client uses (measured 2026-11-23;
+// tools/runtime/kvm/README.md). Under it each ping takes about 90 ms of
+// guest time, so the burst could not keep up; the slower round still
+// covers KVM's interrupt path. Needs root (ip netns add, a tap) and
 // qemu-system-x86_64; without them the tests fail and say so.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
