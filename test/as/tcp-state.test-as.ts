@@ -1073,6 +1073,64 @@ export function test_time_wait_new_syn_reopens_through_listener(): void {
   expectSeg(x.h.recv(), SYN | ACK, c2.iss, RISS + 100001);
 }
 
+// Found against Linux (test/net-tap/tcp-linux-connections.test.ts, one local
+// port reused): Linux reconnected within the same millisecond, so its SYN's
+// timestamp equalled TS.Recent; RFC 6191 §2 then takes the higher sequence
+// number, where we answered with an ACK, drew Linux's RST and its SYN retry.
+export function test_time_wait_syn_with_the_same_timestamp_and_higher_seq_reopens(): void {
+  const cfg = plainConfig();
+  cfg.timestamps = true;
+  const x = listening(cfg);
+  const syn = seg(SYN, RISS, 0);
+  syn.hasTimestamps = true;
+  syn.tsVal = 5000;
+  x.h.send(syn);
+  const c = x.child();
+  const ack = seg(ACK, RISS + 1, c.iss + 1);
+  ack.hasTimestamps = true;
+  ack.tsVal = 5000;
+  x.h.send(ack);
+  c.close(x.h.now);
+  x.h.set.dispatch(x.h.now);
+  const fin = seg(FIN | ACK, RISS + 1, c.iss + 2);
+  fin.hasTimestamps = true;
+  fin.tsVal = 5000;
+  x.h.send(fin);
+  expectState(c, TcpState.TimeWait);
+  x.h.clear();
+  // Same timestamp, sequence number above the old incarnation's.
+  const again = seg(SYN, RISS + 100, 0);
+  again.hasTimestamps = true;
+  again.tsVal = 5000;
+  x.h.send(again);
+  expectState(c, TcpState.Closed);
+  const c2 = x.child();
+  assert(c2 !== c);
+  expectSeg(x.h.recv(), SYN | ACK, c2.iss, RISS + 101);
+  // Same timestamp and an old sequence number: still the old incarnation's.
+  const y = listening(cfg);
+  const s1 = seg(SYN, RISS, 0);
+  s1.hasTimestamps = true;
+  s1.tsVal = 7000;
+  y.h.send(s1);
+  const d = y.child();
+  const a1 = seg(ACK, RISS + 1, d.iss + 1);
+  a1.hasTimestamps = true;
+  a1.tsVal = 7000;
+  y.h.send(a1);
+  d.close(y.h.now);
+  y.h.set.dispatch(y.h.now);
+  const f1 = seg(FIN | ACK, RISS + 1, d.iss + 2);
+  f1.hasTimestamps = true;
+  f1.tsVal = 7000;
+  y.h.send(f1);
+  const old = seg(SYN, RISS - 5, 0);
+  old.hasTimestamps = true;
+  old.tsVal = 7000;
+  y.h.send(old);
+  expectState(d, TcpState.TimeWait);
+}
+
 export function test_time_wait_old_syn_gets_ack(): void {
   const f = timeWait();
   f.h.send(seg(SYN, RISS - 5, 0));

@@ -9,6 +9,8 @@
 //   recv HOST PORT BYTES      read the source's pattern to EOF, checking every byte
 //   seq HOST PORT COUNT       COUNT echo exchanges, one connection after another
 //   seqrecv HOST PORT COUNT   COUNT connections one after another, each reading the source to its FIN
+//   reuse HOST PORT COUNT     as seqrecv, every time from the same local port (the server holds TIME-WAIT for it)
+//   slowread HOST PORT BYTES  the source, read with a pause of 2 s after the first chunk (a zero window)
 //   conc HOST PORT COUNT      COUNT echo exchanges on connections open at once
 //   refused HOST PORT         a connect that must be refused (RST to the SYN)
 //   halfclose HOST PORT       sink: send, shutdown(SHUT_WR), still receive the answer
@@ -178,9 +180,9 @@ async function echoOnce(i, size) {
 }
 
 /** One source connection read to EOF: the server closes first (its side holds TIME-WAIT). */
-async function recvOnce() {
+async function recvOnce(localPort) {
   const t0 = performance.now();
-  const s = await connect();
+  const s = await connect(localPort === undefined ? {} : { localPort });
   const chunks = [];
   await drain(s, (d) => chunks.push(d));
   s.end();
@@ -229,6 +231,60 @@ async function seqrecv(n) {
     }
   }
   return { cmd, count: n, completed: times.length, sizes: [...sizes], failures, ms: performance.now() - t0, ...summary(times) };
+}
+
+async function reuse(n) {
+  const t0 = performance.now();
+  const times = [];
+  const failures = [];
+  // A port the kernel would not pick on its own (below its ephemeral range).
+  const localPort = 20000 + (process.pid % 5000);
+  // Linux's end of the last connection may still be in LAST-ACK for a moment
+  // (the 4-tuple is busy: EADDRNOTAVAIL); wait for it, and count the waits.
+  let waits = 0;
+  for (let i = 0; i < n; i++) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await recvOnce(localPort);
+        times.push(r.ms);
+        if (!r.ok) failures.push(`#${i}: the ${r.got} bytes differ from the pattern`);
+      } catch (e) {
+        if (e.code === "EADDRNOTAVAIL" && attempt < 200) {
+          waits++;
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
+        failures.push(`#${i}: ${e.code ?? e.message}`);
+      }
+      break;
+    }
+  }
+  return { cmd, count: n, localPort, completed: times.length, waits, failures, ms: performance.now() - t0, ...summary(times) };
+}
+
+async function slowread(bytes) {
+  const t0 = performance.now();
+  const s = await connect();
+  const localPort = s.localPort;
+  let received = 0;
+  let mismatchAt = -1;
+  let paused = false;
+  await drain(s, (d) => {
+    const expected = Buffer.alloc(d.length);
+    patternInto(expected, received);
+    if (mismatchAt < 0 && !expected.equals(d)) {
+      for (let i = 0; i < d.length; i++) if (d[i] !== expected[i]) { mismatchAt = received + i; break; }
+    }
+    received += d.length;
+    if (!paused) {
+      paused = true;
+      s.pause();
+      setTimeout(() => s.resume(), 2000);
+    }
+  });
+  s.end();
+  s.destroy();
+  return { cmd, bytes, localPort, received, mismatchAt, ms: performance.now() - t0 };
 }
 
 async function conc(n) {
@@ -307,6 +363,8 @@ const commands = {
   recv: () => recv(count),
   seq: () => seq(count),
   seqrecv: () => seqrecv(count),
+  reuse: () => reuse(count),
+  slowread: () => slowread(count),
   conc: () => conc(count),
   refused,
   halfclose,

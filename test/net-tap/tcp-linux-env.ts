@@ -45,7 +45,7 @@ export interface PeerConn {
   counters: Record<string, number>;
 }
 
-const CONN_LINE = /^tcp-peer: #(\d+) (\w+) [\d.]+:(\d+) in (\d+) fnv ([0-9a-f]{16}) out (\d+) ms (\d+) (.*?) sent (\d+) recv (\d+) rexmit (\d+) rto (\d+) fast (\d+) probes (\d+) lost-rexmit (\d+) dropped (\d+) ooo-dropped (\d+) send-fail (\d+)$/;
+const CONN_LINE = /^tcp-peer: #(\d+) (\w+) [\d.]+:(\d+) in (\d+) fnv ([0-9a-f]{16}) out (\d+) ms (\d+) (.*?) sent (\d+) recv (\d+) rexmit (\d+) rto (\d+) fast (\d+) probes (\d+) lost-rexmit (\d+) zwp (\d+) dropped (\d+) ooo-dropped (\d+) send-fail (\d+)$/;
 
 function parseConnections(text: string): PeerConn[] {
   const out: PeerConn[] = [];
@@ -57,7 +57,8 @@ function parseConnections(text: string): PeerConn[] {
       ms: Number(m[7]), outcome: m[8],
       counters: {
         sent: Number(m[9]), recv: Number(m[10]), rexmit: Number(m[11]), rto: Number(m[12]), fast: Number(m[13]),
-        probes: Number(m[14]), lostRetransmits: Number(m[15]), dropped: Number(m[16]), oooDropped: Number(m[17]), sendFail: Number(m[18]),
+        probes: Number(m[14]), lostRetransmits: Number(m[15]), zeroWindowProbes: Number(m[16]), dropped: Number(m[17]),
+        oooDropped: Number(m[18]), sendFail: Number(m[19]),
       },
     });
   }

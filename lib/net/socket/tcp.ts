@@ -437,9 +437,13 @@ export class TcpSocket extends Socket {
       case TcpState.SynSent: return this.processSynSent(seg, now);
     }
     // TIME-WAIT and a new SYN: the old incarnation may go if the new one
-    // starts above it (RFC 9293 §3.6.1 via RFC 1122 §4.2.2.13, RFC 6191).
+    // starts above it (RFC 9293 §3.6.1 via RFC 1122 §4.2.2.13, RFC 6191 §2):
+    // a later timestamp, or the same one (a millisecond clock ticks slower
+    // than a client reconnects; Linux did within one) and a higher sequence number.
     if (this.state == TcpState.TimeWait && seg.syn && !seg.hasAck) {
-      const newer = this.tsOk && seg.hasTimestamps ? seqGt(seg.tsVal, this.tsRecent) : seqGt(seg.seq, this.rcvNxt);
+      const newer = this.tsOk && seg.hasTimestamps
+        ? seqGt(seg.tsVal, this.tsRecent) || (seg.tsVal == this.tsRecent && seqGt(seg.seq, this.rcvNxt))
+        : seqGt(seg.seq, this.rcvNxt);
       if (newer) {
         this.finish(TcpError.None, now);
         return TcpVerdict.NotMine;
