@@ -34,6 +34,15 @@ function rng(seed: number): () => number {
   };
 }
 
+/** A UDP port on 127.0.0.1 that was free a moment ago, for QEMU's end of the socket backend. */
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket("udp4");
+  await new Promise<void>((res) => s.bind(0, "127.0.0.1", () => res()));
+  const port = s.address().port;
+  await new Promise<void>((res) => s.close(() => res()));
+  return port;
+}
+
 /** The Internet checksum (RFC 1071) of `b`. */
 function checksum(b: Buffer): number {
   let sum = 0;
@@ -96,7 +105,7 @@ describe(`kvm network robustness: examples/ping under ${FRAMES} hostile frames (
     const sock: Socket = createSocket("udp4");
     await new Promise<void>((res) => sock.bind(0, "127.0.0.1", () => res()));
     const ours = sock.address().port;
-    const qemuPort = 20000 + (process.pid % 20000);
+    const qemuPort = await freeUdpPort();
     const replies = new Set<number>();
     sock.on("message", (m) => {
       if (m.length >= 42 && m.readUInt16BE(12) === 0x0806 && m.readUInt16BE(20) === 1 && m.subarray(38, 42).equals(PEER_IP)) {

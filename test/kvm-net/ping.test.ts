@@ -124,7 +124,7 @@ describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
     try {
       await waitFor(vm, START, 20_000);
       expect(vm.out()).toMatch(START);
-      const ping = spawnSync("ip", ["netns", "exec", NS, "ping", "-c", "10", "-i", "0.2", "-W", "2", "10.0.0.2"], { encoding: "utf8", timeout: 30_000 });
+      const ping = spawnSync("ip", ["netns", "exec", NS, "ping", "-c", "10", "-i", "0.2", "-W", "5", "10.0.0.2"], { encoding: "utf8", timeout: 30_000 });
       expect(ping.stdout, ping.stderr).toMatch(/10 packets transmitted, 10 received, 0% packet loss/);
       expect(vm.child.exitCode).toBe(null);
     } finally {
