@@ -1,6 +1,6 @@
 // lib/net's TCP against the Linux kernel's, over a tap: bulk data each way,
 // on a clean link and with 1% of the frames dropped in each direction,
-// checked end to end (the sink's FNV-1a 64 against the client's; the
+// checked end to end (the sink's word-wise FNV-1a 64 against the client's; the
 // source's pattern byte by byte and by SHA-256), and a reader that stalls
 // (a zero window). TCP_LINUX_MB sets the size
 // (default 100, about 12 s for the four on this machine; `npm run soak:tcp`
