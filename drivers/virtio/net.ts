@@ -113,10 +113,16 @@ export class VirtioNet extends NetDevice {
     if (<u32>len > this._mtu + ETH_HEADER) return NetResult.TooBig;
     this.recycleTx();
     if (this.txFree.length == 0) {
-      // Wake when the device hands one back: the caller retries after the next event.
+      // Wake when the device hands one back: the caller retries after the
+      // next event. A buffer returned between the harvest and the re-arm
+      // would raise nothing, so look again after a barrier: a register read
+      // (a VM exit) orders the used_event store before the used index load
+      // (§2.7.10). Not ackInterrupt: that would swallow a receive interrupt.
       this.txWaiting = true;
       this.tx.suppressInterrupts(false);
-      return NetResult.Busy;
+      this.transport.configGeneration();
+      this.recycleTx();
+      if (this.txFree.length == 0) return NetResult.Busy;
     }
     const i = this.txFree.pop();
     const at = this.txPool.dataStart + <usize>(i * BUFFER);
@@ -172,7 +178,8 @@ export class VirtioNet extends NetDevice {
       }
       this.rx.suppressInterrupts(false);
       this.transport.ackInterrupt();
-      if (!this.rx.hasUsed()) return;
+      // Anything used since the harvest may have had its interrupt acknowledged just now.
+      if (!this.rx.hasUsed() && !(this.txWaiting && this.tx.hasUsed())) return;
     }
   }
 
