@@ -2,8 +2,10 @@
 // backend becomes on the kvm target (--dry-run), and the errors for values
 // that cannot work, before anything is built or started.
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { parseForward } from "../../tools/cli/nets.ts";
 import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
@@ -100,5 +102,40 @@ describe("--net none on unix", () => {
     child.kill("SIGKILL");
     expect(out).toMatch(/^ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2}, asking DHCP for an address\n$/);
     expect(running).toBe(true);
+  });
+});
+
+describe("two network devices on kvm", () => {
+  // An application with devices a and b, in that order.
+  const app = mkdtempSync(path.join(tmpdir(), "atoll-two-nets-"));
+  writeFileSync(path.join(app, "config.ts"), `import { unikernel, device } from "atoll/config";
+export default unikernel({ name: "twonets", main: "unikernel.ts", devices: [device.console(), device.net("a"), device.net("b")] });
+`);
+  writeFileSync(path.join(app, "unikernel.ts"), `import { Console } from "atoll/console";
+import { NetDevice } from "atoll/net/device";
+import { macFromBytes, macToString } from "atoll/net/addr";
+export function start(out: Console, a: NetDevice, b: NetDevice): void {
+  out.log(a.name + " " + macToString(macFromBytes(a.mac)) + ", " + b.name + " " + macToString(macFromBytes(b.mac)));
+}
+`);
+  afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+  it("each needs a backend: the devices are matched to QEMU's by order", () => {
+    const r = atoll(["run", "-t", "kvm", "--net", "b=user", "--dry-run", app]);
+    expect(r.stderr).toContain("--net: network device a of");
+    expect(r.stderr).toContain("has no backend; on the kvm target each needs one (--net a=none attaches nothing)");
+    expect(r.status).toBe(2);
+  });
+
+  it("QEMU gets them in config.ts's order, whatever the order of --net", () => {
+    const r = atoll(["run", "-t", "kvm", "--net", "b=user", "--net", "a=tap:t1", "--dry-run", app]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -netdev tap,id=net-a,ifname=t1,script=no,downscript=no -device virtio-net-device,netdev=net-a -netdev user,id=net-b -device virtio-net-device,netdev=net-b");
+  });
+
+  it("boots with them in that order: a gets QEMU's first NIC (MAC ...:56), b the second", () => {
+    const r = atoll(["run", "-t", "kvm", "--net", "b=none", "--net", "a=none", app], undefined, { ATOLL_QEMU_ACCEL: "tcg" });
+    expect(r.stdout).toBe("a 52:54:00:12:34:56, b 52:54:00:12:34:57\n");
+    expect(r.status).toBe(0);
   });
 });
