@@ -1,6 +1,7 @@
-// `atoll run --net` and `--forward` without booting: the QEMU devices each
-// backend becomes on the kvm target (--dry-run), and the errors for values
-// that cannot work, before anything is built or started.
+// `atoll run --net` and `--forward`: the QEMU devices each backend becomes
+// on the kvm target (--dry-run), the errors for values that cannot work
+// (before anything is built or started), two network devices kept in
+// config.ts's order down to the NIC each gets, and `--net none` on unix.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
