@@ -10,15 +10,29 @@ import { HttpResponse } from "./response";
 import { contentTypeOf } from "./mime";
 
 const INDEX = "index.html";
+/** Request paths remembered with what they resolved to; percent-encoding makes the set of paths unbounded, so the memo is capped. */
+const MEMO_LIMIT = 256;
+
+/** A file as served: its bytes and content type. */
+class Served {
+  constructor(readonly body: Uint8Array, readonly type: string) {}
+}
 
 /** Answers GET and HEAD from the files of a ReadOnlyKv. */
 export class KvFiles extends HttpHandler {
   private cache: Map<string, Uint8Array> = new Map();
+  private byPath: Map<string, Served> = new Map();
 
   /** Serves `kv`'s files under the URL path `mount` ("/" for the root). */
   constructor(readonly kv: ReadOnlyKv, readonly mount: string = "/") { super(); }
 
   handle(req: HttpRequest, res: HttpResponse): void {
+    if (this.byPath.has(req.path)) {
+      const f = this.byPath.get(req.path);
+      res.headers.set("Content-Type", f.type);
+      res.send(f.body);
+      return;
+    }
     const key = this.keyOf(req.path);
     if (key == null) { this.notFound(req, res); return; }
     const k = key!;
@@ -43,8 +57,10 @@ export class KvFiles extends HttpHandler {
       if (body != null) this.cache.set(key, body!);
     }
     if (body == null) { this.notFound(req, res); return; }
-    res.headers.set("Content-Type", contentTypeOf(key));
-    res.send(body!);
+    const f = new Served(body!, contentTypeOf(key));
+    if (this.byPath.size < MEMO_LIMIT) this.byPath.set(req.path, f);
+    res.headers.set("Content-Type", f.type);
+    res.send(f.body);
   }
 
   private notFound(req: HttpRequest, res: HttpResponse): void {
@@ -57,13 +73,24 @@ export class KvFiles extends HttpHandler {
     if (!path.startsWith(this.mount)) return null;
     const decoded = percentDecode(path.substring(this.mount.length));
     if (decoded == null) return null;
-    const segs = decoded!.split("/");
-    for (let i = 0; i < segs.length; i++) {
-      const s = segs[i];
-      if (s == ".." || s == "." || (s.length == 0 && i < segs.length - 1)) return null;
-    }
+    if (!cleanSegments(decoded!)) return null;
     return decoded;
   }
+}
+
+/** True when no '/'-separated segment of `key` is "." or "..", and none but the last is empty. */
+function cleanSegments(key: string): bool {
+  let start = 0;
+  const n = key.length;
+  for (let i = 0; i <= n; i++) {
+    if (i < n && key.charCodeAt(i) != 47) continue;
+    const len = i - start;
+    if (len == 0 && i < n) return false;
+    if (len == 1 && key.charCodeAt(start) == 46) return false;
+    if (len == 2 && key.charCodeAt(start) == 46 && key.charCodeAt(start + 1) == 46) return false;
+    start = i + 1;
+  }
+  return true;
 }
 
 function hexValue(c: i32): i32 {

@@ -45,7 +45,7 @@ export function frameRequest(r: HttpRequest, limits: HttpLimits): Framing {
     // Repeated Content-Length values must agree (RFC 9110 section 8.6), as "5, 5" or on separate lines.
     let n: i64 = -1;
     for (let i = 0; i < h.list.length; i++) {
-      if (h.list[i].lower != "content-length") continue;
+      if (!h.list[i].is("content-length")) continue;
       const parts = h.list[i].value.split(",");
       for (let j = 0; j < parts.length; j++) {
         const v = parseLength(parts[j].trim());

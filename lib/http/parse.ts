@@ -104,7 +104,7 @@ export class RequestParser {
       || !isDigit(buf[v + 5]) || !isDigit(buf[v + 7])) return this.fail(400, "the version is not HTTP/DIGIT.DIGIT");
     if (buf[v + 5] != 49) return this.fail(505, "only HTTP/1.x is served");
     const r = this.request;
-    r.method = text(buf, from, sp1);
+    r.method = methodOf(buf, from, sp1);
     r.target = text(buf, sp1 + 1, sp2);
     r.minor = buf[v + 7] == 48 ? 0 : 1;
     return HeadState.Incomplete;
@@ -128,6 +128,22 @@ export class RequestParser {
     r.headers.add(text(buf, from, colon), text(buf, vs, ve));
     return HeadState.Incomplete;
   }
+}
+
+/** The common methods (RFC 9110 section 9.3), shared instead of decoded per request. */
+const METHODS: string[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+
+/** buf[from..to) as a method name: one of METHODS when it is one (methods are case-sensitive). */
+function methodOf(buf: Uint8Array, from: i32, to: i32): string {
+  const n = to - from;
+  for (let m = 0; m < METHODS.length; m++) {
+    const name = METHODS[m];
+    if (name.length != n) continue;
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = <i32>buf[from + i] == name.charCodeAt(i);
+    if (same) return name;
+  }
+  return text(buf, from, to);
 }
 
 function isDigit(b: u8): bool { return b >= 48 && b <= 57; }

@@ -8,6 +8,7 @@
 import { Headers } from "./headers";
 import { HttpRequest } from "./request";
 import { statusReason, statusHasNoBody } from "./status";
+import { ByteBuilder } from "./bytes";
 
 /** Supplies a streamed body to HttpResponse.stream. */
 export abstract class BodySource {
@@ -28,6 +29,8 @@ export abstract class ResponseSink {
 const CRLF = "\r\n";
 /** Bodies up to this size go out in the same write as the head (one segment for a small page). */
 const COALESCE_LIMIT = 16 * 1024;
+/** Room for a typical head, so building it rarely grows the buffer. */
+const HEAD_ESTIMATE = 256;
 
 /** The answer to one request. */
 export class HttpResponse {
@@ -58,17 +61,13 @@ export class HttpResponse {
   send(body: Uint8Array): void {
     assert(!this.headSent, "HttpResponse: the response was already sent");
     const noBody = statusHasNoBody(this.status);
-    const head = this.head(noBody ? "" : "Content-Length: " + body.length.toString() + CRLF);
-    if (noBody || this.headOnly || body.length == 0) this.sink.emit(head);
-    else if (body.length <= COALESCE_LIMIT) {
-      const both = new Uint8Array(head.length + body.length);
-      both.set(head);
-      both.set(body, head.length);
-      this.sink.emit(both);
-    } else {
-      this.sink.emit(head);
-      this.sink.emit(body);
-    }
+    const carry = !noBody && !this.headOnly;
+    const inline = carry && body.length <= COALESCE_LIMIT;
+    const b = new ByteBuilder(HEAD_ESTIMATE + (inline ? body.length : 0));
+    this.head(b, noBody ? -1 : body.length, false);
+    if (inline) b.bytes(body);
+    this.sink.emit(b.finish());
+    if (carry && !inline) this.sink.emit(body);
     this.done = true;
     this.sink.wake();
   }
@@ -85,7 +84,9 @@ export class HttpResponse {
     if (statusHasNoBody(this.status)) { this.send(new Uint8Array(0)); return; }
     this.chunked = this.request.minor >= 1;
     if (!this.chunked) this.keepAlive = false;
-    this.sink.emit(this.head(this.chunked ? "Transfer-Encoding: chunked" + CRLF : ""));
+    const b = new ByteBuilder(HEAD_ESTIMATE);
+    this.head(b, -1, this.chunked);
+    this.sink.emit(b.finish());
     if (this.headOnly) this.done = true;
     else this.source = source;
     this.sink.wake();
@@ -102,13 +103,7 @@ export class HttpResponse {
       return;
     }
     // chunk = chunk-size (hex) CRLF chunk-data CRLF (RFC 9112 section 7.1)
-    const size = String.UTF8.encode(len.toString(16) + CRLF);
-    const out = new Uint8Array(size.byteLength + len + 2);
-    out.set(Uint8Array.wrap(size));
-    out.set(data.subarray(off, off + len), size.byteLength);
-    out[out.length - 2] = 13;
-    out[out.length - 1] = 10;
-    this.sink.emit(out);
+    this.sink.emit(new ByteBuilder(len + 12).text(len.toString(16)).text(CRLF).bytes(data, off, len).text(CRLF).finish());
   }
 
   /** From a streamed body: the last chunk was written. */
@@ -137,17 +132,18 @@ export class HttpResponse {
     if (s != null) s.onAbort(this);
   }
 
-  private head(framing: string): Uint8Array {
-    let s = "HTTP/1.1 " + this.status.toString() + " " + statusReason(this.status) + CRLF;
-    if (this.date.length > 0) s += "Date: " + this.date + CRLF;
+  /** The status line and header fields, with Content-Length `contentLength` (-1: none) or chunked framing. */
+  private head(b: ByteBuilder, contentLength: i64, chunked: bool): void {
+    b.text("HTTP/1.1 ").int(this.status).text(" ").text(statusReason(this.status)).text(CRLF);
+    if (this.date.length > 0) b.text("Date: ").text(this.date).text(CRLF);
     const list = this.headers.list;
-    for (let i = 0; i < list.length; i++) s += list[i].name + ": " + list[i].value + CRLF;
-    s += framing;
+    for (let i = 0; i < list.length; i++) b.text(list[i].name).text(": ").text(list[i].value).text(CRLF);
+    if (contentLength >= 0) b.text("Content-Length: ").int(contentLength).text(CRLF);
+    if (chunked) b.text("Transfer-Encoding: chunked" + CRLF);
     // HTTP/1.1 persists by default; HTTP/1.0 only when both sides said keep-alive (RFC 9112 section 9.3).
-    if (!this.keepAlive) s += "Connection: close" + CRLF;
-    else if (this.request.minor == 0) s += "Connection: keep-alive" + CRLF;
-    s += CRLF;
+    if (!this.keepAlive) b.text("Connection: close" + CRLF);
+    else if (this.request.minor == 0) b.text("Connection: keep-alive" + CRLF);
+    b.text(CRLF);
     this.headSent = true;
-    return Uint8Array.wrap(String.UTF8.encode(s));
   }
 }

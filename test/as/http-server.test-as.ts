@@ -427,6 +427,7 @@ export function test_kv_files_index_types_redirects_and_404(): void {
   const c = new MemConn();
   server(new Router().prefix("GET", "/", new KvFiles(kv))).accept(c);
   expectEq(ask(c, "/"), typed("text/html; charset=utf-8", "<h1>home</h1>"), "/ is index.html");
+  expectEq(ask(c, "/"), typed("text/html; charset=utf-8", "<h1>home</h1>"), "/ again, from the memo");
   expectEq(ask(c, "/index.html"), typed("text/html; charset=utf-8", "<h1>home</h1>"), "by name");
   expectEq(ask(c, "/css/site.css"), typed("text/css; charset=utf-8", "body{}"), "css");
   expectEq(ask(c, "/docs/"), typed("text/html; charset=utf-8", "docs"), "folder index");

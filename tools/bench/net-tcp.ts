@@ -14,7 +14,8 @@ import { median } from "./table.ts";
 import type { TapNamespace } from "./net-peers.ts";
 
 const PEER = path.join(repoRoot, "test", "fixtures", "tcp-peer");
-const GUEST = "10.0.0.2";
+/** Not examples/web's address: the host's neighbour cache may still hold that unikernel's MAC. */
+const GUEST = "10.0.0.3";
 const SINK_PORT = 5001;
 const BYTES = 64 * 1024 * 1024;
 
@@ -70,7 +71,7 @@ export async function tcpRows(o: { ns: TapNamespace | null; runs: number; log: (
     for (const [label, cmd, port] of [["host → unikernel (sink)", "send", SINK_PORT], ["unikernel → host (source)", "recv", SINK_PORT + 1]] as const) {
       const rates: number[] = [];
       for (let i = 0; i < o.runs; i++) {
-        const r = spawnSync(ns.exec[0]!, [...ns.exec.slice(1), process.execPath, client, cmd, GUEST, String(port), String(BYTES)], { encoding: "utf8", timeout: 120_000 });
+        const r = spawnSync(ns.exec[0]!, [...ns.exec.slice(1), process.execPath, client, cmd, GUEST, String(port), String(BYTES)], { encoding: "utf8", timeout: 60_000 });
         const m = /^(\d+) ([\d.]+)$/m.exec(r.stdout ?? "");
         if (r.status !== 0 || !m || Number(m[1]) !== BYTES) {
           failures++;
