@@ -21,6 +21,7 @@
 // covers KVM's interrupt path. Needs root (ip netns add, a tap) and
 // qemu-system-x86_64; without them the tests fail and say so.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
@@ -113,6 +114,28 @@ describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
       process.stderr.write(`kvm-net q35: ${ping.stdout.trim().split("\n").slice(-2).join("; ")}\n`);
       expect(ping.stdout, ping.stderr).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
       expect(vm.child.exitCode).toBe(null);
+    } finally {
+      await stop(vm);
+    }
+  }, 60_000);
+
+  it(`idles halted: with nothing to do, QEMU's CPU time stays under a fifth of the wall time (${burstAccel.toUpperCase()})`, async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const vm = bootOnTap(burstAccel);
+    try {
+      await waitFor(vm, START, 20_000);
+      expect(vm.out()).toMatch(START);
+      // utime + stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 Hz on Linux).
+      const cpu = (): number => {
+        const f = readFileSync(`/proc/${vm.child.pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+        return Number(f[11]) + Number(f[12]);
+      };
+      await new Promise((res) => setTimeout(res, 500)); // past the boot
+      const c0 = cpu(), t0 = Date.now();
+      await new Promise((res) => setTimeout(res, 3_000));
+      const share = ((cpu() - c0) * 10) / (Date.now() - t0);
+      process.stderr.write(`kvm-net: idle QEMU used ${(share * 100).toFixed(1)}% of a CPU\n`);
+      expect(share).toBeLessThan(0.2);
     } finally {
       await stop(vm);
     }
