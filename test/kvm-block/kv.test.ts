@@ -1,0 +1,91 @@
+// examples/kv on kvm through `atoll run -t kvm --disk`: the boot count
+// persists across two VMs on one disk file, on microvm (virtio-mmio) and on
+// q35 (virtio-pci); the file is created with config.ts's size; a damaged
+// image is reported, never trusted.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { atoll } from "../helpers/cli.ts";
+import { disks } from "../block/fixture.ts";
+import { after, parse, same, show } from "../block/crash.ts";
+import { accel, buildImage, fixtureDisks, runVm } from "./qemu.ts";
+
+const env = { ATOLL_QEMU_ACCEL: accel };
+
+describe(`examples/kv on kvm under QEMU (${accel.toUpperCase()})`, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "atoll-kvm-kv-"));
+
+  it.each(["microvm", "q35"] as const)("counts boots on one disk file across two VMs on %s", (machine) => {
+    const disk = path.join(dir, `${machine}.img`);
+    const first = atoll(["run", "-t", "kvm", "--machine", machine, "--disk", `data=${disk}`, "examples/kv"], undefined, env);
+    expect(first.stdout, first.stderr).toBe("boots: 1\n");
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain("created");
+    expect(statSync(disk).size).toBe(256 * 1024);
+    const second = atoll(["run", "-t", "kvm", "--machine", machine, "--disk", `data=${disk}`, "examples/kv", "--", "--set=colour=blue"], undefined, env);
+    expect(second.stdout, second.stderr).toBe("boots: 2\nset colour\n");
+    expect(second.status).toBe(0);
+    process.stderr.write(`examples/kv on ${machine} (${accel}): ${JSON.stringify(first.stdout)}, then ${JSON.stringify(second.stdout)}\n`);
+  });
+
+  it("reads on q35 the store microvm wrote, and on unix the same file", () => {
+    const disk = path.join(dir, "moved.img");
+    expect(atoll(["run", "-t", "kvm", "--disk", `data=${disk}`, "examples/kv", "--", "--set=from=microvm"], undefined, env).stdout).toBe("boots: 1\nset from\n");
+    expect(atoll(["run", "-t", "kvm", "--machine", "q35", "--disk", `data=${disk}`, "examples/kv", "--", "--get=from"], undefined, env).stdout).toBe("boots: 2\nfrom = microvm\n");
+    expect(atoll(["run", "-t", "unix", "--disk", `data=${disk}`, "examples/kv", "--", "--get=from"]).stdout).toBe("boots: 3\nfrom = microvm\n");
+  });
+
+  it("refuses --machine with a bad value or off kvm, and a device name longer than a virtio-blk ID", () => {
+    const bad = atoll(["run", "-t", "kvm", "--machine", "pc", "--dry-run", "examples/kv"]);
+    expect(bad.stderr).toContain("--machine pc: unknown QEMU machine; use microvm or q35");
+    expect(bad.status).toBe(2);
+    const unix = atoll(["run", "-t", "unix", "--machine", "q35", "examples/kv"]);
+    expect(unix.stderr).toContain("--machine is for the kvm target");
+    expect(unix.status).toBe(2);
+    const dry = atoll(["run", "-t", "kvm", "--machine", "q35", "--dry-run", "--disk", `data=${dir}/dry.img`, "examples/kv"]);
+    expect(dry.stdout).toContain(`-M q35 `);
+    expect(dry.stdout).toContain(`-drive file=${dir}/dry.img,format=raw,if=none,id=disk-data,cache=writeback -device virtio-blk-pci,drive=disk-data,serial=data `);
+    const app = path.join(dir, "longname");
+    mkdirSync(app);
+    writeFileSync(path.join(app, "config.ts"), `import { unikernel, device } from "atoll/config";\nexport default unikernel({ name: "longname", main: "unikernel.ts", devices: [device.block("abcdefghijklmnopqrstu", { size: "64K" })] });\n`);
+    writeFileSync(path.join(app, "unikernel.ts"), `import { BlockDevice } from "atoll/block";\nexport function start(d: BlockDevice): void {}\n`);
+    const long = atoll(["run", "-t", "kvm", "--dry-run", "--disk", `abcdefghijklmnopqrstu=${dir}/long.img`, app]);
+    expect(long.stderr).toContain("on the kvm target a block device's name is its virtio-blk ID, at most 20 bytes; shorten 'abcdefghijklmnopqrstu'");
+    expect(long.status).toBe(2);
+    expect(existsSync(`${dir}/long.img`)).toBe(false);
+  });
+
+  it("reports a damaged image instead of trusting it: one flipped bit in each sector in turn", () => {
+    const image = buildImage("test/fixtures/block", "blocktest");
+    const d = disks();
+    const w = runVm(image, { machine: "microvm", disks: fixtureDisks(d.disk, d.ro) }, ["--mode=crash", "--run=1", "--ops=60"]);
+    expect(w.status, w.stdout + w.stderr).toBe(0);
+    const expected = after(new Map(), 1, 60);
+    const pristine = readFileSync(d.disk);
+    const copy = path.join(d.dir, "damaged.img");
+    let errors = 0, intact = 0;
+    const messages = new Set<string>();
+    for (let sector = 0; sector < 64; sector++) {
+      const bad = Buffer.from(pristine);
+      bad[sector * 512 + 100]! ^= 0x40;
+      writeFileSync(copy, bad);
+      const r = runVm(image, { machine: "microvm", disks: fixtureDisks(copy, d.ro) }, ["--mode=crash", "--ops=0"]);
+      const out = parse(r.stdout);
+      if (out.errors.length > 0) {
+        expect(r.status, `sector ${sector}`).toBe(1);
+        expect(out.found, `sector ${sector}: nothing is listed before the error`).toBeNull();
+        messages.add(out.errors[0]!.replace(/\d+/g, "N"));
+        errors++;
+      } else {
+        expect(r.status, `sector ${sector}: ${r.stdout}`).toBe(0);
+        expect(same(out.found!, expected), `sector ${sector}: found {${show(out.found!)}}`).toBe(true);
+        intact++;
+      }
+    }
+    process.stderr.write(`kvm, damaged sectors: ${errors} reported, ${intact} recovered intact; messages:\n  ${[...messages].join("\n  ")}\n`);
+    expect(errors).toBeGreaterThan(0);
+    for (const m of messages) expect(m).toMatch(/checksum|damaged|corrupt/i);
+    copyFileSync(d.disk, copy);
+  });
+});
