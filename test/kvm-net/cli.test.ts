@@ -70,6 +70,9 @@ describe("atoll run --net and --forward: bad values are usage errors (status 2) 
     const r = atoll(["run", "-t", "unix", "--net", "user", "--dry-run", "examples/ping"]);
     expect(r.stderr).toContain("--net user: the user backend is not available on the unix target (it has: tap");
     expect(r.status).toBe(2);
+    const node = atoll(["run", "-t", "node", "--net", "tap:t0", "--dry-run", "examples/udp-echo"]);
+    expect(node.stderr).toContain("--net tap:t0: the tap backend is not available on the node target (it has no network backend)");
+    expect(node.status).toBe(2);
   });
 
   it("parses forwards exactly", () => {

@@ -48,7 +48,7 @@ export async function netAttachments(appDir: string, values: string[], target: T
     const backend = parseBackend(v, named ? v.slice(eq + 1) : v);
     if (!BACKEND_TARGETS[backend.kind].includes(target)) {
       const have = (Object.keys(BACKEND_TARGETS) as NetBackend["kind"][]).filter((k) => BACKEND_TARGETS[k].includes(target));
-      throw new UserError(`--net ${v}: the ${backend.kind} backend is not available on the ${target} target (it has: ${have.join(", ")})`, 2);
+      throw new UserError(`--net ${v}: the ${backend.kind} backend is not available on the ${target} target (${have.length > 0 ? `it has: ${have.join(", ")}` : "it has no network backend"})`, 2);
     }
     if (seen.has(name)) throw new UserError(`--net ${name}=... given twice`, 2);
     seen.add(name);
