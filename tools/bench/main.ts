@@ -17,7 +17,7 @@ interface Suite {
 const suites: Record<string, Suite> = {
   compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
   boot: { summary: "kvm images under QEMU: hello's size, wall time to first line and exit beside an empty PVH kernel, in-guest boot time (TSC)", run: bootBench },
-  block: { summary: "block device throughput on unix and node beside dd and fio on the same file", run: blockBench },
+  block: { summary: "block device throughput on unix, node and kvm beside dd and fio on the same file", run: blockBench },
   net: { summary: "HTTP req/s (wrk) of examples/web on unix and node beside Node.js http and nginx; TCP throughput each way on unix", run: netBench },
 };
 
