@@ -66,17 +66,22 @@ export enum TcpVerdict {
 export abstract class Socket {
   /** The set this socket belongs to; null until added. */
   set: SocketSet | null = null;
-  /** SocketSet's bookkeeping while the socket is parked (see parkUntil); sockets leave these alone. */
+  /** SocketSet's bookkeeping of parking (see parkUntil); sockets leave these alone. */
   parked: bool = false;
+  /** Names the socket's current entry in its set's wake heap; bumped to invalidate it. */
   parkSeq: u32 = 0;
+  /** When that entry wakes the socket; FOREVER when it has none. */
+  parkAt: i64 = FOREVER;
 
   /**
-   * When the socket has nothing to do until an instant unless a segment
-   * comes for it, that instant; -1 to stay in the set's walk. A parked
-   * socket leaves the walk that dispatch() and pollAt() make on every frame
-   * until the instant or SocketSet.wake (the interface calls it after
-   * handing the socket a segment). TCP's TIME-WAIT parks: a server that
-   * closes first holds one per connection for 2 MSL.
+   * When the socket has nothing to do until an instant unless a segment or
+   * its application calls on it, that instant (FOREVER: none); -1 (or any
+   * instant already due) keeps it in the set's walk. A parked socket leaves
+   * the walk that dispatch() and pollAt() make on every frame until the
+   * instant, or until SocketSet.wake: the TCP table lookup wakes a
+   * connection a segment is for, and a socket the application calls wakes
+   * itself. A server's idle and TIME-WAIT connections then cost nothing per
+   * frame.
    */
   get parkUntil(): i64 { return -1; }
 
@@ -135,6 +140,8 @@ export class SocketSet {
   add(s: Socket): bool {
     if (s.set != null) return false;
     s.set = this;
+    s.parked = false;
+    this.forgetEntry(s);
     this.sockets.push(s);
     return true;
   }
@@ -142,8 +149,9 @@ export class SocketSet {
   /** Removes `s`, freeing its port. */
   remove(s: Socket): void {
     if (s.set !== this) return;
+    // A heap entry it had goes stale and is dropped when it surfaces.
+    this.forgetEntry(s);
     if (s.parked) {
-      // Its heap entry goes stale and is dropped when it surfaces.
       s.parked = false;
       this.parkedSockets--;
       s.set = null;
@@ -284,30 +292,39 @@ export class SocketSet {
     if (i < 0) return;
     this.sockets.splice(i, 1);
     s.parked = true;
-    s.parkSeq++;
     this.parkedSockets++;
-    const h = this.parkHeap;
-    h.push(new ParkEntry(s, until, s.parkSeq));
-    // Sift up.
-    let c = h.length - 1;
-    while (c > 0) {
-      const p = (c - 1) >> 1;
-      if (h[p].at <= h[c].at) break;
-      const t = h[p]; h[p] = h[c]; h[c] = t;
-      c = p;
-    }
+    // An entry that wakes it no later than needed serves again (waking
+    // early is harmless: the walk parks it anew), so a busy connection,
+    // woken by every segment, does not leave an entry behind each time.
+    if (until == FOREVER || s.parkAt <= until) return;
+    s.parkSeq++;
+    s.parkAt = until;
+    // Stale entries are dropped as they surface; a wide heap of them is swept.
+    if (this.parkHeap.length > 2 * this.parkedSockets + 1024) this.sweepParked();
+    this.pushPark(new ParkEntry(s, until, s.parkSeq));
   }
 
-  private stale(e: ParkEntry): bool {
-    const s = e.socket;
-    return s.set !== this || !s.parked || s.parkSeq != e.seq;
+  /** Invalidates the socket's heap entry, if any. */
+  private forgetEntry(s: Socket): void {
+    s.parkSeq++;
+    s.parkAt = FOREVER;
   }
 
-  /** The earliest wake instant of a parked socket, dropping stale entries on top; FOREVER for none. */
+  /** The entry is the socket's current one (it may be in the walk for now). */
+  private current(e: ParkEntry): bool {
+    return e.socket.set === this && e.socket.parkSeq == e.seq;
+  }
+
+  /** The earliest wake instant of a parked socket, dropping entries that wake nobody; FOREVER for none. */
   private parkedWakeAt(): i64 {
     const h = this.parkHeap;
-    while (h.length > 0 && this.stale(h[0])) this.popPark();
-    return h.length > 0 ? h[0].at : FOREVER;
+    while (h.length > 0) {
+      const e = h[0];
+      if (this.current(e) && e.socket.parked) return e.at;
+      this.popPark();
+      if (this.current(e)) e.socket.parkAt = FOREVER;
+    }
+    return FOREVER;
   }
 
   /** Moves parked sockets whose instant has come back into the walk. */
@@ -315,7 +332,30 @@ export class SocketSet {
     while (this.parkedWakeAt() <= now) {
       const e = this.parkHeap[0];
       this.popPark();
+      e.socket.parkAt = FOREVER;
       this.wake(e.socket);
+    }
+  }
+
+  /** Rebuilds the heap from the entries still current. */
+  private sweepParked(): void {
+    const old = this.parkHeap;
+    this.parkHeap = [];
+    for (let i = 0; i < old.length; i++) {
+      const e = old[i];
+      if (this.current(e)) this.pushPark(e);
+    }
+  }
+
+  private pushPark(e: ParkEntry): void {
+    const h = this.parkHeap;
+    h.push(e);
+    let c = h.length - 1;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (h[p].at <= h[c].at) break;
+      const t = h[p]; h[p] = h[c]; h[c] = t;
+      c = p;
     }
   }
 

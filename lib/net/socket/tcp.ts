@@ -244,6 +244,7 @@ export class TcpSocket extends Socket {
     this.initSend(now);
     this.rcvShift = this.config.windowScaling ? windowShiftFor(this.config.recvBuffer) : 0;
     this.state = TcpState.SynSent;
+    this.wakeUp();
     return TcpError.None;
   }
 
@@ -267,6 +268,7 @@ export class TcpSocket extends Socket {
     // for room, so onWritable must follow (a writer that sizes its writes by
     // `writable` never sees a short one).
     if (n < len || tx.free == 0) this.wantWritable = true;
+    if (n > 0) this.wakeUp();
     return n;
   }
 
@@ -296,7 +298,10 @@ export class TcpSocket extends Socket {
     if (rx.length == 0 && (this.state == TcpState.TimeWait || this.state == TcpState.Closed)) this.rx = null;
     // A window that opened enough is worth telling the sender about (RFC 9293 §3.8.6.2.2).
     // (Not in TIME-WAIT: the peer sends nothing more.)
-    if (n > 0 && isSynchronized(this.state) && this.state != TcpState.TimeWait && this.windowUpdateWorthIt()) this.ackNow = true;
+    if (n > 0 && isSynchronized(this.state) && this.state != TcpState.TimeWait && this.windowUpdateWorthIt()) {
+      this.ackNow = true;
+      this.wakeUp();
+    }
     return n;
   }
 
@@ -312,6 +317,7 @@ export class TcpSocket extends Socket {
    * (RFC 9293 §3.10.4). Reading goes on until the peer closes too.
    */
   close(now: i64 = 0): void {
+    this.wakeUp();
     switch (this.state) {
       case TcpState.SynSent:
         this.finish(TcpError.None, now);
@@ -333,6 +339,7 @@ export class TcpSocket extends Socket {
 
   /** Drops the connection with a reset (RFC 9293 §3.10.5); onClosed(Aborted) follows. */
   abort(now: i64 = 0): void {
+    this.wakeUp();
     const s = this.state;
     if (s == TcpState.Closed || s == TcpState.TimeWait) {
       if (s == TcpState.TimeWait) this.finish(TcpError.None, now);
@@ -381,10 +388,18 @@ export class TcpSocket extends Socket {
 
   get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
 
-  /** TIME-WAIT waits only for its end or a segment (RFC 9293 §3.10.7.4, "TIME-WAIT STATE"): out of the per-frame walk. */
-  get parkUntil(): i64 {
-    if (this.state != TcpState.TimeWait || this.ackNow || this.rstPending) return -1;
-    return this.timeWaitAt;
+  /**
+   * A connection with nothing due waits only for its timers, a segment (the
+   * TCP table lookup wakes it) or its application (every call that can make
+   * work wakes it): it parks out of the per-frame walk until the earliest
+   * timer. Idle and TIME-WAIT connections then cost nothing per frame.
+   */
+  get parkUntil(): i64 { return this.pollAt(); }
+
+  /** Back into the set's walk: the application asked for something. */
+  private wakeUp(): void {
+    const set = this.set;
+    if (set != null) set.wake(this);
   }
   tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
