@@ -126,9 +126,12 @@ export function start(out: Console, a: NetDevice, b: NetDevice): void {
 
   it("each needs a backend: the devices are matched to QEMU's by order", () => {
     const r = atoll(["run", "-t", "kvm", "--net", "b=user", "--dry-run", app]);
-    expect(r.stderr).toContain("--net: network device a of");
-    expect(r.stderr).toContain("has no backend; on the kvm target each needs one (--net a=none attaches nothing)");
+    expect(r.stderr).toContain("network device a of");
+    expect(r.stderr).toContain("has no backend; on the kvm target each needs --net NAME=tap:IFNAME|user|none, e.g. --net a=user (none attaches nothing)");
     expect(r.status).toBe(2);
+    const none = atoll(["run", "-t", "kvm", "--dry-run", app]);
+    expect(none.stderr).toContain("network devices a, b of");
+    expect(none.status).toBe(2);
   });
 
   it("QEMU gets them in config.ts's order, whatever the order of --net", () => {

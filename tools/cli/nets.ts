@@ -30,7 +30,7 @@ function parseBackend(v: string, backend: string): NetBackend {
  * `NAME=BACKEND`; [] when there are none.
  */
 export async function netAttachments(appDir: string, values: string[], target: TargetName): Promise<NetAttachment[]> {
-  if (values.length === 0) return [];
+  if (values.length === 0 && target !== "kvm") return []; // unix: the unikernel itself says what to pass
   const config = await loadConfig(appDir);
   const nets = config.unikernel.devices.flatMap((d) => (d.kind === "net" || d.kind === "stack" ? [d.name] : []));
   const shown = path.relative(process.cwd(), config.file) || config.file;
@@ -57,7 +57,7 @@ export async function netAttachments(appDir: string, values: string[], target: T
   // kvm matches devices by order (drivers/virtio/net.ts): every one needs its own, in config.ts's order.
   const missing = nets.filter((n) => !seen.has(n));
   if (target === "kvm" && missing.length > 0) {
-    throw new UserError(`--net: network device${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${shown} ${missing.length > 1 ? "have" : "has"} no backend; on the kvm target each needs one (--net ${missing[0]}=none attaches nothing)`, 2);
+    throw new UserError(`network device${missing.length > 1 ? "s" : ""} ${missing.join(", ")} of ${shown} ${missing.length > 1 ? "have" : "has"} no backend; on the kvm target each needs --net NAME=${BACKENDS.replace(/, | or /g, "|")}, e.g. --net ${missing[0]}=user (none attaches nothing)`, 2);
   }
   return out.sort((x, y) => nets.indexOf(x.name) - nets.indexOf(y.name));
 }
