@@ -11,6 +11,7 @@
 //   seqrecv HOST PORT COUNT   COUNT connections one after another, each reading the source to its FIN
 //   reuse HOST PORT COUNT     as seqrecv, every time from the same local port (the server holds TIME-WAIT for it)
 //   slowread HOST PORT BYTES  the source, read with a pause of 2 s after the first chunk (a zero window)
+//   hold HOST PORT COUNT      COUNT idle connections, held until stdin closes, then closed
 //   conc HOST PORT COUNT      COUNT echo exchanges on connections open at once
 //   refused HOST PORT         a connect that must be refused (RST to the SYN)
 //   halfclose HOST PORT       sink: send, shutdown(SHUT_WR), still receive the answer
@@ -287,6 +288,21 @@ async function slowread(bytes) {
   return { cmd, bytes, localPort, received, mismatchAt, ms: performance.now() - t0 };
 }
 
+async function hold(n) {
+  const t0 = performance.now();
+  const socks = [];
+  for (let i = 0; i < n; i++) socks.push(await connect());
+  const connectedMs = performance.now() - t0;
+  // Held until the test closes our stdin.
+  await new Promise((r) => { process.stdin.on("end", r); process.stdin.on("close", r); process.stdin.resume(); });
+  let alive = 0;
+  for (const s of socks) {
+    if (!s.destroyed && s.readyState === "open") alive++;
+    s.destroy();
+  }
+  return { cmd, count: n, alive, connectedMs, ms: performance.now() - t0 };
+}
+
 async function conc(n) {
   const t0 = performance.now();
   const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => echoOnce(i, 1000)));
@@ -364,6 +380,7 @@ const commands = {
   seq: () => seq(count),
   seqrecv: () => seqrecv(count),
   reuse: () => reuse(count),
+  hold: () => hold(count),
   slowread: () => slowread(count),
   conc: () => conc(count),
   refused,

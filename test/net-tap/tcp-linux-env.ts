@@ -5,6 +5,7 @@
 // (this kernel has no tc netem: a netdev table drops a share of the frames
 // in each direction). Needs root; setup() says what failed otherwise.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { atoll, root } from "../helpers/cli.ts";
 
@@ -160,6 +161,20 @@ export class TcpLinuxEnv {
     return { child, out: () => out, connections, waitConnections, waitFor };
   }
 
+  /** CPU time (user + system, ms) the fixture has used so far. */
+  cpuMs(p: Peer): number {
+    const stat = readFileSync(`/proc/${p.child.pid}/stat`, "utf8");
+    // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th overall.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
+  /** Connections to `port` established on the Linux side. */
+  established(port: number): number {
+    const r = this.exec(["ss", "-Htn", "state", "established", `( dport = :${port} )`]);
+    return r.out.split("\n").filter((l) => l.trim() !== "").length;
+  }
+
   /** Stops a fixture and waits until its tap is free again. */
   async stopPeer(p: Peer): Promise<void> {
     if (p.child.exitCode === null && p.child.signalCode === null) {
@@ -169,16 +184,20 @@ export class TcpLinuxEnv {
     }
   }
 
-  /** Runs the client's `cmd` in the namespace against the fixture. */
-  client(cmd: string, port: number, n?: number, timeoutMs = 120_000): Promise<ClientResult> {
+  /**
+   * Runs the client's `cmd` in the namespace against the fixture. `stdin`,
+   * if given, is the client's standard input (`hold` runs until it ends).
+   */
+  client(cmd: string, port: number, n?: number, timeoutMs = 120_000, stdin?: (w: NodeJS.WritableStream) => void): Promise<ClientResult> {
     const args = [client, cmd, PEER_ADDR, String(port), ...(n === undefined ? [] : [String(n)])];
     return new Promise((resolve, reject) => {
       const child = spawn("ip", ["netns", "exec", this.ns, process.execPath, ...args], {
-        stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TCP_CLIENT_TIMEOUT_MS: String(timeoutMs) },
+        stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"], env: { ...process.env, TCP_CLIENT_TIMEOUT_MS: String(timeoutMs) },
       });
+      if (stdin !== undefined) stdin(child.stdin!);
       let out = "", err = "";
-      child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
-      child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+      child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+      child.stderr!.on("data", (d: Buffer) => { err += d.toString(); });
       child.on("error", reject);
       child.on("close", () => {
         const line = out.trim().split("\n").pop() ?? "";
