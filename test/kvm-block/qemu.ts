@@ -29,13 +29,15 @@ export interface Vm {
   disks: BlockAttachment[];
   /** q35 only: the virtio-blk-pci devices without their modern interface, so the driver takes the legacy I/O BAR. */
   legacy?: boolean;
+  /** The accelerator when not `accel`. */
+  accel?: "kvm" | "tcg";
 }
 
 /** The QEMU command line of `image` with `vm`'s disks and `args` for the unikernel. */
 export function command(image: string, vm: Vm, args: string[]): [string, string[]] {
   let devices = qemuBlockArgs(vm.disks, vm.machine);
   if (vm.legacy === true) devices = devices.map((a) => a.replace(/^virtio-blk-pci,/, "virtio-blk-pci,disable-modern=on,"));
-  return qemuCommand(image, "32M", args, accel, devices, vm.machine);
+  return qemuCommand(image, "32M", args, vm.accel ?? accel, devices, vm.machine);
 }
 
 /** Runs the VM to completion; `status` is the unikernel's (isa-debug-exit decoded). */
