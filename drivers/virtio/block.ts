@@ -156,16 +156,17 @@ export class VirtioBlock extends BlockDevice {
     store<u32>(this.header, 0, 4);
     store<u64>(this.header, sector, 8);
     store<u8>(this.status, STATUS_PENDING);
+    // initDevice checked that a MAX_REQUEST transfer fits in seg_max segments of size_max.
+    if ((len + this.sizeMax - 1) / this.sizeMax > this.segMax) return BlockResult.DeviceError;
     const q = this.queue;
     q.stage(physical(this.header), 16, false);
-    let segments: u32 = 0;
-    for (let off: u32 = 0; off < len; segments++) {
+    for (let off: u32 = 0; off < len; ) {
       const n = min(len - off, this.sizeMax);
       q.stage(physical(data + <usize>off), n, deviceWrites);
       off += n;
     }
     q.stage(physical(this.status), 1, true);
-    if (segments > this.segMax || q.submit() < 0) return BlockResult.DeviceError; // cannot happen within MAX_REQUEST on a sane device
+    if (q.submit() < 0) return BlockResult.DeviceError; // never with one request in flight: the chain fits the queue
     q.kick();
     // Poll the used ring; the clock read is also what keeps the load inside the loop.
     const deadline = clock_monotonic() + TIMEOUT_NS;

@@ -94,7 +94,9 @@ export abstract class Transport {
   /** §3.1.1 steps 1-3: reset, then ACKNOWLEDGE and DRIVER. */
   begin(): void {
     this.setStatus(0);
-    while (this.getStatus() != 0) {} // §4.1.4.3.2, §4.2.2.1: wait until the reset is done
+    // §4.1.4.3.2, §4.2.2.1: wait until the reset is done (QEMU's is immediate;
+    // the bound keeps a wedged device from hanging start-up: negotiate then fails).
+    for (let i = 0; i < 1_000_000 && this.getStatus() != 0; i++) {}
     this.setStatus(<u8>Status.Acknowledge);
     this.setStatus(<u8>(Status.Acknowledge | Status.Driver));
   }
