@@ -56,6 +56,15 @@ describe(`examples/kv on kvm under QEMU (${accel.toUpperCase()})`, () => {
     expect(existsSync(`${dir}/long.img`)).toBe(false);
   });
 
+  it("passes an image path with a comma to QEMU with the comma doubled, and creates it", () => {
+    const disk = path.join(dir, "a,b.img");
+    const r = atoll(["run", "-t", "kvm", "--disk", `data=${disk}`, "examples/kv"], undefined, env);
+    expect(r.stdout, r.stderr).toBe("boots: 1\n");
+    expect(statSync(disk).size).toBe(256 * 1024);
+    const dry = atoll(["run", "-t", "kvm", "--dry-run", "--disk", `data=${disk}`, "examples/kv"]);
+    expect(dry.stdout).toContain(`file=${dir}/a,,b.img,format=raw`);
+  });
+
   it("reports a damaged image instead of trusting it: one flipped bit in each sector in turn", () => {
     const image = buildImage("test/fixtures/block", "blocktest");
     const d = disks();
