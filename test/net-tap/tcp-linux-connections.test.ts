@@ -119,11 +119,12 @@ describe("TCP with Linux over a tap: connections and state changes (unix)", () =
 
   it("a client's RST ends the server's connection with 'reset by the peer'; the next connection works", async () => {
     if (setupError !== "") throw new Error(setupError);
+    const before = peer!.connections().length;
     const r = await env.client("reset", ECHO_PORT, undefined, 10_000);
     expect(r.error, JSON.stringify(r)).toBeUndefined();
     expect(r.echoed).toBe(1000);
     expect((r.after as { ok: boolean }).ok).toBe(true);
-    const conn = await peer!.waitFor((c) => c.remotePort === r.localPort);
+    const conn = await peer!.waitFor((c) => c.remotePort === r.localPort, before);
     expect(conn, peer!.out()).toBeDefined();
     expect(conn!.outcome).toBe("connection reset by the peer");
   }, 20_000);

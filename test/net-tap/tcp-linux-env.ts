@@ -30,8 +30,11 @@ export interface Peer {
   connections: () => PeerConn[];
   /** Waits until at least `n` connections have ended (the server's side may finish after the client's), up to `ms`. */
   waitConnections: (n: number, ms?: number) => Promise<PeerConn[]>;
-  /** Waits for a connection that matches, up to `ms`; undefined when none came. */
-  waitFor: (match: (c: PeerConn) => boolean, ms?: number) => Promise<PeerConn | undefined>;
+  /**
+   * Waits for a connection that matches, among those that ended after the
+   * first `from` (Linux reuses its ephemeral ports), up to `ms`; undefined when none came.
+   */
+  waitFor: (match: (c: PeerConn) => boolean, from?: number, ms?: number) => Promise<PeerConn | undefined>;
 }
 
 export interface PeerConn {
@@ -150,10 +153,10 @@ export class TcpLinuxEnv {
       while (connections().length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
       return connections();
     };
-    const waitFor = async (match: (c: PeerConn) => boolean, ms = 10_000): Promise<PeerConn | undefined> => {
+    const waitFor = async (match: (c: PeerConn) => boolean, from = 0, ms = 10_000): Promise<PeerConn | undefined> => {
       const end = Date.now() + ms;
       for (;;) {
-        const c = connections().find(match);
+        const c = connections().slice(from).find(match);
         if (c !== undefined || Date.now() >= end) return c;
         await new Promise((r) => setTimeout(r, 20));
       }

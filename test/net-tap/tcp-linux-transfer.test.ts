@@ -25,22 +25,24 @@ function report(label: string, r: ClientResult): void {
 }
 
 async function hostToUnikernel(label: string): Promise<void> {
+  const before = peer!.connections().length;
   const r = await env.client("send", SINK_PORT, BYTES, TIMEOUT_MS);
   expect(r.error, JSON.stringify(r)).toBeUndefined();
   expect(r.reply).toBe(`${BYTES} ${String(r.fnv)}\n`);
-  const conn = await peer!.waitFor((c) => c.mode === "sink" && c.bytesIn === BYTES && c.fnv === r.fnv);
+  const conn = await peer!.waitFor((c) => c.mode === "sink" && c.bytesIn === BYTES && c.fnv === r.fnv, before);
   expect(conn, peer!.out()).toBeDefined();
   expect(conn!.outcome).toBe("ok");
   report(`${label} host → unikernel`, r);
 }
 
 async function unikernelToHost(label: string): Promise<void> {
+  const before = peer!.connections().length;
   const r = await env.client("recv", SOURCE_PORT, BYTES, TIMEOUT_MS);
   expect(r.error, JSON.stringify(r)).toBeUndefined();
   expect(r.received).toBe(BYTES);
   expect(r.mismatchAt).toBe(-1);
   expect(r.sha256).toBe(r.expectedSha256);
-  const conn = await peer!.waitFor((c) => c.mode === "source" && c.bytesOut === BYTES && c.remotePort === r.localPort);
+  const conn = await peer!.waitFor((c) => c.mode === "source" && c.bytesOut === BYTES && c.remotePort === r.localPort, before);
   expect(conn, peer!.out()).toBeDefined();
   expect(conn!.outcome).toBe("ok");
   report(`${label} unikernel → host`, r);
@@ -67,11 +69,12 @@ describe(`TCP with Linux over a tap: ${MB} MB each way (unix)`, () => {
 
   it("a reader that stops for 2 s: the window closes, the sender waits and resumes when it opens, every byte arrives", async () => {
     if (setupError !== "") throw new Error(setupError);
+    const before = peer!.connections().length;
     const r = await env.client("slowread", SOURCE_PORT, BYTES, TIMEOUT_MS);
     expect(r.error, JSON.stringify(r)).toBeUndefined();
     expect(r.received).toBe(BYTES);
     expect(r.mismatchAt).toBe(-1);
-    const conn = await peer!.waitFor((c) => c.mode === "source" && c.remotePort === r.localPort);
+    const conn = await peer!.waitFor((c) => c.mode === "source" && c.remotePort === r.localPort, before);
     expect(conn, peer!.out()).toBeDefined();
     expect(conn!.outcome).toBe("ok");
     // The stall happened, and the sender did not sit in a backed-off timer
