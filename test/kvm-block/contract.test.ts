@@ -69,14 +69,14 @@ describe(`virtio-blk on kvm under QEMU (${accel.toUpperCase()})`, () => {
 // memory, kept small because this host's KVM is slow (see qemu.ts).
 const hw = kvmUsable() ? "kvm" : "tcg";
 describe(`virtio-blk under QEMU with ${hw.toUpperCase()}`, () => {
-  it("writes a 32 KiB pattern, flushes, and the image file holds it", () => {
+  it.each(["microvm", "q35"] as const)("writes a 32 KiB pattern on %s, flushes, and the image file holds it", (machine) => {
     const image = buildImage("test/fixtures/block", "blocktest");
     const d = disks();
     const t0 = performance.now();
-    const w = runVm(image, { machine: "microvm", accel: hw, disks: fixtureDisks(d.disk, d.ro) }, ["--mode=write", "--run=7"], 80_000);
+    const w = runVm(image, { machine, accel: hw, disks: fixtureDisks(d.disk, d.ro) }, ["--mode=write", "--run=7"], 80_000);
     expect(w.stdout, w.stderr).toBe("ok write pattern\nok flush\ndone\n");
     expect(w.status).toBe(0);
     expect(readFileSync(d.disk).equals(pattern(7, 32 * 1024))).toBe(true);
-    process.stderr.write(`virtio-blk write + flush under ${hw}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`virtio-blk write + flush on ${machine} under ${hw}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }, 90_000);
 });
