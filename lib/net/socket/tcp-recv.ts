@@ -41,6 +41,12 @@ export class RecvBuffer {
   insert(offset: i32, data: Uint8Array): i32 {
     const n = data.length;
     if (n == 0) return 0;
+    // The common case, in order with no gap held: straight in, no range bookkeeping.
+    if (offset == 0 && this.starts.length == 0) {
+      this.copyIn(0, data);
+      this.used += n;
+      return n;
+    }
     const s = offset;
     const e = offset + n;
     // Where the new range goes, and which existing ones it touches.

@@ -749,7 +749,8 @@ export class TcpSocket extends Socket {
         const take = min(payload.length - skip, room);
         if (take > 0) {
           const hadGaps = rx.hasGaps;
-          const adv = rx.insert(offset, payload.subarray(skip, skip + take));
+          // (A whole segment goes in as it is: a view per segment is an allocation per segment.)
+          const adv = rx.insert(offset, skip == 0 && take == payload.length ? payload : payload.subarray(skip, skip + take));
           if (adv < 0) this.stats.oooDropped++;
           if (adv > 0) {
             this.rcvNxt += <u32>adv;
