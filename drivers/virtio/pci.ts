@@ -137,6 +137,8 @@ const enum Common {
 export class ModernPciTransport extends Transport {
   /** Queues enabled from now on signal MSI-X table entry 0 (attachInterrupt). */
   private msix: bool = false;
+  /** Each enabled queue's notification address, read once at enableQueue (0: not known), so a notification is one MMIO write. */
+  private notifyAt: StaticArray<u64> = new StaticArray<u64>(16);
 
   /** `msixCap`: the configuration-space offset of the MSI-X capability, 0 when there is none. */
   constructor(private bdf: u32, private common: u64, private notifyBase: u64, private notifyMultiplier: u32, private isr: u64, private device: u64,
@@ -241,12 +243,21 @@ export class ModernPciTransport extends Transport {
     mmio_write32(c + Common.QueueDevice, <u32>device); mmio_write32(c + Common.QueueDevice + 4, <u32>(device >> 32));
     if (this.msix) mmio_write16(c + Common.QueueMsixVector, 0);
     mmio_write16(c + Common.QueueEnable, 1);
+    if (<i32>index < this.notifyAt.length) unchecked(this.notifyAt[index] = this.notifyAddress());
   }
 
   notify(index: u16): void {
-    mmio_write16(this.common + Common.QueueSelect, index);
-    const off = <u64>mmio_read16(this.common + Common.QueueNotifyOff);
-    mmio_write16(this.notifyBase + off * <u64>this.notifyMultiplier, index); // §4.1.4.4
+    let at: u64 = <i32>index < this.notifyAt.length ? unchecked(this.notifyAt[index]) : 0;
+    if (at == 0) {
+      mmio_write16(this.common + Common.QueueSelect, index);
+      at = this.notifyAddress();
+    }
+    mmio_write16(at, index);
+  }
+
+  /** The selected queue's notification address (§4.1.4.4): the notify structure plus queue_notify_off times the multiplier. */
+  private notifyAddress(): u64 {
+    return this.notifyBase + <u64>mmio_read16(this.common + Common.QueueNotifyOff) * <u64>this.notifyMultiplier;
   }
 
   ackInterrupt(): u32 { return <u32>mmio_read8(this.isr); } // reading the ISR status acknowledges it (§4.1.4.5)
