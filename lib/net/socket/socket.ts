@@ -127,6 +127,9 @@ export class SocketSet {
   /** Parked sockets, a binary min-heap by wake instant. */
   private parkHeap: ParkEntry[] = [];
   private parkedSockets: i32 = 0;
+  /** dispatch()'s copy of the walk, reused; `walking` while it is in use. */
+  private walkList: Socket[] = [];
+  private walking: bool = false;
   private nextEphemeral: u16 = EPHEMERAL_FIRST;
   private nextTcpEphemeral: u16 = EPHEMERAL_FIRST;
   private tcpConnections: Map<u64, Socket> = new Map();
@@ -275,8 +278,16 @@ export class SocketSet {
   /** Dispatches every socket due at `now`, and parks those that say they may be. */
   dispatch(now: i64): void {
     this.wakeDue(now);
-    // A copy: a handler may add or remove sockets while we walk.
-    const list = this.sockets.slice(0);
+    // A copy: a handler may add or remove sockets while we walk. It runs
+    // after every frame, so the copy reuses one array (a fresh one if a
+    // handler dispatches from inside the walk).
+    const nested = this.walking;
+    const list = nested ? this.sockets.slice(0) : this.walkList;
+    if (!nested) {
+      list.length = 0;
+      for (let i = 0; i < this.sockets.length; i++) list.push(this.sockets[i]);
+    }
+    this.walking = true;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
       if (s.set !== this) continue;
@@ -285,12 +296,16 @@ export class SocketSet {
       const until = s.parkUntil;
       if (until > now) this.park(s, until);
     }
+    this.walking = nested;
   }
 
   private park(s: Socket, until: i64): void {
-    const i = this.sockets.indexOf(s);
+    const a = this.sockets;
+    const i = a.indexOf(s);
     if (i < 0) return;
-    this.sockets.splice(i, 1);
+    // Out of the walk, in order, without splice's array of what it removed.
+    for (let j = i; j < a.length - 1; j++) a[j] = a[j + 1];
+    a.pop();
     s.parked = true;
     this.parkedSockets++;
     // An entry that wakes it no later than needed serves again (waking
