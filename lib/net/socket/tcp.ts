@@ -387,6 +387,7 @@ export class TcpSocket extends Socket {
   get synRetransmits(): i32 { return this.state == TcpState.SynSent || this.state == TcpState.SynReceived ? this.retries : 0; }
 
   get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
+  tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
   /**
    * A connection with nothing due waits only for its timers, a segment (the
@@ -401,7 +402,6 @@ export class TcpSocket extends Socket {
     const set = this.set;
     if (set != null) set.wake(this);
   }
-  tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
   pollAt(): i64 {
     const s = this.state;
