@@ -37,6 +37,25 @@ const launchers: Partial<Record<Plan["target"], (plan: Plan, args: string[], dev
 /** The unikernel's exit status from the launcher's (QEMU encodes the guest's; see tools/build/kvm.ts). */
 const statuses: Partial<Record<Plan["target"], (status: number) => number>> = { kvm: guestStatus };
 
+/**
+ * What a launcher may print on its error stream that means the unikernel
+ * will never run on: QEMU stops a guest its KVM cannot execute and then
+ * waits forever, so `atoll run` ends it and says why.
+ */
+interface LaunchFailure {
+  pattern: RegExp;
+  explain: string;
+}
+const launchFailures: Partial<Record<Plan["target"], LaunchFailure[]>> = {
+  kvm: [{
+    pattern: /KVM internal error/,
+    explain: "QEMU's KVM stopped the guest at an instruction it could not execute (above); this host's /dev/kvm emulates instructions rather than running them (a nested or PVM host: see tools/runtime/kvm/README.md). Run it under TCG instead: ATOLL_QEMU_ACCEL=tcg atoll run -t kvm ...",
+  }],
+};
+
+/** Exit status of `atoll run` when the launcher failed as one of launchFailures says. */
+const LAUNCH_FAILED = 1;
+
 /** A command line as a shell would take it back. */
 function shellQuote(words: string[]): string {
   return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
@@ -62,8 +81,18 @@ export async function runCommand(p: Parsed): Promise<number> {
     return 0;
   }
   const status = statuses[plan.target] ?? ((s: number): number => s);
+  const failures = launchFailures[plan.target] ?? [];
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: "inherit" });
+    const child = spawn(cmd, args, { stdio: ["inherit", "inherit", failures.length > 0 ? "pipe" : "inherit"] });
+    let failed: LaunchFailure | undefined;
+    let tail = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      if (failed !== undefined) return;
+      tail = (tail + chunk.toString("latin1")).slice(-4096);
+      failed = failures.find((f) => f.pattern.test(tail));
+      if (failed !== undefined) child.kill("SIGKILL");
+    });
     const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
     process.on("SIGINT", forward);
     process.on("SIGTERM", forward);
@@ -71,6 +100,11 @@ export async function runCommand(p: Parsed): Promise<number> {
     child.on("exit", (code, signal) => {
       process.off("SIGINT", forward);
       process.off("SIGTERM", forward);
+      if (failed !== undefined) {
+        process.stderr.write(`atoll run: ${failed.explain}\n`);
+        resolve(LAUNCH_FAILED);
+        return;
+      }
       resolve(code !== null ? status(code) : (signal ? 128 + (({ SIGINT: 2, SIGTERM: 15, SIGKILL: 9 } as Record<string, number>)[signal] ?? 1) : 1));
     });
   });
