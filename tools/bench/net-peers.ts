@@ -27,10 +27,14 @@ export async function startServer(name: string, argv: string[], url: string, tim
     name,
     child,
     output: () => out,
+    // SIGTERM first: nginx's master then stops its workers, which SIGKILL
+    // would orphan (still listening, and holding our pipes open). Waits for
+    // "exit", not "close": a leftover holder of the pipes must not hang the bench.
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-      child.once("close", () => resolve());
-      child.kill("SIGKILL");
+      const force = setTimeout(() => child.kill("SIGKILL"), 3000);
+      child.once("exit", () => { clearTimeout(force); resolve(); });
+      child.kill("SIGTERM");
     }),
   };
   const deadline = Date.now() + timeoutMs;

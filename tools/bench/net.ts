@@ -59,6 +59,10 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
   const ns = new TapNamespace(`atoll-bench-${process.pid}`, "atollbench0", HOST_CIDR);
   let nsReady = "";
   try { ns.create(); } catch (e) { nsReady = (e as Error).message; }
+  // An interrupted run still removes its namespace (and the tap the servers in it use).
+  const interrupted = (): void => { ns.destroy(); process.exit(130); };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
 
   const subjects: Subject[] = [
     {
@@ -146,6 +150,8 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
   } finally {
     ns.destroy();
+    process.removeListener("SIGINT", interrupted);
+    process.removeListener("SIGTERM", interrupted);
   }
   return failures === 0 ? 0 : 1;
 }
