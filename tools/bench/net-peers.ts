@@ -18,8 +18,8 @@ export interface Server {
 }
 
 /** Starts `argv` and resolves once `url` answers 200 (or rejects with its output after `timeoutMs`). */
-export async function startServer(name: string, argv: string[], url: string, timeoutMs = 20_000): Promise<Server> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+export async function startServer(name: string, argv: string[], url: string, timeoutMs = 20_000, env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (s: string) => { out += s; });
   child.stderr!.setEncoding("utf8").on("data", (s: string) => { out += s; });

@@ -1,6 +1,6 @@
 // `npm run bench -- net`: HTTP requests per second, measured by wrk, of
-// examples/web on unix (lib/net's TCP over a tap in a network namespace) and
-// on node (the host's sockets), beside a Node.js http server and nginx
+// examples/web on unix (lib/net's TCP over a tap in a network namespace), on
+// node (the host's sockets) and on kvm (virtio-net under QEMU), beside a Node.js http server and nginx
 // serving the same page on the same machine; then TCP throughput each way
 // between the host and a unix unikernel over the tap. One table.
 import { spawnSync } from "node:child_process";
@@ -21,6 +21,7 @@ const PAGE = path.join(WEB, "site", "index.html");
 /** wrk's connections: a handful of concurrent keep-alive clients. */
 const CONNECTIONS = 10;
 const SECONDS = 5;
+const KVM_ACCEL = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
 /** The unikernel's and the host's addresses on the tap. */
 export const GUEST_IP = "10.0.0.2";
 export const HOST_CIDR = "10.0.0.1/24";
@@ -85,6 +86,17 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
       },
     },
     {
+      // TCG unless ATOLL_QEMU_ACCEL=kvm: this host's KVM stops guests at SSE (tools/runtime/kvm/README.md).
+      name: `examples/web, kvm (${KVM_ACCEL.toUpperCase()})`, via: "QEMU user net forward",
+      async start() {
+        await artefact(WEB, "kvm");
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}/`;
+        const argv = [process.execPath, path.join(repoRoot, "bin", "atoll.mjs"), "run", "-t", "kvm", "--net", "user", "--forward", `${port}:80`, WEB];
+        return { server: await startServer("examples/web on kvm", argv, url, 90_000, { ATOLL_QEMU_ACCEL: KVM_ACCEL }), url, prefix: [] };
+      },
+    },
+    {
       name: "Node.js http", via: "loopback",
       async start() {
         const port = await freePort();
@@ -145,7 +157,7 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
     for (const r of tcp.rows) rows.push(["TCP MB/s", r[0]!, r[1]!, r[2]!, "", "", ""]);
     process.stdout.write("\n" + formatTable(["measure", "server", "via", "value", "mean ms", "p99 ms", "errors"], rows) + "\n");
     process.stdout.write(`\nHTTP: wrk -t1 -c${CONNECTIONS} -d${seconds}s on GET / (site/index.html, ${page.length} bytes, keep-alive), median of ${opts.runs} runs after a 1 s warm-up; mean and p99 latency of the median run.\n`);
-    process.stdout.write(`unix: the unikernel on a tap in a network namespace (${GUEST_IP}), wrk in that namespace; the others on 127.0.0.1. All on this machine's ${navigatorCores()} cores, shared with wrk.\n`);
+    process.stdout.write(`unix: the unikernel on a tap in a network namespace (${GUEST_IP}), wrk in that namespace; kvm: QEMU -M microvm, virtio-net behind user networking with a host forward; the others on 127.0.0.1. All on this machine's ${navigatorCores()} cores, shared with wrk.\n`);
     if (tcp.rows.length > 0) process.stdout.write(TCP_LEGEND + "\n");
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
   } finally {
