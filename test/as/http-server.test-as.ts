@@ -16,6 +16,8 @@ import { DateCache, imfFixdate } from "atoll/http/date";
 import { KvFiles, percentDecode } from "atoll/http/files";
 import { contentTypeOf } from "atoll/http/mime";
 import { EmbeddedKv } from "atoll/kv/ro";
+import { loop } from "atoll/loop";
+import { clock_monotonic } from "atoll/abi";
 
 
 /** A TcpConn whose peer is the test: push() delivers bytes, take() returns what the server wrote. */
@@ -452,4 +454,33 @@ export function test_content_types_and_percent_decoding(): void {
   expectEq(contentTypeOf("dir.d/file"), "application/octet-stream", "dot in a folder");
   expectEq(percentDecode("%C3%A9t%C3%A9")!, "été", "UTF-8");
   assert(percentDecode("%4") == null && percentDecode("%00") == null && percentDecode("%g0") == null, "malformed escapes");
+}
+
+function spin(ns: i64): void {
+  const until = clock_monotonic() + ns;
+  while (clock_monotonic() < until) {}
+}
+
+export function test_an_idle_connection_is_closed_after_the_idle_timeout(): void {
+  const l = new HttpLimits();
+  l.idleTimeout = 20_000_000; // 20 ms
+  const s = server(new Echo(), l);
+  s.useTimers = true;
+  const quiet = new MemConn();
+  s.accept(quiet);
+  const busy = new MemConn();
+  s.accept(busy);
+  quiet.push("GET / HT"); // a request that never finishes
+  for (let i = 0; i < 3; i++) {
+    spin(10_000_000);
+    busy.push(get("/keep"));
+    busy.take();
+    loop.timers.runDue(clock_monotonic());
+  }
+  assert(quiet.closed, "closed after 30 ms without a byte");
+  assert(!busy.closed, "a connection with a request every 10 ms stays");
+  spin(30_000_000);
+  loop.timers.runDue(clock_monotonic());
+  assert(busy.closed, "and closes once it falls quiet");
+  assert(s.stats.connections == 2 && s.stats.requests == 3, "stats count connections and requests");
 }
