@@ -1,9 +1,11 @@
 // examples/web through the real CLI and curl: the embedded site on node (the
 // host's sockets, 127.0.0.1 and a free port), on unix (lib/net's TCP on a
 // tap in a fresh network namespace; needs root, and fails saying so rather
-// than skipping) and on kvm (virtio-net behind QEMU's user networking). On each: the page and a stylesheet with their types, one
-// curl fetching two URLs over one kept-alive connection, a 404, and a
-// malformed request on a raw socket answered 400 and closed.
+// than skipping) and on kvm (virtio-net behind QEMU's user networking). On
+// each: the page and a stylesheet with their types, one curl fetching two
+// URLs over one kept-alive connection, 404 and 405, two pipelined requests
+// on a raw socket answered in order, and a malformed request answered 400
+// and closed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
@@ -75,6 +77,15 @@ function checkSite(base: string, host: string, port: number, prefix: string[] = 
   expect(missing.stdout.toString()).toBe("404");
   const post = curl(["-o", "/dev/null", "-w", "%{http_code}", "-d", "x=1", `${base}/`], prefix);
   expect(post.stdout.toString()).toBe("405");
+
+  // Two pipelined requests in one write: answered in order, the second's Connection: close honoured.
+  const piped = raw(host, port, "GET /style.css HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", prefix);
+  expect(piped.error).toBeUndefined();
+  const cssAt = piped.got.indexOf(css.toString()), pageAt = piped.got.indexOf(page.toString());
+  expect(cssAt).toBeGreaterThan(0);
+  expect(pageAt).toBeGreaterThan(cssAt);
+  expect(piped.got.split("HTTP/1.1 200 OK\r\n").length).toBe(3);
+  expect(piped.closed, "closed after the Connection: close request").toBe(true);
 
   const bad = raw(host, port, "GET / HTTP/1.1\r\nBad Header : x\r\nHost: h\r\n\r\n", prefix);
   expect(bad.error).toBeUndefined();
