@@ -8,30 +8,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildFixture, disks, pattern, runArtefact, type HostTarget } from "./fixture.ts";
-
-/** strace -f splits a call another thread interrupted into "... <unfinished ...>" and "<... NAME resumed> ..."; joins them. */
-function joinResumed(lines: string[]): string[] {
-  const pending = new Map<string, string>();
-  const out: string[] = [];
-  for (const l of lines) {
-    // strace pads the pid column ("6501  pwrite64(..."): \s+, not one space.
-    const u = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(l);
-    if (u) {
-      pending.set(u[1]!, u[2]!);
-      continue;
-    }
-    const r = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(l);
-    if (r) {
-      const start = pending.get(r[1]!);
-      if (start === undefined) throw new Error(`strace resumed a call it never started: ${l}`);
-      out.push(`${r[1]} ${start}${r[2]}`);
-      pending.delete(r[1]!);
-      continue;
-    }
-    out.push(l);
-  }
-  return out;
-}
+import { joinResumed } from "../helpers/strace.ts";
 
 export function contractSuite(target: HostTarget): void {
   describe(`block driver on ${target}`, () => {

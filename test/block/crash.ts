@@ -3,8 +3,10 @@
 // each operation is on stable storage, and is killed with SIGKILL at random
 // instants; each next run lists what it recovered, which must be the state
 // after the acknowledged operations, or after one more (the one in flight).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { expect, it } from "vitest";
-import { buildFixture, disks, runArtefact, runKilled, type HostTarget } from "./fixture.ts";
+import { buildFixture, disks, runArtefact, runKilled, type HostTarget, type Ran } from "./fixture.ts";
 
 export type State = Map<string, string>;
 
@@ -115,4 +117,37 @@ export function crashTest(target: HostTarget, points: number, windowMs: number):
     expect(kills).toBeGreaterThanOrEqual(points * 0.95);
     expect(validated).toBeGreaterThanOrEqual(points * 0.5);
   });
+}
+
+/**
+ * A store is damaged one sector at a time (one flipped bit in each of its
+ * first 64 sectors, on a copy in `dir`): `list(file)` runs the fixture's
+ * crash mode with --ops=0 on the copy; each run must report the damage with
+ * a clear error (status 1, nothing listed before it) or recover exactly
+ * `expected`, and at least one must report it.
+ */
+export function damagedSweep(label: string, pristine: Buffer, expected: State, dir: string, list: (file: string) => Ran): void {
+  const copy = path.join(dir, "damaged.img");
+  let errors = 0, intact = 0;
+  const messages = new Set<string>();
+  for (let sector = 0; sector < 64; sector++) {
+    const bad = Buffer.from(pristine);
+    bad[sector * 512 + 100]! ^= 0x40;
+    writeFileSync(copy, bad);
+    const r = list(copy);
+    const out = parse(r.stdout);
+    if (out.errors.length > 0) {
+      expect(r.status, `sector ${sector}`).toBe(1);
+      expect(out.found, `sector ${sector}: nothing is listed before the error`).toBeNull();
+      messages.add(out.errors[0]!.replace(/\d+/g, "N"));
+      errors++;
+    } else {
+      expect(r.status, `sector ${sector}: ${r.stdout}`).toBe(0);
+      expect(same(out.found!, expected), `sector ${sector}: found {${show(out.found!)}}`).toBe(true);
+      intact++;
+    }
+  }
+  process.stderr.write(`${label}, damaged sectors: ${errors} reported, ${intact} recovered intact; messages:\n  ${[...messages].join("\n  ")}\n`);
+  expect(errors).toBeGreaterThan(0);
+  for (const m of messages) expect(m).toMatch(/checksum|damaged|corrupt/i);
 }

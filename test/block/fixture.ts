@@ -43,16 +43,21 @@ export function runArtefact(target: HostTarget, artefact: string, args: string[]
  */
 export function runKilled(target: HostTarget, artefact: string, args: string[], ms: number): Promise<Ran> {
   const [cmd, argv] = command(target, artefact, args);
+  return runCommandKilled(cmd, argv, ms);
+}
+
+/** runKilled for any command; `status` maps the exit status (QEMU's to the guest's, for one). */
+export function runCommandKilled(cmd: string, argv: string[], ms: number, status: (s: number) => number = (s) => s): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv);
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => { stdout += s; });
     child.stderr.setEncoding("utf8").on("data", (s: string) => { stderr += s; });
     const timer = setTimeout(() => child.kill("SIGKILL"), ms);
     child.on("error", reject);
-    child.on("close", (status, signal) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
+      resolve({ status: code === null ? null : status(code), signal, stdout, stderr });
     });
   });
 }

@@ -10,26 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { disks } from "../block/fixture.ts";
 import { accel, buildImage, command, fixtureDisks } from "./qemu.ts";
-
-/** strace -f splits calls other threads interrupt into "<unfinished ...>" and "<... NAME resumed>"; joins them at the resumption, which is when the call returned. */
-function joinResumed(lines: string[]): string[] {
-  const pending = new Map<string, string>();
-  const out: string[] = [];
-  for (const l of lines) {
-    const u = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(l);
-    if (u) { pending.set(u[1]!, u[2]!); continue; }
-    const r = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(l);
-    if (r) {
-      const start = pending.get(r[1]!);
-      if (start === undefined) throw new Error(`strace resumed a call it never started: ${l}`);
-      out.push(`${r[1]} ${start}${r[2]}`);
-      pending.delete(r[1]!);
-      continue;
-    }
-    out.push(l);
-  }
-  return out;
-}
+import { joinResumed } from "../helpers/strace.ts";
 
 describe(`virtio-blk on the host side, QEMU (${accel.toUpperCase()}) under strace`, () => {
   it("writes whole sectors, never the read-only image, and fdatasyncs before every acknowledgement", () => {

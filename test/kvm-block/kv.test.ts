@@ -2,14 +2,14 @@
 // persists across two VMs on one disk file, on microvm (virtio-mmio) and on
 // q35 (virtio-pci); the file is created with config.ts's size; a damaged
 // image is reported, never trusted.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { atoll } from "../helpers/cli.ts";
 import { kvmUsable } from "../../tools/build/kvm.ts";
 import { disks } from "../block/fixture.ts";
-import { after, parse, same, show } from "../block/crash.ts";
+import { after, damagedSweep } from "../block/crash.ts";
 import { accel, buildImage, fixtureDisks, runVm } from "./qemu.ts";
 
 const env = { ATOLL_QEMU_ACCEL: accel };
@@ -72,31 +72,7 @@ describe(`examples/kv on kvm under QEMU (${accel.toUpperCase()})`, () => {
     const w = runVm(image, { machine: "microvm", disks: fixtureDisks(d.disk, d.ro) }, ["--mode=crash", "--run=1", "--ops=60"]);
     expect(w.status, w.stdout + w.stderr).toBe(0);
     const expected = after(new Map(), 1, 60);
-    const pristine = readFileSync(d.disk);
-    const copy = path.join(d.dir, "damaged.img");
-    let errors = 0, intact = 0;
-    const messages = new Set<string>();
-    for (let sector = 0; sector < 64; sector++) {
-      const bad = Buffer.from(pristine);
-      bad[sector * 512 + 100]! ^= 0x40;
-      writeFileSync(copy, bad);
-      const r = runVm(image, { machine: "microvm", disks: fixtureDisks(copy, d.ro) }, ["--mode=crash", "--ops=0"]);
-      const out = parse(r.stdout);
-      if (out.errors.length > 0) {
-        expect(r.status, `sector ${sector}`).toBe(1);
-        expect(out.found, `sector ${sector}: nothing is listed before the error`).toBeNull();
-        messages.add(out.errors[0]!.replace(/\d+/g, "N"));
-        errors++;
-      } else {
-        expect(r.status, `sector ${sector}: ${r.stdout}`).toBe(0);
-        expect(same(out.found!, expected), `sector ${sector}: found {${show(out.found!)}}`).toBe(true);
-        intact++;
-      }
-    }
-    process.stderr.write(`kvm, damaged sectors: ${errors} reported, ${intact} recovered intact; messages:\n  ${[...messages].join("\n  ")}\n`);
-    expect(errors).toBeGreaterThan(0);
-    for (const m of messages) expect(m).toMatch(/checksum|damaged|corrupt/i);
-    copyFileSync(d.disk, copy);
+    damagedSweep("kvm", readFileSync(d.disk), expected, d.dir, (copy) => runVm(image, { machine: "microvm", disks: fixtureDisks(copy, d.ro) }, ["--mode=crash", "--ops=0"]));
   });
 });
 

@@ -4,13 +4,13 @@
 // this host's KVM runs guests at tens of µs per instruction and stops at
 // the first SSE arithmetic or popcnt (tools/runtime/kvm/README.md, "Under
 // the KVM of these hosts"), which lib/kv's checksums reach.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { guestStatus, qemuCommand, type QemuMachine } from "../../tools/build/kvm.ts";
 import { qemuBlockArgs, type BlockAttachment } from "../../tools/build/qemu-block.ts";
-import type { Ran } from "../block/fixture.ts";
+import { runCommandKilled, type Ran } from "../block/fixture.ts";
 
 /** The accelerator of these tests: ATOLL_QEMU_ACCEL when set, else TCG (see above). */
 export const accel: "kvm" | "tcg" = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
@@ -53,18 +53,7 @@ export function runVm(image: string, vm: Vm, args: string[], timeoutMs = 60_000)
  */
 export function runVmKilled(image: string, vm: Vm, args: string[], ms: number): Promise<Ran> {
   const [cmd, argv] = command(image, vm, args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => { stdout += s; });
-    child.stderr.setEncoding("utf8").on("data", (s: string) => { stderr += s; });
-    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-    child.on("error", reject);
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status: status === null ? null : guestStatus(status), signal, stdout, stderr });
-    });
-  });
+  return runCommandKilled(cmd, argv, ms, guestStatus);
 }
 
 /** The fixture's two disks as attachments. */
