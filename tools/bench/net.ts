@@ -2,7 +2,8 @@
 // examples/web on unix (lib/net's TCP over a tap in a network namespace), on
 // node (the host's sockets) and on kvm (virtio-net under QEMU), beside a Node.js http server and nginx
 // serving the same page on the same machine; then TCP throughput each way
-// between the host and a unix unikernel over the tap. One table.
+// between the host and lib/net's TCP on unix (the tap) and kvm (QEMU user
+// networking). One table.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -150,12 +151,12 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
         await server.stop();
       }
     }
-    const tcp = await tcpRows({ ns: nsReady ? null : ns, runs: opts.runs, log, work })
+    const tcp = await tcpRows({ ns: nsReady ? null : ns, runs: opts.runs, log, work, kvmAccel: KVM_ACCEL, freePort })
       .catch((e: unknown) => ({ rows: [] as string[][], notes: [`TCP transfer: ${(e as Error).message.split("\n")[0]}`], failures: 1 }));
     failures += tcp.failures;
     notes.push(...tcp.notes);
     for (const r of tcp.rows) rows.push(["TCP MB/s", r[0]!, r[1]!, r[2]!, "", "", ""]);
-    process.stdout.write("\n" + formatTable(["measure", "server", "via", "value", "mean ms", "p99 ms", "errors"], rows) + "\n");
+    process.stdout.write("\n" + formatTable(["measure", "subject", "via", "value", "mean ms", "p99 ms", "errors"], rows) + "\n");
     process.stdout.write(`\nHTTP: wrk -t1 -c${CONNECTIONS} -d${seconds}s on GET / (site/index.html, ${page.length} bytes, keep-alive), median of ${opts.runs} runs after a 1 s warm-up; mean and p99 latency of the median run.\n`);
     process.stdout.write(`unix: the unikernel on a tap in a network namespace (${GUEST_IP}), wrk in that namespace; kvm: QEMU -M microvm, virtio-net behind user networking with a host forward; the others on 127.0.0.1. All on this machine's ${navigatorCores()} cores, shared with wrk.\n`);
     if (tcp.rows.length > 0) process.stdout.write(TCP_LEGEND + "\n");
