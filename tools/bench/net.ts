@@ -1,9 +1,9 @@
 // `npm run bench -- net`: HTTP requests per second, measured by wrk, of
 // examples/web on unix (lib/net's TCP over a tap in a network namespace), on
-// node (the host's sockets) and on kvm (virtio-net under QEMU), beside a Node.js http server and nginx
-// serving the same page on the same machine; then TCP throughput each way
-// between the host and lib/net's TCP on unix (the tap) and kvm (QEMU user
-// networking). One table.
+// node (the host's sockets) and on kvm (virtio-net under QEMU), beside a
+// Node.js http server and nginx serving the same page on the same machine;
+// then TCP throughput each way between the host and lib/net's TCP on unix
+// (the tap) and kvm (QEMU user networking). One table.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
