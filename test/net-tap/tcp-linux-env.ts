@@ -1,6 +1,8 @@
 // What the tcp-linux*.test.ts files share: a network namespace with a tap
-// (10.0.0.1/24 on the Linux side), test/fixtures/tcp-peer built for unix and
-// attached to the tap as 10.0.0.2, Linux clients (tcp-linux-client.mjs)
+// (10.0.0.1/24 on the Linux side), test/fixtures/tcp-peer built for unix
+// (attached to the tap with --atoll-net) or for kvm (QEMU's tap backend on
+// it, run inside the namespace: test/kvm-net/tcp-linux.test.ts) as
+// 10.0.0.2, Linux clients (tcp-linux-client.mjs)
 // run inside the namespace, and random loss on the tap with nftables
 // (this kernel has no tc netem: a netdev table drops a share of the frames
 // in each direction). Needs root; setup() says what failed otherwise.
@@ -8,6 +10,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { atoll, root } from "../helpers/cli.ts";
+import { qemuCommand } from "../../tools/build/kvm.ts";
+import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
 
 export const PEER_ADDR = "10.0.0.2";
 export const SINK_PORT = 5001;
@@ -17,6 +21,13 @@ export const ABORT_PORT = 5004;
 
 const fixture = path.join(root, "test/fixtures/tcp-peer");
 const exe = path.join(fixture, "dist/tcp-peer");
+const kvmImage = path.join(fixture, "dist/tcp-peer.kvm");
+
+/**
+ * Where the fixture runs: a unix executable, or its kvm image in QEMU
+ * (microvm, virtio-net on the tap) under the accelerator given.
+ */
+export type PeerTarget = { kind: "unix" } | { kind: "kvm"; accel: "kvm" | "tcg"; memory?: string };
 const client = path.join(root, "test/net-tap/tcp-linux-client.mjs");
 
 /** One JSON line from the client; fields depend on the command. */
@@ -80,13 +91,13 @@ export class TcpLinuxEnv {
   readonly tap = "atcp0";
   private peers: ChildProcess[] = [];
 
-  constructor(tag: string) {
+  constructor(tag: string, readonly target: PeerTarget = { kind: "unix" }) {
     this.ns = `atoll-tcp-${tag}-${process.pid}`;
   }
 
   /** Builds the fixture and creates the namespace; "" or what went wrong. */
   setup(): string {
-    const built = atoll(["build", "-t", "unix", fixture]);
+    const built = atoll(["build", "-t", this.target.kind, fixture]);
     if (built.status !== 0) return `building test/fixtures/tcp-peer failed:\n${built.stdout}${built.stderr}`;
     const add = run("ip", ["netns", "add", this.ns]);
     if (add.status !== 0) {
@@ -137,12 +148,13 @@ export class TcpLinuxEnv {
 
   /** Starts the fixture with `args` and waits for its start line. */
   async startPeer(args: string[]): Promise<Peer> {
-    const child = spawn("ip", ["netns", "exec", this.ns, exe, `--atoll-net=net0=tap:${this.tap}`, `--ipv4=${PEER_ADDR}/24`, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("ip", ["netns", "exec", this.ns, ...this.peerCommand([`--ipv4=${PEER_ADDR}/24`, ...args])], { stdio: ["ignore", "pipe", "pipe"] });
     this.peers.push(child);
     let out = "";
     child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
     child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
-    const deadline = Date.now() + 10_000;
+    // A kvm boot under TCG on this loaded machine takes a few seconds.
+    const deadline = Date.now() + (this.target.kind === "kvm" ? 30_000 : 10_000);
     while (!/tcp-peer: net0 .* mtu \d+, /.test(out) && Date.now() < deadline && child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -164,7 +176,15 @@ export class TcpLinuxEnv {
     return { child, out: () => out, connections, waitConnections, waitFor };
   }
 
-  /** CPU time (user + system, ms) the fixture has used so far. */
+  /** The fixture's command line with `args`: the executable on the tap, or QEMU with the tap backend (`ip netns exec` execs it, so the child is QEMU itself). */
+  private peerCommand(args: string[]): string[] {
+    if (this.target.kind === "unix") return [exe, `--atoll-net=net0=tap:${this.tap}`, ...args];
+    const net = qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: this.tap } }], []);
+    const [qemu, qargs] = qemuCommand(kvmImage, this.target.memory ?? "128M", args, this.target.accel, net);
+    return [qemu, ...qargs];
+  }
+
+  /** CPU time (user + system, ms) the fixture (for kvm: QEMU) has used so far. */
   cpuMs(p: Peer): number {
     const stat = readFileSync(`/proc/${p.child.pid}/stat`, "utf8");
     // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th overall.
