@@ -10,6 +10,7 @@ import { EventSource, loop } from "atoll/loop";
 import { Ipv4Addr, ipv4 } from "atoll/net/addr";
 import {
   Stack, StackHandler, UdpEndpoint, UdpReceiver, UdpSendError, TcpListen, TcpAcceptHandler, TcpConn, TcpConnHandler, TcpError,
+  TCP_CONNECTED, TCP_READABLE, TCP_WRITABLE, TCP_PEER_CLOSED,
 } from "atoll/net/stack";
 
 @external("atoll", "sock_open")
@@ -236,17 +237,11 @@ class NodeTcpListen extends TcpListen {
   }
 }
 
-// Events that came before the application set TcpConn.handler, delivered on the next event once it has.
-const PENDING_CONNECTED: i32 = 1;
-const PENDING_READABLE: i32 = 2;
-const PENDING_WRITABLE: i32 = 4;
-const PENDING_PEER_CLOSED: i32 = 8;
-/** The pending bit of each sock_event kind (0 for those that are not a connection's). */
-const PENDING_OF_KIND: StaticArray<i32> = [0, 0, 0, PENDING_CONNECTED, PENDING_READABLE, PENDING_WRITABLE, PENDING_PEER_CLOSED, 0];
+/** The TcpConn event (stack.ts's TCP_* bit) of each sock_event kind; 0 for those that are not a connection's. */
+const EVENT_OF_KIND: StaticArray<i32> = [0, 0, 0, TCP_CONNECTED, TCP_READABLE, TCP_WRITABLE, TCP_PEER_CLOSED, 0];
 
 /** A TCP connection of the host. */
 class NodeTcpConn extends TcpConn {
-  private pending: i32 = 0;
   /** Released: every call is a no-op. */
   private done: bool = false;
   /** Closed by the host: no writes, close or abort. */
@@ -293,28 +288,16 @@ class NodeTcpConn extends TcpConn {
     return load<i32>(this.info.dataStart + offset);
   }
 
-  /** One event of the host socket: to the handler, after any held back while it was unset. */
+  /** One event of the host socket (a sock_event kind). */
   event(kind: u32): void {
-    const bit = kind < <u32>PENDING_OF_KIND.length ? PENDING_OF_KIND[kind] : 0;
-    const h = this.handler;
-    if (h == null) {
-      this.pending |= bit;
-      return;
-    }
-    const all = this.pending | bit;
-    this.pending = 0;
-    if ((all & PENDING_CONNECTED) != 0) h.onConnected(this);
-    if ((all & PENDING_READABLE) != 0) h.onReadable(this);
-    if ((all & PENDING_WRITABLE) != 0) h.onWritable(this);
-    if ((all & PENDING_PEER_CLOSED) != 0) h.onPeerClosed(this);
+    this.deliver(kind < <u32>EVENT_OF_KIND.length ? EVENT_OF_KIND[kind] : 0);
   }
 
   /** The host closed the socket: the handler hears it last, and may still read what had arrived; then the handle is released. */
   closed(error: TcpError): void {
-    if (this.pending != 0 && this.handler != null) this.event(0);
+    this.deliver(0); // what was held back, while writes still work
     this.writeDone = true;
-    const h = this.handler;
-    if (h != null) h.onClosed(this, error);
+    this.deliverClosed(error);
     this.done = true;
     sock_close(this.h);
   }

@@ -7,24 +7,18 @@ import { clock_monotonic } from "../abi";
 import { Ipv4Addr } from "./addr";
 import { TcpSocket, TcpHandler, TcpError } from "./socket/tcp";
 import { TcpListener, TcpListenHandler } from "./socket/tcp-listener";
-import { TcpConn, TcpAcceptHandler, TcpListen } from "./stack";
+import { TcpConn, TcpAcceptHandler, TcpListen, TCP_CONNECTED, TCP_READABLE, TCP_WRITABLE, TCP_PEER_CLOSED } from "./stack";
 import { DirectStack } from "./direct-stack";
-
-// Events that came before the application set TcpConn.handler, delivered on the next event once it has.
-const PENDING_CONNECTED: i32 = 1;
-const PENDING_READABLE: i32 = 2;
-const PENDING_WRITABLE: i32 = 4;
-const PENDING_PEER_CLOSED: i32 = 8;
 
 /** Forwards a TcpSocket's events to the TcpConn's handler. */
 export class DirectTcpInput extends TcpHandler {
   /** Set by the connection's constructor, which cannot pass itself earlier. */
   conn: DirectTcpConn | null = null;
-  onConnected(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_CONNECTED); }
-  onReadable(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_READABLE); }
-  onWritable(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_WRITABLE); }
-  onPeerClosed(c: TcpSocket, now: i64): void { this.conn!.event(PENDING_PEER_CLOSED); }
-  onClosed(c: TcpSocket, error: TcpError, now: i64): void { this.conn!.closed(error); }
+  onConnected(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_CONNECTED); }
+  onReadable(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_READABLE); }
+  onWritable(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_WRITABLE); }
+  onPeerClosed(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_PEER_CLOSED); }
+  onClosed(c: TcpSocket, error: TcpError, now: i64): void { this.conn!.deliverClosed(error); }
 }
 
 /** One connection of a DirectStack. */
@@ -32,7 +26,6 @@ export class DirectTcpConn extends TcpConn {
   /** Set right after construction, by the stack or the listener. */
   socket: TcpSocket | null = null;
   readonly input: DirectTcpInput = new DirectTcpInput();
-  private pending: i32 = 0;
 
   constructor(private stack: DirectStack) {
     super();
@@ -69,29 +62,6 @@ export class DirectTcpConn extends TcpConn {
   abort(): void {
     this.socket!.abort(clock_monotonic());
     this.stack.schedule();
-  }
-
-  /** One event of the socket: to the handler, after any held back while it was unset. */
-  event(kind: i32): void {
-    const h = this.handler;
-    if (h == null) {
-      this.pending |= kind;
-      return;
-    }
-    const all = this.pending | kind;
-    this.pending = 0;
-    if ((all & PENDING_CONNECTED) != 0) h.onConnected(this);
-    if ((all & PENDING_READABLE) != 0) h.onReadable(this);
-    if ((all & PENDING_WRITABLE) != 0) h.onWritable(this);
-    if ((all & PENDING_PEER_CLOSED) != 0) h.onPeerClosed(this);
-  }
-
-  /** The socket reached CLOSED: the handler hears it last. */
-  closed(error: TcpError): void {
-    if (this.pending != 0 && this.handler != null) this.event(0);
-    this.pending = 0;
-    const h = this.handler;
-    if (h != null) h.onClosed(this, error);
   }
 }
 

@@ -30,10 +30,41 @@ export abstract class TcpConnHandler {
   onClosed(c: TcpConn, error: TcpError): void {}
 }
 
+/** A connection's events, as implementations pass them to TcpConn.deliver. */
+export const TCP_CONNECTED: i32 = 1;
+export const TCP_READABLE: i32 = 2;
+export const TCP_WRITABLE: i32 = 4;
+export const TCP_PEER_CLOSED: i32 = 8;
+
 /** One TCP connection. */
 export abstract class TcpConn {
   /** Set it in onAccept (or pass it to tcpConnect); events before that are kept until it is set. */
   handler: TcpConnHandler | null = null;
+  /** Events that came while no handler was set. */
+  private held: i32 = 0;
+
+  /** For implementations: tells the handler of `events` (TCP_* bits) and of those held back while it was unset, in the bits' order. */
+  deliver(events: i32): void {
+    const h = this.handler;
+    if (h == null) {
+      this.held |= events;
+      return;
+    }
+    const all = this.held | events;
+    this.held = 0;
+    if ((all & TCP_CONNECTED) != 0) h.onConnected(this);
+    if ((all & TCP_READABLE) != 0) h.onReadable(this);
+    if ((all & TCP_WRITABLE) != 0) h.onWritable(this);
+    if ((all & TCP_PEER_CLOSED) != 0) h.onPeerClosed(this);
+  }
+
+  /** For implementations: the connection is over; the handler hears what was held back, then onClosed, last. */
+  deliverClosed(error: TcpError): void {
+    this.deliver(0);
+    this.held = 0;
+    const h = this.handler;
+    if (h != null) h.onClosed(this, error);
+  }
   abstract get remoteAddress(): Ipv4Addr;
   abstract get remotePort(): u16;
   abstract get localPort(): u16;
