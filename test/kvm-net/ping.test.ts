@@ -20,56 +20,23 @@
 // guest time, so the burst could not keep up; the slower round still
 // covers KVM's interrupt path. Needs root (ip netns add, a tap) and
 // qemu-system-x86_64; without them the tests fail and say so.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { chooseAccel, qemuCommand, type QemuMachine } from "../../tools/build/kvm.ts";
-import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
+import { TapNamespace, start, stop, waitFor, type Running } from "./tap-namespace.ts";
 
 const NS = `atoll-kvm-ping-${process.pid}`;
-const TAP = "atollkvmtap0";
+const net = new TapNamespace(NS, "atollkvmtap0");
 const image = path.join(root, "examples/ping/dist/ping.kvm");
 const burstAccel = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
 const START = /^ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2} 10\.0\.0\.2\/24, answering ARP and ICMP echo\n/;
 
-function ip(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync("ip", args, { encoding: "utf8" });
-  return { status: r.status, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ""}` };
-}
-
-/** A running process and what it printed so far. */
-interface Running { child: ChildProcess; out: () => string }
-
-function start(cmd: string, args: string[], env: Record<string, string> = {}): Running {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
-  return { child, out: () => out };
-}
-
-/** Waits until the output matches `line` (or the process ends, or `ms` pass). */
-async function waitFor(r: Running, line: RegExp, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!line.test(r.out()) && Date.now() < deadline && r.child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
-}
-
-/** Ends `r`: SIGTERM first, which `atoll run` passes on to QEMU (a SIGKILL would leave QEMU running), then SIGKILL. */
-async function stop(r: Running): Promise<void> {
-  if (r.child.exitCode !== null || r.child.signalCode !== null) return;
-  const exited = new Promise((res) => r.child.once("exit", res));
-  r.child.kill("SIGTERM");
-  const timer = setTimeout(() => r.child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** examples/ping's VM on the namespace's tap, with --ipv4=10.0.0.2/24. */
 function bootOnTap(accel: "kvm" | "tcg", machine: QemuMachine = "microvm"): Running {
-  const [qemu, args] = qemuCommand(image, "32M", ["--ipv4=10.0.0.2/24"], accel, qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: TAP } }], [], machine), machine);
-  return start("ip", ["netns", "exec", NS, qemu, ...args]);
+  return net.boot(image, ["--ipv4=10.0.0.2/24"], accel, machine);
 }
 
 describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
@@ -77,17 +44,9 @@ describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
   beforeAll(() => {
     const built = atoll(["build", "-t", "kvm", "examples/ping"]);
     expect(built.status, built.stderr).toBe(0);
-    const add = ip(["netns", "add", NS]);
-    if (add.status !== 0) {
-      nsError = `cannot create network namespace ${NS} (ip netns add needs root or CAP_SYS_ADMIN, and the ip command from iproute2): ${add.out.trim()}`;
-      return;
-    }
-    for (const step of [["tuntap", "add", "dev", TAP, "mode", "tap"], ["addr", "add", "10.0.0.1/24", "dev", TAP], ["link", "set", TAP, "up"], ["link", "set", "lo", "up"]]) {
-      const r = ip(["netns", "exec", NS, "ip", ...step]);
-      if (r.status !== 0) { nsError = `ip ${step.join(" ")} in ${NS} failed: ${r.out.trim()}`; return; }
-    }
+    nsError = net.setup();
   }, 120_000);
-  afterAll(() => { ip(["netns", "del", NS]); });
+  afterAll(() => net.teardown());
 
   it(`answers 100 of 100 pings 10 ms apart through QEMU's tap backend (${burstAccel.toUpperCase()}), then is still running`, async () => {
     if (nsError !== "") throw new Error(nsError);

@@ -10,8 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { atoll, root } from "../helpers/cli.ts";
-import { qemuCommand } from "../../tools/build/kvm.ts";
-import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
+import { TapNamespace, type RunResult } from "../kvm-net/tap-namespace.ts";
 
 export const PEER_ADDR = "10.0.0.2";
 export const SINK_PORT = 5001;
@@ -80,49 +79,33 @@ function parseConnections(text: string): PeerConn[] {
   return out;
 }
 
-function run(cmd: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  return { status: r.status, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ""}` };
-}
-
 /** A namespace with a tap, for one test file. */
 export class TcpLinuxEnv {
   readonly ns: string;
   readonly tap = "atcp0";
   private peers: ChildProcess[] = [];
+  private net: TapNamespace;
 
   constructor(tag: string, readonly target: PeerTarget = { kind: "unix" }) {
     this.ns = `atoll-tcp-${tag}-${process.pid}`;
+    this.net = new TapNamespace(this.ns, this.tap);
   }
 
   /** Builds the fixture and creates the namespace; "" or what went wrong. */
   setup(): string {
     const built = atoll(["build", "-t", this.target.kind, fixture]);
     if (built.status !== 0) return `building test/fixtures/tcp-peer failed:\n${built.stdout}${built.stderr}`;
-    const add = run("ip", ["netns", "add", this.ns]);
-    if (add.status !== 0) {
-      return `cannot create network namespace ${this.ns} (ip netns add needs root or CAP_SYS_ADMIN, and iproute2): ${add.out.trim()}`;
-    }
-    for (const step of [
-      ["tuntap", "add", "dev", this.tap, "mode", "tap"],
-      ["addr", "add", "10.0.0.1/24", "dev", this.tap],
-      ["link", "set", this.tap, "up"],
-      ["link", "set", "lo", "up"],
-    ]) {
-      const r = this.exec(["ip", ...step]);
-      if (r.status !== 0) return `ip ${step.join(" ")} in ${this.ns} failed: ${r.out.trim()}`;
-    }
-    return "";
+    return this.net.setup();
   }
 
   teardown(): void {
     for (const p of this.peers) if (p.exitCode === null) p.kill("SIGKILL");
-    run("ip", ["netns", "del", this.ns]);
+    this.net.teardown();
   }
 
   /** Runs a command in the namespace to completion. */
-  exec(cmd: string[]): { status: number | null; out: string } {
-    return run("ip", ["netns", "exec", this.ns, ...cmd]);
+  exec(cmd: string[]): RunResult {
+    return this.net.exec(cmd);
   }
 
   /** Drops `permille`/1000 of the frames in each direction of the tap (0: none). */
@@ -148,7 +131,8 @@ export class TcpLinuxEnv {
 
   /** Starts the fixture with `args` and waits for its start line. */
   async startPeer(args: string[]): Promise<Peer> {
-    const child = spawn("ip", ["netns", "exec", this.ns, ...this.peerCommand([`--ipv4=${PEER_ADDR}/24`, ...args])], { stdio: ["ignore", "pipe", "pipe"] });
+    const [cmd, ...rest] = this.peerCommand([`--ipv4=${PEER_ADDR}/24`, ...args]);
+    const child = spawn(cmd!, rest, { stdio: ["ignore", "pipe", "pipe"] });
     this.peers.push(child);
     let out = "";
     child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
@@ -176,12 +160,10 @@ export class TcpLinuxEnv {
     return { child, out: () => out, connections, waitConnections, waitFor };
   }
 
-  /** The fixture's command line with `args`: the executable on the tap, or QEMU with the tap backend (`ip netns exec` execs it, so the child is QEMU itself). */
+  /** The fixture's command line with `args`, in the namespace: the executable on the tap, or QEMU with the tap backend. */
   private peerCommand(args: string[]): string[] {
-    if (this.target.kind === "unix") return [exe, `--atoll-net=net0=tap:${this.tap}`, ...args];
-    const net = qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: this.tap } }], []);
-    const [qemu, qargs] = qemuCommand(kvmImage, this.target.memory ?? "128M", args, this.target.accel, net);
-    return [qemu, ...qargs];
+    if (this.target.kind === "unix") return this.net.inside([exe, `--atoll-net=net0=tap:${this.tap}`, ...args]);
+    return this.net.qemuOnTap(kvmImage, args, this.target.accel, "microvm", this.target.memory ?? "128M");
   }
 
   /** CPU time (user + system, ms) the fixture (for kvm: QEMU) has used so far. */
