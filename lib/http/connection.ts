@@ -96,6 +96,7 @@ export class HttpConnection extends TcpConnHandler {
     if (r != null && !r.finished) r.abort();
     this.response = null;
     this.out = [];
+    this.outOff = 0;
   }
 
   /** Queues response bytes (through the response's sink). */
@@ -128,6 +129,7 @@ export class HttpConnection extends TcpConnHandler {
       if (r != null && !r.finished) r.abort();
       this.response = null;
       this.out = [];
+    this.outOff = 0;
       this.close();
       return;
     }
