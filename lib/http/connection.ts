@@ -129,7 +129,7 @@ export class HttpConnection extends TcpConnHandler {
       if (r != null && !r.finished) r.abort();
       this.response = null;
       this.out = [];
-    this.outOff = 0;
+      this.outOff = 0;
       this.close();
       return;
     }
