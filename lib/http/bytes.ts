@@ -62,4 +62,14 @@ export class ByteBuilder {
 
   /** The bytes written (a view of the buffer; do not keep writing after taking it). */
   finish(): Uint8Array { return this.buf.subarray(0, this.len); }
+
+  /** The buffer itself; its first `length` bytes are what was written. */
+  get raw(): Uint8Array { return this.buf; }
+
+  /** Empties it for reuse, with room for at least `capacity` bytes. */
+  reset(capacity: i32): ByteBuilder {
+    this.len = 0;
+    if (this.buf.length < capacity) this.buf = new Uint8Array(capacity);
+    return this;
+  }
 }

@@ -13,6 +13,7 @@ import { frameRequest } from "./framing";
 import { HttpLimits } from "./limits";
 import { HttpRequest } from "./request";
 import { HttpResponse, ResponseSink } from "./response";
+import { ByteBuilder } from "./bytes";
 import { HttpHandler } from "./handler";
 import { DateCache } from "./date";
 import { statusReason } from "./status";
@@ -37,7 +38,9 @@ export class HttpStats {
 /** Sends a connection's response bytes to it. */
 class Sink extends ResponseSink {
   constructor(private c: HttpConnection) { super(); }
-  emit(bytes: Uint8Array): void { this.c.queue(bytes); }
+  emit(bytes: Uint8Array): void { this.c.queue(bytes, bytes.length, false); }
+  builder(capacity: i32): ByteBuilder { return this.c.builder(capacity); }
+  emitBuilt(b: ByteBuilder): void { this.c.queue(b.raw, b.length, b == this.c.spare); }
   wake(): void { this.c.pump(); }
 }
 
@@ -59,7 +62,14 @@ export class HttpConnection extends TcpConnHandler {
   private bodyFill: i32 = 0;
   private response: HttpResponse | null = null;
   private out: Uint8Array[] = [];
+  /** How many bytes of each queued piece are to be sent. */
+  private outLen: i32[] = [];
+  /** Which queued piece is the spare builder's buffer. */
+  private outSpare: bool[] = [];
   private outOff: i32 = 0;
+  /** One builder per connection for response heads: reused once its bytes are written, which is at once unless the client is slow. */
+  readonly spare: ByteBuilder = new ByteBuilder(1024);
+  private spareBusy: bool = false;
   private emitted: i64 = 0;
   private sink!: Sink;
   private closeAfter: bool = false;
@@ -95,15 +105,22 @@ export class HttpConnection extends TcpConnHandler {
     const r = this.response;
     if (r != null && !r.finished) r.abort();
     this.response = null;
-    this.out = [];
-    this.outOff = 0;
+    this.dropOutput();
   }
 
-  /** Queues response bytes (through the response's sink). */
-  queue(bytes: Uint8Array): void {
+  /** Queues the first `len` bytes of `bytes` (through the response's sink); `spare` when they are the spare builder's. */
+  queue(bytes: Uint8Array, len: i32, spare: bool): void {
     if (this.gone || this.closing) return;
     this.out.push(bytes);
+    this.outLen.push(len);
+    this.outSpare.push(spare);
+    if (spare) this.spareBusy = true;
     this.emitted++;
+  }
+
+  /** The spare builder when its last bytes are written, else a new one. */
+  builder(capacity: i32): ByteBuilder {
+    return this.spareBusy ? new ByteBuilder(capacity) : this.spare.reset(capacity);
   }
 
   /** Does whatever can be done now; re-entrant calls (a handler answering at once) fold into the running one. */
@@ -128,12 +145,19 @@ export class HttpConnection extends TcpConnHandler {
       const r = this.response;
       if (r != null && !r.finished) r.abort();
       this.response = null;
-      this.out = [];
-      this.outOff = 0;
+      this.dropOutput();
       this.close();
       return;
     }
     this.idle = this.timers!.after(timeout - quiet, new IdleCheck(this));
+  }
+
+  private dropOutput(): void {
+    this.out = [];
+    this.outLen = [];
+    this.outSpare = [];
+    this.outOff = 0;
+    this.spareBusy = false;
   }
 
   private activity(): void { this.lastActive = clock_monotonic(); }
@@ -164,11 +188,15 @@ export class HttpConnection extends TcpConnHandler {
   private flush(): bool {
     while (this.out.length > 0) {
       const b = this.out[0];
-      const n = this.conn.write(b, this.outOff, b.length - this.outOff);
+      const len = this.outLen[0];
+      // TcpConn.write copies what it takes, so a written piece may be reused.
+      const n = this.conn.write(b, this.outOff, len - this.outOff);
       if (n < 0) return false;
       this.outOff += n;
-      if (this.outOff < b.length) return false;
+      if (this.outOff < len) return false;
       this.out.shift();
+      this.outLen.shift();
+      if (this.outSpare.shift()) this.spareBusy = false;
       this.outOff = 0;
     }
     return true;
@@ -204,7 +232,7 @@ export class HttpConnection extends TcpConnHandler {
       this.bodyFill = 0;
       this.phase = Phase.Body;
       // The client waits for this before sending a large body (RFC 9110 section 10.1.1).
-      if (req.expectContinue) this.queue(CONTINUE);
+      if (req.expectContinue) this.queue(CONTINUE, CONTINUE.length, false);
     }
     const take = min<i32>(this.inEnd - this.inStart, this.body.length - this.bodyFill);
     if (take > 0) {

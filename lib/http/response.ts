@@ -22,6 +22,10 @@ export abstract class BodySource {
 export abstract class ResponseSink {
   /** Queues bytes for the client, in order. */
   abstract emit(bytes: Uint8Array): void;
+  /** A builder for the next emitBuilt (the connection reuses one once its bytes are written). */
+  abstract builder(capacity: i32): ByteBuilder;
+  /** Queues what `b` (from builder()) holds; `b` is not touched again by the response. */
+  abstract emitBuilt(b: ByteBuilder): void;
   /** The response has something new (sent, more streamed, resumed): carry on. */
   abstract wake(): void;
 }
@@ -63,10 +67,10 @@ export class HttpResponse {
     const noBody = statusHasNoBody(this.status);
     const carry = !noBody && !this.headOnly;
     const inline = carry && body.length <= COALESCE_LIMIT;
-    const b = new ByteBuilder(HEAD_ESTIMATE + (inline ? body.length : 0));
+    const b = this.sink.builder(HEAD_ESTIMATE + (inline ? body.length : 0));
     this.head(b, noBody ? -1 : body.length, false);
     if (inline) b.bytes(body);
-    this.sink.emit(b.finish());
+    this.sink.emitBuilt(b);
     if (carry && !inline) this.sink.emit(body);
     this.done = true;
     this.sink.wake();
@@ -84,9 +88,9 @@ export class HttpResponse {
     if (statusHasNoBody(this.status)) { this.send(new Uint8Array(0)); return; }
     this.chunked = this.request.minor >= 1;
     if (!this.chunked) this.keepAlive = false;
-    const b = new ByteBuilder(HEAD_ESTIMATE);
+    const b = this.sink.builder(HEAD_ESTIMATE);
     this.head(b, -1, this.chunked);
-    this.sink.emit(b.finish());
+    this.sink.emitBuilt(b);
     if (this.headOnly) this.done = true;
     else this.source = source;
     this.sink.wake();

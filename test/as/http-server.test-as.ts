@@ -484,3 +484,16 @@ export function test_an_idle_connection_is_closed_after_the_idle_timeout(): void
   assert(busy.closed, "and closes once it falls quiet");
   assert(s.stats.connections == 2 && s.stats.requests == 3, "stats count connections and requests");
 }
+
+export function test_pipelined_responses_through_a_send_buffer_smaller_than_one_response(): void {
+  const c = new MemConn();
+  c.room = 37; // each response goes out in several cut-short writes
+  server(new Echo()).accept(c);
+  c.push(get("/first") + get("/second") + "POST /third HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz");
+  let out = c.take();
+  for (let i = 0; i < 200 && out.length < 400; i++) {
+    c.drain(37);
+    out += c.take();
+  }
+  expectEq(out, ok("/first GET ") + ok("/second GET ") + ok("/third POST xyz"), "every byte, in order");
+}
