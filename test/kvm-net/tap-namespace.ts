@@ -81,10 +81,10 @@ export class TapNamespace {
     return ["ip", "netns", "exec", this.ns, ...cmd];
   }
 
-  /** The command line booting `image` with runtime `args`, its net0 on the tap through QEMU's tap backend. */
-  qemuOnTap(image: string, args: string[], accel: "kvm" | "tcg", machine: QemuMachine = "microvm", memory = "32M"): string[] {
+  /** The command line booting `image` with runtime `args`, its net0 on the tap through QEMU's tap backend; `extra` are more QEMU arguments (-trace ...). */
+  qemuOnTap(image: string, args: string[], accel: "kvm" | "tcg", machine: QemuMachine = "microvm", memory = "32M", extra: string[] = []): string[] {
     const net = qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: this.tap } }], [], machine);
-    const [qemu, qargs] = qemuCommand(image, memory, args, accel, net, machine);
+    const [qemu, qargs] = qemuCommand(image, memory, args, accel, [...net, ...extra], machine);
     return this.inside([qemu, ...qargs]);
   }
 

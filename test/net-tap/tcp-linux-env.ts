@@ -26,7 +26,7 @@ const kvmImage = path.join(fixture, "dist/tcp-peer.kvm");
  * Where the fixture runs: a unix executable, or its kvm image in QEMU
  * (microvm, virtio-net on the tap) under the accelerator given.
  */
-export type PeerTarget = { kind: "unix" } | { kind: "kvm"; accel: "kvm" | "tcg"; memory?: string };
+export type PeerTarget = { kind: "unix" } | { kind: "kvm"; accel: "kvm" | "tcg"; memory?: string; qemuArgs?: string[] };
 const client = path.join(root, "test/net-tap/tcp-linux-client.mjs");
 
 /** One JSON line from the client; fields depend on the command. */
@@ -163,7 +163,7 @@ export class TcpLinuxEnv {
   /** The fixture's command line with `args`, in the namespace: the executable on the tap, or QEMU with the tap backend. */
   private peerCommand(args: string[]): string[] {
     if (this.target.kind === "unix") return this.net.inside([exe, `--atoll-net=net0=tap:${this.tap}`, ...args]);
-    return this.net.qemuOnTap(kvmImage, args, this.target.accel, "microvm", this.target.memory ?? "128M");
+    return this.net.qemuOnTap(kvmImage, args, this.target.accel, "microvm", this.target.memory ?? "128M", this.target.qemuArgs);
   }
 
   /** CPU time (user + system, ms) the fixture (for kvm: QEMU) has used so far. */
