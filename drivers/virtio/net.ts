@@ -44,9 +44,14 @@ const ETH_HEADER: u32 = 14;
 const DEFAULT_MTU: u32 = 1500;
 /** Bytes per buffer: the header, a 1514-byte frame plus a VLAN tag, rounded up. */
 const BUFFER: i32 = 2048;
-/** Queue sizes asked for; the device's maxima may be smaller. */
+/**
+ * Queue sizes asked for; the device's maxima may be smaller. 256 transmit
+ * buffers hold a 256 KiB TCP window (about 180 frames) with its ACKs: with
+ * 128, a bulk send's first burst found the queue full (about 50 segments
+ * refused, then retransmitted).
+ */
 const RX_QUEUE: u16 = 256;
-const TX_QUEUE: u16 = 128;
+const TX_QUEUE: u16 = 256;
 const RECEIVEQ: u16 = 0;
 const TRANSMITQ: u16 = 1;
 /**
