@@ -14,7 +14,10 @@
 // Needs root (a namespace, a tap) and qemu-system-x86_64; fails saying so
 // otherwise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TcpLinuxEnv, SINK_PORT, SOURCE_PORT, ECHO_PORT, ABORT_PORT, type Peer, type ClientResult } from "../net-tap/tcp-linux-env.ts";
+import {
+  TcpLinuxEnv, sendToSink, receiveFromSource, withLoss, echoConnections, serverClosesFirst, refusedAndHalfClose, resets,
+  type Peer, type ClientResult,
+} from "../net-tap/tcp-linux-env.ts";
 
 const accel = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
 const MB = Number(process.env["TCP_KVM_MB"] ?? "100");
@@ -29,35 +32,28 @@ let peer: Peer | null = null;
 // After both describes: the second reuses the first's namespace.
 afterAll(() => env.teardown());
 
+function log(line: string): void {
+  console.log(`tcp-linux kvm (${ACCEL}): ${line}`);
+}
+
 function report(label: string, r: ClientResult): void {
   const mbPerS = typeof r.mbPerS === "number" ? r.mbPerS.toFixed(1) : "?";
   const ms = typeof r.ms === "number" ? r.ms.toFixed(0) : "?";
-  console.log(`tcp-linux kvm (${ACCEL}): ${label}: ${MB} MB in ${ms} ms, ${mbPerS} MB/s, ${r.sha256 !== undefined ? `sha256 ${String(r.sha256)}` : `fnv ${String(r.fnv)}`}`);
+  log(`${label}: ${MB} MB in ${ms} ms, ${mbPerS} MB/s, ${r.sha256 !== undefined ? `sha256 ${String(r.sha256)}` : `fnv ${String(r.fnv)}`}`);
 }
 
 async function hostToUnikernel(label: string): Promise<void> {
-  const before = peer!.connections().length;
-  const r = await env.client("send", SINK_PORT, BYTES, TIMEOUT_MS);
-  expect(r.error, `${JSON.stringify(r)}\n${peer!.out()}`).toBeUndefined();
-  expect(r.reply).toBe(`${BYTES} ${String(r.fnv)}\n`);
-  const conn = await peer!.waitFor((c) => c.mode === "sink" && c.bytesIn === BYTES && c.fnv === r.fnv, before);
-  expect(conn, peer!.out()).toBeDefined();
-  expect(conn!.outcome).toBe("ok");
-  report(`${label} host → unikernel`, r);
+  report(`${label} host → unikernel`, await sendToSink(env, peer!, BYTES, TIMEOUT_MS));
 }
 
 async function unikernelToHost(label: string): Promise<void> {
-  const before = peer!.connections().length;
-  const r = await env.client("recv", SOURCE_PORT, BYTES, TIMEOUT_MS);
-  expect(r.error, `${JSON.stringify(r)}\n${peer!.out()}`).toBeUndefined();
-  expect(r.received).toBe(BYTES);
-  expect(r.mismatchAt).toBe(-1);
-  expect(r.sha256).toBe(r.expectedSha256);
-  const conn = await peer!.waitFor((c) => c.mode === "source" && c.bytesOut === BYTES && c.remotePort === r.localPort, before);
-  expect(conn, peer!.out()).toBeDefined();
-  expect(conn!.outcome).toBe("ok");
+  const { r, conn } = await receiveFromSource(env, peer!, BYTES, TIMEOUT_MS);
   report(`${label} unikernel → host`, r);
-  console.log(`tcp-linux kvm (${ACCEL}): ${label} unikernel → host sender: ${JSON.stringify(conn!.counters)}`);
+  log(`${label} unikernel → host sender: ${JSON.stringify(conn.counters)}`);
+}
+
+function ready(): void {
+  if (setupError !== "") throw new Error(setupError);
 }
 
 describe(`TCP with Linux through QEMU's tap backend: kvm target, virtio-net, ${MB} MB each way (${ACCEL})`, () => {
@@ -68,36 +64,24 @@ describe(`TCP with Linux through QEMU's tap backend: kvm target, virtio-net, ${M
   }, 120_000);
 
   it("on a clean link, host → unikernel: the sink's checksum matches what Linux sent", async () => {
-    if (setupError !== "") throw new Error(setupError);
+    ready();
     await hostToUnikernel("clean");
   }, TIMEOUT_MS);
 
   it("on a clean link, unikernel → host: every byte of the pattern arrives", async () => {
-    if (setupError !== "") throw new Error(setupError);
+    ready();
     await unikernelToHost("clean");
   }, TIMEOUT_MS);
 
   it("with 1% loss each way, host → unikernel", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const e = env.setLoss(10);
-    if (e !== "") throw new Error(e);
-    const before = env.dropped();
-    await hostToUnikernel("1% loss");
-    const after = env.dropped();
-    expect(after.toUnikernel).toBeGreaterThan(before.toUnikernel);
-    expect(after.toLinux).toBeGreaterThan(before.toLinux);
+    ready();
+    await withLoss(env, () => hostToUnikernel("1% loss"));
   }, TIMEOUT_MS);
 
   it("with 1% loss each way, unikernel → host", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const e = env.setLoss(10);
-    if (e !== "") throw new Error(e);
-    const before = env.dropped();
-    await unikernelToHost("1% loss");
-    const after = env.dropped();
-    expect(after.toLinux).toBeGreaterThan(before.toLinux);
-    expect(after.toUnikernel).toBeGreaterThan(before.toUnikernel);
-    expect(env.setLoss(0)).toBe("");
+    ready();
+    await withLoss(env, () => unikernelToHost("1% loss"));
+    env.setLoss(0);
   }, TIMEOUT_MS);
 });
 
@@ -110,74 +94,31 @@ describe(`TCP with Linux through QEMU's tap backend: kvm target, connections and
   }, 60_000);
 
   it("1,000 sequential connections each echo 100 bytes and close cleanly", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const before = peer!.connections().length;
-    const COUNT = 1000;
-    const r = await env.client("seq", ECHO_PORT, COUNT, 80_000);
-    expect(r.error, JSON.stringify(r)).toBeUndefined();
-    expect(r.failures).toEqual([]);
-    expect(r.completed).toBe(COUNT);
-    const conns = (await peer!.waitConnections(before + COUNT)).slice(before).filter((c) => c.mode === "echo");
-    expect(conns.length).toBe(COUNT);
-    expect(conns.filter((c) => c.outcome !== "ok" || c.bytesIn !== 100 || c.bytesOut !== 100)).toEqual([]);
-    console.log(`tcp-linux kvm (${ACCEL}): 1000 sequential connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, p99 ${Number(r.p99Ms).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
+    ready();
+    const r = await echoConnections(env, peer!, "seq", 1000, 80_000);
+    log(`1000 sequential connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, p99 ${Number(r.p99Ms).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
   }, 90_000);
 
-  it("100 concurrent connections each echo 1,000 bytes and close cleanly", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const before = peer!.connections().length;
-    const COUNT = 100;
-    const r = await env.client("conc", ECHO_PORT, COUNT, 30_000);
-    expect(r.error, JSON.stringify(r)).toBeUndefined();
-    expect(r.failures).toEqual([]);
-    expect(r.completed).toBe(COUNT);
-    const conns = (await peer!.waitConnections(before + COUNT)).slice(before).filter((c) => c.mode === "echo");
-    expect(conns.length).toBe(COUNT);
-    expect(conns.filter((c) => c.outcome !== "ok" || c.bytesIn !== 1000 || c.bytesOut !== 1000)).toEqual([]);
-    // No SYN waited for a retransmission (1 s): all 100 fit the backlog at once.
+  it("100 concurrent connections each echo 1,000 bytes and close cleanly, none waiting for a SYN retransmission", async () => {
+    ready();
+    const r = await echoConnections(env, peer!, "conc", 100, 30_000);
     expect(Number(r.maxMs)).toBeLessThan(1000);
-    console.log(`tcp-linux kvm (${ACCEL}): 100 concurrent connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
+    log(`100 concurrent connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
   }, 60_000);
 
   it("1,000 sequential connections where the server closes first (and holds TIME-WAIT) all complete", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const before = peer!.connections().length;
-    const COUNT = 1000;
-    const r = await env.client("seqrecv", SOURCE_PORT, COUNT, 80_000);
-    expect(r.error, JSON.stringify(r)).toBeUndefined();
-    expect(r.failures).toEqual([]);
-    expect(r.completed).toBe(COUNT);
-    expect(r.sizes).toEqual([1000]);
-    const conns = (await peer!.waitConnections(before + COUNT)).slice(before).filter((c) => c.mode === "source");
-    expect(conns.filter((c) => c.outcome === "ok" && c.bytesOut === 1000).length).toBe(COUNT);
-    console.log(`tcp-linux kvm (${ACCEL}): 1000 sequential connections, server closing first, in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
+    ready();
+    const r = await serverClosesFirst(env, peer!, 1000, 80_000);
+    log(`1000 sequential connections, server closing first, in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
   }, 90_000);
 
-  it("a SYN to a port nobody listens on is refused at once (RST, not a timeout)", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const r = await env.client("refused", 6000, undefined, 10_000);
-    expect(r.error).toBe("ECONNREFUSED");
-    expect(Number(r.ms)).toBeLessThan(1000);
-  }, 20_000);
-
-  it("half-close: after the client's shutdown(SHUT_WR) the server still sends its answer, then FIN", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const r = await env.client("halfclose", SINK_PORT, undefined, 10_000);
-    expect(r.error, JSON.stringify(r)).toBeUndefined();
-    expect(r.reply).toBe(r.expected);
-  }, 20_000);
+  it("a SYN to a closed port is refused at once; after the client's shutdown(SHUT_WR) the server still answers", async () => {
+    ready();
+    await refusedAndHalfClose(env);
+  }, 30_000);
 
   it("a client's RST ends the server's connection with 'reset by the peer'; the server's abort reaches the client as ECONNRESET", async () => {
-    if (setupError !== "") throw new Error(setupError);
-    const before = peer!.connections().length;
-    const r = await env.client("reset", ECHO_PORT, undefined, 10_000);
-    expect(r.error, JSON.stringify(r)).toBeUndefined();
-    expect(r.echoed).toBe(1000);
-    expect((r.after as { ok: boolean }).ok).toBe(true);
-    const conn = await peer!.waitFor((c) => c.remotePort === r.localPort, before);
-    expect(conn, peer!.out()).toBeDefined();
-    expect(conn!.outcome).toBe("connection reset by the peer");
-    const a = await env.client("aborted", ABORT_PORT, undefined, 10_000);
-    expect(a.error).toBe("ECONNRESET");
+    ready();
+    await resets(env, peer!);
   }, 30_000);
 });

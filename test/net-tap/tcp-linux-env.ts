@@ -9,6 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { expect } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { TapNamespace, type RunResult } from "../kvm-net/tap-namespace.ts";
 
@@ -214,4 +215,101 @@ export class TcpLinuxEnv {
       });
     });
   }
+}
+
+// The checks the unix (test/net-tap) and kvm (test/kvm-net) TCP tests share.
+// Each runs one client command against a running fixture, asserts what must
+// hold, and returns the client's result for the caller's figures.
+
+/** Linux sends `bytes` to the sink: its answer and its closing line carry the same length and checksum. */
+export async function sendToSink(env: TcpLinuxEnv, peer: Peer, bytes: number, timeoutMs: number): Promise<ClientResult> {
+  const before = peer.connections().length;
+  const r = await env.client("send", SINK_PORT, bytes, timeoutMs);
+  expect(r.error, JSON.stringify(r)).toBeUndefined();
+  expect(r.reply).toBe(`${bytes} ${String(r.fnv)}\n`);
+  const conn = await peer.waitFor((c) => c.mode === "sink" && c.bytesIn === bytes && c.fnv === r.fnv, before);
+  expect(conn, peer.out()).toBeDefined();
+  expect(conn!.outcome).toBe("ok");
+  return r;
+}
+
+/** Linux reads `bytes` from the source: every byte of the pattern, and the source's closing line; returns its counters too. */
+export async function receiveFromSource(env: TcpLinuxEnv, peer: Peer, bytes: number, timeoutMs: number): Promise<{ r: ClientResult; conn: PeerConn }> {
+  const before = peer.connections().length;
+  const r = await env.client("recv", SOURCE_PORT, bytes, timeoutMs);
+  expect(r.error, JSON.stringify(r)).toBeUndefined();
+  expect(r.received).toBe(bytes);
+  expect(r.mismatchAt).toBe(-1);
+  expect(r.sha256).toBe(r.expectedSha256);
+  const conn = await peer.waitFor((c) => c.mode === "source" && c.bytesOut === bytes && c.remotePort === r.localPort, before);
+  expect(conn, peer.out()).toBeDefined();
+  expect(conn!.outcome).toBe("ok");
+  return { r, conn: conn! };
+}
+
+/** Runs `transfer` with 1% of the frames dropped each way, and checks frames were dropped in both directions. */
+export async function withLoss(env: TcpLinuxEnv, transfer: () => Promise<unknown>): Promise<void> {
+  const e = env.setLoss(10);
+  if (e !== "") throw new Error(e);
+  const before = env.dropped();
+  await transfer();
+  const after = env.dropped();
+  expect(after.toUnikernel).toBeGreaterThan(before.toUnikernel);
+  expect(after.toLinux).toBeGreaterThan(before.toLinux);
+}
+
+/**
+ * `count` echo connections, one after another (`cmd` "seq", 100 bytes each)
+ * or at once ("conc", 1,000 bytes each): all complete, and the fixture's
+ * lines say each moved its bytes and closed cleanly.
+ */
+export async function echoConnections(env: TcpLinuxEnv, peer: Peer, cmd: "seq" | "conc", count: number, timeoutMs: number): Promise<ClientResult> {
+  const size = cmd === "seq" ? 100 : 1000;
+  const before = peer.connections().length;
+  const r = await env.client(cmd, ECHO_PORT, count, timeoutMs);
+  expect(r.error, JSON.stringify(r)).toBeUndefined();
+  expect(r.failures).toEqual([]);
+  expect(r.completed).toBe(count);
+  const conns = (await peer.waitConnections(before + count)).slice(before).filter((c) => c.mode === "echo");
+  expect(conns.length).toBe(count);
+  expect(conns.filter((c) => c.outcome !== "ok" || c.bytesIn !== size || c.bytesOut !== size)).toEqual([]);
+  return r;
+}
+
+/** `count` connections one after another, each reading the source's 1000 bytes to the server's FIN (the server holds TIME-WAIT). */
+export async function serverClosesFirst(env: TcpLinuxEnv, peer: Peer, count: number, timeoutMs: number): Promise<ClientResult> {
+  const before = peer.connections().length;
+  const r = await env.client("seqrecv", SOURCE_PORT, count, timeoutMs);
+  expect(r.error, JSON.stringify(r)).toBeUndefined();
+  expect(r.failures).toEqual([]);
+  expect(r.completed).toBe(count);
+  expect(r.sizes).toEqual([1000]);
+  const conns = (await peer.waitConnections(before + count)).slice(before).filter((c) => c.mode === "source");
+  expect(conns.length).toBe(count);
+  expect(conns.filter((c) => c.outcome !== "ok" || c.bytesOut !== 1000)).toEqual([]);
+  return r;
+}
+
+/** A SYN to a closed port is refused at once; a half-closed client still gets the sink's answer. */
+export async function refusedAndHalfClose(env: TcpLinuxEnv): Promise<void> {
+  const refused = await env.client("refused", 6000, undefined, 10_000);
+  expect(refused.error).toBe("ECONNREFUSED");
+  expect(Number(refused.ms)).toBeLessThan(1000);
+  const half = await env.client("halfclose", SINK_PORT, undefined, 10_000);
+  expect(half.error, JSON.stringify(half)).toBeUndefined();
+  expect(half.reply).toBe(half.expected);
+}
+
+/** A client's RST ends the server's connection ("reset by the peer") and the next one works; the server's abort reaches the client as ECONNRESET. */
+export async function resets(env: TcpLinuxEnv, peer: Peer): Promise<void> {
+  const before = peer.connections().length;
+  const r = await env.client("reset", ECHO_PORT, undefined, 10_000);
+  expect(r.error, JSON.stringify(r)).toBeUndefined();
+  expect(r.echoed).toBe(1000);
+  expect((r.after as { ok: boolean }).ok).toBe(true);
+  const conn = await peer.waitFor((c) => c.remotePort === r.localPort, before);
+  expect(conn, peer.out()).toBeDefined();
+  expect(conn!.outcome).toBe("connection reset by the peer");
+  const a = await env.client("aborted", ABORT_PORT, undefined, 10_000);
+  expect(a.error).toBe("ECONNRESET");
 }

@@ -7,7 +7,7 @@
 // runs 1000). Prints the throughput figures.
 // Needs root for the namespace; fails saying so otherwise.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TcpLinuxEnv, SINK_PORT, SOURCE_PORT, type Peer, type ClientResult } from "./tcp-linux-env.ts";
+import { TcpLinuxEnv, SOURCE_PORT, sendToSink, receiveFromSource, withLoss, type Peer, type ClientResult } from "./tcp-linux-env.ts";
 
 const MB = Number(process.env.TCP_LINUX_MB ?? "100");
 const BYTES = MB * 1_000_000;
@@ -25,28 +25,13 @@ function report(label: string, r: ClientResult): void {
 }
 
 async function hostToUnikernel(label: string): Promise<void> {
-  const before = peer!.connections().length;
-  const r = await env.client("send", SINK_PORT, BYTES, TIMEOUT_MS);
-  expect(r.error, JSON.stringify(r)).toBeUndefined();
-  expect(r.reply).toBe(`${BYTES} ${String(r.fnv)}\n`);
-  const conn = await peer!.waitFor((c) => c.mode === "sink" && c.bytesIn === BYTES && c.fnv === r.fnv, before);
-  expect(conn, peer!.out()).toBeDefined();
-  expect(conn!.outcome).toBe("ok");
-  report(`${label} host → unikernel`, r);
+  report(`${label} host → unikernel`, await sendToSink(env, peer!, BYTES, TIMEOUT_MS));
 }
 
 async function unikernelToHost(label: string): Promise<void> {
-  const before = peer!.connections().length;
-  const r = await env.client("recv", SOURCE_PORT, BYTES, TIMEOUT_MS);
-  expect(r.error, JSON.stringify(r)).toBeUndefined();
-  expect(r.received).toBe(BYTES);
-  expect(r.mismatchAt).toBe(-1);
-  expect(r.sha256).toBe(r.expectedSha256);
-  const conn = await peer!.waitFor((c) => c.mode === "source" && c.bytesOut === BYTES && c.remotePort === r.localPort, before);
-  expect(conn, peer!.out()).toBeDefined();
-  expect(conn!.outcome).toBe("ok");
+  const { r, conn } = await receiveFromSource(env, peer!, BYTES, TIMEOUT_MS);
   report(`${label} unikernel → host`, r);
-  console.log(`tcp-linux: ${label} unikernel → host sender: ${JSON.stringify(conn!.counters)}`);
+  console.log(`tcp-linux: ${label} unikernel → host sender: ${JSON.stringify(conn.counters)}`);
 }
 
 describe(`TCP with Linux over a tap: ${MB} MB each way (unix)`, () => {
@@ -87,24 +72,11 @@ describe(`TCP with Linux over a tap: ${MB} MB each way (unix)`, () => {
 
   it("with 1% loss each way, host → unikernel", async () => {
     if (setupError !== "") throw new Error(setupError);
-    const e = env.setLoss(10);
-    if (e !== "") throw new Error(e);
-    const before = env.dropped();
-    await hostToUnikernel("1% loss");
-    const after = env.dropped();
-    // The loss was real: frames went missing in both directions.
-    expect(after.toUnikernel).toBeGreaterThan(before.toUnikernel);
-    expect(after.toLinux).toBeGreaterThan(before.toLinux);
+    await withLoss(env, () => hostToUnikernel("1% loss"));
   }, TIMEOUT_MS);
 
   it("with 1% loss each way, unikernel → host", async () => {
     if (setupError !== "") throw new Error(setupError);
-    const e = env.setLoss(10);
-    if (e !== "") throw new Error(e);
-    const before = env.dropped();
-    await unikernelToHost("1% loss");
-    const after = env.dropped();
-    expect(after.toLinux).toBeGreaterThan(before.toLinux);
-    expect(after.toUnikernel).toBeGreaterThan(before.toUnikernel);
+    await withLoss(env, () => unikernelToHost("1% loss"));
   }, TIMEOUT_MS);
 });
