@@ -1,7 +1,8 @@
 // The net bench's TCP rows: bulk transfer each way between the host's TCP
 // (a Node.js client) and lib/net's TCP in a unikernel: on unix over the tap
-// (the client in the network namespace), on kvm through QEMU's user
-// networking and host forwards. The unikernel is test/fixtures/tcp-peer: its sink
+// (the client in the network namespace), on kvm through QEMU's tap backend
+// on the same tap (the guest's own throughput) and through QEMU's user
+// networking and host forwards (slirp's TCP in between). The unikernel is test/fixtures/tcp-peer: its sink
 // mode reads everything and answers "BYTES FNV" after the client's FIN, its
 // source mode sends --bytes and closes.
 import { spawn, spawnSync } from "node:child_process";
@@ -11,12 +12,16 @@ import { repoRoot } from "../paths.ts";
 import { configure } from "../configure/configure.ts";
 import { build } from "../build/build.ts";
 import { Report } from "../report.ts";
+import { qemuCommand } from "../build/kvm.ts";
+import { qemuNetArgs } from "../build/qemu-net.ts";
 import { median } from "./table.ts";
 import type { TapNamespace } from "./net-peers.ts";
 
 const PEER = path.join(repoRoot, "test", "fixtures", "tcp-peer");
 /** Not examples/web's address: the host's neighbour cache may still hold that unikernel's MAC. */
 const GUEST = "10.0.0.3";
+/** The kvm peer on the tap: another address again, as its MAC differs from the unix peer's. */
+const KVM_TAP_GUEST = "10.0.0.4";
 const SINK_PORT = 5001;
 const BYTES = 64 * 1024 * 1024;
 /** Less under QEMU: TCG runs the guest's TCP an order of magnitude slower. */
@@ -138,6 +143,26 @@ export async function tcpRows(o: { ns: TapNamespace | null; runs: number; log: (
     }
   }
 
+  // kvm on the tap: the same peer as a VM, QEMU's tap backend in the namespace (`ip netns exec` execs QEMU, so SIGTERM reaches it).
+  if (o.ns != null) {
+    const ns = o.ns;
+    const { plan } = await configure(copy, "kvm");
+    await build(plan, new Report(() => {}));
+    const net = qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: ns.tap } }], []);
+    const [qemu, qargs] = qemuCommand(plan.artefact, "128M", [`--ipv4=${KVM_TAP_GUEST}/24`, "--mode=all", `--port=${SINK_PORT}`, `--bytes=${BYTES}`, "--quiet"], o.kvmAccel === "kvm" ? "kvm" : "tcg", net);
+    const started = await startPeer([...ns.exec, qemu, ...qargs], {}, 60_000);
+    if (typeof started === "string") { notes.push(`TCP on kvm (tap): ${started}`); failures++; }
+    else {
+      try {
+        const m = measure(`kvm (${o.kvmAccel.toUpperCase()})`, "QEMU tap backend, netns", { prefix: ns.exec, host: KVM_TAP_GUEST, ports: [SINK_PORT, SINK_PORT + 1], output: started.output }, BYTES, o, notes);
+        rows.push(...m.rows);
+        failures += m.failures;
+      } finally {
+        await stopChild(started.child);
+      }
+    }
+  }
+
   // kvm: the same peer as a VM, reached through QEMU's user networking and two forwards.
   const sink = await o.freePort(), source = await o.freePort();
   const argv = [process.execPath, path.join(repoRoot, "bin", "atoll.mjs"), "run", "-t", "kvm", "--net", "user", "--forward", `${sink}:${SINK_PORT}`, "--forward", `${source}:${SINK_PORT + 1}`, copy,
@@ -157,4 +182,4 @@ export async function tcpRows(o: { ns: TapNamespace | null; runs: number; log: (
 }
 
 /** What the TCP rows' figures are. */
-export const TCP_LEGEND = `TCP: test/fixtures/tcp-peer (lib/net's TCP) and a Node.js client (Linux TCP): on unix over the tap, the client in the namespace, ${BYTES >> 20} MiB per connection; on kvm through QEMU's user-network forwards, ${KVM_BYTES >> 20} MiB; from connect to the sink's answer or the source's close, median of the runs.`;
+export const TCP_LEGEND = `TCP: test/fixtures/tcp-peer (lib/net's TCP) and a Node.js client (Linux TCP): on unix over the tap, the client in the namespace, ${BYTES >> 20} MiB per connection; on kvm through QEMU's tap backend on that tap, ${BYTES >> 20} MiB, and through QEMU's user-network forwards (slirp's own TCP relays), ${KVM_BYTES >> 20} MiB; from connect to the sink's answer or the source's close, median of the runs.`;
