@@ -1,9 +1,10 @@
 // `npm run bench -- net`: HTTP requests per second, measured by wrk, of
 // examples/web on unix (lib/net's TCP over a tap in a network namespace), on
-// node (the host's sockets) and on kvm (virtio-net under QEMU), beside a
+// node (the host's sockets) and on kvm (virtio-net under QEMU: its tap
+// backend on the same tap, and user networking with a forward), beside a
 // Node.js http server and nginx serving the same page on the same machine;
 // then TCP throughput each way between the host and lib/net's TCP on unix
-// (the tap) and kvm (QEMU user networking). One table.
+// (the tap) and kvm (QEMU's tap backend, and user networking). One table.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -12,6 +13,8 @@ import { configure } from "../configure/configure.ts";
 import { build } from "../build/build.ts";
 import { Report } from "../report.ts";
 import type { TargetName } from "../targets.ts";
+import { qemuCommand } from "../build/kvm.ts";
+import { qemuNetArgs } from "../build/qemu-net.ts";
 import { formatTable, median } from "./table.ts";
 import { runWrk, type WrkResult } from "./net-wrk.ts";
 import { ensureTools, freePort, nginxConfig, nodeHttpScript, startServer, TapNamespace, type Server } from "./net-peers.ts";
@@ -26,6 +29,8 @@ const KVM_ACCEL = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
 /** The unikernel's and the host's addresses on the tap. */
 export const GUEST_IP = "10.0.0.2";
 export const HOST_CIDR = "10.0.0.1/24";
+/** examples/web on kvm on the tap: its own address, as its MAC differs from the unix server's. */
+const KVM_TAP_IP = "10.0.0.5";
 
 async function artefact(dir: string, target: TargetName): Promise<string> {
   const { plan } = await configure(dir, target);
@@ -84,6 +89,18 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
         const port = await freePort();
         const url = `http://127.0.0.1:${port}/`;
         return { server: await startServer("examples/web on node", [process.execPath, bundle, `--port=${port}`], url), url, prefix: [] };
+      },
+    },
+    {
+      // QEMU's tap backend on the namespace's tap: the guest's own TCP, no slirp in between (QEMU runs in the namespace; SIGTERM reaches it).
+      name: `examples/web, kvm (${KVM_ACCEL.toUpperCase()})`, via: "QEMU tap backend, netns",
+      async start() {
+        if (nsReady) throw new Error(nsReady);
+        const image = await artefact(WEB, "kvm");
+        const url = `http://${KVM_TAP_IP}/`;
+        const net = qemuNetArgs([{ name: "net0", backend: { kind: "tap", ifname: ns.tap } }], []);
+        const [qemu, args] = qemuCommand(image, "64M", [`--ipv4=${KVM_TAP_IP}/24`, "--port=80"], KVM_ACCEL, net);
+        return { server: await startServer("examples/web on kvm (tap)", [...ns.exec, qemu, ...args], url, 90_000), url, prefix: ns.exec };
       },
     },
     {
@@ -158,7 +175,7 @@ export async function netBench(opts: { runs: number; scale?: number; only?: stri
     for (const r of tcp.rows) rows.push(["TCP MB/s", r[0]!, r[1]!, r[2]!, "", "", ""]);
     process.stdout.write("\n" + formatTable(["measure", "subject", "via", "value", "mean ms", "p99 ms", "errors"], rows) + "\n");
     process.stdout.write(`\nHTTP: wrk -t1 -c${CONNECTIONS} -d${seconds}s on GET / (site/index.html, ${page.length} bytes, keep-alive), median of ${opts.runs} runs after a 1 s warm-up; mean and p99 latency of the median run.\n`);
-    process.stdout.write(`unix: the unikernel on a tap in a network namespace (${GUEST_IP}), wrk in that namespace; kvm: QEMU -M microvm, virtio-net behind user networking with a host forward; the others on 127.0.0.1. All on this machine's ${navigatorCores()} cores, shared with wrk.\n`);
+    process.stdout.write(`unix: the unikernel on a tap in a network namespace (${GUEST_IP}), wrk in that namespace; kvm: QEMU -M microvm, virtio-net on QEMU's tap backend on that tap (${KVM_TAP_IP}, wrk in the namespace) or behind user networking with a host forward; the others on 127.0.0.1. All on this machine's ${navigatorCores()} cores, shared with wrk.\n`);
     if (tcp.rows.length > 0) process.stdout.write(TCP_LEGEND + "\n");
     for (const n of notes) process.stdout.write(`note: ${n}\n`);
   } finally {
