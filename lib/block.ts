@@ -1,6 +1,6 @@
 // The block device interface: drivers/host/block.ts implements it on node and
-// unix (a host file), drivers/virtio will on kvm; this fixes the contract they
-// and lib/kv code against.
+// unix (a host file), drivers/virtio/block.ts on kvm; this fixes the contract
+// they and lib/kv code against.
 
 /** The outcome of a block operation: errors are values, never traps. */
 export enum BlockResult {
@@ -37,4 +37,14 @@ export abstract class BlockDevice {
   abstract write(sector: u64, buf: Uint8Array): BlockResult;
   /** Returns once every completed write is on stable storage. */
   abstract flush(): BlockResult;
+}
+
+/** The argument rules of read and write, in the contract's order (alignment, then range): Ok, Unaligned or OutOfRange, for drivers to check before any I/O. */
+export function checkTransfer(dev: BlockDevice, sector: u64, buf: Uint8Array): BlockResult {
+  const size = <u64>dev.sectorSize;
+  if (<u64>buf.length % size != 0) return BlockResult.Unaligned;
+  const count = <u64>buf.length / size;
+  const total = dev.sectorCount;
+  if (sector > total || count > total - sector) return BlockResult.OutOfRange;
+  return BlockResult.Ok;
 }

@@ -7,7 +7,7 @@
 // The guarantees lib/block.ts asks for are the runtime's (docs/abi.md,
 // block_write and block_flush): each call here is exactly one ABI call, so
 // the driver adds no reordering and no splitting of its own.
-import { BlockDevice, BlockResult } from "atoll/block";
+import { BlockDevice, BlockResult, checkTransfer } from "atoll/block";
 import { AbiConsole } from "atoll/console";
 import { exit, EXIT_USAGE } from "atoll/exit";
 
@@ -39,13 +39,13 @@ export class HostBlock extends BlockDevice {
   get readOnly(): bool { return this._readOnly; }
 
   read(sector: u64, buf: Uint8Array): BlockResult {
-    const r = this.check(sector, buf);
+    const r = checkTransfer(this, sector, buf);
     if (r != BlockResult.Ok) return r;
     return result(block_read(this.handle, sector, buf.dataStart, <usize>buf.length));
   }
 
   write(sector: u64, buf: Uint8Array): BlockResult {
-    const r = this.check(sector, buf);
+    const r = checkTransfer(this, sector, buf);
     if (r != BlockResult.Ok) return r;
     if (this._readOnly) return BlockResult.ReadOnly;
     return result(block_write(this.handle, sector, buf.dataStart, <usize>buf.length));
@@ -54,15 +54,6 @@ export class HostBlock extends BlockDevice {
   flush(): BlockResult {
     if (this._readOnly) return BlockResult.ReadOnly;
     return result(block_flush(this.handle));
-  }
-
-  /** The argument checks of lib/block.ts, before the runtime is asked. */
-  private check(sector: u64, buf: Uint8Array): BlockResult {
-    const size = <u64>this._sectorSize;
-    if (<u64>buf.length % size != 0) return BlockResult.Unaligned;
-    const count = <u64>buf.length / size;
-    if (sector > this._sectorCount || count > this._sectorCount - sector) return BlockResult.OutOfRange;
-    return BlockResult.Ok;
   }
 }
 

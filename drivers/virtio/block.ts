@@ -20,7 +20,7 @@
 //   its writes durable.
 // - no reordering: one request is in flight at a time, and each call waits
 //   for its completion before returning.
-import { BlockDevice, BlockResult } from "atoll/block";
+import { BlockDevice, BlockResult, checkTransfer } from "atoll/block";
 import { AbiConsole } from "atoll/console";
 import { clock_monotonic } from "atoll/abi";
 import { exit, EXIT_USAGE } from "atoll/exit";
@@ -99,13 +99,13 @@ export class VirtioBlock extends BlockDevice {
   }
 
   read(sector: u64, buf: Uint8Array): BlockResult {
-    const r = this.check(sector, buf);
+    const r = checkTransfer(this, sector, buf);
     if (r != BlockResult.Ok) return r;
     return this.transfer(ReqType.In, sector, buf);
   }
 
   write(sector: u64, buf: Uint8Array): BlockResult {
-    const r = this.check(sector, buf);
+    const r = checkTransfer(this, sector, buf);
     if (r != BlockResult.Ok) return r;
     if (this._readOnly) return BlockResult.ReadOnly;
     return this.transfer(ReqType.Out, sector, buf);
@@ -123,15 +123,6 @@ export class VirtioBlock extends BlockDevice {
     let n = 0;
     while (n < ID_BYTES && load<u8>(buf + <usize>n) != 0) n++;
     this.id = String.UTF8.decodeUnsafe(buf, <usize>n);
-  }
-
-  /** The argument checks of lib/block.ts, in its order: alignment, then range. */
-  private check(sector: u64, buf: Uint8Array): BlockResult {
-    const size = <u64>this._sectorSize;
-    if (<u64>buf.length % size != 0) return BlockResult.Unaligned;
-    const count = <u64>buf.length / size;
-    if (sector > this._sectorCount || count > this._sectorCount - sector) return BlockResult.OutOfRange;
-    return BlockResult.Ok;
   }
 
   /** `buf` to or from the sectors from `sector`, in requests of at most MAX_REQUEST bytes. */

@@ -7,8 +7,27 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildFixture, disks, pattern, runArtefact, type HostTarget } from "./fixture.ts";
+import { buildFixture, disks, pattern, runArtefact, type HostTarget, type Ran } from "./fixture.ts";
 import { joinResumed } from "../helpers/strace.ts";
+
+/**
+ * What the fixture's contract mode must leave: an "ok" line for each of its
+ * 27 rules, then "done", status 0, and the disk file holding what it wrote
+ * where the ABI says (sector s is bytes 512 s .. 512 s + 511), the read-only
+ * file untouched.
+ */
+export function expectContractRun(r: Ran, d: { disk: string; ro: string }): void {
+  const lines = r.stdout.trim().split("\n");
+  expect(lines.filter((l) => !l.startsWith("ok ")), r.stdout + r.stderr).toEqual(["done"]);
+  expect(lines.length).toBe(28);
+  expect(r.status).toBe(0);
+  const file = readFileSync(d.disk);
+  expect(file.length).toBe(32 * 1024);
+  expect(file.subarray(0, 10 * 512).equals(pattern(1, 10 * 512))).toBe(true);
+  expect(file.subarray(10 * 512, 14 * 512).equals(pattern(2, 4 * 512))).toBe(true);
+  expect(file.subarray(14 * 512).equals(pattern(1, 32 * 1024).subarray(14 * 512))).toBe(true);
+  expect(readFileSync(d.ro).equals(pattern(5, 16 * 1024))).toBe(true);
+}
 
 export function contractSuite(target: HostTarget): void {
   describe(`block driver on ${target}`, () => {
@@ -17,17 +36,7 @@ export function contractSuite(target: HostTarget): void {
     it("keeps every rule of lib/block.ts: ranges, unaligned lengths, odd buffer addresses, read-only, flush", () => {
       const d = disks();
       const r = runArtefact(target, exe, d.args);
-      const lines = r.stdout.trim().split("\n");
-      expect(lines.filter((l) => !l.startsWith("ok ")), r.stderr).toEqual(["done"]);
-      expect(lines.length).toBe(28);
-      expect(r.status).toBe(0);
-      // Sector s is bytes 512 s .. 512 s + 511 of the file: what the fixture wrote, where the ABI says.
-      const file = readFileSync(d.disk);
-      expect(file.length).toBe(32 * 1024);
-      expect(file.subarray(0, 10 * 512).equals(pattern(1, 10 * 512))).toBe(true);
-      expect(file.subarray(10 * 512, 14 * 512).equals(pattern(2, 4 * 512))).toBe(true);
-      expect(file.subarray(14 * 512).equals(pattern(1, 32 * 1024).subarray(14 * 512))).toBe(true);
-      expect(readFileSync(d.ro).equals(pattern(5, 16 * 1024))).toBe(true);
+      expectContractRun(r, d);
     });
 
     it("persists what was flushed across processes, and reads what the host wrote", () => {
