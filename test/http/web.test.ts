@@ -6,27 +6,21 @@
 // URLs over one kept-alive connection, 404 and 405, two pipelined requests
 // on a raw socket answered in order, and a malformed request answered 400
 // and closed.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
+import { atollArgv, startServer, stopServer, type Server } from "../helpers/server.ts";
 
 const WEB = path.join(root, "examples", "web");
 const page = readFileSync(path.join(WEB, "site", "index.html"));
 const css = readFileSync(path.join(WEB, "site", "style.css"));
 
 /** Starts `argv` and waits for its "web: N files on http://..." line. */
-async function serve(argv: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let out = "";
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => { out += s; });
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => { out += s; });
-  const deadline = Date.now() + timeoutMs;
-  while (!/web: \d+ files on http:/.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (!/web: \d+ files on http:/.test(out)) { child.kill("SIGKILL"); throw new Error(`examples/web did not start (status ${child.exitCode}): ${out}`); }
-  return { child, out: () => out };
+function serve(argv: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Server> {
+  return startServer(argv, /web: \d+ files on http:/, env, timeoutMs);
 }
 
 /** curl, optionally inside a namespace; stdout as a Buffer. */
@@ -103,9 +97,7 @@ describe("examples/web on node (host sockets)", () => {
   });
 
   it("serves the embedded site to curl on 127.0.0.1 and a free port", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    });
+    const port = await freeTcpPort();
     const { child, out } = await serve([process.execPath, bundle, `--port=${port}`]);
     try {
       expect(out()).toMatch(new RegExp(`^web: 3 files on http://[0-9.]+:${port}/`, "m"));
@@ -167,19 +159,15 @@ const accel = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
 // Under TCG unless ATOLL_QEMU_ACCEL=kvm: this host's KVM stops guests at SSE (see test/kvm-net/ping.test.ts).
 describe(`examples/web on kvm (virtio-net, QEMU user networking and a TCP forward, ${accel.toUpperCase()})`, () => {
   it("serves the embedded site through the forward to 127.0.0.1", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-    });
-    const { child, out } = await serve([process.execPath, path.join(root, "bin", "atoll.mjs"), "run", "-t", "kvm", "--net", "user", "--forward", `${port}:80`, "examples/web"],
+    const port = await freeTcpPort();
+    const { child, out } = await serve(atollArgv(["run", "-t", "kvm", "--net", "user", "--forward", `${port}:80`, "examples/web"]),
       { ATOLL_QEMU_ACCEL: accel }, 90_000);
     try {
       expect(out()).toMatch(/^web: 3 files on http:\/\/10\.0\.2\.15:80\//m);
       checkSite(`http://127.0.0.1:${port}`, "127.0.0.1", port);
       expect(child.exitCode).toBe(null);
     } finally {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM"); // atoll run passes it on to QEMU
-      await exited;
+      await stopServer({ child, out });
     }
   }, 150_000);
 });

@@ -3,25 +3,13 @@
 // HOST:7`. Two connections, one after the other, each sending 256 KiB that
 // must come back byte for byte before a half-close. Under TCG unless
 // ATOLL_QEMU_ACCEL says otherwise, for the reason ping.test.ts gives.
-import { spawn } from "node:child_process";
-import { connect, createServer } from "node:net";
-import path from "node:path";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { root } from "../helpers/cli.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
+import { atollArgv, startServer, stopServer } from "../helpers/server.ts";
 
 const accel = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
 const BYTES = 256 * 1024;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 /** Connects to 127.0.0.1:`port`, sends `data`, half-closes, and resolves with everything read until the peer closes. */
 function roundTrip(port: number, data: Buffer): Promise<Buffer> {
@@ -37,16 +25,10 @@ function roundTrip(port: number, data: Buffer): Promise<Buffer> {
 
 describe(`examples/tcp-echo on kvm through --net user and a TCP forward (${accel.toUpperCase()})`, () => {
   it("echoes 256 KiB on each of two connections, byte for byte", async () => {
-    const port = await freePort();
-    const vm = spawn(process.execPath, [path.join(root, "bin/atoll.mjs"), "run", "-t", "kvm", "--net", "user", "--forward", `${port}:7`, "examples/tcp-echo"],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ATOLL_QEMU_ACCEL: accel } });
-    let out = "";
-    vm.stdout.on("data", (d: Buffer) => { out += d.toString(); });
-    vm.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    const port = await freeTcpPort();
+    const vm = await startServer(atollArgv(["run", "-t", "kvm", "--net", "user", "--forward", `${port}:7`, "examples/tcp-echo"]), /echoing TCP port/, { ATOLL_QEMU_ACCEL: accel }, 60_000);
     try {
-      const deadline = Date.now() + 60_000;
-      while (!out.includes("echoing TCP port") && Date.now() < deadline && vm.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-      expect(out).toMatch(/^tcp-echo: net0 10\.0\.2\.15\/24, echoing TCP port 7$/m);
+      expect(vm.out()).toMatch(/^tcp-echo: net0 10\.0\.2\.15\/24, echoing TCP port 7$/m);
       for (let c = 0; c < 2; c++) {
         const data = Buffer.alloc(BYTES);
         for (let i = 0; i < BYTES; i++) data[i] = (i * 13 + c * 101 + (i >> 10)) & 0xff;
@@ -54,11 +36,9 @@ describe(`examples/tcp-echo on kvm through --net user and a TCP forward (${accel
         expect(back.length).toBe(BYTES);
         expect(back.equals(data)).toBe(true);
       }
-      expect(vm.exitCode).toBe(null);
+      expect(vm.child.exitCode).toBe(null);
     } finally {
-      const exited = new Promise((r) => vm.once("exit", r));
-      vm.kill("SIGTERM"); // atoll run passes it on to QEMU
-      await exited;
+      await stopServer(vm);
     }
   }, 120_000);
 });

@@ -4,26 +4,12 @@
 // Datagrams of many sizes, each checked byte for byte. Under TCG unless
 // ATOLL_QEMU_ACCEL says otherwise, for the reason ping.test.ts gives (the
 // DHCP client's Math.random stops this host's KVM).
-import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { createServer } from "node:net";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { root } from "../helpers/cli.ts";
+import { freeUdpPort } from "../helpers/ports.ts";
+import { atollArgv, startServer, stopServer } from "../helpers/server.ts";
 
 const accel = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
-
-/** A host port nobody listens on (TCP's free port, which UDP's is too on an idle test host). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 /** Sends `payload` to 127.0.0.1:`port` until it comes back (QEMU's forward drops what arrives before the guest has an ARP entry for its gateway), or `ms` pass. */
 function echo(port: number, payload: Buffer, ms: number): Promise<Buffer | null> {
@@ -39,27 +25,19 @@ function echo(port: number, payload: Buffer, ms: number): Promise<Buffer | null>
 
 describe(`examples/udp-echo on kvm through --net user and a UDP forward (${accel.toUpperCase()})`, () => {
   it("gets 10.0.2.15 from DHCP and echoes datagrams of 1 to 1472 bytes unchanged", async () => {
-    const port = await freePort();
-    const vm = spawn(process.execPath, [path.join(root, "bin/atoll.mjs"), "run", "-t", "kvm", "--net", "user", "--forward", `udp:${port}:7`, "examples/udp-echo"],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ATOLL_QEMU_ACCEL: accel } });
-    let out = "";
-    vm.stdout.on("data", (d: Buffer) => { out += d.toString(); });
-    vm.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    const port = await freeUdpPort();
+    const vm = await startServer(atollArgv(["run", "-t", "kvm", "--net", "user", "--forward", `udp:${port}:7`, "examples/udp-echo"]), /echoing UDP port/, { ATOLL_QEMU_ACCEL: accel }, 60_000);
     try {
-      const deadline = Date.now() + 60_000;
-      while (!out.includes("echoing UDP port") && Date.now() < deadline && vm.exitCode === null) await new Promise((r) => setTimeout(r, 50));
-      expect(out).toMatch(/^udp-echo: net0 10\.0\.2\.15\/24, echoing UDP port 7$/m);
+      expect(vm.out()).toMatch(/^udp-echo: net0 10\.0\.2\.15\/24, echoing UDP port 7$/m);
       for (const size of [1, 2, 64, 512, 1000, 1471, 1472]) {
         const payload = Buffer.alloc(size);
         for (let i = 0; i < size; i++) payload[i] = (i * 7 + size) & 0xff;
         const back = await echo(port, payload, 10_000);
         expect(back === null ? `no reply to ${size} bytes` : back.equals(payload) ? "same" : `${back.length} different bytes`).toBe("same");
       }
-      expect(vm.exitCode).toBe(null);
+      expect(vm.child.exitCode).toBe(null);
     } finally {
-      const exited = new Promise((r) => vm.once("exit", r));
-      vm.kill("SIGTERM"); // atoll run passes it on to QEMU
-      await exited;
+      await stopServer(vm);
     }
   }, 120_000);
 });

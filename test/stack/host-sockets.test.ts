@@ -7,7 +7,7 @@ import net from "node:net";
 import dgram from "node:dgram";
 import { describe, expect, it } from "vitest";
 import { HostSockets, SockEvent } from "../../tools/host/sockets.ts";
-import { freeTcpPort } from "./ports.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
 
 type Call = (...a: number[]) => number;
 

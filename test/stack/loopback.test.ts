@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { atoll } from "../helpers/cli.ts";
-import { freeTcpPort } from "./ports.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
 
 const dir = path.join(import.meta.dirname, "..", "fixtures", "stack-loopback");
 

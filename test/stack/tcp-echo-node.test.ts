@@ -7,7 +7,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { waitFor } from "./netns.ts";
-import { freeTcpPort } from "./ports.ts";
+import { freeTcpPort } from "../helpers/ports.ts";
 
 const bundle = path.join(root, "examples/tcp-echo/dist/tcp-echo.mjs");
 const client = path.join(root, "test/stack/tcp-client.mjs");

@@ -10,7 +10,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { waitFor } from "./netns.ts";
-import { freeUdpPort } from "./ports.ts";
+import { freeUdpPort } from "../helpers/ports.ts";
 
 const bundle = path.join(root, "examples/udp-echo/dist/udp-echo.mjs");
 const client = path.join(root, "test/stack/udp-client.mjs");

@@ -1,4 +1,4 @@
-// Free loopback ports for the node stack tests, asked of the kernel (bind to
+// Free ports for tests that start servers, asked of the kernel (bind to
 // port 0, read it, let it go), so test files running in parallel never pick
 // the same one.
 import dgram from "node:dgram";
