@@ -14,7 +14,7 @@
 import {
   type Gpr, type Label, type Mem, al, dl, r8d, rbp, eax, ebp, ebx, ecx, edi, edx, esi, imm, mem, r12, r12d, r13, r13d, r14, r15, r8, r9, r10, r11, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym,
 } from "../../x86/index.ts";
-import { N, type Ctx } from "./context.ts";
+import { N, deviceEntry, type Ctx } from "./context.ts";
 import { emitOptionScan } from "./option-scan.ts";
 import { MAX_NETS, NET_OPTION, NS } from "./net.ts";
 import { EINTR, MAX_ERRNO, O_CLOEXEC, O_RDONLY, O_RDWR, STAT, S_IFMT, S_IFREG, SYS } from "./linux.ts";
@@ -278,10 +278,7 @@ function emitOpen(c: Ctx): void {
 
 /** rcx = the table entry of the handle in eax, or a jump to `bad`. */
 function entry(c: Ctx, bad: Label): void {
-  const { a } = c;
-  a.cmp(rax, c.at(S.disksCount)); a.jcc("ae", bad, "near");
-  a.shl(rax, imm(4));
-  a.lea(rcx, c.at(S.disks)); a.add(rcx, rax);
+  deviceEntry(c, S.disksCount, S.disks, bad);
 }
 
 function ret(c: Ctx, label: Label, code: number): void {

@@ -8,6 +8,7 @@
 // rsi, rdi, r8-r11 and preserve rbx, rbp, r12-r15 (System V, minus the
 // stack arguments and the alignment rule: nothing here uses SSE).
 import { PRINT_NAMES, RuntimeCtx } from "../common/context.ts";
+import { imm, rax, rcx, type Label } from "../../x86/index.ts";
 
 /** Symbols of docs/aot.md and docs/abi.md the runtime defines or uses, and its private ones (prefixed atoll_rt:). */
 export const N = {
@@ -59,4 +60,12 @@ export class Ctx extends RuntimeCtx {
   constructor(readonly layout: Layout, roots: readonly (readonly [string, string])[]) {
     super(roots);
   }
+}
+
+/** rcx = the 16-byte entry of handle rax in the device table `table` of `count` entries (block and net devices), or a jump to `bad`. */
+export function deviceEntry(c: Ctx, count: string, table: string, bad: Label): void {
+  const { a } = c;
+  a.cmp(rax, c.at(count)); a.jcc("ae", bad, "near");
+  a.shl(rax, imm(4));
+  a.lea(rcx, c.at(table)); a.add(rcx, rax);
 }

@@ -11,7 +11,7 @@
 // random locally administered unicast address drawn at net_open. The MTU is
 // Ethernet's 1500.
 import { type Label, type Mem, al, r12d, r13d, eax, ebx, ecx, edi, edx, esi, imm, mem, r12, r13, r14, r15, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym } from "../../x86/index.ts";
-import { N, type Ctx } from "./context.ts";
+import { N, deviceEntry, type Ctx } from "./context.ts";
 import { emitOptionScan } from "./option-scan.ts";
 import { EAGAIN, EBADF, EINTR, IFF_NO_PI, IFF_TAP, IFREQ, MAX_ERRNO, O_CLOEXEC, O_NONBLOCK, O_RDWR, SYS, TUNSETIFF } from "./linux.ts";
 
@@ -181,10 +181,7 @@ function emitOpen(c: Ctx): void {
 
 /** rcx = the table entry of the handle in eax, or a jump to `bad`. */
 function entry(c: Ctx, bad: Label): void {
-  const { a } = c;
-  a.cmp(rax, c.at(NS.netsCount)); a.jcc("ae", bad, "near");
-  a.shl(rax, imm(4));
-  a.lea(rcx, c.at(NS.nets)); a.add(rcx, rax);
+  deviceEntry(c, NS.netsCount, NS.nets, bad);
 }
 
 // net_info(handle, out): MAC (6 bytes), 2 zero bytes, MTU (u32). 0, or BAD_HANDLE.
