@@ -85,6 +85,7 @@ describe("host sockets (node target)", () => {
     const received: Buffer[] = [];
     peer.pause();
     peer.on("data", (d: Buffer) => received.push(d));
+    const peerEnded = new Promise((r) => peer.once("end", r));
     await new Promise((r) => peer.once("connect", r));
     peer.write("hello");
     peer.end();
@@ -131,6 +132,8 @@ describe("host sockets (node target)", () => {
     expect(calls.sock_tcp_write!(c, 0, 10)).toBe(-32);
     await until(() => { seen.push(...events()); return seen.some(([k]) => k === SockEvent.TcpClosed); });
     expect(seen.at(-1)).toEqual([SockEvent.TcpClosed, c, 0]);
+    // CLOSED means our socket handed its last bytes to the kernel; the peer reads them until its end of stream.
+    await peerEnded;
     expect(received.reduce((sum, d) => sum + d.length, 0)).toBe(taken);
     expect(host.live).toBe(1); // the listener; the closed connection waits only for sock_close
     expect(calls.sock_close!(c)).toBe(0);
