@@ -15,15 +15,26 @@ export function atollArgv(args: string[]): string[] {
   return [process.execPath, path.join(root, "bin", "atoll.mjs"), ...args];
 }
 
-/** Starts `argv` with `env` added and waits until its output matches `ready`; kills it and throws if it ends or `timeoutMs` pass first. */
+/**
+ * Whether `out` holds a line matching `ready` in full, up to its newline: a
+ * kvm guest's serial console reaches us a few bytes at a time ("h", then
+ * "ello from atoll\n"), so a match on the line's start alone may come before
+ * the rest of the line does.
+ */
+function readyLine(out: string, ready: RegExp): boolean {
+  const m = new RegExp(ready.source, ready.flags.replace("g", "")).exec(out);
+  return m !== null && out.indexOf("\n", m.index + m[0].length) >= 0;
+}
+
+/** Starts `argv` with `env` added and waits until its output has a whole line matching `ready`; kills it and throws if it ends or `timeoutMs` pass first. */
 export async function startServer(argv: string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Server> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let out = "";
   child.stdout!.setEncoding("utf8").on("data", (s: string) => { out += s; });
   child.stderr!.setEncoding("utf8").on("data", (s: string) => { out += s; });
   const deadline = Date.now() + timeoutMs;
-  while (!ready.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (!ready.test(out)) {
+  while (!readyLine(out, ready) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (!readyLine(out, ready)) {
     child.kill("SIGKILL");
     throw new Error(`${argv.slice(0, 6).join(" ")} did not print ${ready} (status ${child.exitCode}): ${out}`);
   }
