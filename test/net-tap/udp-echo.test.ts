@@ -63,6 +63,8 @@ describe("examples/udp-echo on a tap (unix)", () => {
     try {
       await waitFor(output, "echoing UDP port 7", child, 15_000);
       expect(output()).toBe("udp-echo: net0 10.0.0.50/24, echoing UDP port 7\n");
+      // The server sends its ACK, then prints it: the unikernel's line can reach us first.
+      await waitFor(server.output, "ack 10.0.0.50\n", server.child);
       expect(server.output()).toBe("offer 10.0.0.50\nack 10.0.0.50\n");
       const nc = ns.run(["sh", "-c", "printf 'leased' | nc -u -w1 10.0.0.50 7"], 10_000);
       expect(nc.stdout, nc.stderr).toBe("leased");
