@@ -101,9 +101,14 @@ describe(`TCP with Linux through QEMU's tap backend: kvm target, connections and
 
   it("100 concurrent connections each echo 1,000 bytes and close cleanly, none waiting for a SYN retransmission", async () => {
     ready();
+    // Linux's own count of retransmitted SYNs, not the slowest connection's
+    // time: under TCG on a loaded machine 100 connections at once can take
+    // over the 1 s of a SYN retransmission with every SYN answered.
+    const synsBefore = env.tcpExt("TCPSynRetrans");
     const r = await echoConnections(env, peer!, "conc", 100, 30_000);
-    expect(Number(r.maxMs)).toBeLessThan(1000);
-    log(`100 concurrent connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
+    const synRetransmits = env.tcpExt("TCPSynRetrans") - synsBefore;
+    log(`100 concurrent connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms), ${synRetransmits} SYNs retransmitted`);
+    expect(synRetransmits).toBe(0);
   }, 60_000);
 
   it("1,000 sequential connections where the server closes first (and holds TIME-WAIT) all complete", async () => {
