@@ -58,6 +58,7 @@ describe("TCP with Linux over a tap: connections and state changes (unix)", () =
   it("1,000 idle connections held open cost a transfer beside them no CPU (they are parked, not walked per frame)", async () => {
     if (setupError !== "") throw new Error(setupError);
     const COUNT = 1000;
+    const before = peer!.connections().length;
     let release: () => void = () => {};
     const held = env.client("hold", ECHO_PORT, COUNT, 60_000, (w) => { release = () => w.end(); });
     const deadline = Date.now() + 30_000;
@@ -71,6 +72,11 @@ describe("TCP with Linux over a tap: connections and state changes (unix)", () =
     const h = await held;
     expect(r.reply).toBe(`${BYTES} ${String(r.fnv)}\n`);
     expect(h.alive).toBe(COUNT);
+    // The client has closed its 1,000 at once: their FINs overflow the tap's
+    // queue (Linux drops what the fixture has not read yet and retransmits
+    // it). The next test's SYN must not land in that storm, so this one ends
+    // when the fixture has closed every connection (the transfer's and the 1,000).
+    expect((await peer!.waitConnections(before + COUNT + 1, 30_000)).length - before).toBe(COUNT + 1);
     // Walked on every frame, the 1,000 cost about 2.6 s of CPU for these
     // 20 MB (13,800 frames); parked, the transfer costs what it does alone
     // (about 0.25 s).
