@@ -68,6 +68,9 @@ function rng(seed: number): () => number {
  * loaded machine starts Node slowly): from 0.7 of that to `windowMs` past it.
  */
 export function crashTest(target: HostTarget, points: number, windowMs: number): void {
+  // The run's length follows the start-up time it measures, which a busy
+  // machine stretches (200 points on node: about 40 s alone, over vitest's
+  // default 60 s beside other work): the limit allows a second per point past the window.
   it(`loses or corrupts no acknowledged operation over ${points} SIGKILLs at random instants`, async () => {
     const seed = Number(process.env.ATOLL_CRASH_SEED ?? Date.now() % 1_000_000);
     const exe = buildFixture(target);
@@ -116,7 +119,7 @@ export function crashTest(target: HostTarget, points: number, windowMs: number):
     process.stderr.write(`crash test on ${target}: seed ${seed}, ${kills} kills, ${completed} runs completed, ${validated} recovered states checked (${keysChecked} keys), ${acked} acknowledged operations (kills ${minMs}..${maxMs} ms after the start); ${inFlight} times the operation in flight had committed unacknowledged, ${beforeWorkload} kills during recovery or listing; ${seconds.toFixed(1)} s\n`);
     expect(kills).toBeGreaterThanOrEqual(points * 0.95);
     expect(validated).toBeGreaterThanOrEqual(points * 0.5);
-  });
+  }, points * (1000 + windowMs));
 }
 
 /**
