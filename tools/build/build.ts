@@ -1,6 +1,6 @@
 // `atoll build`: compiles a configured application and links the artefact of
 // its target, timing each step; skips all of it when nothing changed.
-import { mkdirSync, writeFileSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "../configure/configure.ts";
 import { compileAssemblyScript, CompileError } from "../compile/asc.ts";
@@ -12,6 +12,7 @@ import { slimSourceMap, sourceRoots } from "./sourcemap.ts";
 import { staleReason, writeStamp } from "./fingerprint.ts";
 import type { Report } from "../report.ts";
 import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** The stamp file of a plan. */
 function stampFile(plan: Plan): string {
@@ -35,8 +36,8 @@ export async function build(plan: Plan, report: Report): Promise<void> {
     const r = await compileAssemblyScript(plan.entry);
     const violations = layerViolations(r.inputs, plan.entry);
     if (violations.length > 0) throw new CompileError(violations.join("\n"));
-    writeFileSync(path.join(plan.buildDir, "app.wasm"), r.wasm);
-    writeFileSync(path.join(plan.buildDir, "app.wasm.map"), r.sourceMap);
+    writeFileAtomic(path.join(plan.buildDir, "app.wasm"), r.wasm);
+    writeFileAtomic(path.join(plan.buildDir, "app.wasm.map"), r.sourceMap);
     return r;
   }, (r) => `${path.relative(process.cwd(), path.join(plan.buildDir, "app.wasm"))} ${size(r.wasm.length)} (asc -O3, ${r.inputs.length} source files)`);
 

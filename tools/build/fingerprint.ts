@@ -1,9 +1,10 @@
 // Decides whether an artefact is up to date: a hash over the target, the
 // tools themselves, and the content of every file the last compile read.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** What build.ts records next to the artefact. */
 export interface Stamp {
@@ -72,5 +73,5 @@ export function staleReason(stampFile: string, target: string, artefact: string)
 /** Records a build of `target` from `inputs`. */
 export function writeStamp(stampFile: string, target: string, inputs: string[]): void {
   const stamp: Stamp = { fingerprint: fingerprint(target, inputs) ?? "", inputs, hashes: Object.fromEntries(inputs.map((f) => [f, fileHash(f)])) };
-  writeFileSync(stampFile, JSON.stringify(stamp, null, 2) + "\n");
+  writeFileAtomic(stampFile, JSON.stringify(stamp, null, 2) + "\n");
 }

@@ -3,7 +3,7 @@
 // into dist/NAME.kvm, an ELF image that boots by PVH (tools/link's
 // pvhEntry). Also how the image is started: the QEMU command line, and the
 // Firecracker and libvirt configurations configure writes beside it.
-import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, openSync, closeSync } from "node:fs";
 import path from "node:path";
 import { compileModule, type AotObject } from "../aot/index.ts";
 import { link, LinkError } from "../link/index.ts";
@@ -12,6 +12,7 @@ import { decodeModule, validateModule, WasmError } from "../wasm/index.ts";
 import type { Report } from "../report.ts";
 import { UserError } from "../errors.ts";
 import { memoryMiB } from "../configure/vm-configs.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** Bytes for people. */
 function size(n: number): string {
@@ -24,7 +25,7 @@ export async function buildKvm(outfile: string, wasm: Uint8Array, sourceRoots: [
   await report.step("link", () => {
     const image = linkKvm(aot, { sourceRoots });
     mkdirSync(path.dirname(outfile), { recursive: true });
-    writeFileSync(outfile, image);
+    writeFileAtomic(outfile, image);
     return image.length;
   }, (n) => `${path.relative(process.cwd(), outfile)} ${size(n)} (PVH ELF image, kvm runtime)`);
 }

@@ -1,7 +1,7 @@
 // The unix target's steps after asc: the wasm compiled to x86-64 (tools/wasm
 // then tools/aot), then linked with the Linux runtime (tools/runtime/unix,
 // tools/link) into dist/NAME, a static executable.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { compileModule, type AotObject } from "../aot/index.ts";
 import { link, LinkError } from "../link/index.ts";
@@ -9,6 +9,7 @@ import { unixRuntime } from "../runtime/unix/index.ts";
 import { decodeModule, validateModule, WasmError } from "../wasm/index.ts";
 import type { Report } from "../report.ts";
 import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** Bytes for people. */
 function size(n: number): string {
@@ -48,8 +49,7 @@ function linkUnix(outfile: string, aot: AotObject, sourceRoots: [string, string]
     throw e;
   }
   mkdirSync(path.dirname(outfile), { recursive: true });
-  writeFileSync(outfile, image);
-  chmodSync(outfile, 0o755);
+  writeFileAtomic(outfile, image, { mode: 0o755 });
   return image.length;
 }
 

@@ -1,12 +1,16 @@
 // Which target a command works on, and bringing its artefact up to date:
-// shared by build and run, so both say the same things.
+// shared by build and run, so both say the same things. Bringing it up to
+// date holds the application's build lock (tools/build/lock.ts): of
+// concurrent runs, one builds and the others then find the artefact current.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { checkTarget, configure, configuredTarget, readPlan, type Plan } from "../configure/configure.ts";
+import { buildRoot, checkTarget, configure, configuredTarget, readPlan, type Plan } from "../configure/configure.ts";
 import { build, needsBuild } from "../build/build.ts";
 import { defaultTarget, type TargetName } from "../targets.ts";
 import type { Report } from "../report.ts";
 import { writeEmbeds } from "../configure/embed.ts";
+import { withBuildLock } from "../build/lock.ts";
+import { loadConfig } from "../config/load.ts";
 
 /** The target named by -t, else the one configured last, else the default. */
 export function chooseTarget(dir: string, flag: string | undefined): TargetName {
@@ -25,8 +29,20 @@ function configureReason(dir: string, target: TargetName, plan: Plan | null): st
   return null;
 }
 
-/** Configures and builds `dir` for `target` where needed; returns the current plan. */
+/** Runs `fn` holding the build lock of application folder `dir` (its _build/.lock); `what` tells waiters what it does. */
+export async function withAppLock<T>(dir: string, what: string, report: Report, fn: () => Promise<T> | T): Promise<T> {
+  // A folder that is not an application gets config loading's error, rather than a _build/ made to hold the lock.
+  if (!existsSync(path.join(dir, "config.ts"))) await loadConfig(dir);
+  return withBuildLock(buildRoot(dir), what, report, fn);
+}
+
+/** Configures and builds `dir` for `target` where needed, holding its build lock; returns the current plan. */
 export async function ensureBuilt(dir: string, target: TargetName, report: Report, force = false): Promise<Plan> {
+  // Everything is decided after taking the lock: a waiter sees what the holder built.
+  return withAppLock(dir, `building for ${target}`, report, () => bringUpToDate(dir, target, report, force));
+}
+
+async function bringUpToDate(dir: string, target: TargetName, report: Report, force: boolean): Promise<Plan> {
   let plan = readPlan(dir, target);
   const why = configureReason(dir, target, plan);
   if (why !== null) {

@@ -1,7 +1,7 @@
 // `atoll configure`: evaluates config.ts and writes _build/<target>/ — the
 // generated main.ts and plan.json, the build's input — and records the target
 // in _build/target so that a later `atoll build` knows what to build.
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { findTarget, targetNames, type TargetName } from "../targets.ts";
@@ -10,6 +10,7 @@ import { UserError } from "../errors.ts";
 import { suggest } from "../config/validate.ts";
 import { writeVmConfigs } from "./vm-configs.ts";
 import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
 export interface Plan {
@@ -71,7 +72,7 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
   const buildDir = path.join(buildRoot(dir), target);
   mkdirSync(buildDir, { recursive: true });
   const entry = path.join(buildDir, "main.ts");
-  writeFileSync(entry, generateMain(config, target, buildDir));
+  writeFileAtomic(entry, generateMain(config, target, buildDir));
   const embeds = embedsOf(config, buildDir);
   writeEmbeds(embeds);
   const t = findTarget(target)!;
@@ -86,8 +87,8 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
     memory: config.unikernel.memory ?? "32M",
     embeds,
   };
-  writeFileSync(path.join(buildDir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+  writeFileAtomic(path.join(buildDir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
   if (target === "kvm") writeVmConfigs(plan);
-  writeFileSync(path.join(buildRoot(dir), "target"), target + "\n");
+  writeFileAtomic(path.join(buildRoot(dir), "target"), target + "\n");
   return { plan, config };
 }

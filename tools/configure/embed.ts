@@ -3,11 +3,12 @@
 // a generated _build/<target>/kv-ro-NAME.ts that asc compiles with the app.
 // It is rewritten on every build (only when its text changes), so the build's
 // fingerprint, which hashes every file asc read, sees any change in the folder.
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { LoadedConfig } from "../config/load.ts";
 import { lineOfText } from "../config/locate.ts";
 import { UserError } from "../errors.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** Largest file that can be embedded: asc takes about 3 s per MiB of embedded data. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -121,6 +122,6 @@ export function writeEmbeds(embeds: Embed[]): void {
     if (total > MAX_TOTAL_BYTES) throw new UserError(`${where(e)}: the embedded files of all kvRo devices pass ${MAX_TOTAL_BYTES / 1024 / 1024} MiB in all`);
     const text = generate(e, files);
     if (existsSync(e.file) && readFileSync(e.file, "utf8") === text) continue;
-    writeFileSync(e.file, text);
+    writeFileAtomic(e.file, text);
   }
 }

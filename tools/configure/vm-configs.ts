@@ -3,9 +3,10 @@
 // (`firecracker --no-api --config-file dist/NAME.firecracker.json`) and a
 // libvirt domain (`virsh create dist/NAME.libvirt.xml`). Both name the image
 // by its absolute path; it exists once `atoll build` has run.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Plan } from "./configure.ts";
+import { writeFileAtomic } from "../atomic-write.ts";
 
 /** Memory sizes as config.ts writes them ("32M", "1G", "512K") in MiB, at least 1. */
 export function memoryMiB(memory: string): number {
@@ -68,6 +69,6 @@ export function vmConfigFiles(plan: Plan): Map<string, string> {
 export function writeVmConfigs(plan: Plan): string[] {
   const files = vmConfigFiles(plan);
   mkdirSync(path.dirname(plan.artefact), { recursive: true });
-  for (const [file, text] of files) writeFileSync(file, text);
+  for (const [file, text] of files) writeFileAtomic(file, text);
   return [...files.keys()];
 }
