@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
+import { kill } from "../stack/netns.ts";
 
 const NS = `atoll-ping-${process.pid}`;
 const TAP = "atolltap0";
@@ -61,7 +62,7 @@ describe("examples/ping on a tap (unix)", () => {
       expect(ping.stdout, ping.stderr).toMatch(/100 packets transmitted, 100 received, 0% packet loss/);
       expect(child.exitCode).toBe(null);
     } finally {
-      child.kill("SIGKILL");
+      await kill(child);
     }
   });
 
@@ -86,7 +87,7 @@ describe("examples/ping on a tap (unix)", () => {
       expect(rxPackets()).toBeGreaterThan(before);
       expect(child.exitCode).toBe(null);
     } finally {
-      child.kill("SIGKILL");
+      await kill(child);
     }
   });
 

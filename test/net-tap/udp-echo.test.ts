@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
-import { TapNamespace, waitFor } from "../stack/netns.ts";
+import { TapNamespace, kill, waitFor } from "../stack/netns.ts";
 
 const exe = path.join(root, "examples/udp-echo/dist/udp-echo");
 const client = path.join(root, "test/stack/udp-client.mjs");
@@ -39,7 +39,7 @@ describe("examples/udp-echo on a tap (unix)", () => {
       expect(nc.stdout, nc.stderr).toBe("hello, atoll");
       expect(child.exitCode).toBe(null);
     } finally {
-      child.kill("SIGKILL");
+      await kill(child);
     }
   }, 60_000);
 
@@ -52,7 +52,7 @@ describe("examples/udp-echo on a tap (unix)", () => {
       const nc = ns.run(["sh", "-c", "printf 'on 5353' | nc -u -w1 10.0.0.2 5353"], 10_000);
       expect(nc.stdout, nc.stderr).toBe("on 5353");
     } finally {
-      child.kill("SIGKILL");
+      await kill(child);
     }
   }, 30_000);
 
@@ -69,8 +69,8 @@ describe("examples/udp-echo on a tap (unix)", () => {
       const nc = ns.run(["sh", "-c", "printf 'leased' | nc -u -w1 10.0.0.50 7"], 10_000);
       expect(nc.stdout, nc.stderr).toBe("leased");
     } finally {
-      child.kill("SIGKILL");
-      server.child.kill("SIGKILL");
+      await kill(child);
+      await kill(server.child);
     }
   }, 30_000);
 

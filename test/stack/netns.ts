@@ -68,3 +68,14 @@ export async function waitFor(output: () => string, text: string, child: ChildPr
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Kills `child` with SIGKILL and waits until it has exited: its tap stays
+ * attached until then, and a unikernel started on it sooner fails (EBUSY).
+ */
+export async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGKILL");
+  await exited;
+}

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
-import { TapNamespace, waitFor } from "./netns.ts";
+import { TapNamespace, kill, waitFor } from "./netns.ts";
 
 const exe = path.join(root, "examples/tcp-echo/dist/tcp-echo");
 const client = path.join(root, "test/stack/tcp-client.mjs");
@@ -39,7 +39,7 @@ describe("examples/tcp-echo on a tap (unix)", () => {
       expect(JSON.parse(slow.stdout)).toMatchObject({ ok: 1, bytes: 16_000_000, errors: [] });
       expect(child.exitCode).toBe(null);
     } finally {
-      child.kill("SIGKILL");
+      await kill(child);
     }
   }, 60_000);
 });
