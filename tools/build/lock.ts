@@ -156,12 +156,12 @@ export async function lockBuildDir(buildDir: string, what: string, report: Repor
   const mine = JSON.stringify({ pid: process.pid, start: startTime(process.pid), what }) + "\n";
   let said = false;
   while (!tryCreate(file, mine)) {
-    const held = readLock(file);
-    if (held === null) continue; // released between the two looks
-    const owner = parseOwner(held.text);
-    const abandoned = owner === null ? held.ageMs > UNREADABLE_GRACE_MS : !alive(owner);
+    const current = readLock(file);
+    if (current === null) continue; // released between the two looks
+    const owner = parseOwner(current.text);
+    const abandoned = owner === null ? current.ageMs > UNREADABLE_GRACE_MS : !alive(owner);
     if (abandoned) {
-      if (takeOver(file, held.text)) report.say(`took over the lock on ${shown} from ${owner === null ? "an unreadable lock file" : `process ${owner.pid}, which is gone`}`);
+      if (takeOver(file, current.text)) report.say(`took over the lock on ${shown} from ${owner === null ? "an unreadable lock file" : `process ${owner.pid}, which is gone`}`);
       else await sleep(10);
       continue;
     }
