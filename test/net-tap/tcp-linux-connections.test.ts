@@ -36,22 +36,25 @@ describe("TCP with Linux over a tap: connections and state changes (unix)", () =
     if (setupError !== "") throw new Error(setupError);
     const before = peer!.connections().length;
     const COUNT = 200;
+    const synsBefore = env.tcpExt("TCPSynRetrans");
     const r = await env.client("reuse", SOURCE_PORT, COUNT, 60_000);
     expect(r.error, JSON.stringify(r)).toBeUndefined();
     expect(r.failures).toEqual([]);
     expect(r.completed).toBe(COUNT);
     const conns = (await peer!.waitConnections(before + COUNT)).slice(before);
     expect(conns.filter((c) => c.remotePort === r.localPort && c.outcome === "ok").length).toBe(COUNT);
-    // No SYN waited for a retransmission (1 s): TIME-WAIT gave way at once.
-    expect(Number(r.maxMs)).toBeLessThan(900);
+    // No SYN waited for a retransmission: TIME-WAIT gave way at once (Linux's
+    // own count, not the slowest connection's time, which load stretches).
+    expect(env.tcpExt("TCPSynRetrans") - synsBefore, `slowest connection ${Number(r.maxMs).toFixed(0)} ms`).toBe(0);
     console.log(`tcp-linux: ${COUNT} connections from port ${String(r.localPort)} in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
   }, 90_000);
 
   it("100 concurrent connections each echo 1,000 bytes and close cleanly", async () => {
     if (setupError !== "") throw new Error(setupError);
+    const synsBefore = env.tcpExt("TCPSynRetrans");
     const r = await echoConnections(env, peer!, "conc", 100, 30_000);
     // No SYN waited for a retransmission: all 100 fit the backlog at once.
-    expect(Number(r.maxMs)).toBeLessThan(1000);
+    expect(env.tcpExt("TCPSynRetrans") - synsBefore, `slowest connection ${Number(r.maxMs).toFixed(0)} ms`).toBe(0);
     console.log(`tcp-linux: 100 concurrent connections in ${Number(r.ms).toFixed(0)} ms (median ${Number(r.medianMs).toFixed(2)} ms, max ${Number(r.maxMs).toFixed(2)} ms)`);
   }, 60_000);
 
