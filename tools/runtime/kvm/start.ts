@@ -44,6 +44,12 @@ export const ARGS_CAP = 4 * KiB;
 export const MEMMAP_CAP = 32;
 /** The PIT calibration window: 11932 ticks of 1.193182 MHz, about 10 ms. */
 const PIT_COUNT = 11932;
+/** 8254 read-back command: latch channel 0's count and status (D5 = D4 = 0, D1 = channel 0). */
+const PIT_READ_BACK = 0xc2;
+/** The read-back status's bit 7: the OUT pin, high in mode 0 once the count reached 0. */
+const PIT_STATUS_OUT = 0x80;
+/** Calibrations begun before giving up (a PIT that never counts, or a host that holds the vCPU past 55 ms every time). */
+const PIT_TRIES = 8;
 
 const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
@@ -451,29 +457,51 @@ function emitClockSetup(c: Ctx): void {
   // 1.193182 MHz; read back with the latch command, 8254 datasheet) is the
   // reference while the TSC is read at both ends of about 10 ms. Port 0x61
   // (channel 2's gate) is not used: QEMU's microvm has no speaker port.
+  // Each PIT read is bracketed by two TSC reads: under TCG on a loaded host
+  // the vCPU can be held for milliseconds between the two (waiting for the
+  // host CPU or QEMU's lock), which made the clock tens of percent off, and
+  // a hold past the terminal count wrapped the counter unseen (guest time
+  // 6.5 and 23 times too slow, measured). So the end sample is taken again
+  // until both brackets together are under 1/256 of the window, and a window
+  // in which the counter reached 0 (OUT high in the read-back status) starts over.
   a.bind(pit);
   {
-    const wait = a.newLabel("wait"), ok = a.newLabel("ok"), noPit = a.newLabel("no_pit");
+    const again = a.newLabel("again"), wait = a.newLabel("wait"), wrapped = a.newLabel("wrapped"), ok = a.newLabel("ok"), noPit = a.newLabel("no_pit");
+    const tsc = (to: typeof r13): void => {
+      a.rdtsc(); a.shl(rdx, imm(32)); a.or(rax, rdx); a.mov(to, rax);
+    };
     const count = (to: typeof r13): void => {
-      a.mov(al, imm(0)); a.out(imm(PIT.command), al); // latch channel 0
       a.in(al, imm(PIT.ch0)); a.movzx(ecx, al);
       a.in(al, imm(PIT.ch0)); a.movzx(eax, al); a.shl(eax, imm(8)); a.or(ecx, eax);
       a.mov(to, rcx);
     };
+    a.mov(r8, imm(PIT_TRIES));
+    a.bind(again);
     a.mov(al, imm(0x30)); a.out(imm(PIT.command), al); // channel 0, low then high byte, mode 0
     a.mov(al, imm(0xff)); a.out(imm(PIT.ch0), al); a.out(imm(PIT.ch0), al);
+    tsc(r12);
+    a.mov(al, imm(0)); a.out(imm(PIT.command), al); // latch channel 0's count
     count(r13);
-    a.rdtsc(); a.shl(rdx, imm(32)); a.or(rax, rdx); a.mov(r12, rax);
+    tsc(r9); a.sub(r9, r12); // the start bracket
     a.bind(wait);
+    tsc(r10);
+    a.mov(al, imm(PIT_READ_BACK)); a.out(imm(PIT.command), al);
+    a.in(al, imm(PIT.ch0)); a.movzx(ebx, al); // the status comes first
     count(r14);
-    a.rdtsc(); a.shl(rdx, imm(32)); a.or(rax, rdx); a.sub(rax, r12);
-    a.mov(rcx, imm64(1n << 36n)); a.cmp(rax, rcx); a.jcc("a", noPit); // tens of seconds of TSC: no PIT
+    tsc(rax);
+    a.test(ebx, imm(PIT_STATUS_OUT)); a.jcc("nz", wrapped, "near");
+    a.mov(rdx, rax); a.sub(rdx, r10); // the end bracket
+    a.sub(rax, r12);
+    a.mov(rcx, imm64(1n << 36n)); a.cmp(rax, rcx); a.jcc("a", noPit, "near"); // tens of seconds of TSC: no PIT
     a.mov(rcx, r13); a.sub(rcx, r14);
-    a.cmp(rcx, imm(PIT_COUNT)); a.jcc("l", wait);
+    a.cmp(rcx, imm(PIT_COUNT)); a.jcc("l", wait, "near");
+    a.add(rdx, r9); a.shl(rdx, imm(8)); a.cmp(rdx, rax); a.jcc("a", wait, "near");
     a.mov(r12, rax); // TSC ticks
     a.imul(rax, rcx, imm(1_000_000_000)); a.xor(edx, edx); a.mov(ecx, imm(PIT.hz)); a.div(rcx); // ns
     a.shl(rax, imm(32)); a.xor(edx, edx); a.div(r12);
     a.jmp(ok);
+    a.bind(wrapped);
+    a.sub(r8, imm(1)); a.jcc("nz", again, "near");
     a.bind(noPit);
     a.mov(rax, imm64(1n << 32n)); // assume 1 GHz
     a.bind(ok);
