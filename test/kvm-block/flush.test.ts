@@ -22,12 +22,15 @@ describe(`virtio-blk on the host side, QEMU (${accel.toUpperCase()}) under strac
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split("\n").filter((l) => l.startsWith("ack ")).length).toBe(200);
     const diskFds = new Set<number>();
-    let dirty = false, dirtyAtLineStart = false, line = "", acks = 0, writes = 0, syncs = 0;
+    let dirty = false, dirtyAtLineStart = false, line = "", acks = 0, writes = 0, syncs = 0, roOpens = 0;
     const problems: string[] = [];
     for (const l of joinResumed(readFileSync(trace, "utf8").split("\n"))) {
-      const open = /openat\(AT_FDCWD, "([^"]+)", ([A-Z_|]+).*\) = (\d+)$/.exec(l);
+      // strace pads " = RESULT" out to a column, and a resumed call's short
+      // line ("<... openat resumed>)") is padded with many spaces: hence " += ".
+      const open = /openat\(AT_FDCWD, "([^"]+)", ([A-Z_|]+).*\) += (\d+)$/.exec(l);
       if (open) {
         if (open[1] === d.disk && open[2]!.includes("O_RDWR")) diskFds.add(Number(open[3]));
+        if (open[1] === d.ro) roOpens++;
         if (open[1] === d.ro && !open[2]!.includes("O_RDONLY")) problems.push(`the read-only image opened for writing: ${l}`);
         continue;
       }
@@ -60,6 +63,7 @@ describe(`virtio-blk on the host side, QEMU (${accel.toUpperCase()}) under strac
       }
     }
     expect(diskFds.size).toBeGreaterThan(0);
+    expect(roOpens, "the read-only image's openat was not seen, so its flags went unchecked").toBeGreaterThan(0);
     expect(problems).toEqual([]);
     expect(acks).toBe(200);
     expect(writes).toBeGreaterThan(160); // deletes of absent keys write nothing
