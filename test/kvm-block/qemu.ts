@@ -4,13 +4,13 @@
 // this host's KVM runs guests at tens of µs per instruction and stops at
 // the first SSE arithmetic or popcnt (tools/runtime/kvm/README.md, "Under
 // the KVM of these hosts"), which lib/kv's checksums reach.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
 import { guestStatus, qemuCommand, type QemuMachine } from "../../tools/build/kvm.ts";
 import { qemuBlockArgs, type BlockAttachment } from "../../tools/build/qemu-block.ts";
-import { runCommandKilled, type Ran } from "../block/fixture.ts";
+import type { Ran } from "../block/fixture.ts";
 
 /** The accelerator of these tests: ATOLL_QEMU_ACCEL when set, else TCG (see above). */
 export const accel: "kvm" | "tcg" = process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "kvm" : "tcg";
@@ -49,11 +49,27 @@ export function runVm(image: string, vm: Vm, args: string[], timeoutMs = 60_000)
 
 /**
  * Runs the VM and kills QEMU with SIGKILL after `ms` unless it ended first
- * (the guest's power cut); keeps every line QEMU passed on before.
+ * (the guest's power cut); keeps every line QEMU passed on before, and
+ * when the line `mark` arrived (ms after the start; null if it did not).
  */
-export function runVmKilled(image: string, vm: Vm, args: string[], ms: number): Promise<Ran> {
+export function runVmKilled(image: string, vm: Vm, args: string[], ms: number, mark: string): Promise<Ran & { markMs: number | null }> {
   const [cmd, argv] = command(image, vm, args);
-  return runCommandKilled(cmd, argv, ms, guestStatus);
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "", markMs: number | null = null;
+    child.stdout.setEncoding("utf8").on("data", (s: string) => {
+      stdout += s;
+      if (markMs === null && `\n${stdout}`.includes(`\n${mark}\n`)) markMs = performance.now() - t0;
+    });
+    child.stderr.setEncoding("utf8").on("data", (s: string) => { stderr += s; });
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: code === null ? null : guestStatus(code), signal, stdout, stderr, markMs });
+    });
+  });
 }
 
 /** The fixture's two disks as attachments. */
