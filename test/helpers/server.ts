@@ -21,9 +21,9 @@ export function atollArgv(args: string[]): string[] {
  * "ello from atoll\n"), so a match on the line's start alone may come before
  * the rest of the line does.
  */
-function readyLine(out: string, ready: RegExp): boolean {
+export function readyLine(out: string, ready: RegExp): boolean {
   const m = new RegExp(ready.source, ready.flags.replace("g", "")).exec(out);
-  return m !== null && out.indexOf("\n", m.index + m[0].length) >= 0;
+  return m !== null && (m[0].endsWith("\n") || out.indexOf("\n", m.index + m[0].length) >= 0);
 }
 
 /** Starts `argv` with `env` added and waits until its output has a whole line matching `ready`; kills it and throws if it ends or `timeoutMs` pass first. */
