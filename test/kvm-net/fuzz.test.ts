@@ -133,8 +133,10 @@ describe(`kvm network robustness: examples/ping under ${FRAMES} hostile frames (
     };
     try {
       const deadline = Date.now() + 20_000;
-      while (!out.includes("answering") && Date.now() < deadline && vm.exitCode === null) await new Promise((res) => setTimeout(res, 20));
-      expect(out).toContain("ping: net0 52:54:00:12:34:56 10.0.0.2/24, answering ARP and ICMP echo");
+      // The whole line: the serial console reaches us a few bytes at a time.
+      const started = "ping: net0 52:54:00:12:34:56 10.0.0.2/24, answering ARP and ICMP echo\n";
+      while (!out.includes(started) && Date.now() < deadline && vm.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+      expect(out).toContain(started);
       expect(await clean(0), `no reply to the first clean ping, before any hostile frame; guest said: ${out}`).toBe(true);
       let checks = 0;
       for (let n = 0; n < FRAMES; n++) {

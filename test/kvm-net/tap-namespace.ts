@@ -4,6 +4,7 @@
 // the tap there. What the test/kvm-net files and test/net-tap/tcp-linux-env.ts
 // share. Needs root; setup() says what failed otherwise.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readyLine } from "../helpers/server.ts";
 import { qemuCommand, type QemuMachine } from "../../tools/build/kvm.ts";
 import { qemuNetArgs } from "../../tools/build/qemu-net.ts";
 
@@ -28,10 +29,10 @@ export function start(cmd: string, args: string[], env: Record<string, string> =
   return { child, out: () => out };
 }
 
-/** Waits until the output matches `line` (or the process ends, or `ms` pass). */
+/** Waits until the output has a whole line matching `line`, newline and all (or the process ends, or `ms` pass): a guest's serial output arrives a few bytes at a time. */
 export async function waitFor(r: Running, line: RegExp, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!line.test(r.out()) && Date.now() < deadline && r.child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
+  while (!readyLine(r.out(), line) && Date.now() < deadline && r.child.exitCode === null) await new Promise((res) => setTimeout(res, 20));
 }
 
 /** Ends `r`: SIGTERM first (`atoll run` passes it on to QEMU; a SIGKILL would leave QEMU running), then SIGKILL. */
