@@ -101,6 +101,10 @@ describe("--net none on unix", () => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
     child.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    // Its first line, then a while longer in which it must not exit: the
+    // line waited for, not a fixed sleep, which a loaded machine could outlast.
+    const deadline = Date.now() + 20_000;
+    while (!out.includes("\n") && child.exitCode === null && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
     await new Promise((res) => setTimeout(res, 1_500));
     const running = child.exitCode === null;
     child.kill("SIGKILL");
