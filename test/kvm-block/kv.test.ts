@@ -73,7 +73,7 @@ describe(`examples/kv on kvm under QEMU (${accel.toUpperCase()})`, () => {
     expect(w.status, w.stdout + w.stderr).toBe(0);
     const expected = after(new Map(), 1, 60);
     damagedSweep("kvm", readFileSync(d.disk), expected, d.dir, (copy) => runVm(image, { machine: "microvm", disks: fixtureDisks(copy, d.ro) }, ["--mode=crash", "--ops=0"]));
-  });
+  }, 65 * 3_000); // 65 TCG boots: 8 s on a quiet machine, 16 s in a loaded full run; vitest's 60 s left a loaded one under 1 s a boot
 });
 
 // The rest of this file runs under TCG (qemu.ts says why). Under this
