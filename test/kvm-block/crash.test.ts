@@ -41,6 +41,7 @@ async function chain(image: string, machine: Vm["machine"], points: number, seed
   const d = disks();
   const vm: Vm = { machine, disks: fixtureDisks(d.disk, d.ro) };
   let candidates: State[] = [new Map()];
+  let previous = "none (an empty disk)";
   const recent = [...starts];
   const t = { minMs: Infinity, maxMs: 0, kills: 0, completed: 0, validated: 0, keys: 0, acked: 0, inFlight: 0, beforeWorkload: 0 };
   for (let run = 1; run <= points + 1; run++) {
@@ -77,11 +78,13 @@ async function chain(image: string, machine: Vm["machine"], points: number, seed
       continue;
     }
     const match = candidates.find((c) => same(c, out.found!));
-    expect(match, `${where}: found {${show(out.found)}}, expected one of\n${candidates.map((c) => `{${show(c)}}`).join("\n")}`).toBeDefined();
+    expect(match, `${where}: found {${show(out.found)}}, expected one of\n${candidates.map((c) => `{${show(c)}}`).join("\n")}\nthe run that made the candidates: ${previous}`).toBeDefined();
     t.validated++;
     if (candidates.length === 2 && match === candidates[1]) t.inFlight++;
     t.keys += out.found.size;
     t.acked += out.acks.length;
+    // What a failure must show: how the run that set the candidates ended, in its own words.
+    previous = `run ${run}, ${r.signal ?? `status ${r.status}`} after ${delay} ms, ${out.acks.length} acks${out.done ? ", done" : ""}; its output ended ${JSON.stringify(r.stdout.slice(-160))}`;
     candidates = out.done ? [after(out.found, run, out.acks.length)] : [after(out.found, run, out.acks.length), after(out.found, run, out.acks.length + 1)];
   }
   return t;
