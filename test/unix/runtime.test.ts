@@ -58,9 +58,12 @@ describe("unix runtime: the ABI", () => {
     // At a real-time priority: the upper bound is on the runtime's sleep, not
     // on how long a busy machine leaves a woken process waiting for a CPU
     // (494 ms seen beside other tests at the normal priority).
-    const r = run(["clock"], exe, ["chrt", "-f", "10"]);
+    // A container may refuse real-time scheduling even to root: then the
+    // normal priority, and the bound holds on a machine that is not overloaded.
+    const rt = spawnSync("chrt", ["-f", "10", "true"]).status === 0;
+    const r = run(["clock"], exe, rt ? ["chrt", "-f", "10"] : []);
     const after = Date.now();
-    expect(r.status, `chrt (util-linux) runs the module at a real-time priority: ${r.stderr}`).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
     const t1 = r.stdout.readBigInt64LE(0), t2 = r.stdout.readBigInt64LE(8), wall = r.stdout.readBigInt64LE(16), ready = r.stdout.readBigInt64LE(24);
     const slept = Number(t2 - t1) / 1e6;
     expect(slept).toBeGreaterThanOrEqual(200);
