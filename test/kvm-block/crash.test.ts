@@ -70,7 +70,7 @@ async function chain(image: string, machine: Vm["machine"], points: number, seed
     if (r.signal === "SIGKILL") t.kills++;
     else {
       expect(r.status, `${where}: ${r.stderr}`).toBe(0);
-      expect(out.done, where).toBe(true);
+      expect(out.done, `${where}: status 0 without "done"; its output ended ${JSON.stringify(r.stdout.slice(-200))} ${r.stderr}`).toBe(true);
       t.completed++;
     }
     if (out.found === null) { // killed while booting, recovering or listing: the candidates still stand

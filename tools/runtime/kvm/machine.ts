@@ -82,6 +82,8 @@ export const MSI_ADDRESS = 0xfee0_0000;
 
 /** COM1, a 16550 UART (PC16550D datasheet): THR/DLL at +0, IER/DLM +1, FCR +2, LCR +3, MCR +4, LSR +5 (bit 5: THR empty). */
 export const COM1 = 0x3f8;
+/** LSR bit 6, transmitter empty: the holding and shift registers are both empty (the byte has left). */
+export const LSR_TEMT = 0x40;
 
 /** The 8254 PIT: channel 0 data, command port, input clock. */
 export const PIT = { ch0: 0x40, command: 0x43, hz: 1_193_182 } as const;

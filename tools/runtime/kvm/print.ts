@@ -7,28 +7,35 @@ import {
 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
 import { emitWriters } from "../common/print.ts";
-import { COM1 } from "./machine.ts";
+import { COM1, LSR_TEMT } from "./machine.ts";
 
 export function emitPrint(c: Ctx): void {
   const { a, b } = c;
 
-  // write_all(fd, buf, len) -> 0: every byte to COM1, each after the
-  // transmitter holding register is empty (LSR bit 5). fd is ignored: the
-  // console and the error stream are the same serial port.
+  // write_all(fd, buf, len) -> 0: every byte to COM1, each once the
+  // transmitter is empty (LSR bit 6, TEMT), and returns when the last one
+  // has left. fd is ignored: the console and the error stream are the same
+  // serial port. Not THR-empty (bit 5): QEMU's 16550 sets that before it
+  // hands the byte to its chardev, and when the host reads slowly (a pipe
+  // full: EAGAIN) it keeps the byte for a retry while the guest runs on. A
+  // power-off then lost the last line, and a program that printed "done"
+  // and then acted could be seen acting before the line (the kvm crash test
+  // found both). TEMT stays clear until the byte is out, so the console's
+  // output reaches the host in order with what the program does next.
   b.func(N.writeAll);
   {
-    const next = a.newLabel("next"), wait = a.newLabel("wait"), done = a.newLabel("done");
+    const wait = a.newLabel("wait"), drained = a.newLabel("drained");
     a.mov(rcx, rsi); a.lea(r8, mem(rsi, { index: rdx }));
-    a.bind(next);
-    a.cmp(rcx, r8); a.jcc("ae", done);
     a.mov(edx, imm(COM1 + 5));
     a.bind(wait);
-    a.in(al, dx); a.test(al, imm(0x20)); a.jcc("z", wait);
+    a.in(al, dx); a.test(al, imm(LSR_TEMT)); a.jcc("z", wait);
+    a.cmp(rcx, r8); a.jcc("ae", drained);
     a.mov(edx, imm(COM1));
     a.movzx(eax, mem(rcx, {}, 8)); a.out(dx, al);
     a.add(rcx, imm(1));
-    a.jmp(next);
-    a.bind(done);
+    a.mov(edx, imm(COM1 + 5));
+    a.jmp(wait);
+    a.bind(drained);
     a.xor(eax, eax);
     a.ret();
   }
