@@ -5,27 +5,16 @@
 // Booted with test/unix/fake-module.ts's "args" scenario, which prints what
 // `args` returned.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fakeModule } from "../unix/fake-module.ts";
-import { link, type LinkObject } from "../../tools/link/index.ts";
-import { kvmRuntime, KVM_IMAGE_BASE, KVM_RUNTIME_SYMBOLS } from "../../tools/runtime/kvm/index.ts";
+import { writeFakeKvmImage } from "../kvm/fake-image.ts";
 import { guestStatus, qemuCommand } from "../../tools/build/kvm.ts";
-
-/** The fake module reads `atoll_trap_resume` (a unix harness hook); kvm has none, so a stand-in that stays 0. */
-const resumeStub: LinkObject = {
-  text: new Uint8Array(0), rodata: new Uint8Array(0), data: new Uint8Array(0), bssSize: 8,
-  symbols: new Map([["atoll_trap_resume", { section: "bss", offset: 0 }]]), relocs: [], undefined: [],
-};
 
 const dir = mkdtempSync(path.join(tmpdir(), "atoll-kvm-args-"));
 const image = path.join(dir, "fake.kvm");
-writeFileSync(image, link(
-  [{ name: "kvm runtime", object: kvmRuntime() }, { name: "fake module", object: fakeModule() }, { name: "stub", object: resumeStub }],
-  { entry: KVM_RUNTIME_SYMBOLS.start, pvhEntry: KVM_RUNTIME_SYMBOLS.pvhEntry, base: KVM_IMAGE_BASE, gnuStack: false, layoutSymbols: true },
-).image);
+writeFakeKvmImage(image);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("kvm runtime: the monitor's words on the command line", () => {

@@ -7,33 +7,20 @@
 // (test/unix/fake-module.ts, scenario argsexit) prints its arguments and
 // exits 7; their length is chosen around the point where the buffer fills.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fakeModule } from "../unix/fake-module.ts";
-import { link, type LinkObject } from "../../tools/link/index.ts";
-import { kvmRuntime, KVM_IMAGE_BASE, KVM_RUNTIME_SYMBOLS } from "../../tools/runtime/kvm/index.ts";
+import { writeFakeKvmImage } from "./fake-image.ts";
 import { guestStatus, qemuCommand } from "../../tools/build/kvm.ts";
 
 // TCG: the point is QEMU's serial model, and TCG boots fastest here.
 const accel = "tcg";
 
-const resumeStub: LinkObject = {
-  text: new Uint8Array(0), rodata: new Uint8Array(0), data: new Uint8Array(0), bssSize: 8,
-  symbols: new Map([["atoll_trap_resume", { section: "bss", offset: 0 }]]), relocs: [], undefined: [],
-};
 const dir = mkdtempSync(path.join(tmpdir(), "atoll-kvm-flow-"));
 const image = path.join(dir, "fake.kvm");
-writeFileSync(image, link(
-  [
-    { name: "kvm runtime", object: kvmRuntime({ sourceRoots: [] }) },
-    { name: "fake module", object: fakeModule() },
-    { name: "stub", object: resumeStub },
-  ],
-  { entry: KVM_RUNTIME_SYMBOLS.start, pvhEntry: KVM_RUNTIME_SYMBOLS.pvhEntry, base: KVM_IMAGE_BASE, gnuStack: false, layoutSymbols: true },
-).image);
+writeFakeKvmImage(image);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Run { out: string; status: number | null; heldBack: boolean }
