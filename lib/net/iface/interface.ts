@@ -295,7 +295,7 @@ export class EthernetInterface {
       if (this.sendIcmp(ip.src, reply, now) == SendError.None) this.stats.echoReplies++;
       return;
     }
-    const sockets = this.sockets.sockets;
+    const sockets = this.sockets.datagramTakers;
     for (let i = 0; i < sockets.length; i++) {
       if (sockets[i].processIcmp(ip.src, r, now)) return;
     }
@@ -308,7 +308,7 @@ export class EthernetInterface {
       this.stats.rxMalformed++;
       return;
     }
-    const sockets = this.sockets.sockets;
+    const sockets = this.sockets.datagramTakers;
     for (let i = 0; i < sockets.length; i++) {
       const s = sockets[i];
       if (s.acceptsUdp(ip.dst, r.dstPort)) {

@@ -45,6 +45,7 @@ export class TcpListener extends Socket {
   }
 
   get localPort(): u16 { return this.port; }
+  get takesDatagrams(): bool { return false; }
   get isListening(): bool { return this.port != 0; }
   /** Connections counted against the backlog. */
   get pending(): i32 { return this.children.length; }

@@ -386,6 +386,7 @@ export class TcpSocket extends Socket {
   /** Times the SYN or SYN-ACK was sent again (0 once the handshake is done). */
   get synRetransmits(): i32 { return this.state == TcpState.SynSent || this.state == TcpState.SynReceived ? this.retries : 0; }
 
+  get takesDatagrams(): bool { return false; }
   get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
   tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
