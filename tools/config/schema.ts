@@ -4,7 +4,7 @@
 /** The type of one field. */
 export type FieldType =
   | { t: "string"; pattern?: RegExp; hint?: string }
-  | { t: "number"; integer?: boolean }
+  | { t: "number"; integer?: boolean; min?: number }
   | { t: "boolean" }
   | { t: "size" }
   | { t: "array"; of: FieldType }
@@ -34,7 +34,13 @@ export const deviceSchema: FieldType = {
     args: {},
     block: { name: req(deviceName), size: opt({ t: "size" }), readOnly: opt({ t: "boolean" }) },
     net: { name: req(deviceName) },
-    stack: { name: req(deviceName) },
+    stack: {
+      name: req(deviceName),
+      maxConnections: opt({ t: "number", integer: true, min: 1 }),
+      maxTimeWait: opt({ t: "number", integer: true, min: 0 }),
+      bufferMemory: opt({ t: "size" }),
+      connectionBuffer: opt({ t: "size" }),
+    },
     kvRo: { name: req(deviceName), dir: req({ t: "string", pattern: /\S/, hint: "a folder relative to config.ts" }) },
   },
 };

@@ -41,6 +41,7 @@ function check(v: unknown, type: FieldType, path: (string | number)[], out: Prob
     case "number":
       if (typeof v !== "number" || !Number.isFinite(v)) return fail(`expected a number, got ${describe(v)}`);
       if (type.integer && !Number.isInteger(v)) return fail(`expected an integer, got ${v}`);
+      if (type.min !== undefined && v < type.min) return fail(`expected ${type.min} or more, got ${v}`);
       return;
     case "boolean":
       if (typeof v !== "boolean") return fail(`expected true or false, got ${describe(v)}`);

@@ -9,6 +9,7 @@ import { Ipv4Addr } from "../addr";
 import { FOREVER } from "../../time";
 import { Icmpv4Repr } from "../wire/icmpv4";
 import { TcpRepr } from "../wire/tcp";
+import { StackLimits } from "../stack-limits";
 
 /** Why the interface could not send a packet. */
 export enum SendError {
@@ -78,6 +79,10 @@ export abstract class Socket {
   parkIndex: i32 = -1;
   /** When the parked socket wakes by itself; FOREVER when only a segment or its application can wake it. */
   parkAt: i64 = FOREVER;
+  // The set's list of TCP connections in TIME-WAIT, oldest first.
+  twPrev: Socket | null = null;
+  twNext: Socket | null = null;
+  inTimeWait: bool = false;
 
   /**
    * When the socket has nothing to do until an instant unless a segment or
@@ -145,6 +150,16 @@ export class SocketSet {
   private tcpListeners: Map<u16, Socket> = new Map();
   /** TIME-WAIT connections ended early so a new connection could have their 4-tuple. */
   tcpReclaimed: i32 = 0;
+  // TIME-WAIT connections, oldest first, so the oldest can end early when there are too many.
+  private twHead: Socket | null = null;
+  private twTail: Socket | null = null;
+  private twCount: i32 = 0;
+  /** TIME-WAIT connections ended early because maxTimeWait were held. */
+  timeWaitOverflows: i64 = 0;
+  /** SYNs listeners turned away because the set was at limits.maxConnections. */
+  tcpTurnedAway: i64 = 0;
+  /** How many connections and how much buffer memory the set's TCP may hold. */
+  limits: StackLimits = new StackLimits();
 
   constructor(readonly egress: Egress) {}
 
@@ -165,6 +180,7 @@ export class SocketSet {
     if (s.set !== this) return;
     if (s.parked) this.unpark(s);
     else this.walkUnlink(s);
+    this.timeWaitLeft(s);
     if (s.takesDatagrams) {
       const d = this.datagramSockets;
       const i = d.indexOf(s);
@@ -221,6 +237,46 @@ export class SocketSet {
 
   /** Connections in the table (any state but CLOSED). */
   get tcpConnectionCount(): i32 { return this.tcpConnections.size; }
+  /** Connections in TIME-WAIT. */
+  get timeWaitCount(): i32 { return this.twCount; }
+  /** Connections that count against limits.maxConnections: all but those in TIME-WAIT. */
+  get tcpActiveCount(): i32 { return this.tcpConnections.size - this.twCount; }
+  /** True when no more connections may open (limits.maxConnections). */
+  get tcpFull(): bool { return this.tcpActiveCount >= this.limits.maxConnections; }
+
+  /** A connection entered TIME-WAIT: the oldest ones end early while more than limits.maxTimeWait are held. */
+  timeWaitEntered(s: Socket): void {
+    if (s.set !== this || s.inTimeWait) return;
+    s.inTimeWait = true;
+    s.twNext = null;
+    s.twPrev = this.twTail;
+    const tail = this.twTail;
+    if (tail != null) tail.twNext = s;
+    else this.twHead = s;
+    this.twTail = s;
+    this.twCount++;
+    while (this.twCount > this.limits.maxTimeWait) {
+      const oldest = this.twHead!;
+      this.timeWaitOverflows++;
+      oldest.tcpReclaim();
+      // A socket that did not leave (it should have) must not stall the loop.
+      if (oldest.inTimeWait) this.timeWaitLeft(oldest);
+    }
+  }
+
+  /** A connection left TIME-WAIT (closed, or taken over). */
+  timeWaitLeft(s: Socket): void {
+    if (!s.inTimeWait) return;
+    s.inTimeWait = false;
+    const p = s.twPrev, n = s.twNext;
+    if (p != null) p.twNext = n;
+    else this.twHead = n;
+    if (n != null) n.twPrev = p;
+    else this.twTail = p;
+    s.twPrev = null;
+    s.twNext = null;
+    this.twCount--;
+  }
 
   /** Claims a 4-tuple for `s`; false when another connection holds it. */
   bindTcpConnection(localPort: u16, remote: Ipv4Addr, remotePort: u16, s: Socket): bool {
