@@ -2,7 +2,10 @@
 // (lib/net/stack-limits.ts): config.ts's device.stack options, and for each
 // one left out a default derived from the unikernel's memory, so a kvm
 // image's stack fits the RAM it boots with (examples/web at 32 MiB: 4,096
-// connections, 12 MiB of buffers).
+// connections, 4 MiB of buffers). What is live may take about a third of
+// memory: the incremental collector lets garbage pile up to about twice
+// what is live before it frees it, and the allocator grows memory rather
+// than wait for a collection.
 import type { Device } from "../config/dsl.ts";
 import { parseSize } from "../config/validate.ts";
 
@@ -15,14 +18,15 @@ export interface StackLimitValues {
 }
 
 /**
- * Memory one idle connection holds outside the buffer budget: TCP's state
- * (~0.7 KiB), the application's objects over it (lib/http's: ~1.5 KiB) and
- * the allocator's and the GC's slack around them; measured with
- * examples/web holding 4,000 idle connections (note of issue 11).
+ * Memory one connection may cost outside the buffer budget: an idle
+ * examples/web connection holds 1.4 KiB (TCP's state and lib/http's objects,
+ * measured on kvm with 4,000 of them: heap_used_bytes of /_atoll/stats),
+ * and the collector's slack doubles it; the rest is room for a busy one's
+ * garbage.
  */
 const PER_CONNECTION = 8 * 1024;
 /** The share of memory all connection buffers may take. */
-const BUFFER_SHARE = 3 / 8;
+const BUFFER_SHARE = 1 / 8;
 const DEFAULT_CONNECTION_BUFFER = 64 * 1024;
 
 /** The limits for stack device `d` of a unikernel with `memory` (a size such as "32M"). */
@@ -32,8 +36,8 @@ export function stackLimitsFor(d: Extract<Device, { kind: "stack" }>, memory: st
   const bufferBytes = d.bufferMemory !== undefined ? parseSize(d.bufferMemory)! : Math.floor(bytes * BUFFER_SHARE);
   return {
     maxConnections,
-    // A TIME-WAIT connection keeps no buffers: as many as open ones is cheap.
-    maxTimeWait: d.maxTimeWait ?? maxConnections,
+    // A TIME-WAIT connection keeps no buffers, only its state (about 0.7 KiB).
+    maxTimeWait: d.maxTimeWait ?? Math.max(16, maxConnections >> 1),
     bufferBytes,
     connectionBuffer: d.connectionBuffer !== undefined ? parseSize(d.connectionBuffer)! : Math.min(DEFAULT_CONNECTION_BUFFER, Math.max(4096, Math.floor(bufferBytes / 16))),
   };

@@ -142,13 +142,13 @@ export class TcpListener extends Socket {
   }
 
   /**
-   * At the connection limit: a half-open connection of ours goes first (the
-   * oldest), else the application is asked to shed one of its own. The
+   * At the connection limit: the application is asked to shed one of its
+   * own (an idle one). Half-open connections are left alone: they are
+   * clients about to send a request, the ones shedding makes room for. The
    * aborted connection leaves at the next dispatch, so the newcomer may
    * briefly take the count one over the limit.
    */
   private makeRoom(now: i64): bool {
-    if (this.evictHalfOpen(now, true)) return true;
     const h = this.handler;
     if (h == null || !h.shed(this, now)) return false;
     this.shed++;
