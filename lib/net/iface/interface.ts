@@ -63,6 +63,7 @@ export class InterfaceStats {
   addressConflicts: i32 = 0;
   echoReplies: i32 = 0;
   icmpErrors: i32 = 0;
+  /** Fragments the reassembler refused (invalid, or a datagram too big on its own); evictions are its own counters. */
   fragmentsDropped: i32 = 0;
   reassembled: i32 = 0;
 }
@@ -360,15 +361,18 @@ export class EthernetInterface {
   poll(now: i64): void {
     const re = this.reassembler;
     re.expire(now);
-    while (re.expired.length > 0) {
-      // RFC 1122 §3.3.2: time exceeded to the source when fragment zero had arrived.
+    const expired = re.expired;
+    for (let i = 0; i < expired.length; i++) {
+      // RFC 1122 §3.3.2: time exceeded to the source when fragment zero had
+      // arrived (rate limited: of many expiring at once, few are told).
       // The quote is a header and 8 bytes, shorter than its total length, so
       // no checkLen: the address fields are inside the 20 bytes it holds.
-      const q = re.expired.shift();
+      const q = expired[i];
       if (q.length < IPV4_HEADER_LEN) continue;
       const quoted = new Ipv4Packet(q);
       this.sendIcmpErrorTo(quoted.src, quoted.dst, q, IcmpKind.TimeExceeded, TimeExceededCode.REASSEMBLY, now);
     }
+    expired.length = 0;
     const arp = this.arp;
     arp.due(now);
     while (arp.requests.length > 0) this.sendArpRequest(arp.requests.shift());
