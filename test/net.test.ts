@@ -20,6 +20,10 @@ describe("lib/net/iface/reassembly.ts", async () => {
   await asTests("as/net-reassembly.test-as.ts");
 });
 
+describe("lib/net/iface/fragmentation.ts", async () => {
+  await asTests("as/net-fragmentation.test-as.ts");
+});
+
 describe("lib/net/socket/dhcp.ts", async () => {
   await asTests("as/net-dhcp.test-as.ts");
 });

@@ -16,7 +16,7 @@ export enum SendError {
   None = 0,
   /** No route: the destination is off-link and there is no gateway, or the interface has no address. */
   NoRoute = 1,
-  /** Larger than the device's MTU allows; the stack does not fragment what it sends. */
+  /** Larger than the largest IPv4 datagram, or a TCP segment larger than the MTU (TCP is never fragmented). */
   TooBig = 2,
   /** The device refused the frame (busy or failed). */
   Device = 3,
@@ -27,7 +27,7 @@ export function sendErrorText(e: SendError): string {
   switch (e) {
     case SendError.None: return "no error";
     case SendError.NoRoute: return "no route to the destination: not on the local subnet and no gateway, or no address yet";
-    case SendError.TooBig: return "packet larger than the interface MTU";
+    case SendError.TooBig: return "packet too large: beyond 65535 bytes, or a TCP segment beyond the MTU";
     case SendError.Device: return "the network device refused the frame";
   }
   return "unknown send error";
@@ -41,7 +41,7 @@ export function sendErrorText(e: SendError): string {
 export abstract class Egress {
   /** The interface's IPv4 address; 0 while it has none. */
   abstract get address(): Ipv4Addr;
-  /** Largest IPv4 datagram, header included, the interface sends unfragmented. */
+  /** Largest IPv4 datagram, header included, the interface sends unfragmented (TCP's segments stay within it). */
   abstract get mtu(): i32;
   /** True when a packet to `dst` has a next hop now. */
   abstract canReach(dst: Ipv4Addr): bool;
