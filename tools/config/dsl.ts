@@ -45,7 +45,7 @@ export interface Unikernel {
   devices: Device[];
   /** Runtime arguments with their defaults. */
   args?: Record<string, Arg>;
-  /** Memory for the unikernel (kvm: guest RAM), e.g. "16M"; default "32M". */
+  /** Memory for the unikernel, e.g. "16M": kvm's guest RAM (default "32M"); when given, also the most linear memory may grow to on every target (unix and node default to wasm32's 4 GiB). */
   memory?: string;
 }
 

@@ -6,7 +6,7 @@ export type FieldType =
   | { t: "string"; pattern?: RegExp; hint?: string }
   | { t: "number"; integer?: boolean; min?: number }
   | { t: "boolean" }
-  | { t: "size" }
+  | { t: "size"; min?: number }
   | { t: "array"; of: FieldType }
   | { t: "record"; of: FieldType }
   | { t: "object"; fields: Record<string, Field> }
@@ -64,6 +64,6 @@ export const unikernelSchema: FieldType = {
     main: req({ t: "string", pattern: /\.ts$/, hint: "an AssemblyScript file ending in .ts" }),
     devices: req({ t: "array", of: deviceSchema }),
     args: opt({ t: "record", of: argSchema }),
-    memory: opt({ t: "size" }),
+    memory: opt({ t: "size", min: 65536 }), // at least one wasm page: it also bounds linear memory
   },
 };

@@ -48,6 +48,7 @@ function check(v: unknown, type: FieldType, path: (string | number)[], out: Prob
       return;
     case "size":
       if (typeof v !== "string" || parseSize(v) === null) return fail(`expected a size such as "512K", "16M" or "1G", got ${describe(v)}`);
+      if (type.min !== undefined && parseSize(v)! < type.min) return fail(`${JSON.stringify(v)} is less than the minimum, ${type.min} bytes`);
       return;
     case "array":
       if (!Array.isArray(v)) return fail(`expected an array, got ${describe(v)}`);

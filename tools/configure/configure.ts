@@ -12,6 +12,7 @@ import { suggest } from "../config/validate.ts";
 import { writeVmConfigs } from "./vm-configs.ts";
 import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { maxMemoryPages } from "./memory-limit.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
 export interface Plan {
@@ -26,6 +27,8 @@ export interface Plan {
   artefact: string;
   /** Bytes of memory the unikernel asks for. */
   memory: string;
+  /** The most 64 KiB pages linear memory may grow to (config.ts `memory`, when given: memory-limit.ts); none: wasm32's limit. */
+  maxMemoryPages?: number;
   /** The kvRo devices, whose generated files every build refreshes. */
   embeds?: Embed[];
   /** configureVersion() of the atoll that wrote the plan: another one configures again. */
@@ -105,6 +108,7 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
     entry,
     artefact: path.join(config.dir, t.artefact(config.unikernel.name)),
     memory: config.unikernel.memory ?? "32M",
+    maxMemoryPages: maxMemoryPages(config.unikernel.memory),
     embeds,
     configuredBy: configureVersion(),
   };

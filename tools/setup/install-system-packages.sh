@@ -10,6 +10,7 @@
 #   nftables        random packet loss on a tap for the TCP tests (this kernel has no tc netem)
 #   strace          shows the block tests the system calls behind a kv workload
 #   fio             the host's random I/O figures beside the block bench
+#   util-linux      prlimit: an RLIMIT_DATA the unix runtime's memory.grow runs into (test/oom.test.ts)
 set -euo pipefail
 
 # probe command → package
@@ -25,6 +26,7 @@ declare -A want=(
   [nft]=nftables
   [strace]=strace
   [fio]=fio
+  [prlimit]=util-linux
 )
 
 missing=()
