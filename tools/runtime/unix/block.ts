@@ -248,8 +248,8 @@ function emitOpen(c: Ctx): void {
     c.writeStr(2, middle);
     a.mov(edi, imm(2)); a.mov(rsi, r14); a.call(sym(S.writeCStr));
     if (tail === "errno") {
-      c.writeStr(2, ": errno ");
-      a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeDec));
+      c.writeStr(2, ": ");
+      a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeErrno));
       c.writeStr(2, "\n");
     } else {
       c.writeStr(2, tail);
