@@ -188,7 +188,7 @@ function emitSplitArgs(c: Ctx): void {
     a.syscall();
   };
   fail(unknown, "atoll: unknown runtime option ", "; the runtime knows --atoll-disk=NAME=PATH\n");
-  fail(netMalformed, "atoll: ", ": expected --atoll-net=NAME=tap:IFNAME\n");
+  fail(netMalformed, "atoll: ", ": expected --atoll-net=NAME=tap:IFNAME[,create] or --atoll-net=NAME=none\n");
   fail(netTooMany, `atoll: more than ${MAX_NETS} --atoll-net options\n`, null);
   fail(malformed, "atoll: ", ": expected --atoll-disk=NAME=PATH\n");
   fail(tooMany, `atoll: more than ${MAX_DISKS} --atoll-disk options\n`, null);
