@@ -1,7 +1,7 @@
 // The `atoll` command: a table of commands, each with its flags and help.
 import type { FlagSpec, Parsed } from "./options.ts";
 import { parseArgs } from "./options.ts";
-import { UserError } from "../errors.ts";
+import { UserError, isSystemError } from "../errors.ts";
 import { targets, defaultTarget } from "../targets.ts";
 import { suggest } from "../config/validate.ts";
 import { configureCommand } from "./commands/configure.ts";
@@ -85,6 +85,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof CompileError) {
       process.stderr.write(`${e.message}\natoll: compile failed\n`);
+      return 1;
+    }
+    // A file the host refused where no check foresaw it: Node's message names the errno, the call and the path; a stack would add nothing.
+    if (isSystemError(e)) {
+      process.stderr.write(`${cmd ? `atoll ${cmd.name}` : "atoll"}: ${e.message}\n`);
       return 1;
     }
     throw e;
