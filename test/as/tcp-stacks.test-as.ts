@@ -215,6 +215,146 @@ export function test_concurrent_connections(): void {
   }
 }
 
+// --- the stack's limits (lib/net/stack-limits.ts) -------------------------------
+
+export function test_time_wait_is_bounded_by_the_limit(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  net.b.sockets.limits.maxTimeWait = 10;
+  const cfg = fastConfig();
+  cfg.timeWait = seconds(60);
+  const server = new OkServer();
+  const l = new TcpListener(server, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  const req = Uint8Array.wrap(String.UTF8.encode("hi"));
+  for (let i = 0; i < 200; i++) {
+    const o = new Outcome();
+    const c = new TcpSocket(o, cfg);
+    net.a.sockets.add(c);
+    assert(c.connect(IP_B, 80, simNow()) == TcpError.None);
+    c.write(req);
+    net.run(ms(50));
+    assert(o.got == 2 && o.closed && o.error == TcpError.None, "connection " + i.toString());
+    // The server closed first: its side waits in TIME-WAIT, at most 10 of them.
+    assert(net.b.sockets.timeWaitCount <= 10, "time-wait " + net.b.sockets.timeWaitCount.toString());
+  }
+  assert(net.b.sockets.timeWaitCount == 10 && net.b.sockets.timeWaitOverflows == 190, "overflows " + net.b.sockets.timeWaitOverflows.toString());
+  assert(net.b.sockets.tcpConnectionCount == 10, "only those ten in the table");
+}
+
+/** Holds every connection it accepts; sheds its oldest when asked, if allowed. */
+class Holder extends TcpListenHandler {
+  held: TcpSocket[] = [];
+  canShed: bool = false;
+  shedCount: i32 = 0;
+  onAccept(l: TcpListener, c: TcpSocket, now: i64): void {
+    c.handler = new Outcome();
+    this.held.push(c);
+  }
+  shed(l: TcpListener, now: i64): bool {
+    if (!this.canShed || this.held.length == 0) return false;
+    this.held.shift().abort(now);
+    this.shedCount++;
+    return true;
+  }
+}
+
+function limitedServer(net: TwoStacks, shed: bool): Holder {
+  net.b.sockets.limits.maxConnections = 5;
+  const h = new Holder();
+  h.canShed = shed;
+  const l = new TcpListener(h, fastConfig());
+  net.b.sockets.add(l);
+  l.listen(80);
+  return h;
+}
+
+function clients(net: TwoStacks, n: i32): Outcome[] {
+  const out: Outcome[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = new Outcome();
+    const c = new TcpSocket(o, fastConfig());
+    net.a.sockets.add(c);
+    assert(c.connect(IP_B, 80, simNow()) == TcpError.None);
+    out.push(o);
+    net.run(ms(20));
+  }
+  return out;
+}
+
+export function test_at_the_connection_limit_new_clients_wait(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const h = limitedServer(net, false);
+  const cs = clients(net, 8);
+  net.run(ms(200));
+  let connected = 0;
+  for (let i = 0; i < cs.length; i++) if (cs[i].connected) connected++;
+  assert(connected == 5 && h.held.length == 5, "five in: " + connected.toString());
+  assert(net.b.sockets.tcpTurnedAway >= 3, "turned away " + net.b.sockets.tcpTurnedAway.toString());
+  assert(net.b.sockets.tcpConnectionCount == 5, "nothing kept for the others");
+  // One held connection closes: a waiting client's next SYN gets in.
+  h.held.shift().abort(simNow());
+  net.run(seconds(5));
+  connected = 0;
+  for (let i = 0; i < cs.length; i++) if (cs[i].connected) connected++;
+  assert(connected == 6 && h.held.length == 5, "one more in: " + connected.toString());
+  // connect() on a full stack says why.
+  net.a.sockets.limits.maxConnections = net.a.sockets.tcpActiveCount;
+  const c = new TcpSocket(new Outcome(), fastConfig());
+  net.a.sockets.add(c);
+  assert(c.connect(IP_B, 80, simNow()) == TcpError.TooManyConnections);
+}
+
+export function test_at_the_connection_limit_the_application_sheds_its_oldest(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const h = limitedServer(net, true);
+  const cs = clients(net, 8);
+  net.run(ms(200));
+  for (let i = 0; i < cs.length; i++) assert(cs[i].connected, "client " + i.toString() + " got in");
+  assert(h.shedCount == 3 && h.held.length == 5);
+  for (let i = 0; i < 3; i++) assert(cs[i].closed && cs[i].error == TcpError.Reset, "the three oldest were reset");
+  for (let i = 3; i < 8; i++) assert(!cs[i].closed, "the newest five are open");
+  assert(net.b.sockets.tcpTurnedAway == 0);
+}
+
+export function test_buffers_stay_within_the_budget_and_all_of_it_comes_back(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  net.link.latency = ms(1);
+  net.link.dropPerMille = 5;
+  const budgetB = net.b.sockets.limits.budget;
+  budgetB.limit = 48 * 1024;
+  const cfg = fastConfig();
+  cfg.sendBuffer = 64 * 1024;
+  cfg.recvBuffer = 64 * 1024;
+  const acc = new StreamAcceptor(2, 200000, 1);
+  const l = new TcpListener(acc, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  const ps: StreamPeer[] = [];
+  for (let i = 0; i < 5; i++) {
+    const p = new StreamPeer(1, 200000, 2);
+    const c = new TcpSocket(p, cfg);
+    net.a.sockets.add(c);
+    c.connect(IP_B, 80, simNow());
+    ps.push(p);
+  }
+  for (let t = 0; t < 300; t++) {
+    net.run(seconds(1));
+    let done = true;
+    for (let i = 0; i < ps.length; i++) if (!ps[i].closed) done = false;
+    if (done) break;
+  }
+  for (let i = 0; i < ps.length; i++) {
+    assert(ps[i].closed && ps[i].received == 200000 && ps[i].bad < 0 && ps[i].closeError == TcpError.None, "client " + i.toString());
+    assert(acc.peers[i].received == 200000 && acc.peers[i].bad < 0, "server " + i.toString());
+  }
+  // Over the limit only by the minimum each buffer is promised.
+  assert(budgetB.peak <= budgetB.limit + 10 * 4096, "peak " + budgetB.peak.toString());
+  assert(budgetB.refused > 0, "the budget did hold the buffers back");
+  net.run(seconds(10));
+  assert(budgetB.used == 0 && net.a.sockets.limits.budget.used == 0, "every byte given back: " + budgetB.used.toString() + ", " + net.a.sockets.limits.budget.used.toString());
+}
+
 // --- SYN flood ------------------------------------------------------------------
 
 class DropFrom extends FrameFilter {
