@@ -502,6 +502,28 @@ export function test_sack_two_holes_repaired_before_any_cumulative_ack(): void {
   assert(f.c.stats.fastRetransmits == 1 && f.c.stats.retransmits == 2);
 }
 
+// RFC 8985 §7.4.2: a tail loss probe that resent the last segment, which the
+// peer then reports as a duplicate, repaired nothing: no congestion response.
+export function test_sack_probe_reported_as_a_duplicate_keeps_cwnd(): void {
+  for (let round = 0; round < 2; round++) {
+    const f = connected(plainConfig(), true);
+    assert(f.c.rtt.srtt >= 0, "the handshake gave an RTT sample");
+    f.c.write(new Uint8Array(3 * 1460));
+    f.h.set.dispatch(f.h.now);
+    f.h.clear();
+    f.h.advance(ms(11));
+    const una = f.iss + 1;
+    const last = una + 2 * 1460;
+    expectSeg(f.h.recv(), ACK | TcpFlags.PSH, last, RISS + 1, 1460);
+    assert(f.c.stats.lossProbes == 1);
+    const cwnd = f.c.cc.cwnd;
+    // The original got through, only the ACKs were lost: the probe's ACK says so.
+    f.h.send(round == 0 ? sackAck(una + 3 * 1460, [last, last + 1460]) : sackAck(una + 3 * 1460, []));
+    if (round == 0) assert(f.c.cc.cwnd >= cwnd, "D-SACKed probe: cwnd " + f.c.cc.cwnd.toString() + ", was " + cwnd.toString());
+    else assert(f.c.cc.cwnd < cwnd, "without the D-SACK, a repaired loss: cwnd " + f.c.cc.cwnd.toString());
+  }
+}
+
 // === two stacks ======================================================================
 
 function quiet(ip: u32): InterfaceConfig {

@@ -361,7 +361,13 @@ export function test_newreno_fast_recovery_and_partial_acks(): void {
   assert(c.onNewAck(3001, 3000, 7000), "partial ACK");
   assert(c.inRecovery && c.cwnd == 7000, "deflated by 3000, plus one MSS: " + c.cwnd.toString());
   assert(!c.onNewAck(10001, 7000, 0), "full ACK");
-  assert(!c.inRecovery && c.cwnd == 1000, "min(ssthresh, flight + MSS): " + c.cwnd.toString());
+  // RFC 6582 §3.2 step 3: min(ssthresh, max(FlightSize, SMSS) + SMSS), two segments with none in flight.
+  assert(!c.inRecovery && c.cwnd == 2000, "min(ssthresh, max(flight, MSS) + MSS): " + c.cwnd.toString());
+  const d = new NewReno(1000, 0);
+  d.cwnd = 10000;
+  for (let i = 0; i < 3; i++) d.onDupAck(1, 10000, 10001);
+  d.onNewAck(10001, 10000, 6000);
+  assert(d.cwnd == 5000, "capped at ssthresh: " + d.cwnd.toString());
 }
 
 export function test_newreno_timeout(): void {

@@ -42,9 +42,12 @@ export class NewReno {
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
-        // Full acknowledgement (step 3, first case): deflate.
+        // Full acknowledgement (step 3, first case): deflate to
+        // min(ssthresh, max(FlightSize, SMSS) + SMSS). Never below two
+        // segments: one lone segment waits out the peer's delayed ACK (Linux,
+        // whose ACKs during SACK recovery can leave nothing in flight, 40 ms).
         this.inRecovery = false;
-        this.cwnd = max<u32>(min<u32>(this.ssthresh, flight + this.mss), this.mss);
+        this.cwnd = min<u32>(this.ssthresh, max<u32>(flight, this.mss) + this.mss);
         this.acked = 0;
         return false;
       }
