@@ -96,12 +96,6 @@ export class SackReport {
     this.recentCount = n;
     return wanted;
   }
-
-  /** Forgets everything (the connection starts over). */
-  clear(): void {
-    this.recentCount = 0;
-    this.dupPending = false;
-  }
 }
 
 /** The out-of-order range of `rx` holding the byte `off` past rcv.nxt, or -1. */
