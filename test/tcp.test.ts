@@ -1,6 +1,7 @@
 // lib/net's TCP in AssemblyScript (helpers/as-unit.ts): the wire format and
 // the pieces (sequence numbers, buffers, RTO, NewReno), every state
-// transition against segment templates, and two stacks on the in-memory
+// transition against segment templates, SACK (scoreboard, RFC 6675
+// recovery, the receiver's blocks), and two stacks on the in-memory
 // link (as/net-link.ts) moving data through loss, reordering and duplication.
 // The 10 MB each way through faults is a bench_ export (as-unit
 // lists only test_ exports) and runs every time: it takes about 1.5 s.
@@ -15,6 +16,16 @@ describe("lib/net/wire/tcp.ts and the TCP building blocks", async () => {
 
 describe("lib/net/socket/tcp.ts state by state", async () => {
   await asTests("as/tcp-state.test-as.ts");
+});
+
+describe("SACK: scoreboard, RFC 6675 recovery, the receiver's blocks, a connection, two stacks", async () => {
+  const m = await loadAsTests("as/tcp-sack.test-as.ts");
+  for (const name of m.tests) {
+    it(name.slice(5).replace(/_/g, " "), async () => {
+      const out = await m.run(name);
+      if (process.env.TCP_VERBOSE === "1" && out) process.stdout.write(out);
+    });
+  }
 });
 
 describe("TCP between two stacks", async () => {

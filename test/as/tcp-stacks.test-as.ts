@@ -47,10 +47,10 @@ class Transfer {
   }
 
   /** Runs until both sides closed or `limit` of simulated time passed. */
-  runUntilDone(limit: i64): void {
+  runUntilDone(limit: i64, step: i64 = seconds(1)): void {
     const end = simNow() + limit;
     while (simNow() < end) {
-      this.net.run(seconds(1));
+      this.net.run(step);
       if (this.client.closed && this.acceptor.peers.length == 1 && this.acceptor.peers[0].closed) return;
     }
   }
@@ -69,20 +69,21 @@ class Transfer {
 }
 
 /** `bytes` each way through `drop`, `dup`, `reorder` per mille; returns the simulated seconds it took. */
-export function transfer(bytes: i64, drop: i32, dup: i32, reorder: i32): i64 {
+export function transfer(bytes: i64, drop: i32, dup: i32, reorder: i32, sack: bool = true): i64 {
   const cfg = fastConfig();
   cfg.sendBuffer = 128 * 1024;
   cfg.recvBuffer = 128 * 1024;
+  cfg.sack = sack;
   const t = new Transfer(bytes, cfg, ms(2));
   t.net.link.dropPerMille = drop;
   t.net.link.duplicatePerMille = dup;
   t.net.link.reorderPerMille = reorder;
   t.net.link.reorderDelay = ms(3);
   const start = simNow();
-  t.runUntilDone(seconds(3600));
+  t.runUntilDone(seconds(3600), ms(10));
   const st = t.conn.stats;
   const ss = t.acceptor.conns.length > 0 ? t.acceptor.conns[0].stats : st;
-  out.log("transfer " + bytes.toString() + " B each way, drop/dup/reorder " + drop.toString() + "/" + dup.toString() + "/" + reorder.toString() +
+  out.log("transfer " + bytes.toString() + " B each way, " + (sack ? "SACK" : "no SACK") + ", drop/dup/reorder " + drop.toString() + "/" + dup.toString() + "/" + reorder.toString() +
     " per mille: " + ((simNow() - start) / ms(1)).toString() + " ms simulated; frames " + t.net.link.delivered.toString() +
     " delivered, " + t.net.link.dropped.toString() + " dropped; client sent " + st.segmentsSent.toString() + " segs, " + st.retransmits.toString() +
     " retransmitted, " + st.fastRetransmits.toString() + " fast, " + st.timeouts.toString() + " timeouts; server " + ss.segmentsSent.toString() + "/" +
@@ -90,6 +91,7 @@ export function transfer(bytes: i64, drop: i32, dup: i32, reorder: i32): i64 {
   t.check(bytes);
   // Both ends offered window scaling and timestamps, so both are in use.
   assert(t.conn.tsOk && t.conn.sndShift > 0 && t.conn.rcvShift > 0, "RFC 7323 options negotiated");
+  assert(t.conn.sackOk == sack && t.acceptor.conns[0].sackOk == sack, "SACK negotiated as configured");
   return (simNow() - start) / seconds(1);
 }
 
@@ -103,6 +105,15 @@ export function test_transfer_1mb_each_way_with_loss_reordering_and_duplication(
 
 export function test_transfer_1mb_each_way_heavy_loss(): void {
   transfer(1024 * 1024, 80, 0, 0);
+}
+
+// NewReno, for peers that do not permit SACK.
+export function test_transfer_1mb_each_way_with_loss_reordering_and_duplication_without_sack(): void {
+  transfer(1024 * 1024, 20, 10, 20, false);
+}
+
+export function test_transfer_1mb_each_way_heavy_loss_without_sack(): void {
+  transfer(1024 * 1024, 80, 0, 0, false);
 }
 
 export function bench_transfer_10mb_each_way_with_faults(): void {
@@ -432,8 +443,9 @@ function cookieConnection(cfg: TcpConfig, clientCfg: TcpConfig): TcpSocket {
 
 export function test_a_client_gets_in_through_a_syn_cookie_with_its_options(): void {
   const s = cookieConnection(fastConfig(), fastConfig());
-  // The cookie brought back the window shift in the timestamp's low bits.
+  // The cookie brought back the window shift and SACK-permitted in the timestamp's low bits.
   assert(s.tsOk && s.sndShift > 0 && s.rcvShift > 0, "timestamps and window scaling: " + s.sndShift.toString());
+  assert(s.sackOk, "SACK");
   assert(s.mss == 1460 - 12, "MSS 1460 from the table, less the timestamps: " + s.mss.toString());
 }
 
@@ -442,7 +454,7 @@ export function test_a_cookie_connection_without_timestamps_runs_unscaled(): voi
   const client = fastConfig();
   client.timestamps = false;
   const s = cookieConnection(cfg, client);
-  assert(!s.tsOk && s.sndShift == 0 && s.rcvShift == 0, "no options without timestamps to carry them");
+  assert(!s.tsOk && s.sndShift == 0 && s.rcvShift == 0 && !s.sackOk, "no options without timestamps to carry them");
   assert(s.mss == 1460, "MSS " + s.mss.toString());
 }
 

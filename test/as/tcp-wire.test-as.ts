@@ -2,7 +2,7 @@
 // must never trap) and the pieces of lib/net/socket/tcp*: sequence
 // arithmetic, the send and receive buffers, the RTO estimator, NewReno.
 import { ipv4 } from "atoll/net/addr";
-import { TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN } from "atoll/net/wire/tcp";
+import { TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN, TCP_MAX_SACK_BLOCKS } from "atoll/net/wire/tcp";
 import { WireError } from "atoll/net/wire/error";
 import { seqLt, seqLe, seqGt, seqGe, seqDiff } from "atoll/net/socket/tcp-seq";
 import { SendBuffer, MIN_BUFFER } from "atoll/net/socket/tcp-send";
@@ -129,6 +129,110 @@ export function test_wire_rejects(): void {
   assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [2, 6, 5, 0])), SRC, DST) == WireError.Malformed, "option past the header");
   assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [2, 1, 0, 0])), SRC, DST) == WireError.Malformed, "option length 1");
   assert(q.parse(new TcpPacket(withOptions(TcpFlags.SYN, [8, 6, 0, 0, 0, 0])), SRC, DST) == WireError.Malformed, "timestamps of length 6");
+}
+
+// --- SACK (RFC 2018 §3) ---------------------------------------------------------------
+
+function sackOpt(blocks: u32[]): u8[] {
+  const o: u8[] = [1, 1, 5, <u8>(2 + 4 * blocks.length)];
+  for (let i = 0; i < blocks.length; i++) {
+    const v = blocks[i];
+    o.push(<u8>(v >>> 24)); o.push(<u8>(v >>> 16)); o.push(<u8>(v >>> 8)); o.push(<u8>v);
+  }
+  return o;
+}
+
+function parsed(b: Uint8Array): TcpRepr {
+  const q = new TcpRepr();
+  assert(q.parse(new TcpPacket(b), SRC, DST) == WireError.None, "parses");
+  return q;
+}
+
+export function test_wire_sack_blocks_round_trip(): void {
+  const r = TcpRepr.of(1000, 2000, 7, 9, TcpFlags.ACK, 100);
+  assert(r.addSackBlock(0x1000, 0x2000) && r.addSackBlock(0xFFFF_FF00, 0x100) && r.addSackBlock(5, 6));
+  const b = emitted(r);
+  assert(b.length == 20 + 4 + 24, "NOP NOP 5 26 and three blocks: " + b.length.toString());
+  assertBytes(b.subarray(20, 32), bytes([1, 1, 5, 26, 0, 0, 0x10, 0, 0, 0, 0x20, 0]), "option head and first block");
+  const q = parsed(b);
+  assert(q.sackCount == 3, "blocks " + q.sackCount.toString());
+  assert(q.sackLeft[0] == 0x1000 && q.sackRight[0] == 0x2000);
+  assert(q.sackLeft[1] == 0xFFFF_FF00 && q.sackRight[1] == 0x100, "a block across the wrap of sequence space");
+  assert(q.sackLeft[2] == 5 && q.sackRight[2] == 6);
+  // Reused for another segment, the Repr forgets them.
+  q.clearOptions();
+  assert(q.sackCount == 0);
+}
+
+export function test_wire_sack_emission_fits_the_40_option_bytes(): void {
+  const r = TcpRepr.of(1000, 2000, 7, 9, TcpFlags.ACK, 100);
+  for (let i = 0; i < TCP_MAX_SACK_BLOCKS; i++) assert(r.addSackBlock(<u32>(i * 100), <u32>(i * 100 + 50)));
+  assert(!r.addSackBlock(1000, 1050), "a fifth block has no room in any header");
+  assert(r.sackRoom() == 4);
+  let b = emitted(r);
+  assert(b.length == 20 + 36 && parsed(b).sackCount == 4, "four blocks without timestamps");
+  // Beside timestamps (12 bytes): 4 + 3 * 8 = 28 more, 40 in all.
+  r.hasTimestamps = true;
+  r.tsVal = 1;
+  assert(r.sackRoom() == 3);
+  b = emitted(r);
+  assert(b.length == 60, "a full header: " + b.length.toString());
+  const q = parsed(b);
+  assert(q.sackCount == 3 && q.hasTimestamps && q.sackLeft[2] == 200, "the first three go");
+  // Beside MSS, window scale, SACK-permitted and timestamps (24 bytes): one.
+  const syn = TcpRepr.of(1, 2, 0, 0, TcpFlags.SYN, 100);
+  syn.mss = 1460; syn.windowShift = 7; syn.sackPermitted = true; syn.hasTimestamps = true;
+  assert(syn.sackRoom() == 1);
+}
+
+export function test_wire_sack_malformed_is_ignored_not_fatal(): void {
+  // A length that is not 2 + 8n: the option is skipped, the rest still read.
+  let q = parsed(withOptions(TcpFlags.ACK, [5, 9, 0, 0, 0, 1, 0, 0, 0, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9]));
+  assert(q.sackCount == 0 && q.hasTimestamps && q.tsVal == 7, "bad length skipped, timestamps read");
+  q = parsed(withOptions(TcpFlags.ACK, [5, 2]));
+  assert(q.sackCount == 0, "no blocks at all");
+  // Blocks whose left edge is not below the right are dropped one by one.
+  q = parsed(withOptions(TcpFlags.ACK, sackOpt([20, 10, 30, 30, 40, 50])));
+  assert(q.sackCount == 1 && q.sackLeft[0] == 40 && q.sackRight[0] == 50, "only the sane block: " + q.sackCount.toString());
+  // A block spanning more than half of sequence space reads as left >= right.
+  q = parsed(withOptions(TcpFlags.ACK, sackOpt([0, 0x8000_0001])));
+  assert(q.sackCount == 0);
+  // On a SYN blocks mean nothing; a second SACK option is ignored.
+  q = parsed(withOptions(TcpFlags.SYN, sackOpt([1, 2])));
+  assert(q.sackCount == 0, "SYN");
+  const two = sackOpt([1, 2]).concat(sackOpt([3, 4]));
+  q = parsed(withOptions(TcpFlags.ACK, two));
+  assert(q.sackCount == 1 && q.sackLeft[0] == 1, "the first option counts");
+  // Framing errors stay errors, as for every option.
+  const t = new TcpRepr();
+  assert(t.parse(new TcpPacket(withOptions(TcpFlags.ACK, [1, 1, 5, 34, 0, 0, 0, 1])), SRC, DST) == WireError.Malformed, "past the header");
+}
+
+export function test_wire_sack_fuzz_never_traps(): void {
+  const rng = new Rng(2018);
+  const q = new TcpRepr();
+  let blocks = 0;
+  for (let i = 0; i < 20000; i++) {
+    // A SACK option of random blocks, mostly of a sane length, sometimes
+    // not; or random option bytes.
+    const o: u8[] = [];
+    if (rng.below(4) != 0) {
+      const len = rng.below(3) == 0 ? rng.below(41) : 2 + 8 * (1 + rng.below(4));
+      o.push(5);
+      o.push(<u8>len);
+      for (let k = 2; k < len; k++) o.push(<u8>rng.next());
+    } else {
+      const n = 1 + rng.below(40);
+      for (let k = 0; k < n; k++) o.push(<u8>rng.next());
+    }
+    const b = withOptions(TcpFlags.ACK, o);
+    if (q.parse(new TcpPacket(b), SRC, DST) == WireError.None) {
+      assert(q.sackCount >= 0 && q.sackCount <= TCP_MAX_SACK_BLOCKS);
+      for (let k = 0; k < q.sackCount; k++) assert(<i32>(q.sackRight[k] - q.sackLeft[k]) > 0, "left < right");
+      blocks += q.sackCount;
+    }
+  }
+  assert(blocks > 1000, "blocks were parsed: " + blocks.toString());
 }
 
 export function test_wire_fuzz_never_traps(): void {
@@ -307,7 +411,13 @@ export function test_newreno_fast_recovery_and_partial_acks(): void {
   assert(c.onNewAck(3001, 3000, 7000), "partial ACK");
   assert(c.inRecovery && c.cwnd == 7000, "deflated by 3000, plus one MSS: " + c.cwnd.toString());
   assert(!c.onNewAck(10001, 7000, 0), "full ACK");
-  assert(!c.inRecovery && c.cwnd == 1000, "min(ssthresh, flight + MSS): " + c.cwnd.toString());
+  // RFC 6582 §3.2 step 3: min(ssthresh, max(FlightSize, SMSS) + SMSS), two segments with none in flight.
+  assert(!c.inRecovery && c.cwnd == 2000, "min(ssthresh, max(flight, MSS) + MSS): " + c.cwnd.toString());
+  const d = new NewReno(1000, 0);
+  d.cwnd = 10000;
+  for (let i = 0; i < 3; i++) d.onDupAck(1, 10000, 10001);
+  d.onNewAck(10001, 10000, 6000);
+  assert(d.cwnd == 5000, "capped at ssthresh: " + d.cwnd.toString());
 }
 
 export function test_newreno_timeout(): void {

@@ -4,8 +4,8 @@
 // it, run inside the namespace: test/kvm-net/tcp-linux.test.ts) as
 // 10.0.0.2, Linux clients (tcp-linux-client.mjs)
 // run inside the namespace, and random loss on the tap with nftables
-// (this kernel has no tc netem: a netdev table drops a share of the frames
-// in each direction). Needs root; setup() says what failed otherwise.
+// (this kernel has no tc netem: a netdev table loses a share of the frames
+// in each direction, see setLoss). Needs root; setup() says what failed otherwise.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +20,8 @@ export const ECHO_PORT = 5003;
 export const ABORT_PORT = 5004;
 
 const fixture = path.join(root, "test/fixtures/tcp-peer");
+/** Where setLoss sends the frames to the unikernel it loses: nobody's MAC (locally administered). */
+const LOST_MAC = "02:00:00:00:00:01";
 const exe = path.join(fixture, "dist/tcp-peer");
 const kvmImage = path.join(fixture, "dist/tcp-peer.kvm");
 
@@ -58,9 +60,11 @@ export interface PeerConn {
   ms: number;
   outcome: string;
   counters: Record<string, number>;
+  /** Whether the connection used SACK (both SYNs permitted it). */
+  sack: boolean;
 }
 
-const CONN_LINE = /^tcp-peer: #(\d+) (\w+) [\d.]+:(\d+) in (\d+) fnv ([0-9a-f]{16}) out (\d+) ms (\d+) (.*?) sent (\d+) recv (\d+) rexmit (\d+) rto (\d+) fast (\d+) probes (\d+) lost-rexmit (\d+) zwp (\d+) dropped (\d+) ooo-dropped (\d+) send-fail (\d+)$/;
+const CONN_LINE = /^tcp-peer: #(\d+) (\w+) [\d.]+:(\d+) in (\d+) fnv ([0-9a-f]{16}) out (\d+) ms (\d+) (.*?) sent (\d+) recv (\d+) rexmit (\d+) rto (\d+) fast (\d+) probes (\d+) lost-rexmit (\d+) zwp (\d+) dropped (\d+) ooo-dropped (\d+) send-fail (\d+) sack (on|off)$/;
 
 function parseConnections(text: string): PeerConn[] {
   const out: PeerConn[] = [];
@@ -75,6 +79,7 @@ function parseConnections(text: string): PeerConn[] {
         probes: Number(m[14]), lostRetransmits: Number(m[15]), zeroWindowProbes: Number(m[16]), dropped: Number(m[17]),
         oooDropped: Number(m[18]), sendFail: Number(m[19]),
       },
+      sack: m[20] === "on",
     });
   }
   return out;
@@ -109,13 +114,24 @@ export class TcpLinuxEnv {
     return this.net.exec(cmd);
   }
 
-  /** Drops `permille`/1000 of the frames in each direction of the tap (0: none). */
+  /**
+   * Loses `permille`/1000 of the frames in each direction of the tap (0:
+   * none). Frames from the unikernel are dropped at the tap's ingress.
+   * Frames to it cannot be: a drop at egress is reported back to Linux's
+   * TCP, which sends the segment again at once and never sees a loss; so
+   * they go out addressed to another MAC, and the unikernel's interface
+   * discards them, as a frame lost on the wire. While loss is on, Linux
+   * sends one segment per frame (gso_max_segs 1, for connections made
+   * after): a 64 KB GSO burst would otherwise be lost whole.
+   */
   setLoss(permille: number): string {
     this.exec(["nft", "delete", "table", "netdev", "atoll_loss"]);
+    const gso = this.exec(["ip", "link", "set", "dev", this.tap, "gso_max_segs", permille === 0 ? "65535" : "1"]);
+    if (gso.status !== 0) return `ip link set ${this.tap} gso_max_segs failed: ${gso.out}`;
     if (permille === 0) return "";
     const rules = `table netdev atoll_loss {
   chain in { type filter hook ingress device "${this.tap}" priority 0; numgen random mod 1000 < ${permille} counter drop; }
-  chain out { type filter hook egress device "${this.tap}" priority 0; numgen random mod 1000 < ${permille} counter drop; }
+  chain out { type filter hook egress device "${this.tap}" priority 0; numgen random mod 1000 < ${permille} ether daddr set ${LOST_MAC} counter; }
 }`;
     const r = spawnSync("ip", ["netns", "exec", this.ns, "nft", "-f", "-"], { input: rules, encoding: "utf8" });
     if (r.error) return `nft is missing (npm run setup installs nftables): ${String(r.error)}`;
@@ -123,7 +139,7 @@ export class TcpLinuxEnv {
     return "";
   }
 
-  /** Frames the loss rules dropped so far: from the unikernel (in) and to it (out). */
+  /** Frames the loss rules lost so far: from the unikernel (in) and to it (out). */
   dropped(): { toLinux: number; toUnikernel: number } {
     const r = this.exec(["nft", "list", "table", "netdev", "atoll_loss"]);
     const counts = [...r.out.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
@@ -233,8 +249,8 @@ export class TcpLinuxEnv {
 // Each runs one client command against a running fixture, asserts what must
 // hold, and returns the client's result for the caller's figures.
 
-/** Linux sends `bytes` to the sink: its answer and its closing line carry the same length and checksum. */
-export async function sendToSink(env: TcpLinuxEnv, peer: Peer, bytes: number, timeoutMs: number): Promise<ClientResult> {
+/** Linux sends `bytes` to the sink: its answer and its closing line carry the same length and checksum; returns the sink's line too. */
+export async function sendToSink(env: TcpLinuxEnv, peer: Peer, bytes: number, timeoutMs: number): Promise<{ r: ClientResult; conn: PeerConn }> {
   const before = peer.connections().length;
   const r = await env.client("send", SINK_PORT, bytes, timeoutMs);
   expect(r.error, JSON.stringify(r)).toBeUndefined();
@@ -242,7 +258,7 @@ export async function sendToSink(env: TcpLinuxEnv, peer: Peer, bytes: number, ti
   const conn = await peer.waitFor((c) => c.mode === "sink" && c.bytesIn === bytes && c.fnv === r.fnv, before);
   expect(conn, peer.out()).toBeDefined();
   expect(conn!.outcome).toBe("ok");
-  return r;
+  return { r, conn: conn! };
 }
 
 /** Linux reads `bytes` from the source: every byte of the pattern, and the source's closing line; returns its counters too. */
@@ -268,6 +284,41 @@ export async function withLoss(env: TcpLinuxEnv, transfer: () => Promise<unknown
   const after = env.dropped();
   expect(after.toUnikernel).toBeGreaterThan(before.toUnikernel);
   expect(after.toLinux).toBeGreaterThan(before.toLinux);
+}
+
+/**
+ * A transfer with 1% loss each way (withLoss), `in` (Linux sends to the
+ * sink) or `out` (Linux reads the source), checked as sendToSink and
+ * receiveFromSource do, and that SACK was used or not as `sack` says: the
+ * fixture's line, and which loss recovery Linux's sender ran (TcpExt
+ * TCPSackRecovery against TCPRenoRecovery). Returns MB/s and the line.
+ */
+export async function lossTransfer(env: TcpLinuxEnv, peer: Peer, dir: "in" | "out", bytes: number, timeoutMs: number, sack: boolean): Promise<{ r: ClientResult; conn: PeerConn; mbPerS: number }> {
+  let result: { r: ClientResult; conn: PeerConn } | null = null;
+  const sackBefore = env.tcpExt("TCPSackRecovery");
+  const renoBefore = env.tcpExt("TCPRenoRecovery");
+  await withLoss(env, async () => {
+    result = dir === "in" ? await sendToSink(env, peer, bytes, timeoutMs) : await receiveFromSource(env, peer, bytes, timeoutMs);
+  });
+  const { r, conn } = result!;
+  expect(conn.sack, `SACK ${sack ? "on" : "off"} on the fixture's side`).toBe(sack);
+  if (dir === "in") {
+    // Linux's sender lost segments and recovered with SACK, or with NewReno.
+    const sackRecoveries = env.tcpExt("TCPSackRecovery") - sackBefore;
+    const renoRecoveries = env.tcpExt("TCPRenoRecovery") - renoBefore;
+    expect(sack ? sackRecoveries : renoRecoveries, `Linux's recoveries: SACK ${sackRecoveries}, NewReno ${renoRecoveries}`).toBeGreaterThan(0);
+    expect(sack ? renoRecoveries : sackRecoveries).toBe(0);
+  } else {
+    expect(conn.counters.fast, JSON.stringify(conn.counters)).toBeGreaterThan(0);
+  }
+  return { r, conn, mbPerS: Number(r.mbPerS) };
+}
+
+/** The side-by-side line of the 1%-loss figures: MB/s with SACK and without, each way. */
+export function sackComparison(figures: { inSack: number; inPlain: number; outSack: number; outPlain: number }, sackMB: number, plainMB: number): string {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : "?");
+  return `1% loss each way, MB/s with SACK (${sackMB} MB) / without (${plainMB} MB): ` +
+    `host → unikernel ${f(figures.inSack)} / ${f(figures.inPlain)}, unikernel → host ${f(figures.outSack)} / ${f(figures.outPlain)}`;
 }
 
 /**

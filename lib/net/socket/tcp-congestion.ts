@@ -1,7 +1,9 @@
 // NewReno congestion control: slow start and congestion avoidance (RFC 5681
 // §3.1), fast retransmit and fast recovery with NewReno's partial
 // acknowledgements (RFC 6582 §3.2). Counts bytes; the connection tells it
-// what happened and asks how much it may have in flight.
+// what happened and asks how much it may have in flight. With SACK, loss
+// recovery is RFC 6675's (tcp-sack-recovery.ts), which starts a recovery
+// here the same way but lets pipe, not an inflated cwnd, govern sending.
 
 import { seqGt, seqGe } from "./tcp-seq";
 
@@ -36,16 +38,21 @@ export class NewReno {
    * it was a partial ACK in recovery: the caller retransmits the first
    * unacknowledged segment and restarts the timer (RFC 6582 §3.2 step 3).
    */
-  onNewAck(ack: u32, acked: u32, flight: u32): bool {
+  onNewAck(ack: u32, acked: u32, flight: u32, pipeControlled: bool = false): bool {
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (seqGe(ack, this.recover)) {
-        // Full acknowledgement (step 3, first case): deflate.
+        // Full acknowledgement (step 3, first case): deflate to
+        // min(ssthresh, max(FlightSize, SMSS) + SMSS). Never below two
+        // segments: one lone segment waits out the peer's delayed ACK (Linux,
+        // whose ACKs during SACK recovery can leave nothing in flight, 40 ms).
         this.inRecovery = false;
-        this.cwnd = max<u32>(min<u32>(this.ssthresh, flight + this.mss), this.mss);
+        this.cwnd = min<u32>(this.ssthresh, max<u32>(flight, this.mss) + this.mss);
         this.acked = 0;
         return false;
       }
+      // SACK recovery: cwnd stays at ssthresh, pipe tells what is out (RFC 6675 §5).
+      if (pipeControlled) return false;
       // Partial: deflate by the amount acked, add back one MSS.
       this.cwnd = this.cwnd > acked ? this.cwnd - acked : 0;
       if (acked >= this.mss) this.cwnd += this.mss;
@@ -81,13 +88,28 @@ export class NewReno {
     // duplicates a go-back-N retransmission causes after a timeout do not
     // start a recovery. (An ACK equal to `recover` covers everything sent
     // before it, so its duplicates are about new data: allowed.)
-    if (seqGt(this.recover, ack)) return false;
+    if (!this.mayRecover(ack)) return false;
+    this.enterRecovery(flight, sndMax, 3 * this.mss);
+    return true;
+  }
+
+  /**
+   * False while `ack` is below `recover`: a recovery (or timeout) is still
+   * repairing that data (RFC 6582 §3.2 step 2; RFC 6675 §5.1).
+   */
+  mayRecover(ack: u32): bool { return !seqGt(this.recover, ack); }
+
+  /**
+   * Loss recovery begins (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.2):
+   * ssthresh is half the flight, cwnd ssthresh plus `inflation`, and the
+   * recovery lasts until `sndMax` is acknowledged.
+   */
+  enterRecovery(flight: u32, sndMax: u32, inflation: u32): void {
     this.ssthresh = max<u32>(flight / 2, 2 * this.mss);
     this.recover = sndMax;
-    this.cwnd = this.ssthresh + 3 * this.mss;
+    this.cwnd = this.ssthresh + inflation;
     this.inRecovery = true;
     this.fastRetransmits++;
-    return true;
   }
 
   /** The retransmission timer expired (RFC 5681 §3.1 eq. 4, RFC 6582 §4). */

@@ -192,9 +192,11 @@ export class TcpListener extends Socket {
     if (config.timestamps && seg.hasTimestamps) {
       const shift = config.windowScaling && seg.windowShift >= 0 ? windowShiftFor(config.recvBuffer) : -1;
       if (shift >= 0) r.windowShift = shift;
+      const sack = config.sack && seg.sackPermitted;
+      r.sackPermitted = sack;
       const tsNow = tsClock(now) + tupleHash(dst, seg.dstPort, src, seg.srcPort, TS_OFFSET_SALT);
       r.hasTimestamps = true;
-      r.tsVal = cookieTimestamp(tsNow, shift >= 0 ? <i32>seg.windowShift : -1, false);
+      r.tsVal = cookieTimestamp(tsNow, shift >= 0 ? <i32>seg.windowShift : -1, sack);
       r.tsEcr = seg.tsVal;
     }
     this.cookiesSent++;

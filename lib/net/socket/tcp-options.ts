@@ -1,6 +1,6 @@
 // How a connection is configured, and what the two ends negotiate in their
 // SYNs: MSS (RFC 9293 §3.7.1, RFC 6691), window scaling and timestamps
-// (RFC 7323), plus initial sequence numbers (RFC 6528) and the timestamp
+// (RFC 7323), SACK-permitted (RFC 2018 §2), plus initial sequence numbers (RFC 6528) and the timestamp
 // clock.
 
 import { Ipv4Addr } from "../addr";
@@ -25,6 +25,8 @@ export class TcpConfig {
   ackDelay: i64 = ms(40);
   windowScaling: bool = true;
   timestamps: bool = true;
+  /** Selective acknowledgements (RFC 2018, RFC 2883's D-SACK) and RFC 6675's loss recovery, when the peer's SYN permits them too. */
+  sack: bool = true;
   /** The MSS we announce; 0 derives it from the interface MTU. */
   mss: i32 = 0;
   initialRto: i64 = seconds(1);

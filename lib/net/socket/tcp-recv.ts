@@ -63,6 +63,10 @@ export class RecvBuffer {
   get ranges(): i32 { return this.starts.length; }
   /** True when bytes past the in-order end are held. */
   get hasGaps(): bool { return this.starts.length > 0; }
+  /** Where out-of-order range `i` (0 <= i < ranges, lowest first) starts, in bytes past the in-order end. */
+  rangeStart(i: i32): i32 { return this.starts[i]; }
+  /** Where out-of-order range `i` ends (exclusive), in bytes past the in-order end. */
+  rangeEnd(i: i32): i32 { return this.ends[i]; }
 
   /**
    * Stores `data` at `offset` bytes past the in-order end; the caller has

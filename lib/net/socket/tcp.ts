@@ -3,7 +3,8 @@
 // checked against the window), RFC 6298 (the retransmission timer), RFC 5681,
 // RFC 6582 and RFC 3042 (congestion control), RFC 7323 (window scaling, timestamps),
 // RFC 1122 §4.2.3 (delayed ACK, Nagle, silly-window avoidance), RFC 8985 §7
-// (tail loss probes).
+// (tail loss probes), RFC 2018, RFC 2883 and RFC 6675 (SACK, D-SACK and loss
+// recovery with them: tcp-sack-report.ts, tcp-scoreboard.ts, tcp-sack-recovery.ts).
 //
 // The socket does no I/O. The interface hands it segments (processTcp),
 // asks when it next wants to run (pollAt) and lets it send (dispatch), all
@@ -28,6 +29,8 @@ import { NewReno } from "./tcp-congestion";
 import { SendBuffer, MIN_BUFFER } from "./tcp-send";
 import { RecvBuffer } from "./tcp-recv";
 import { MemoryBudget, unlimitedBudget } from "../../budget";
+import { SackReport } from "./tcp-sack-report";
+import { SackRecovery, SackEvent, NextSeg, dsackCovers } from "./tcp-sack-recovery";
 import {
   TcpConfig, localMss, effectiveMss, windowShiftFor, initialSequence, tupleHash, tsClock, TS_OFFSET_SALT,
 } from "./tcp-options";
@@ -155,6 +158,11 @@ export class TcpSocket extends Socket {
   mss: i32 = 536;
   private peerMss: i32 = 0;
   private peerWantsScale: bool = false;
+  /** Both SYNs permitted SACK (RFC 2018 §2): our ACKs carry blocks, and loss recovery is RFC 6675's. */
+  sackOk: bool = false;
+  /** With SACK: the blocks our ACKs carry, and the sender's scoreboard and recovery; made on first use. */
+  private sackRep: SackReport | null = null;
+  private sackRec: SackRecovery | null = null;
 
   private tx: SendBuffer | null = null;
   private rx: RecvBuffer | null = null;
@@ -177,8 +185,11 @@ export class TcpSocket extends Socket {
   /** A probe is out: no other until an ACK covers probeEnd (RFC 8985 §7.4's TLP episode). */
   private probeOut: bool = false;
   private probeEnd: u32 = 0;
-  /** The probe sent the last segment again rather than new data. */
+  /** The probe sent the last segment again rather than new data: from probeSeq. */
   private probeRetransmitted: bool = false;
+  private probeSeq: u32 = 0;
+  /** A D-SACK showed the probe's segment had arrived before: no loss (RFC 8985 §7.4.2). */
+  private probeDsacked: bool = false;
   private timeWaitAt: i64 = FOREVER;
   /** FIN-WAIT-2's idle limit (TcpConfig.finWait2Timeout). */
   private finWait2At: i64 = FOREVER;
@@ -413,6 +424,7 @@ export class TcpSocket extends Socket {
       this.rcvShift = windowShiftFor(this.config.recvBuffer);
     }
     this.tsOk = this.config.timestamps && opts.timestamps;
+    this.sackOk = this.config.sack && opts.sackPermitted;
     this.initSend(now);
     // Our ISN was the cookie, and the SYN-ACK is out.
     this.iss = seg.ack - 1;
@@ -600,6 +612,9 @@ export class TcpSocket extends Socket {
       if (!seg.rst) {
         if (seg.segLen == 0) this.challengeAck(now);
         else this.ackNow = true;
+        // Data we had already: with SACK the ACK says so (D-SACK, RFC 2883 §4).
+        const n = <u32>seg.payload.length;
+        if (this.sackOk && n > 0 && seqLe(seg.seq + n, this.rcvNxt)) this.sackReport().duplicate(seg.seq, seg.seq + n);
       }
       // A retransmitted FIN in TIME-WAIT restarts the 2 MSL wait (RFC 9293 §3.10.7.4, eighth).
       if (seg.fin && this.state == TcpState.TimeWait) this.timeWaitAt = now + this.config.timeWait;
@@ -685,12 +700,17 @@ export class TcpSocket extends Socket {
       return false;
     }
     const wnd = <u32>seg.window << <u32>this.sndShift;
-    if (seqGt(ack, this.sndUna)) {
+    const dup = ack == this.sndUna && seg.payload.length == 0 && !seg.fin && wnd == this.sndWnd &&
+      this.sndNxt != this.sndUna && seqGt(this.sndMax, this.sndUna);
+    if (this.sackOk) {
+      const g = this.incarnation;
+      this.sackAck(seg, wnd, dup, now);
+      if (this.incarnation != g) return false;
+    } else if (seqGt(ack, this.sndUna)) {
       const g = this.incarnation;
       this.newAck(seg, wnd, now);
       if (this.incarnation != g) return false;
-    } else if (ack == this.sndUna && seg.payload.length == 0 && !seg.fin && wnd == this.sndWnd &&
-      this.sndNxt != this.sndUna && seqGt(this.sndMax, this.sndUna)) {
+    } else if (dup) {
       // A duplicate ACK (RFC 5681 §2): one more segment above the hole arrived.
       this.deliveredAbove++;
       if (this.cc.onDupAck(ack, this.flight(), this.sndMax)) {
@@ -721,6 +741,36 @@ export class TcpSocket extends Socket {
     return true;
   }
 
+  /**
+   * The ACK field with SACK: snd.una moves as without, then RFC 6675's
+   * recovery takes the blocks (tcp-sack-recovery.ts); in recovery every ACK
+   * lets transmit() send what pipe now allows.
+   */
+  private sackAck(seg: TcpRepr, wnd: u32, dup: bool, now: i64): void {
+    if (this.probeOut && this.probeRetransmitted && dsackCovers(seg, this.probeSeq)) this.probeDsacked = true;
+    if (seqGt(seg.ack, this.sndUna)) {
+      const g = this.incarnation;
+      this.newAck(seg, wnd, now);
+      if (this.incarnation != g) return;
+    }
+    let rec = this.sackRec;
+    if (rec == null) {
+      // Nothing to keep until the peer reports a hole.
+      if (seg.sackCount == 0 && !dup) return;
+      rec = new SackRecovery();
+      this.sackRec = rec;
+    }
+    const ev = rec.onAck(seg, dup, this.cc, this.sndUna, this.sndMax, <u32>this.mss);
+    if (ev == SackEvent.Recovery) {
+      this.stats.fastRetransmits++;
+      this.rttStart = RTT_NONE;
+      this.probeAt = FOREVER;
+    } else if (ev == SackEvent.LostRetransmit) {
+      this.stats.lostRetransmits++;
+    }
+    if (this.cc.inRecovery) this.retransmitNow = true;
+  }
+
   private newAck(seg: TcpRepr, wnd: u32, now: i64): void {
     const ack = seg.ack;
     const acked = <u32>seqDiff(ack, this.sndUna);
@@ -744,7 +794,7 @@ export class TcpSocket extends Socket {
     // had arrived before and were counted by their duplicate ACKs.
     const covered = (<i32>acked + this.mss - 1) / max(this.mss, 1);
     this.deliveredAbove = this.cc.inRecovery ? max(0, this.deliveredAbove - (covered - 1)) : 0;
-    if (this.cc.onNewAck(ack, acked, flightBefore - acked)) {
+    if (this.cc.onNewAck(ack, acked, flightBefore - acked, this.sackOk)) {
       // A partial ACK in recovery: the next hole goes now (RFC 6582 §3.2 step 3).
       this.retransmitNow = true;
     }
@@ -752,9 +802,9 @@ export class TcpSocket extends Socket {
     this.rtoAt = this.sndUna == this.sndMax ? FOREVER : now + this.rtt.rto;
     if (this.probeOut && seqGe(ack, this.probeEnd)) {
       this.probeOut = false;
-      // Without SACK there is no DSACK to show the original arrived: a
-      // probe that resent data counts as a repaired loss (RFC 8985 §7.4.2).
-      if (this.probeRetransmitted) this.cc.onProbeRepairedLoss(flightBefore);
+      // A probe that resent data repaired a loss (RFC 8985 §7.4.2) unless a
+      // D-SACK showed the original had arrived (without SACK, none can).
+      if (this.probeRetransmitted && !this.probeDsacked) this.cc.onProbeRepairedLoss(flightBefore);
     }
     this.armProbe(now);
     if (finAcked) {
@@ -788,6 +838,8 @@ export class TcpSocket extends Socket {
       const rx = this.rxBuf();
       let skip = seqDiff(this.rcvNxt, seq);
       if (skip < 0) skip = 0;
+      // With SACK, bytes that came again are reported (D-SACK, RFC 2883 §4).
+      if (this.sackOk && skip > 0) this.sackReport().duplicate(seq, seq + <u32>min(skip, payload.length));
       if (skip >= payload.length) {
         this.ackNow = true; // all old: a retransmission whose ACK was lost
       } else {
@@ -795,9 +847,12 @@ export class TcpSocket extends Socket {
         const take = rx.room(offset, min(payload.length - skip, rx.window - offset));
         if (take > 0) {
           const hadGaps = rx.hasGaps;
+          if (this.sackOk && hadGaps) this.sackReport().checkDuplicate(rx, this.rcvNxt, seq + <u32>skip, take);
           // (A whole segment goes in as it is: a view per segment is an allocation per segment.)
           const adv = rx.insert(offset, skip == 0 && take == payload.length ? payload : payload.subarray(skip, skip + take));
           if (adv < 0) this.stats.oooDropped++;
+          // Held out of order: its range leads the next ACKs' SACK blocks (RFC 2018 §4).
+          if (this.sackOk && adv == 0) this.sackReport().arrived(rx, this.rcvNxt, seq + <u32>skip);
           if (adv > 0) {
             this.rcvNxt += <u32>adv;
             const g = this.incarnation;
@@ -873,7 +928,8 @@ export class TcpSocket extends Socket {
     }
     if (this.retransmitNow) {
       this.retransmitNow = false;
-      this.retransmitFirst(egress, now);
+      if (this.inSackRecovery()) this.sackTransmit(egress, now);
+      else this.retransmitFirst(egress, now);
     }
     let sent = false;
     for (let guard = 0; guard < 1024; guard++) {
@@ -908,7 +964,9 @@ export class TcpSocket extends Socket {
     // more segment out, so a small window still gathers three of them.
     if (!cc.inRecovery && cc.dupAcks > 0 && cc.dupAcks < 3) cwnd += <u32>cc.dupAcks * <u32>this.mss;
     const wnd = min<u32>(this.sndWnd, cwnd);
-    const usable = seqDiff(this.sndUna + wnd, this.sndNxt);
+    let usable = seqDiff(this.sndUna + wnd, this.sndNxt);
+    // In SACK recovery, pipe rather than the flight is what is out (RFC 6675 §5 (C)).
+    if (this.inSackRecovery()) usable = min(seqDiff(this.sndUna + this.sndWnd, this.sndNxt), <i32>cwnd - <i32>this.sackRec!.pipe(this.sndUna, this.sndMax, <u32>this.mss));
     if (usable <= 0) return -1;
     const len = min(min(avail, this.mss), usable);
     if (len == this.mss) return len;
@@ -945,21 +1003,55 @@ export class TcpSocket extends Socket {
 
   /** Sends the first unacknowledged segment again, without moving snd.nxt (fast retransmit, partial ACK). */
   private retransmitFirst(egress: Egress, now: i64): void {
-    const tx = this.tx;
-    const buffered = tx == null ? 0 : tx.length;
-    const len = min(buffered, this.mss);
-    let flags = TcpFlags.ACK;
-    if (this.finQueued && len == buffered && seqGt(this.sndMax, this.sndUna + <u32>buffered)) flags |= TcpFlags.FIN;
-    if (len == 0 && (flags & TcpFlags.FIN) == 0) return;
-    if (len > 0) this.out.payload = tx!.view(0, len);
-    this.stats.retransmits++;
-    this.send(egress, now, this.sndUna, flags, len);
-    this.rtoAt = now + this.rtt.rto;
+    if (!this.resend(egress, now, this.sndUna, this.mss)) return;
     // Every segment in flight not yet known delivered may still draw a
     // duplicate ACK, and a reordering of a few (RFC 5681's threshold of 3)
     // is no loss.
     const inFlight = <i32>((this.flight() + <u32>this.mss - 1) / <u32>max(this.mss, 1));
     this.dupAcksBeforeResend = max(0, inFlight - 1 - this.deliveredAbove) + 3;
+  }
+
+  /**
+   * Sends up to `len` bytes of sequence space from `seq` (below snd.max)
+   * again, without moving snd.nxt; our FIN rides along when the data
+   * reaches it. Resending snd.una restarts the retransmission timer. False
+   * when there was nothing to send.
+   */
+  private resend(egress: Egress, now: i64, seq: u32, len: i32): bool {
+    const tx = this.tx;
+    const buffered = tx == null ? 0 : tx.length;
+    const off = seqDiff(seq, this.sndUna);
+    const n = max(0, min(len, buffered - off));
+    let flags = TcpFlags.ACK;
+    if (this.finQueued && off + n == buffered && seqGt(this.sndMax, this.sndUna + <u32>buffered)) flags |= TcpFlags.FIN;
+    if (n == 0 && (flags & TcpFlags.FIN) == 0) return false;
+    if (n > 0) this.out.payload = tx!.view(off, n);
+    this.stats.retransmits++;
+    this.send(egress, now, seq, flags, n);
+    if (seq == this.sndUna) this.rtoAt = now + this.rtt.rto;
+    return true;
+  }
+
+  /** True while RFC 6675's loss recovery, not NewReno's, is repairing losses. */
+  private inSackRecovery(): bool { return this.sackRec != null && this.cc.inRecovery; }
+
+  /**
+   * RFC 6675 §5 (C): while cwnd exceeds pipe by a segment, send what
+   * NextSeg() picks: a lost hole, new data, another hole, a rescue.
+   */
+  private sackTransmit(egress: Egress, now: i64): void {
+    const rec = this.sackRec!;
+    const mss = <u32>this.mss;
+    for (let guard = 0; guard < 1024; guard++) {
+      const pipe = rec.pipe(this.sndUna, this.sndMax, mss);
+      // (The first retransmission of a recovery goes whatever pipe says: step 4.3.)
+      const room = pipe + mss <= this.cc.cwnd;
+      const newLen = room ? this.nextSegmentLen() : -1;
+      const kind = rec.nextSeg(this.sndUna, this.sndMax, mss, room, newLen >= 0, pipe, this.cc.recover);
+      if (kind == NextSeg.None) return;
+      if (kind == NextSeg.NewData) this.sendData(egress, now, newLen);
+      else this.resend(egress, now, rec.nextSeq, rec.nextLen);
+    }
   }
 
   private sendAck(egress: Egress, now: i64): void {
@@ -988,6 +1080,7 @@ export class TcpSocket extends Socket {
       r.window = <u16>min<i32>(this.config.recvBuffer, 0xFFFF);
       r.mss = <u16>localMss(this.config, egress.mtu);
       if (s == TcpState.SynSent ? this.config.windowScaling : this.peerWantsScale && this.config.windowScaling) r.windowShift = this.rcvShift;
+      r.sackPermitted = s == TcpState.SynSent ? this.config.sack : this.sackOk;
       if (s == TcpState.SynSent ? this.config.timestamps : this.tsOk) {
         r.hasTimestamps = true;
         r.tsVal = tsClock(now) + this.tsOffset;
@@ -1005,9 +1098,19 @@ export class TcpSocket extends Socket {
         r.tsEcr = this.tsRecent;
       }
     }
+    // SACK blocks, in what room the segment's data leaves (RFC 6691 §2:
+    // data and options share the MSS); when fewer fit beside data than an
+    // ACK of its own would carry, that ACK follows.
+    let ackComplete = true;
+    const rep = this.sackRep;
+    if (!syn && (flags & TcpFlags.ACK) != 0 && (flags & TcpFlags.RST) == 0 && rep != null && rep.due(this.rx)) {
+      const full = r.sackRoom();
+      const due = rep.fill(r, this.rx, this.rcvNxt, len > 0 ? max(0, min(full, (this.mss - len - 4) >> 3)) : full);
+      ackComplete = len == 0 || r.sackCount >= min(due, full);
+    }
     if ((flags & TcpFlags.ACK) != 0) {
       this.lastAckSent = this.rcvNxt;
-      this.ackNow = false;
+      this.ackNow = !ackComplete;
       this.ackAt = FOREVER;
       this.unackedSegments = 0;
     }
@@ -1086,6 +1189,7 @@ export class TcpSocket extends Socket {
     }
     this.stats.timeouts++;
     this.deliveredAbove = 0;
+    if (this.sackRec != null) this.sackRec!.onTimeout();
     this.probeAt = FOREVER;
     this.probeOut = false;
     this.cc.onTimeout(this.flight(), this.sndMax, this.retries == 1);
@@ -1200,6 +1304,8 @@ export class TcpSocket extends Socket {
       this.stats.retransmits++;
       this.send(egress, now, this.sndUna + <u32>off, flags, len);
       this.probeRetransmitted = true;
+      this.probeSeq = this.sndUna + <u32>off;
+      this.probeDsacked = false;
     }
     this.stats.lossProbes++;
     this.probeOut = true;
@@ -1262,6 +1368,7 @@ export class TcpSocket extends Socket {
       this.rcvShift = 0;
     }
     this.tsOk = this.config.timestamps && seg.hasTimestamps;
+    this.sackOk = this.config.sack && seg.sackPermitted;
   }
 
   private initSend(now: i64): void {
@@ -1300,6 +1407,9 @@ export class TcpSocket extends Socket {
     this.sndShift = 0;
     this.rcvShift = 0;
     this.tsOk = false;
+    this.sackOk = false;
+    this.sackRep = null;
+    this.sackRec = null;
     this.tsRecent = 0;
     this.sndWnd = 0;
     this.maxSndWnd = 0;
@@ -1316,6 +1426,15 @@ export class TcpSocket extends Socket {
       this.tx = b;
     }
     return b;
+  }
+
+  private sackReport(): SackReport {
+    let r = this.sackRep;
+    if (r == null) {
+      r = new SackReport();
+      this.sackRep = r;
+    }
+    return r;
   }
 
   private rxBuf(): RecvBuffer {
@@ -1371,6 +1490,8 @@ export class TcpSocket extends Socket {
     this.timeWaitAt = now + this.config.timeWait;
     // TIME-WAIT keeps only sequence numbers: a busy server holds many.
     this.dropSendBuffer();
+    this.sackRep = null;
+    this.sackRec = null;
     if (this.rx != null && this.rx!.length == 0) this.discardReceived();
     const set = this.set;
     if (set != null) set.timeWaitEntered(this);
@@ -1412,6 +1533,8 @@ export class TcpSocket extends Socket {
       p.childGone(this);
     }
     this.dropSendBuffer();
+    this.sackRep = null;
+    this.sackRec = null;
     // A reset or an abort leaves nothing worth reading.
     if (this.rx != null && (this.rx!.length == 0 || err != TcpError.None)) this.discardReceived();
     this.notifyClosed(err, now);

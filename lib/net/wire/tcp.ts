@@ -1,7 +1,9 @@
 // TCP (RFC 9293 §3.1). The checksum covers the IPv4 pseudo-header (RFC 9293
 // §3.1, "Checksum"). Options understood: MSS (RFC 9293 §3.2), window scale
-// and timestamps (RFC 7323 §2.2, §3.2) and SACK-permitted (RFC 2018 §2),
-// which is parsed and ignored; unknown options are skipped by their length.
+// and timestamps (RFC 7323 §2.2, §3.2), SACK-permitted and SACK (RFC 2018
+// §2, §3); unknown options are skipped by their length. A SACK option is
+// advice the sender can do without, so one that makes no sense (a length
+// that is not 2 + 8n, blocks with left >= right) is ignored, not the segment.
 
 import { Ipv4Addr } from "../addr";
 import { WireError } from "./error";
@@ -42,7 +44,13 @@ const OPT_NOP: u8 = 1;
 const OPT_MSS: u8 = 2;
 const OPT_WSCALE: u8 = 3;
 const OPT_SACK_PERMITTED: u8 = 4;
+const OPT_SACK: u8 = 5;
 const OPT_TIMESTAMPS: u8 = 8;
+
+/** Most SACK blocks an option can hold: (40 - 2) / 8 (RFC 2018 §3). */
+export const TCP_MAX_SACK_BLOCKS: i32 = 4;
+/** Most option bytes a header holds (data offset 15 words). */
+const MAX_OPTIONS_LEN: i32 = 40;
 
 /** Largest window shift (RFC 7323 §2.3). */
 export const TCP_MAX_WINDOW_SHIFT: u8 = 14;
@@ -121,6 +129,14 @@ export class TcpRepr {
   hasTimestamps: bool = false;
   tsVal: u32 = 0;
   tsEcr: u32 = 0;
+  /**
+   * SACK blocks (RFC 2018 §3) [sackLeft[i], sackRight[i]) for i < sackCount,
+   * in the order sent: the first may be a D-SACK (RFC 2883). Emit sends as
+   * many as fit beside the other options.
+   */
+  sackCount: i32 = 0;
+  readonly sackLeft: StaticArray<u32> = new StaticArray<u32>(TCP_MAX_SACK_BLOCKS);
+  readonly sackRight: StaticArray<u32> = new StaticArray<u32>(TCP_MAX_SACK_BLOCKS);
   payload: Uint8Array = new Uint8Array(0);
 
   static of(srcPort: u16, dstPort: u16, seq: u32, ack: u32, flags: u16, window: u16): TcpRepr {
@@ -155,6 +171,17 @@ export class TcpRepr {
     this.hasTimestamps = false;
     this.tsVal = 0;
     this.tsEcr = 0;
+    this.sackCount = 0;
+  }
+
+  /** Appends a SACK block; false when all TCP_MAX_SACK_BLOCKS are taken. */
+  addSackBlock(left: u32, right: u32): bool {
+    const n = this.sackCount;
+    if (n >= TCP_MAX_SACK_BLOCKS) return false;
+    unchecked(this.sackLeft[n] = left);
+    unchecked(this.sackRight[n] = right);
+    this.sackCount = n + 1;
+    return true;
   }
 
   /** Fills this Repr from `p`, checking the checksum against the IPv4 addresses it came with. */
@@ -202,6 +229,9 @@ export class TcpRepr {
       } else if (kind == OPT_SACK_PERMITTED) {
         if (len != 2) return WireError.Malformed;
         if (syn) this.sackPermitted = true;
+      } else if (kind == OPT_SACK) {
+        // On a SYN, or a second one in a segment, it means nothing.
+        if (!syn && this.sackCount == 0) this.parseSack(o, i + 2, len - 2);
       } else if (kind == OPT_TIMESTAMPS) {
         if (len != 10) return WireError.Malformed;
         this.hasTimestamps = true;
@@ -213,14 +243,46 @@ export class TcpRepr {
     return WireError.None;
   }
 
+  /**
+   * The blocks of a SACK option's `n` bytes at `at`: 8 bytes each, so `n`
+   * a multiple of 8 (RFC 2018 §3); a block whose left edge is not below
+   * its right edge is skipped.
+   */
+  private parseSack(o: Uint8Array, at: i32, n: i32): void {
+    if (n <= 0 || (n & 7) != 0) return;
+    for (let b = at; b + 8 <= at + n; b += 8) {
+      const left = getU32(o, b);
+      const right = getU32(o, b + 4);
+      if (<i32>(right - left) <= 0) continue;
+      if (!this.addSackBlock(left, right)) return;
+    }
+  }
+
   /** Bytes of options emit writes, padded to a multiple of 4. */
   optionsLen(): i32 {
+    const n = this.fixedOptionsLen();
+    const blocks = this.sackBlocksFitting();
+    return blocks > 0 ? n + 4 + 8 * blocks : n; // NOP NOP + 2 + 8 per block
+  }
+
+  /** The options other than SACK. */
+  private fixedOptionsLen(): i32 {
     let n = 0;
     if (this.mss != 0) n += 4;
     if (this.windowShift >= 0) n += 4; // NOP + 3
     if (this.sackPermitted) n += 4;    // NOP NOP + 2
     if (this.hasTimestamps) n += 12;   // NOP NOP + 10
     return n;
+  }
+
+  /** How many SACK blocks fit beside the other options: three beside timestamps, four without. */
+  sackRoom(): i32 {
+    return max(0, (MAX_OPTIONS_LEN - this.fixedOptionsLen() - 4) >> 3);
+  }
+
+  /** The SACK blocks emit sends. */
+  private sackBlocksFitting(): i32 {
+    return min(this.sackCount, this.sackRoom());
   }
 
   headerLen(): i32 { return TCP_HEADER_LEN + this.optionsLen(); }
@@ -254,6 +316,15 @@ export class TcpRepr {
       setU8(b, i, OPT_NOP); setU8(b, i + 1, OPT_NOP); setU8(b, i + 2, OPT_TIMESTAMPS); setU8(b, i + 3, 10);
       setU32(b, i + 4, this.tsVal); setU32(b, i + 8, this.tsEcr);
       i += 12;
+    }
+    const blocks = this.sackBlocksFitting();
+    if (blocks > 0) {
+      setU8(b, i, OPT_NOP); setU8(b, i + 1, OPT_NOP); setU8(b, i + 2, OPT_SACK); setU8(b, i + 3, <u8>(2 + 8 * blocks));
+      i += 4;
+      for (let k = 0; k < blocks; k++) {
+        setU32(b, i, unchecked(this.sackLeft[k])); setU32(b, i + 4, unchecked(this.sackRight[k]));
+        i += 8;
+      }
     }
     copyBytes(b, hl, this.payload, 0, this.payload.length);
     p.fillChecksum(src, dst);
