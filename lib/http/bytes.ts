@@ -66,6 +66,9 @@ export class ByteBuilder {
   /** The buffer itself; its first `length` bytes are what was written. */
   get raw(): Uint8Array { return this.buf; }
 
+  /** Bytes it can hold without growing. */
+  get capacity(): i32 { return this.buf.length; }
+
   /** Empties it for reuse, with room for at least `capacity` bytes. */
   reset(capacity: i32): ByteBuilder {
     this.len = 0;

@@ -25,11 +25,14 @@ import { ByteBuilder } from "./bytes";
 import { HttpHandler } from "./handler";
 import { DateCache } from "./date";
 import { statusReason } from "./status";
+import { BufferPool } from "../pool";
 
 /** Room for a full head plus some pipelined bytes behind it. */
 const INPUT_SLACK = 4096;
-/** The input buffer's first size: a typical request head fits. Any connection may hold it whatever the budget says. */
-const INPUT_MIN = 1024;
+/** The input buffer's first size: a typical request head fits. Any connection may hold it whatever the budget says; the server pools buffers of this size. */
+export const INPUT_MIN = 1024;
+/** Largest spare builder a connection falling idle gives back to the server for the next one (a head and a small page). */
+export const POOLED_BUILDER = 4096;
 /** A body buffer's first size, also promised whatever the budget says. */
 const BODY_MIN = 1024;
 /** Pull at least this much from a streamed body even when the send buffer looks full: the cut-short write brings onWritable. */
@@ -69,6 +72,12 @@ export abstract class ConnectionOwner {
   abstract busy(c: HttpConnection): void;
   /** Sheds connections waiting for a head (not `keep`) until the budget has `bytes` free; true when it has. */
   abstract shedFor(bytes: i64, keep: HttpConnection): bool;
+  /** Spare INPUT_MIN buffers, shared by the server's connections. */
+  abstract get inputPool(): BufferPool;
+  /** A spare response builder of the server's, or null. */
+  abstract takeBuilder(): ByteBuilder | null;
+  /** Keeps a connection's spare builder for another (one of at most POOLED_BUILDER bytes). */
+  abstract giveBuilder(b: ByteBuilder): void;
 }
 
 /** Sends a connection's response bytes to it. */
@@ -171,9 +180,9 @@ export class HttpConnection extends TcpConnHandler {
     if (this.spareBusy) return new ByteBuilder(capacity);
     let s = this.spare;
     if (s == null) {
-      s = new ByteBuilder(capacity);
+      s = this.owner.takeBuilder();
+      if (s == null) s = new ByteBuilder(capacity);
       this.spare = s;
-      return s;
     }
     return s.reset(capacity);
   }
@@ -259,7 +268,7 @@ export class HttpConnection extends TcpConnHandler {
     if (this.gone) return;
     if (this.idle) {
       this.releaseInput();
-      if (!this.spareBusy) this.spare = null;
+      if (!this.spareBusy) this.releaseSpare();
     }
     if (this.response == null && this.phase == Phase.Head && !this.closing) this.owner.waiting(this);
     else this.owner.busy(this);
@@ -282,8 +291,17 @@ export class HttpConnection extends TcpConnHandler {
     this.dropOutput();
     this.releaseInput();
     this.releaseBody();
+    if (!this.spareBusy) this.releaseSpare();
     this.spare = null;
     this.scratch = null;
+  }
+
+  /** Gives the spare builder back to the server when it is small enough to be worth keeping. */
+  private releaseSpare(): void {
+    const s = this.spare;
+    if (s == null) return;
+    this.spare = null;
+    if (s.capacity <= POOLED_BUILDER) this.owner.giveBuilder(s);
   }
 
   private dropOutput(): void {
@@ -470,8 +488,10 @@ export class HttpConnection extends TcpConnHandler {
       this.conn.budget.release(size - old);
       return false;
     }
-    const b = new Uint8Array(size);
+    const pool = this.owner.inputPool;
+    const b = size == pool.size ? pool.take() : new Uint8Array(size);
     if (this.inEnd > this.inStart) memory.copy(b.dataStart + <usize>this.inStart, this.input.dataStart + <usize>this.inStart, <usize>(this.inEnd - this.inStart));
+    pool.give(this.input);
     this.input = b;
     return true;
   }
@@ -504,6 +524,7 @@ export class HttpConnection extends TcpConnHandler {
   private releaseInput(): void {
     if (this.input.length == 0) return;
     this.conn.budget.release(this.input.length);
+    this.owner.inputPool.give(this.input);
     this.input = EMPTY;
     this.inStart = 0;
     this.inEnd = 0;

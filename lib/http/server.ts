@@ -10,13 +10,17 @@ import { loop } from "../loop";
 import { Timers } from "../timer";
 import { HttpHandler } from "./handler";
 import { HttpLimits } from "./limits";
-import { HttpConnection, HttpStats, ConnectionOwner } from "./connection";
+import { HttpConnection, HttpStats, ConnectionOwner, INPUT_MIN } from "./connection";
 import { DateCache } from "./date";
+import { ByteBuilder } from "./bytes";
+import { BufferPool } from "../pool";
 
 function wallNow(): i64 { return clock_wall(); }
 
 /** Connections one request may shed when the budget has no room for it. */
 const MAX_SHED_FOR_MEMORY = 8;
+/** Spare input buffers and response builders kept for the next busy connection. */
+const POOL_SIZE = 64;
 
 /** Serves `handler` on every connection it accepts. */
 export class HttpServer extends TcpAcceptHandler {
@@ -67,6 +71,12 @@ class Waiters extends ConnectionOwner {
   count: i32 = 0;
   /** Set by the server's constructor, which cannot pass itself earlier. */
   server: HttpServer | null = null;
+  private inputs: BufferPool = new BufferPool(INPUT_MIN, POOL_SIZE);
+  private builders: ByteBuilder[] = [];
+
+  get inputPool(): BufferPool { return this.inputs; }
+  takeBuilder(): ByteBuilder | null { return this.builders.length > 0 ? this.builders.pop() : null; }
+  giveBuilder(b: ByteBuilder): void { if (this.builders.length < POOL_SIZE) this.builders.push(b); }
 
   now(): i64 { return this.server!.clock(); }
   get timers(): Timers | null { return this.server!.useTimers ? this.server!.timers : null; }

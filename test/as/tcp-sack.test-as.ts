@@ -6,6 +6,7 @@
 // in-memory link losing several segments of one window: SACK repairs them
 // in about one round trip, NewReno in one round trip per loss.
 import { unlimitedBudget } from "atoll/budget";
+import { minBufferPool } from "atoll/net/socket/tcp-send";
 import { TcpFlags, TcpRepr } from "atoll/net/wire/tcp";
 import { TcpSocket, TcpError, TcpConfig } from "atoll/net/socket/tcp";
 import { TcpListener } from "atoll/net/socket/tcp-listener";
@@ -283,7 +284,7 @@ function filled(rep: SackReport, rx: RecvBuffer, rcvNxt: u32, maxBlocks: i32 = 4
 }
 
 export function test_report_newest_range_first_then_those_reported_before(): void {
-  const rx = new RecvBuffer(100_000, unlimitedBudget());
+  const rx = new RecvBuffer(100_000, unlimitedBudget(), minBufferPool());
   const rep = new SackReport();
   let nxt: u32 = 1000;
   nxt = arrive(rx, rep, nxt, 2000, 500);
@@ -315,7 +316,7 @@ export function test_report_newest_range_first_then_those_reported_before(): voi
 }
 
 export function test_report_dsack_goes_first_once(): void {
-  const rx = new RecvBuffer(100_000, unlimitedBudget());
+  const rx = new RecvBuffer(100_000, unlimitedBudget(), minBufferPool());
   const rep = new SackReport();
   let nxt: u32 = 1000;
   nxt = arrive(rx, rep, nxt, 4000, 1000);

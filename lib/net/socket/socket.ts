@@ -10,6 +10,8 @@ import { FOREVER } from "../../time";
 import { Icmpv4Repr } from "../wire/icmpv4";
 import { TcpRepr } from "../wire/tcp";
 import { StackLimits } from "../stack-limits";
+import { BufferPool } from "../../pool";
+import { minBufferPool } from "./tcp-send";
 
 /** Why the interface could not send a packet. */
 export enum SendError {
@@ -160,6 +162,8 @@ export class SocketSet {
   tcpTurnedAway: i64 = 0;
   /** How many connections and how much buffer memory the set's TCP may hold. */
   limits: StackLimits = new StackLimits();
+  /** Spare buffers of the smallest size the set's connections share (what an idle connection gives back, the next busy one takes). */
+  readonly bufferPool: BufferPool = minBufferPool();
 
   constructor(readonly egress: Egress) {}
 

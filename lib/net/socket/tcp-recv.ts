@@ -16,12 +16,15 @@
 
 import { copyBytes } from "../wire/bytes";
 import { MemoryBudget } from "../../budget";
+import { BufferPool } from "../../pool";
 import { MIN_BUFFER } from "./tcp-send";
 
 export const MAX_RANGES: i32 = 32;
 
+const EMPTY = new Uint8Array(0);
+
 export class RecvBuffer {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private head: i32 = 0;
   private used: i32 = 0;
   // Out-of-order ranges [starts[i], ends[i]) as offsets past the in-order
@@ -29,7 +32,7 @@ export class RecvBuffer {
   private starts: i32[] = [];
   private ends: i32[] = [];
 
-  constructor(readonly limit: i32, private budget: MemoryBudget) {}
+  constructor(readonly limit: i32, private budget: MemoryBudget, private pool: BufferPool) {}
 
   /** Bytes allocated now. */
   get capacity(): i32 { return this.buf.length; }
@@ -148,7 +151,8 @@ export class RecvBuffer {
     this.head = 0;
     const old = this.buf.length;
     if (old == 0) return;
-    this.buf = new Uint8Array(0);
+    this.pool.give(this.buf);
+    this.buf = EMPTY;
     this.budget.release(old);
   }
 
@@ -156,7 +160,7 @@ export class RecvBuffer {
   private realloc(cap: i32): void {
     const old = this.buf.length;
     if (cap <= old) return;
-    const b = new Uint8Array(cap);
+    const b = cap == this.pool.size ? this.pool.take() : new Uint8Array(cap);
     // Everything held lies within [head, head + extent): in-order bytes, then out-of-order ranges.
     const extent = this.used + (this.ends.length > 0 ? this.ends[this.ends.length - 1] : 0);
     if (extent > 0) {
@@ -164,6 +168,7 @@ export class RecvBuffer {
       copyBytes(b, 0, this.buf, this.head, first);
       if (extent > first) copyBytes(b, first, this.buf, 0, extent - first);
     }
+    this.pool.give(this.buf);
     this.buf = b;
     this.head = 0;
   }

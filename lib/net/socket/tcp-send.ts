@@ -13,16 +13,22 @@
 
 import { copyBytes } from "../wire/bytes";
 import { MemoryBudget } from "../../budget";
+import { BufferPool } from "../../pool";
 
-/** What any connection may hold whatever the budget says, so every one can make progress. */
+/** What any connection may hold whatever the budget says, so every one can make progress; buffers of this size are pooled. */
 export const MIN_BUFFER: i32 = 4096;
 
+/** Spare MIN_BUFFER buffers shared by every connection of a set, and the pool of connections outside one. */
+export function minBufferPool(): BufferPool { return new BufferPool(MIN_BUFFER, 64); }
+
+const EMPTY = new Uint8Array(0);
+
 export class SendBuffer {
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private start: i32 = 0;
   private end: i32 = 0;
 
-  constructor(readonly limit: i32, private budget: MemoryBudget) {}
+  constructor(readonly limit: i32, private budget: MemoryBudget, private pool: BufferPool) {}
 
   /** Bytes held: unacknowledged plus not yet sent. */
   get length(): i32 { return this.end - this.start; }
@@ -82,9 +88,10 @@ export class SendBuffer {
 
   private realloc(cap: i32, old: i32): void {
     if (cap == old) return;
-    const b = new Uint8Array(cap);
+    const b = cap == 0 ? EMPTY : cap == this.pool.size ? this.pool.take() : new Uint8Array(cap);
     const n = this.length;
     if (n > 0) copyBytes(b, 0, this.buf, this.start, n);
+    this.pool.give(this.buf);
     this.buf = b;
     this.start = 0;
     this.end = n;

@@ -26,7 +26,8 @@ import { TcpState, TcpError, isSynchronized } from "./tcp-state";
 import { seqLt, seqLe, seqGt, seqGe, seqDiff, seqMax } from "./tcp-seq";
 import { RttEstimator } from "./tcp-rtt";
 import { NewReno } from "./tcp-congestion";
-import { SendBuffer, MIN_BUFFER } from "./tcp-send";
+import { SendBuffer, MIN_BUFFER, minBufferPool } from "./tcp-send";
+import { BufferPool } from "../../pool";
 import { RecvBuffer } from "./tcp-recv";
 import { MemoryBudget, unlimitedBudget } from "../../budget";
 import { SackReport } from "./tcp-sack-report";
@@ -103,8 +104,9 @@ const PROBE_MIN: i64 = 10_000_000;
 /** How long a peer may sit on the ACK of a lone segment (RFC 8985 §7.2's WCDelAckT; RFC 9293 §3.8.6.3's bound is 0.5 s, common practice 200 ms). */
 const PEER_MAX_ACK_DELAY: i64 = 200_000_000;
 const EMPTY = new Uint8Array(0);
-/** The budget of sockets outside any set's limits (tests driving a socket by hand). */
+/** The budget and buffer pool of sockets outside any set (tests driving a socket by hand). */
 const NO_BUDGET = unlimitedBudget();
+const NO_SET_POOL = minBufferPool();
 
 /**
  * One TCP connection. Add it to an interface's SocketSet, then connect();
@@ -1422,7 +1424,7 @@ export class TcpSocket extends Socket {
   private txBuf(): SendBuffer {
     let b = this.tx;
     if (b == null) {
-      b = new SendBuffer(this.config.sendBuffer, this.budget());
+      b = new SendBuffer(this.config.sendBuffer, this.budget(), this.pool());
       this.tx = b;
     }
     return b;
@@ -1440,7 +1442,7 @@ export class TcpSocket extends Socket {
   private rxBuf(): RecvBuffer {
     let b = this.rx;
     if (b == null) {
-      b = new RecvBuffer(this.config.recvBuffer, this.budget());
+      b = new RecvBuffer(this.config.recvBuffer, this.budget(), this.pool());
       this.rx = b;
     }
     return b;
@@ -1450,6 +1452,11 @@ export class TcpSocket extends Socket {
   private budget(): MemoryBudget {
     const set = this.set;
     return set != null ? set.limits.budget : NO_BUDGET;
+  }
+
+  private pool(): BufferPool {
+    const set = this.set;
+    return set != null ? set.bufferPool : NO_SET_POOL;
   }
 
   /** The receive window offered before any data arrived: what a buffer would get now. */
