@@ -194,7 +194,7 @@ export class NodeStack extends Stack {
     }
     const handler = this.listeners.get(listener).handler;
     // The host accepted it already: over the limit, the application may shed one, else this one goes.
-    if (this.conns.size > this.limits.maxConnections && !handler.shed()) {
+    if (this.conns.size > this.limits.maxConnections && !handler.shed(c.remoteAddress)) {
       this.turnedAway++;
       c.abort();
       return;

@@ -4,7 +4,16 @@
 // so when the stack is at its connection limit or its memory budget is
 // spent, the longest-waiting ones (idle keep-alive connections, slow heads)
 // are shed first and the clients that are sending requests keep being served.
+//
+// At the connection limit, who may shed whom is a question of fairness: a
+// client flooding the server with idle connections would otherwise shed a
+// real client's connection before its request arrived (under such a flood
+// every connection is young). So a newcomer whose address already holds at
+// least its share of the waiting connections (the average per address) is
+// turned away; any other sheds the oldest waiting connection. A flood from
+// a few addresses then only keeps itself out, and others still get in.
 import { Stack, TcpConn, TcpAcceptHandler, TcpListen } from "../net/stack";
+import { Ipv4Addr } from "../net/addr";
 import { clock_wall, clock_monotonic } from "../abi";
 import { loop } from "../loop";
 import { Timers } from "../timer";
@@ -57,8 +66,11 @@ export class HttpServer extends TcpAcceptHandler {
 
   onAccept(c: TcpConn): void { this.accept(c); }
 
-  /** The stack is full: the connection that has waited longest for a request head goes. */
-  shed(): bool { return this.owner.shedOne(null); }
+  /** The stack is full and `remote` wants in: the connection that has waited longest for a request head goes, unless `remote` holds its share of them already. */
+  shed(remote: Ipv4Addr): bool {
+    if (this.owner.overShare(remote)) return false;
+    return this.owner.shedOne(null);
+  }
 
   /** Connections waiting for a request head (idle, or with part of one): those shedding picks from. */
   get waiting(): i32 { return this.owner.count; }
@@ -72,6 +84,8 @@ class Waiters extends ConnectionOwner {
   /** Set by the server's constructor, which cannot pass itself earlier. */
   server: HttpServer | null = null;
   private inputs: BufferPool = new BufferPool(INPUT_MIN, POOL_SIZE);
+  /** Waiting connections per remote address (addresses with none are not kept). */
+  private bySource: Map<Ipv4Addr, i32> = new Map();
   private builders: ByteBuilder[] = [];
 
   get inputPool(): BufferPool { return this.inputs; }
@@ -91,6 +105,14 @@ class Waiters extends ConnectionOwner {
     else this.head = c;
     this.tail = c;
     this.count++;
+    const a = c.conn.remoteAddress;
+    this.bySource.set(a, this.bySource.has(a) ? this.bySource.get(a) + 1 : 1);
+  }
+
+  /** True when `a` holds at least the average number of waiting connections per address (and some). */
+  overShare(a: Ipv4Addr): bool {
+    if (!this.bySource.has(a)) return false;
+    return <i64>this.bySource.get(a) * <i64>this.bySource.size >= <i64>this.count;
   }
 
   busy(c: HttpConnection): void {
@@ -104,6 +126,11 @@ class Waiters extends ConnectionOwner {
     c.waitPrev = null;
     c.waitNext = null;
     this.count--;
+    const a = c.conn.remoteAddress;
+    if (!this.bySource.has(a)) return;
+    const left = this.bySource.get(a) - 1;
+    if (left > 0) this.bySource.set(a, left);
+    else this.bySource.delete(a);
   }
 
   shedFor(bytes: i64, keep: HttpConnection): bool {

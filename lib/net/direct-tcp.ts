@@ -80,8 +80,8 @@ export class DirectListenInput extends TcpListenHandler {
     c.handler = conn.input;
     this.handler.onAccept(conn);
   }
-  shed(listener: TcpListener, now: i64): bool {
-    const shed = this.handler.shed();
+  shed(listener: TcpListener, remote: Ipv4Addr, now: i64): bool {
+    const shed = this.handler.shed(remote);
     // The aborted connection's reset goes out in this turn.
     if (shed) this.stack.schedule();
     return shed;

@@ -102,11 +102,11 @@ export abstract class TcpAcceptHandler {
   /** `c` is established and belongs to the application: set c.handler here. */
   abstract onAccept(c: TcpConn): void;
   /**
-   * The stack is at its connection limit and a client wants in: abort a
-   * connection you can spare (the longest idle, say) and return true, or
-   * return false to turn the newcomer away.
+   * The stack is at its connection limit and a client at `remote` wants in:
+   * abort a connection you can spare (the longest idle, say) and return
+   * true, or return false to turn the newcomer away.
    */
-  shed(): bool { return false; }
+  shed(remote: Ipv4Addr): bool { return false; }
 }
 
 /** A listening TCP port. */

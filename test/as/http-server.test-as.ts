@@ -32,8 +32,10 @@ class MemConn extends TcpConn {
   closed: bool = false;
   aborted: bool = false;
   writes: i32 = 0;
+  /** The client's address (10.0.0.1 unless a test says otherwise). */
+  remote: Ipv4Addr = 0x0A000001;
 
-  get remoteAddress(): Ipv4Addr { return 0x0A000001; }
+  get remoteAddress(): Ipv4Addr { return this.remote; }
   get remotePort(): u16 { return 40000; }
   get localPort(): u16 { return 80; }
   write(data: Uint8Array, off: i32 = 0, len: i32 = -1): i32 {
@@ -618,12 +620,34 @@ export function test_shedding_takes_the_longest_waiting_connection_first(): void
   const idle = new MemConn();
   s2.accept(idle);
   assert(s2.waiting == 1, "the busy one is not waiting: " + s2.waiting.toString());
-  assert(s2.shed() && idle.aborted && !busy.aborted, "the waiting one goes, not the busy one");
-  assert(!s2.shed(), "nothing left to shed");
+  const newcomer: Ipv4Addr = 0x0A000063;
+  assert(s2.shed(newcomer) && idle.aborted && !busy.aborted, "the waiting one goes, not the busy one");
+  assert(!s2.shed(newcomer), "nothing left to shed");
   conns[1].push("GET /x HT");
-  assert(s.shed() && conns[0].aborted, "oldest first");
-  assert(s.shed() && conns[1].aborted, "a half head waits too");
+  assert(s.shed(newcomer) && conns[0].aborted, "oldest first");
+  assert(s.shed(newcomer) && conns[1].aborted, "a half head waits too");
   assert(s.waiting == 3 && s.stats.shed == 2);
+}
+
+export function test_a_flooding_address_is_turned_away_instead_of_shedding_others(): void {
+  const s = timedServer(new Echo(), new HttpLimits());
+  const flood: MemConn[] = [];
+  // 10.0.0.9 and 10.0.0.8 hold idle connections; 10.0.0.1 holds one too.
+  for (let i = 0; i < 12; i++) {
+    const c = new MemConn();
+    c.remote = i < 7 ? 0x0A000009 : 0x0A000008;
+    s.accept(c);
+    flood.push(c);
+  }
+  const mine = new MemConn();
+  s.accept(mine);
+  // Average: 13 waiting over 3 addresses. 10.0.0.9 (7) and 10.0.0.8 (5) hold
+  // their share or more; 10.0.0.1 (1) does not, nor does a new address.
+  assert(!s.shed(0x0A000009) && !s.shed(0x0A000008), "the flooding addresses are turned away");
+  assert(s.stats.shed == 0);
+  assert(s.shed(0x0A000001) && flood[0].aborted, "10.0.0.1 sheds the oldest waiting connection");
+  assert(s.shed(0x0A000063) && flood[1].aborted, "so does a new address");
+  assert(!mine.aborted);
 }
 
 export function test_a_head_the_budget_cannot_hold_is_answered_503_after_shedding(): void {

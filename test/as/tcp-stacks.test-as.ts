@@ -262,7 +262,7 @@ class Holder extends TcpListenHandler {
     c.handler = new Outcome();
     this.held.push(c);
   }
-  shed(l: TcpListener, now: i64): bool {
+  shed(l: TcpListener, remote: u32, now: i64): bool {
     if (!this.canShed || this.held.length == 0) return false;
     this.held.shift().abort(now);
     this.shedCount++;

@@ -29,10 +29,10 @@ export abstract class TcpListenHandler {
   abstract onAccept(listener: TcpListener, c: TcpSocket, now: i64): void;
   /**
    * The stack is at its connection limit (StackLimits.maxConnections) and a
-   * client wants in: abort a connection you can spare (the longest idle) and
-   * return true, or return false to turn the newcomer away.
+   * client at `remote` wants in: abort a connection you can spare (the
+   * longest idle) and return true, or return false to turn the newcomer away.
    */
-  shed(listener: TcpListener, now: i64): bool { return false; }
+  shed(listener: TcpListener, remote: Ipv4Addr, now: i64): bool { return false; }
 }
 
 class ListenerParent extends TcpParent {
@@ -125,7 +125,7 @@ export class TcpListener extends Socket {
       return TcpVerdict.Taken;
     }
     if (!seg.syn) return TcpVerdict.Taken;
-    if (set.tcpFull && !this.makeRoom(now)) {
+    if (set.tcpFull && !this.makeRoom(src, now)) {
       // Not accepted, as Linux drops a SYN its full accept queue cannot take: the client retries.
       this.refusedFull++;
       set.tcpTurnedAway++;
@@ -216,7 +216,7 @@ export class TcpListener extends Socket {
       this.cookiesRejected++;
       return false;
     }
-    if (set.tcpFull && !this.makeRoom(now)) {
+    if (set.tcpFull && !this.makeRoom(src, now)) {
       // Dropped: the client retransmits what it sent, and the cookie is good for a while yet.
       this.refusedFull++;
       set.tcpTurnedAway++;
@@ -250,9 +250,9 @@ export class TcpListener extends Socket {
    * aborted connection leaves at the next dispatch, so the newcomer may
    * briefly take the count one over the limit.
    */
-  private makeRoom(now: i64): bool {
+  private makeRoom(remote: Ipv4Addr, now: i64): bool {
     const h = this.handler;
-    if (h == null || !h.shed(this, now)) return false;
+    if (h == null || !h.shed(this, remote, now)) return false;
     this.shed++;
     return true;
   }
