@@ -23,9 +23,10 @@ export interface PingResult {
  * Sends echo requests to `address` `intervalS` apart, through `prefix`
  * (e.g. ["ip", "netns", "exec", NS]), until `count` replies came back or
  * `deadlineS` passed; reports which of the first `count` requests went unanswered.
+ * `options` are more of ping's (e.g. -s SIZE).
  */
-export function pingEach(prefix: string[], address: string, count: number, intervalS: number, deadlineS: number): PingResult {
-  const argv = [...prefix, "ping", "-n", "-c", String(count), "-i", String(intervalS), "-w", String(deadlineS), address];
+export function pingEach(prefix: string[], address: string, count: number, intervalS: number, deadlineS: number, options: string[] = []): PingResult {
+  const argv = [...prefix, "ping", "-n", "-c", String(count), "-i", String(intervalS), "-w", String(deadlineS), ...options, address];
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: (deadlineS + 10) * 1000 });
   const out = `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`;
   const answered = new Set<number>();

@@ -74,6 +74,13 @@ export class Lab {
     return this.net.exec(cmd);
   }
 
+  /** A statistics counter of the tap's host side (e.g. tx_dropped: frames for the unikernel that it did not read in time). */
+  tapCounter(name: string): number {
+    const r = this.exec(["cat", `/sys/class/net/${this.tap}/statistics/${name}`]);
+    if (r.status !== 0) throw new Error(`cannot read ${name} of ${this.tap}: ${r.out.trim()}`);
+    return Number(r.out.trim());
+  }
+
   /** `cmd` prefixed to run inside the namespace. */
   inside(cmd: string[]): string[] {
     return this.net.inside(cmd);

@@ -66,15 +66,15 @@ export function mb(bytes: number | undefined): string {
 }
 
 /**
- * The problem, if any, with `after` against `baseline`: more than
- * `tolerance` (0.10: 10%) above it. Says when it could not be measured.
+ * `after` against `baseline`: a note of the growth, and a problem (naming
+ * `label`) when it is more than `tolerance` (0.10: 10%) above the baseline.
  */
 export function growth(label: string, baseline: MemorySample, after: MemorySample, tolerance: number): { problem?: string; note: string } {
   const b = footprint(baseline), a = footprint(after);
-  if (b === undefined || a === undefined || a.what !== b.what) return { note: `${label}: not measured (no --stats in the application, and no RSS of its own on kvm)` };
+  if (b === undefined || a === undefined || a.what !== b.what) return { note: "not measured (no --stats in the application, and no RSS of its own on kvm)" };
   const ratio = a.bytes / b.bytes;
-  const note = `${label}: ${a.what} ${mb(a.bytes)}, ${((ratio - 1) * 100).toFixed(1)}% over the baseline's ${mb(b.bytes)}`;
-  return ratio > 1 + tolerance ? { problem: `${note} (allowed: ${(tolerance * 100).toFixed(0)}%)`, note } : { note };
+  const note = `${a.what} ${mb(a.bytes)}, ${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)}% against ${mb(b.bytes)}`;
+  return ratio > 1 + tolerance ? { problem: `${label}: ${note}; at most +${(tolerance * 100).toFixed(0)}% allowed`, note } : { note };
 }
 
 /** "heap 12.1 MB, RSS 14.0 MB, 3 TCP connections", as far as measured. */
