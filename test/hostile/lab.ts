@@ -4,7 +4,7 @@
 // so that hundreds of thousands of connections in a few minutes do not run
 // out of ports; and the traffic tools of traffic/ run inside it, each ending
 // in one JSON line. Needs root; setup() says what failed otherwise.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { root } from "../helpers/cli.ts";
 import { TapNamespace, type RunResult } from "../kvm-net/tap-namespace.ts";
@@ -42,7 +42,7 @@ export class Lab {
   readonly ns: string;
   readonly tap = "hostile0";
   private readonly net: TapNamespace;
-  private readonly running = new Set<ReturnType<typeof spawn>>();
+  private readonly running = new Set<ChildProcess>();
 
   constructor(tag: string) {
     this.ns = `atoll-hostile-${tag}-${process.pid}`;
@@ -63,10 +63,18 @@ export class Lab {
     return "";
   }
 
-  /** Ends every tool still running and removes the namespace with its tap. */
+  /** Ends every process started through it that still runs, and removes the namespace with its tap. */
   teardown(): void {
     for (const c of this.running) c.kill("SIGKILL");
     this.net.teardown();
+  }
+
+  /** Starts `argv` (already prefixed to run in the namespace where it must), to be killed at teardown if it still runs. */
+  spawn(argv: string[], stdin: "pipe" | "ignore" = "ignore"): ChildProcess {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, "pipe", "pipe"] });
+    this.running.add(child);
+    child.on("exit", () => this.running.delete(child));
+    return child;
   }
 
   /** Runs a command in the namespace to completion. */
@@ -96,8 +104,7 @@ export class Lab {
     const argv = name === "raw-flood"
       ? ["python3", path.join(TRAFFIC, "raw-flood.py"), ...args]
       : [process.execPath, path.join(TRAFFIC, `${name}.mjs`), ...args];
-    const child = spawn("ip", ["netns", "exec", this.ns, ...argv], { stdio: ["pipe", "pipe", "pipe"] });
-    this.running.add(child);
+    const child = this.spawn(this.inside(argv), "pipe");
     let out = "", err = "";
     child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
     child.stderr!.on("data", (d: Buffer) => { err += d.toString(); });
@@ -106,7 +113,6 @@ export class Lab {
     const result = new Promise<ToolResult>((resolve, reject) => {
       child.on("error", (e) => reject(new Error(`${name} could not start: ${e.message}`)));
       child.on("close", (status) => {
-        this.running.delete(child);
         const line = out.trim().split("\n").pop() ?? "";
         try {
           resolve(JSON.parse(line) as ToolResult);

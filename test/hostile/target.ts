@@ -6,7 +6,7 @@
 // attached to the tap; a kvm image runs in QEMU (TCG unless
 // ATOLL_QEMU_ACCEL=kvm, microvm, the configuration's memory) with the tap
 // backend.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { atoll, root } from "../helpers/cli.ts";
 import { readyLine } from "../helpers/server.ts";
@@ -64,7 +64,7 @@ export class Target {
     const command = kind === "unix"
       ? lab.inside([path.join(app.dir, "dist", app.name), `--atoll-net=net0=tap:${lab.tap}`, ...args])
       : lab.qemuOnTap(path.join(app.dir, "dist", `${app.name}.kvm`), args, app.memory);
-    const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = lab.spawn(command);
     const t = new Target(kind, app, child, command);
     const deadline = Date.now() + (kind === "kvm" ? 60_000 : 15_000);
     while (!readyLine(t.output, STARTED) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

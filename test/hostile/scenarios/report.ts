@@ -8,16 +8,20 @@ export class ScenarioReport {
   readonly figures: [string, string][] = [];
   readonly problems: string[] = [];
 
-  constructor(readonly title: string) {}
+  /** `live`, if given, hears each figure and problem as it is recorded (the soak's progress). */
+  constructor(readonly title: string, private readonly live?: (line: string) => void) {}
 
   /** Records a figure. */
   figure(name: string, value: string | number): void {
-    this.figures.push([name, typeof value === "number" ? formatNumber(value) : value]);
+    const v = typeof value === "number" ? formatNumber(value) : value;
+    this.figures.push([name, v]);
+    this.live?.(`  ${name}: ${v}`);
   }
 
   /** Records a missed criterion. */
   problem(text: string): void {
     this.problems.push(text);
+    this.live?.(`  PROBLEM: ${text}`);
   }
 
   /** Records `text` as a problem unless `ok`; returns `ok`. */

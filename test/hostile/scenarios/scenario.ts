@@ -23,8 +23,8 @@ export interface Scenario<P> {
  * and stops the unikernel; the report says if it ended on its own meanwhile
  * (a trap, out of memory) or if the scenario could not go on.
  */
-export async function runScenario<P>(lab: Lab, scenario: Scenario<P>, kind: TargetKind, params: P): Promise<ScenarioReport> {
-  const report = new ScenarioReport(`${scenario.name} on ${kind}`);
+export async function runScenario<P>(lab: Lab, scenario: Scenario<P>, kind: TargetKind, params: P, live?: (line: string) => void): Promise<ScenarioReport> {
+  const report = new ScenarioReport(`${scenario.name} on ${kind}`, live);
   const app = await appAt(scenario.app);
   const e = build(app, kind);
   if (e !== "") throw new Error(e);
