@@ -8,8 +8,8 @@ import { overLimitScenario, type OverLimitParams } from "./scenarios/over-limit.
 import { scenarioTests } from "./scenario-test.ts";
 
 const params: Record<"unix" | "kvm", OverLimitParams> = {
-  unix: { seconds: 10, maxAttempts: 4000, concurrency: 200, minRatio: 0.99 },
-  kvm: { seconds: 10, maxAttempts: 2000, concurrency: 100, minRatio: 0.99 },
+  unix: { seconds: 10, maxOpen: 3000, concurrency: 200, minRatio: 0.99 },
+  kvm: { seconds: 10, maxOpen: 2000, concurrency: 100, minRatio: 0.99 },
 };
 
 scenarioTests("hostile traffic: idle connections past the connection limit beside curl", overLimitScenario, params, { unix: 60_000, kvm: 90_000 });

@@ -13,8 +13,8 @@ import { besideCurl, checkLegit, type Scenario } from "./scenario.ts";
 export interface OverLimitParams {
   /** How long the flood keeps opening. */
   seconds: number;
-  /** Connections the flood attempts at most (the client's own file limit bounds it too). */
-  maxAttempts: number;
+  /** Connections the flood holds at most (its own file limit bounds it) before it stops opening: reached only when the server accepts far past its limit. */
+  maxOpen: number;
   /** Connects in flight at once. */
   concurrency: number;
   /** Least share of curl's fetches that must succeed (0.99). */
@@ -26,11 +26,11 @@ export const overLimitScenario: Scenario<OverLimitParams> = {
   summary: `idle connections opened as fast as possible past a limit of ${WEB_LIMITED_CONNECTIONS}, beside a curl loop: curl unaffected, the limit held`,
   app: WEB_LIMITED,
   async run(lab: Lab, target: Target, p: OverLimitParams, report: ScenarioReport): Promise<void> {
-    report.figure("flood", `idle connections for ${p.seconds} s (at most ${p.maxAttempts}), ${p.concurrency} connects in flight; the limit is ${WEB_LIMITED_CONNECTIONS}`);
+    report.figure("flood", `idle connections for ${p.seconds} s (stopping at ${p.maxOpen} held), ${p.concurrency} connects in flight; the limit is ${WEB_LIMITED_CONNECTIONS}`);
     let held: number | undefined;
     const { attack, legit } = await besideCurl(lab, async () => {
       const flood = lab.tool("idle", [
-        `--host=${UNIKERNEL}`, `--seconds=${p.seconds}`, `--count=${p.maxAttempts}`, `--concurrency=${p.concurrency}`, "--hold=stdin", "--close=rst",
+        `--host=${UNIKERNEL}`, `--seconds=${p.seconds}`, `--max-open=${p.maxOpen}`, `--concurrency=${p.concurrency}`, "--hold=stdin", "--close=rst",
         `--sources=${CLIENT_SOURCES}`, "--connect-timeout-ms=3000", `--deadline=${p.seconds + 120}`,
       ]);
       const opened = await lab.waitForLine(flood, /^opened (\d+) of (\d+)$/m, (p.seconds + 60) * 1000);

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Idle connections: opened (--count of them, or as many as will open in
-// --seconds), at most --concurrency connects in flight, held without a byte
-// sent, then closed with a FIN (waiting for the server's) or a RST. Counts how
-// each connect ended (accepted, refused, reset, timed out) and what happened
-// to the held ones (closed or reset by the server). When the opening ends it
-// prints "opened ACCEPTED of ATTEMPTS" on standard error; with --hold=stdin it
-// then holds them until its standard input ends, so a harness can look at
-// the server meanwhile.
+// --seconds, stopping at --max-open held), at most --concurrency connects in
+// flight, held without a byte sent, then closed with a FIN (waiting for the
+// server's) or a RST. Counts how each connect ended (accepted, refused,
+// reset, timed out) and what happened to the held ones (closed or reset by
+// the server). When the opening ends it prints "opened ACCEPTED of ATTEMPTS"
+// on standard error; with --hold=stdin it then holds them until its standard
+// input ends, so a harness can look at the server meanwhile.
 import { options, run, Tally, sleep, addresses } from "./client-main.mjs";
 import { connect, close } from "./http-get.mjs";
 
@@ -16,6 +16,7 @@ const o = options("idle.mjs", "idle connections opened, held, then closed", {
   count: { kind: "int", default: 0, doc: "connections to attempt (0: as many as --seconds allow)" },
   seconds: { kind: "number", default: 0, doc: "how long to keep opening (0: until --count are attempted)" },
   concurrency: { kind: "int", default: 100, doc: "connects in flight at once" },
+  "max-open": { kind: "int", default: 0, doc: "stop opening once this many are held (0: no limit); bounds the client's own files against a server that accepts everything" },
   hold: { kind: "string", default: "0", doc: "seconds to hold them after the opening, or stdin: until standard input ends" },
   close: { kind: "choice", of: ["fin", "rst"], default: "fin", doc: "how the held connections end" },
   sources: { kind: "list", default: "", doc: "local addresses to use in turn, e.g. 10.0.0.1,10.0.0.3-9" },
@@ -36,7 +37,8 @@ await run("idle", o.deadline * 1000, async (partial) => {
   let attempts = 0, closedByServer = 0, resetWhileHeld = 0, peakHeld = 0;
   partial(() => ({ attempts, connects: connects.counts, held: held.size, closedByServer, resetWhileHeld }));
   const t0 = performance.now();
-  const opening = () => (o.count === 0 || attempts < o.count) && (o.seconds === 0 || performance.now() - t0 < o.seconds * 1000);
+  const opening = () => (o.count === 0 || attempts < o.count) && (o.seconds === 0 || performance.now() - t0 < o.seconds * 1000)
+    && (o["max-open"] === 0 || held.size < o["max-open"]);
   const worker = async () => {
     while (opening()) {
       const i = attempts++;
