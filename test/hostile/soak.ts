@@ -28,15 +28,19 @@ function soak<P>(scenario: Scenario<P>, params: Record<TargetKind, P>): Soak {
   return { name: scenario.name, summary: scenario.summary, run: (lab, kind, live) => runScenario(lab, scenario, kind, params[kind], live) };
 }
 
-const MB = 1024 * 1024;
-const alternate = (rounds: number, count: number): { count: number; close: "fin" | "rst" }[] =>
-  Array.from({ length: rounds }, (_, i) => ({ count, close: i % 2 === 0 ? "fin" : "rst" }));
+/** Issue 11 says MB: 10^6 bytes, the stricter reading. */
+const MB = 1_000_000;
+/** `rounds` rounds of `count` connections: the first half closed with FIN, the rest with RST. */
+const finThenRst = (rounds: number, count: number): { count: number; close: "fin" | "rst" }[] =>
+  Array.from({ length: rounds }, (_, i) => ({ count, close: i < rounds / 2 ? "fin" : "rst" }));
 
 /** Issue 11's acceptance numbers. */
 const SOAKS: Soak[] = [
   soak(churnScenario, {
-    // 20 rounds of 10,500 (210,000 connections), FIN and RST in turn; RSS <= 64 MB; the last round of each kind within 20% of the first's rate.
-    unix: { warmup: 0, rounds: alternate(20, 10_500), concurrency: 200, rssLimit: 64 * MB, rateTolerance: 0.20 },
+    // 20 rounds of 10,500 (210,000 connections), 10 closed with FIN (four of
+    // them in a row livelocked the stack), then 10 with RST; RSS <= 64 MB; the
+    // last round of each kind within 20% of the first's rate.
+    unix: { warmup: 0, rounds: finThenRst(20, 10_500), concurrency: 200, rssLimit: 64 * MB, rateTolerance: 0.20 },
     // 100,000 sequential: the heap after them within 10% of its size after the first 1,000.
     kvm: { warmup: 1_000, rounds: Array.from({ length: 9 }, () => ({ count: 11_000, close: "fin" as const })), concurrency: 1, tolerance: 0.10 },
   }),

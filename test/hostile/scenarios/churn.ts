@@ -52,7 +52,7 @@ export const churnScenario: Scenario<ChurnParams> = {
       report.check(failed === 0 && w.error === undefined, `warm-up: ${failed} of ${p.warmup} connections failed${w.error ? ` (${w.error})` : ""}: ${JSON.stringify(w["outcomes"])}, first: ${JSON.stringify(w["firstFailures"])}`);
     }
     const baseline = sample(lab, target);
-    report.figure("memory after the warm-up", describeSample(baseline));
+    report.figure(p.warmup > 0 ? "memory after the warm-up (the baseline)" : "memory before the first connection (the baseline)", describeSample(baseline));
     const rates: { close: string; perSecond: number }[] = [];
     for (const [i, round] of p.rounds.entries()) {
       if (target.ended() !== null) break;
