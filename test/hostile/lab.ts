@@ -124,14 +124,17 @@ export class Lab {
     return { result, stderr: () => err, release: () => child.stdin!.end(), stop: () => { if (child.exitCode === null) child.kill("SIGTERM"); } };
   }
 
-  /** Waits until `run`'s standard error has a line matching `line`, or its result came, or `ms` passed; the match or null. */
-  async waitForLine(run: ToolRun, line: RegExp, ms: number): Promise<RegExpExecArray | null> {
+  /**
+   * Waits until `run`'s standard error has a line matching `line`, or its
+   * result came, or `ms` passed, or `giveUp()` (e.g. the unikernel died); the match or null.
+   */
+  async waitForLine(run: ToolRun, line: RegExp, ms: number, giveUp: () => boolean = () => false): Promise<RegExpExecArray | null> {
     let finished = false;
     void run.result.then(() => { finished = true; }, () => { finished = true; });
     const deadline = Date.now() + ms;
     for (;;) {
       const m = line.exec(run.stderr());
-      if (m !== null || finished || Date.now() >= deadline) return m;
+      if (m !== null || finished || Date.now() >= deadline || giveUp()) return m;
       await new Promise((r) => setTimeout(r, 50));
     }
   }

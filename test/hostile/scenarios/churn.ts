@@ -43,7 +43,7 @@ export const churnScenario: Scenario<ChurnParams> = {
   app: WEB,
   async run(lab: Lab, target: Target, p: ChurnParams, report: ScenarioReport): Promise<void> {
     const total = p.warmup + p.rounds.reduce((n, r) => n + r.count, 0);
-    report.figure("connections", `${total} (${p.warmup} warm-up, then ${p.rounds.map((r) => `${r.count} ${r.close.toUpperCase()}`).join(", ")}), ${p.concurrency} at once`);
+    report.figure("connections", `${total} (${p.warmup} warm-up, then ${roundsText(p.rounds)}), ${p.concurrency} at once`);
     let failures = 0;
     if (p.warmup > 0) {
       const w = await churn(lab, target, p.warmup, "fin", p.concurrency);
@@ -91,3 +91,14 @@ export const churnScenario: Scenario<ChurnParams> = {
     }
   },
 };
+
+/** "10 x 10500 FIN, 10 x 10500 RST": runs of equal rounds together. */
+function roundsText(rounds: ChurnParams["rounds"]): string {
+  const runs: { n: number; count: number; close: string }[] = [];
+  for (const r of rounds) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.count === r.count && last.close === r.close) last.n++;
+    else runs.push({ n: 1, count: r.count, close: r.close });
+  }
+  return runs.map((r) => `${r.n > 1 ? `${r.n} x ` : ""}${r.count} ${r.close.toUpperCase()}`).join(", ");
+}

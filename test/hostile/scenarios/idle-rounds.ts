@@ -44,7 +44,7 @@ export const idleRoundsScenario: Scenario<IdleRoundsParams> = {
         `--host=${UNIKERNEL}`, `--count=${p.perRound}`, `--concurrency=${p.concurrency}`, "--hold=stdin", `--close=${close}`,
         `--sources=${CLIENT_SOURCES}`, `--deadline=${120 + Math.ceil(p.perRound / 10)}`,
       ]);
-      const opened = await lab.waitForLine(idle, /^opened (\d+) of (\d+)$/m, (120 + p.perRound / 10) * 1000);
+      const opened = await lab.waitForLine(idle, /^opened (\d+) of (\d+)$/m, (120 + p.perRound / 10) * 1000, () => target.ended() !== null);
       const held = opened !== null && target.ended() === null ? describeSample(sample(lab, target)) : "-";
       idle.release();
       const r = await target.during(idle);

@@ -33,7 +33,7 @@ export const overLimitScenario: Scenario<OverLimitParams> = {
         `--host=${UNIKERNEL}`, `--seconds=${p.seconds}`, `--max-open=${p.maxOpen}`, `--concurrency=${p.concurrency}`, "--hold=stdin", "--close=rst",
         `--sources=${CLIENT_SOURCES}`, "--connect-timeout-ms=3000", `--deadline=${p.seconds + 120}`,
       ]);
-      const opened = await lab.waitForLine(flood, /^opened (\d+) of (\d+)$/m, (p.seconds + 60) * 1000);
+      const opened = await lab.waitForLine(flood, /^opened (\d+) of (\d+)$/m, (p.seconds + 60) * 1000, () => target.ended() !== null);
       // What the server holds at the flood's peak, by its own count.
       if (opened !== null && target.app.stats && target.ended() === null) held = readStats(lab)["tcp_connections"];
       flood.release();
