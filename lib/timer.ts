@@ -1,7 +1,9 @@
 // Timers are kept in a binary min-heap ordered by (deadline, sequence number):
 // equal deadlines fire in the order the timers were armed, so ordering is
-// deterministic. Cancelling marks the timer; the heap drops it lazily when it
-// reaches the top, which keeps cancel O(1).
+// deterministic. Each timer knows its place in the heap, so cancelling takes
+// it out at once (O(log n)): a cancelled timer holds nothing alive. (An
+// earlier version only marked it and left it in the heap until its deadline,
+// and its handler kept a closed connection's buffers for a minute.)
 
 /** What a timer calls when it fires. */
 export abstract class TimerHandler {
@@ -9,7 +11,7 @@ export abstract class TimerHandler {
   abstract onTimer(timer: Timer, now: i64): void;
 }
 
-/** One armed timer; `cancel` stops it. */
+/** One timer; `cancel` stops it, `Timers.rearm` starts it again. */
 export class Timer {
   /** Next monotonic instant (ns) at which it fires. */
   deadline: i64;
@@ -17,7 +19,8 @@ export class Timer {
   readonly period: i64;
   /** Arming order; breaks ties between equal deadlines. */
   seq: u64;
-  cancelled: bool = false;
+  /** Its index in the owner's heap; -1 when not armed. */
+  index: i32 = -1;
 
   constructor(deadline: i64, period: i64, seq: u64, readonly handler: TimerHandler, private owner: Timers) {
     this.deadline = deadline;
@@ -26,24 +29,24 @@ export class Timer {
   }
 
   /** Stops the timer; it will not fire again. Cancelling twice is harmless. */
-  cancel(): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.owner.live--;
-  }
+  cancel(): void { this.owner.remove(this); }
 
   /** True while the timer may still fire. */
-  get active(): bool { return !this.cancelled; }
+  get active(): bool { return this.index >= 0; }
+
+  /** True once it was cancelled or, for a one-shot, fired. */
+  get cancelled(): bool { return this.index < 0; }
 }
 
 /** The timer queue of one event loop. */
 export class Timers {
   private heap: Timer[] = [];
   private nextSeq: u64 = 0;
-  /** Timers armed and not cancelled nor spent. */
-  live: i32 = 0;
 
   constructor(private now: () => i64) {}
+
+  /** Timers armed and not cancelled nor spent. */
+  get live(): i32 { return this.heap.length; }
 
   /** Fires `handler` once, `delay` ns from now. */
   after(delay: i64, handler: TimerHandler): Timer {
@@ -62,18 +65,30 @@ export class Timers {
     return this.arm(deadline, 0, handler);
   }
 
+  /**
+   * Moves `t` (armed, cancelled or spent) to fire at `deadline`, as if armed
+   * anew: a connection's deadline timer is moved rather than replaced, so
+   * no timer or handler is allocated per event.
+   */
+  rearm(t: Timer, deadline: i64): void {
+    t.deadline = deadline;
+    t.seq = this.nextSeq++;
+    if (t.index < 0) {
+      t.index = this.heap.length;
+      this.heap.push(t);
+    }
+    this.fix(t.index);
+  }
+
   /** The earliest deadline of a live timer, or -1 when there is none. */
   nextDeadline(): i64 {
-    this.dropCancelled();
     return this.heap.length > 0 ? this.heap[0].deadline : -1;
   }
 
   /** Fires every timer due at `now`, in deadline order; returns how many fired. */
   runDue(now: i64): i32 {
     let fired = 0;
-    while (true) {
-      this.dropCancelled();
-      if (this.heap.length == 0) break;
+    while (this.heap.length > 0) {
       const t = this.heap[0];
       if (t.deadline > now) break;
       if (t.period > 0) {
@@ -85,9 +100,7 @@ export class Timers {
         t.seq = this.nextSeq++;
         this.siftDown(0);
       } else {
-        this.pop();
-        t.cancelled = true;
-        this.live--;
+        this.remove(t);
       }
       fired++;
       t.handler.onTimer(t, now);
@@ -95,52 +108,68 @@ export class Timers {
     return fired;
   }
 
+  /** Takes `t` out of the heap; nothing when it is not in it. */
+  remove(t: Timer): void {
+    const i = t.index;
+    if (i < 0) return;
+    const h = this.heap;
+    const last = h.pop();
+    t.index = -1;
+    if (last === t) return;
+    h[i] = last;
+    last.index = i;
+    this.fix(i);
+  }
+
   private arm(deadline: i64, period: i64, handler: TimerHandler): Timer {
     const t = new Timer(deadline, period, this.nextSeq++, handler, this);
+    t.index = this.heap.length;
     this.heap.push(t);
-    this.siftUp(this.heap.length - 1);
-    this.live++;
+    this.siftUp(t.index);
     return t;
   }
 
-  private dropCancelled(): void {
-    while (this.heap.length > 0 && this.heap[0].cancelled) this.pop();
-  }
-
-  private pop(): void {
-    const last = this.heap.pop();
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.siftDown(0);
-    }
+  /** Restores the heap order around index `i` after its timer's key changed. */
+  private fix(i: i32): void {
+    if (i > 0 && Timers.before(this.heap[i], this.heap[(i - 1) >> 1])) this.siftUp(i);
+    else this.siftDown(i);
   }
 
   private static before(a: Timer, b: Timer): bool {
     return a.deadline < b.deadline || (a.deadline == b.deadline && a.seq < b.seq);
   }
 
+  private place(i: i32, t: Timer): void {
+    this.heap[i] = t;
+    t.index = i;
+  }
+
   private siftUp(i: i32): void {
     const h = this.heap;
+    const t = h[i];
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!Timers.before(h[i], h[parent])) break;
-      const tmp = h[i]; h[i] = h[parent]; h[parent] = tmp;
+      const p = h[parent];
+      if (!Timers.before(t, p)) break;
+      this.place(i, p);
       i = parent;
     }
+    this.place(i, t);
   }
 
   private siftDown(i: i32): void {
     const h = this.heap;
     const n = h.length;
+    const t = h[i];
     while (true) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && Timers.before(h[l], h[m])) m = l;
-      if (r < n && Timers.before(h[r], h[m])) m = r;
-      if (m == i) break;
-      const tmp = h[i]; h[i] = h[m]; h[m] = tmp;
-      i = m;
+      const c = r < n && Timers.before(h[r], h[l]) ? r : l;
+      if (!Timers.before(h[c], t)) break;
+      this.place(i, h[c]);
+      i = c;
     }
+    this.place(i, t);
   }
 }

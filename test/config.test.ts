@@ -7,6 +7,7 @@ import path from "node:path";
 import { loadConfig } from "../tools/config/load.ts";
 import { UserError } from "../tools/errors.ts";
 import { editDistance, parseSize } from "../tools/config/validate.ts";
+import { maxMemoryPages } from "../tools/configure/memory-limit.ts";
 
 function app(config: string, files: Record<string, string> = { "unikernel.ts": "export function start(): void {}\n" }): string {
   const dir = mkdtempSync(path.join(tmpdir(), "atoll-config-"));
@@ -66,6 +67,17 @@ describe("config.ts", () => {
   it("needs a default export and an existing main file", async () => {
     expect(await problem(header + `export const u = 1;\n`)).toContain("has no default export");
     expect(await problem(header + `export default unikernel({ name: "x", main: "missing.ts", devices: [] });\n`)).toMatch(/config\.ts:2: main: missing\.ts not found/);
+  });
+
+  it("rejects a memory of less than one 64 KiB wasm page, naming the line", async () => {
+    expect(await problem(header + `export default unikernel({\n  name: "x", main: "unikernel.ts", devices: [],\n  memory: "1K" });\n`)).toMatch(/config\.ts:4: memory: "1K" is less than the minimum, 65536 bytes/);
+  });
+
+  it("turns memory into linear memory's maximum in pages: none when absent, at most wasm32's 65536", () => {
+    expect(maxMemoryPages(undefined)).toBeUndefined();
+    expect(maxMemoryPages("16M")).toBe(256);
+    expect(maxMemoryPages("100K")).toBe(1); // whole pages only
+    expect(maxMemoryPages("8G")).toBe(65536);
   });
 
   it("parses sizes and measures edit distance", () => {

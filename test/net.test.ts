@@ -12,8 +12,16 @@ describe("lib/net/iface and lib/net/socket", async () => {
   await asTests("as/net-iface.test-as.ts");
 });
 
+describe("lib/net/socket/socket.ts: SocketSet", async () => {
+  await asTests("as/net-socketset.test-as.ts");
+});
+
 describe("lib/net/iface/reassembly.ts", async () => {
   await asTests("as/net-reassembly.test-as.ts");
+});
+
+describe("lib/net/iface/fragmentation.ts", async () => {
+  await asTests("as/net-fragmentation.test-as.ts");
 });
 
 describe("lib/net/socket/dhcp.ts", async () => {

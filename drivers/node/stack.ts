@@ -9,9 +9,11 @@
 import { EventSource, loop } from "atoll/loop";
 import { Ipv4Addr, ipv4 } from "atoll/net/addr";
 import {
-  Stack, StackHandler, UdpEndpoint, UdpReceiver, UdpSendError, TcpListen, TcpAcceptHandler, TcpConn, TcpConnHandler, TcpError,
+  Stack, StackHandler, StackUsage, UdpEndpoint, UdpReceiver, UdpSendError, TcpListen, TcpAcceptHandler, TcpConn, TcpConnHandler, TcpError,
   TCP_CONNECTED, TCP_READABLE, TCP_WRITABLE, TCP_PEER_CLOSED,
 } from "atoll/net/stack";
+import { StackLimits } from "atoll/net/stack-limits";
+import { MemoryBudget } from "atoll/budget";
 
 @external("atoll", "sock_open")
 declare function sock_open(): i32;
@@ -84,8 +86,11 @@ export class NodeStack extends Stack {
   readonly rx: Uint8Array = new Uint8Array(UDP_MAX_PAYLOAD);
   readonly from: Uint8Array = new Uint8Array(8);
   readonly info: Uint8Array = new Uint8Array(20);
+  /** Connections turned away at limits.maxConnections. */
+  private turnedAway: i64 = 0;
 
-  constructor() {
+  /** The host's sockets, with at most limits.maxConnections TCP connections at once (the host keeps their buffers; limits.budget is for the application's). */
+  constructor(readonly limits: StackLimits = new StackLimits()) {
     super();
     loop.attach(sock_open(), new NodeStackSource(this));
   }
@@ -126,10 +131,24 @@ export class NodeStack extends Stack {
       this.error = "TCP connect: " + errnoText(-h);
       return null;
     }
-    const c = new NodeTcpConn(h, remote, remotePort, 0);
+    if (this.conns.size >= this.limits.maxConnections) {
+      sock_close(h);
+      this.error = "TCP connect: too many connections: the stack is at its limit (device.stack's maxConnections in config.ts)";
+      return null;
+    }
+    const c = new NodeTcpConn(h, remote, remotePort, 0, this.limits.budget);
     c.handler = handler;
     this.conns.set(h, c);
     return c;
+  }
+
+  get usage(): StackUsage {
+    const u = new StackUsage();
+    u.tcpConnections = this.conns.size;
+    u.tcpRefused = this.turnedAway;
+    u.bufferBytes = this.limits.budget.used;
+    u.bufferLimit = this.limits.budget.limit;
+    return u;
   }
 
   /** Fills `info` for handle `h` (docs/abi.md's sock_info layout). */
@@ -166,14 +185,21 @@ export class NodeStack extends Stack {
 
   private accepted(listener: i32, h: i32): void {
     const i = this.infoOf(h);
-    const c = new NodeTcpConn(h, load<u32>(i.dataStart, 4), load<u16>(i.dataStart, 2), load<u16>(i.dataStart));
+    const c = new NodeTcpConn(h, load<u32>(i.dataStart, 4), load<u16>(i.dataStart, 2), load<u16>(i.dataStart), this.limits.budget);
     this.conns.set(h, c);
     if (!this.listeners.has(listener)) {
       // Accepted just before the application closed the listener: nobody wants it.
       c.abort();
       return;
     }
-    this.listeners.get(listener).handler.onAccept(c);
+    const handler = this.listeners.get(listener).handler;
+    // The host accepted it already: over the limit, the application may shed one, else this one goes.
+    if (this.conns.size > this.limits.maxConnections && !handler.shed()) {
+      this.turnedAway++;
+      c.abort();
+      return;
+    }
+    handler.onAccept(c);
   }
 }
 
@@ -248,7 +274,9 @@ class NodeTcpConn extends TcpConn {
   private writeDone: bool = false;
   private info: Uint8Array = new Uint8Array(20);
 
-  constructor(private h: i32, private remote: Ipv4Addr, private rport: u16, private lport: u16) { super(); }
+  constructor(private h: i32, private remote: Ipv4Addr, private rport: u16, private lport: u16, private stackBudget: MemoryBudget) { super(); }
+
+  get budget(): MemoryBudget { return this.stackBudget; }
 
   get remoteAddress(): Ipv4Addr { return this.remote; }
   get remotePort(): u16 { return this.rport; }
@@ -304,6 +332,6 @@ class NodeTcpConn extends TcpConn {
 }
 
 /** The host-socket stack of the node target; the generated main.ts calls this for `device.stack`. */
-export function openNodeStack(): NodeStack {
-  return new NodeStack();
+export function openNodeStack(limits: StackLimits = new StackLimits()): NodeStack {
+  return new NodeStack(limits);
 }

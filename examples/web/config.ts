@@ -6,5 +6,6 @@ export default unikernel({
   devices: [device.console(), device.args(), device.stack("net0"), device.kvRo("site", "site")],
   args: {
     port: arg.int(80, "the TCP port to serve HTTP on, 1-65535"),
+    stats: arg.bool(false, "also serve /_atoll/stats: the heap's size and the connection counters, as text"),
   },
 });

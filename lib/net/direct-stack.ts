@@ -31,8 +31,10 @@ import { TcpListener } from "./socket/tcp-listener";
 import { tcpErrorText } from "./socket/tcp-state";
 import { Ipv4Settings } from "./ipv4-args";
 import {
-  Stack, StackHandler, UdpEndpoint, UdpReceiver, TcpListen, TcpAcceptHandler, TcpConn, TcpConnHandler,
+  Stack, StackHandler, StackUsage, UdpEndpoint, UdpReceiver, TcpListen, TcpAcceptHandler, TcpConn, TcpConnHandler,
 } from "./stack";
+import { StackLimits } from "./stack-limits";
+import { TcpConfig } from "./socket/tcp-options";
 import { DirectUdpEndpoint } from "./direct-udp";
 import { DirectTcpConn, DirectTcpListen } from "./direct-tcp";
 
@@ -51,15 +53,20 @@ export class DirectStack extends Stack {
   private timer: Timer | null = null;
   private timerAt: i64 = FOREVER;
   private readonly service: StackService = new StackService();
+  /** Every connection's settings: buffers sized by the limits. */
+  readonly tcpConfig: TcpConfig = new TcpConfig();
 
-  /** Brings the interface up on `device` with `settings` (DHCP when they give no address). */
-  constructor(readonly device: NetDevice, settings: Ipv4Settings, dhcpSeed: u32 = 0) {
+  /** Brings the interface up on `device` with `settings` (DHCP when they give no address), bounded by `limits`. */
+  constructor(readonly device: NetDevice, settings: Ipv4Settings, dhcpSeed: u32 = 0, readonly limits: StackLimits = new StackLimits()) {
     super();
     const config = new InterfaceConfig();
     config.address = settings.address;
     config.prefixLen = settings.prefixLen;
     config.gateway = settings.gateway;
     this.iface = new EthernetInterface(device, config);
+    this.iface.sockets.limits = limits;
+    this.tcpConfig.sendBuffer = limits.connectionBuffer;
+    this.tcpConfig.recvBuffer = limits.connectionBuffer;
     this.service.stack = this;
     const t = now();
     this.iface.begin(t);
@@ -93,7 +100,7 @@ export class DirectStack extends Stack {
 
   tcpListen(port: u16, handler: TcpAcceptHandler): TcpListen | null {
     const l = new DirectTcpListen(this, handler);
-    const s = new TcpListener(l.input);
+    const s = new TcpListener(l.input, this.tcpConfig);
     this.iface.sockets.add(s);
     const e = s.listen(port);
     if (e != TcpError.None) {
@@ -108,7 +115,7 @@ export class DirectStack extends Stack {
   tcpConnect(remote: Ipv4Addr, remotePort: u16, handler: TcpConnHandler): TcpConn | null {
     const c = new DirectTcpConn(this);
     c.handler = handler;
-    const s = new TcpSocket(c.input);
+    const s = new TcpSocket(c.input, this.tcpConfig);
     c.socket = s;
     this.iface.sockets.add(s);
     const e = s.connect(remote, remotePort, now());
@@ -119,6 +126,17 @@ export class DirectStack extends Stack {
     }
     this.schedule();
     return c;
+  }
+
+  get usage(): StackUsage {
+    const u = new StackUsage();
+    const set = this.iface.sockets;
+    u.tcpConnections = set.tcpActiveCount;
+    u.tcpTimeWait = set.timeWaitCount;
+    u.tcpRefused = set.tcpTurnedAway;
+    u.bufferBytes = this.limits.budget.used;
+    u.bufferLimit = this.limits.budget.limit;
+    return u;
   }
 
   /** Brings the service timer forward to the interface's pollAt() when that is earlier. */
@@ -174,6 +192,6 @@ class StackDhcp extends DhcpHandler {
  * `device.stack` takes from ipv4SettingsFromArgs before it opens the
  * device, so a malformed --ipv4 is reported (status 2) first.
  */
-export function openDirectStack(settings: Ipv4Settings, device: NetDevice): DirectStack {
-  return new DirectStack(device, settings, <u32>(Math.random() * 4294967295.0));
+export function openDirectStack(settings: Ipv4Settings, device: NetDevice, limits: StackLimits = new StackLimits()): DirectStack {
+  return new DirectStack(device, settings, <u32>(Math.random() * 4294967295.0), limits);
 }

@@ -9,6 +9,7 @@ import { TcpSocket, TcpHandler, TcpError } from "./socket/tcp";
 import { TcpListener, TcpListenHandler } from "./socket/tcp-listener";
 import { TcpConn, TcpAcceptHandler, TcpListen, TCP_CONNECTED, TCP_READABLE, TCP_WRITABLE, TCP_PEER_CLOSED } from "./stack";
 import { DirectStack } from "./direct-stack";
+import { MemoryBudget } from "../budget";
 
 /** Forwards a TcpSocket's events to the TcpConn's handler. */
 export class DirectTcpInput extends TcpHandler {
@@ -18,7 +19,11 @@ export class DirectTcpInput extends TcpHandler {
   onReadable(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_READABLE); }
   onWritable(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_WRITABLE); }
   onPeerClosed(c: TcpSocket, now: i64): void { this.conn!.deliver(TCP_PEER_CLOSED); }
-  onClosed(c: TcpSocket, error: TcpError, now: i64): void { this.conn!.deliverClosed(error); }
+  onClosed(c: TcpSocket, error: TcpError, now: i64): void {
+    this.conn!.deliverClosed(error);
+    // The application has heard the end: what it left unread goes, with its memory.
+    c.discardReceived();
+  }
 }
 
 /** One connection of a DirectStack. */
@@ -53,6 +58,7 @@ export class DirectTcpConn extends TcpConn {
 
   get readable(): i32 { return this.socket!.readable; }
   get peerClosed(): bool { return this.socket!.peerClosed; }
+  get budget(): MemoryBudget { return this.stack.limits.budget; }
 
   close(): void {
     this.socket!.close(clock_monotonic());
@@ -73,6 +79,12 @@ export class DirectListenInput extends TcpListenHandler {
     conn.socket = c;
     c.handler = conn.input;
     this.handler.onAccept(conn);
+  }
+  shed(listener: TcpListener, now: i64): bool {
+    const shed = this.handler.shed();
+    // The aborted connection's reset goes out in this turn.
+    if (shed) this.stack.schedule();
+    return shed;
   }
 }
 

@@ -10,10 +10,14 @@
 // object it is given (close and abort included).
 
 import { Ipv4Addr } from "./addr";
+import { MemoryBudget, unlimitedBudget } from "../budget";
 import { TcpError } from "./socket/tcp-state";
 import { UdpSendError } from "./socket/udp";
 
 export { TcpError, tcpErrorText } from "./socket/tcp-state";
+
+/** The budget of connections whose stack sets none. */
+const NO_LIMIT = unlimitedBudget();
 export { UdpSendError, udpSendErrorText } from "./socket/udp";
 
 /** What a TCP connection tells its application; override what you need. */
@@ -26,7 +30,7 @@ export abstract class TcpConnHandler {
   onWritable(c: TcpConn): void {}
   /** The peer sent FIN: after what read() still returns, no more data comes. */
   onPeerClosed(c: TcpConn): void {}
-  /** The connection is over: `error` None after a graceful close. Called once, last. */
+  /** The connection is over: `error` None after a graceful close. Called once, last; the connection forgets its handler afterwards. */
   onClosed(c: TcpConn, error: TcpError): void {}
 }
 
@@ -58,13 +62,22 @@ export abstract class TcpConn {
     if ((all & TCP_PEER_CLOSED) != 0) h.onPeerClosed(this);
   }
 
-  /** For implementations: the connection is over; the handler hears what was held back, then onClosed, last. */
+  /**
+   * For implementations: the connection is over; the handler hears what was
+   * held back, then onClosed, last. Then the connection lets go of the
+   * handler, so a connection the stack still remembers (in TIME-WAIT, say)
+   * keeps nothing of the application's alive.
+   */
   deliverClosed(error: TcpError): void {
     this.deliver(0);
     this.held = 0;
     const h = this.handler;
     if (h != null) h.onClosed(this, error);
+    this.handler = null;
   }
+
+  /** The memory budget of the connection's stack: charge per-connection buffers to it (reserve, then release), so they count against the stack's limit. */
+  get budget(): MemoryBudget { return NO_LIMIT; }
   abstract get remoteAddress(): Ipv4Addr;
   abstract get remotePort(): u16;
   abstract get localPort(): u16;
@@ -88,6 +101,12 @@ export abstract class TcpConn {
 export abstract class TcpAcceptHandler {
   /** `c` is established and belongs to the application: set c.handler here. */
   abstract onAccept(c: TcpConn): void;
+  /**
+   * The stack is at its connection limit and a client wants in: abort a
+   * connection you can spare (the longest idle, say) and return true, or
+   * return false to turn the newcomer away.
+   */
+  shed(): bool { return false; }
 }
 
 /** A listening TCP port. */
@@ -112,6 +131,19 @@ export abstract class UdpEndpoint {
   abstract close(): void;
 }
 
+/** What a stack holds now, for monitoring (a stats page, a log line). */
+export class StackUsage {
+  /** TCP connections open, TIME-WAIT excluded (what StackLimits.maxConnections bounds). */
+  tcpConnections: i32 = 0;
+  /** Connections in TIME-WAIT. */
+  tcpTimeWait: i32 = 0;
+  /** Connections turned away at the connection limit. */
+  tcpRefused: i64 = 0;
+  /** Bytes charged to the stack's buffer budget, and its limit. */
+  bufferBytes: i64 = 0;
+  bufferLimit: i64 = 0;
+}
+
 /** What the stack tells the application about its address. */
 export abstract class StackHandler {
   /** The stack has an address (at once for a static one or on node; when DHCP binds otherwise). */
@@ -134,4 +166,6 @@ export abstract class Stack {
   abstract tcpListen(port: u16, handler: TcpAcceptHandler): TcpListen | null;
   /** Opens a connection; `handler` hears onConnected or onClosed(Refused, TimedOut...). Null when it cannot start (see lastError). */
   abstract tcpConnect(remote: Ipv4Addr, remotePort: u16, handler: TcpConnHandler): TcpConn | null;
+  /** What the stack holds now. */
+  abstract get usage(): StackUsage;
 }

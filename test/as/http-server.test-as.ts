@@ -16,8 +16,8 @@ import { DateCache, imfFixdate } from "atoll/http/date";
 import { KvFiles, percentDecode } from "atoll/http/files";
 import { contentTypeOf } from "atoll/http/mime";
 import { EmbeddedKv } from "atoll/kv/ro";
-import { loop } from "atoll/loop";
-import { clock_monotonic } from "atoll/abi";
+import { Timers } from "atoll/timer";
+import { MemoryBudget } from "atoll/budget";
 
 
 /** A TcpConn whose peer is the test: push() delivers bytes, take() returns what the server wrote. */
@@ -456,33 +456,197 @@ export function test_content_types_and_percent_decoding(): void {
   assert(percentDecode("%4") == null && percentDecode("%00") == null && percentDecode("%g0") == null, "malformed escapes");
 }
 
-function spin(ns: i64): void {
-  const until = clock_monotonic() + ns;
-  while (clock_monotonic() < until) {}
+// --- deadlines, shedding and memory, under a fake clock ---------------------
+
+let fakeNs: i64 = 0;
+function fakeClock(): i64 { return fakeNs; }
+const S: i64 = 1_000_000_000;
+
+/** A server whose deadlines run on their own timers under the fake clock. */
+function timedServer(h: HttpHandler, limits: HttpLimits = new HttpLimits()): HttpServer {
+  fakeNs = 1000 * S;
+  const s = server(h, limits);
+  s.useTimers = true;
+  s.clock = fakeClock;
+  s.timers = new Timers(fakeClock);
+  return s;
 }
 
-export function test_an_idle_connection_is_closed_after_the_idle_timeout(): void {
+/** Moves the fake clock to `t` and runs the server's due timers. */
+function advance(s: HttpServer, t: i64): void {
+  fakeNs = t;
+  s.timers.runDue(t);
+}
+
+export function test_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout(): void {
   const l = new HttpLimits();
-  l.idleTimeout = 20_000_000; // 20 ms
-  const s = server(new Echo(), l);
-  s.useTimers = true;
+  l.idleTimeout = 20 * S;
+  const s = timedServer(new Echo(), l);
+  const t0 = fakeNs;
   const quiet = new MemConn();
   s.accept(quiet);
+  quiet.push(get("/one"));
+  quiet.take();
   const busy = new MemConn();
   s.accept(busy);
-  quiet.push("GET / HT"); // a request that never finishes
-  for (let i = 0; i < 3; i++) {
-    spin(10_000_000);
+  busy.push(get("/first"));
+  busy.take();
+  for (let i = 1; i <= 3; i++) {
+    advance(s, t0 + <i64>i * 10 * S);
     busy.push(get("/keep"));
     busy.take();
-    loop.timers.runDue(clock_monotonic());
   }
-  assert(quiet.closed, "closed after 30 ms without a byte");
-  assert(!busy.closed, "a connection with a request every 10 ms stays");
-  spin(30_000_000);
-  loop.timers.runDue(clock_monotonic());
+  assert(quiet.closed && !quiet.aborted, "closed (FIN) after 20 s without a request");
+  assert(!busy.closed, "a connection with a request every 10 s stays");
+  advance(s, t0 + 51 * S);
   assert(busy.closed, "and closes once it falls quiet");
-  assert(s.stats.connections == 2 && s.stats.requests == 3, "stats count connections and requests");
+  assert(s.stats.idleClosed == 2 && s.stats.timedOut == 0);
+}
+
+export function test_a_slowloris_head_is_reset_at_the_head_deadline(): void {
+  const l = new HttpLimits();
+  l.headTimeout = 10 * S;
+  const s = timedServer(new Echo(), l);
+  const t0 = fakeNs;
+  const slow = new MemConn();
+  s.accept(slow);
+  const head = get("/slow");
+  // A byte every 2 s: each one would have reset an idle timer.
+  let i = 0;
+  for (; i < head.length - 1 && !slow.aborted; i++) {
+    advance(s, t0 + <i64>i * 2 * S);
+    slow.push(head.charAt(i));
+  }
+  assert(slow.aborted, "reset");
+  assert(fakeNs >= t0 + 10 * S && fakeNs <= t0 + 12 * S, "at the deadline from the connection's start: " + ((fakeNs - t0) / S).toString() + " s");
+  assert(slow.take() == "", "no answer to half a request");
+  assert(s.stats.timedOut == 1 && s.stats.open == 0);
+  // A client that says nothing at all is closed at the same deadline.
+  const mute = new MemConn();
+  s.accept(mute);
+  advance(s, fakeNs + 9 * S);
+  assert(!mute.closed);
+  advance(s, fakeNs + 2 * S);
+  assert(mute.closed, "a connection without a request goes after headTimeout");
+}
+
+export function test_a_body_slower_than_the_minimum_rate_is_reset(): void {
+  const l = new HttpLimits();
+  l.headTimeout = 10 * S;
+  l.minBodyRate = 1000; // bytes per second
+  const s = timedServer(new Echo(), l);
+  const t0 = fakeNs;
+  const c = new MemConn();
+  s.accept(c);
+  // 20,000 bytes may take 10 s + 20 s.
+  c.push("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n");
+  for (let i = 1; i <= 40 && !c.aborted; i++) {
+    advance(s, t0 + <i64>i * S);
+    c.push("x".repeat(400)); // 400 bytes/s: 50 s for the whole body
+  }
+  assert(c.aborted, "reset");
+  assert(fakeNs >= t0 + 30 * S && fakeNs <= t0 + 31 * S, "at 30 s: " + ((fakeNs - t0) / S).toString());
+  // At the rate allowed, the same body is served.
+  const ok2 = new MemConn();
+  s.accept(ok2);
+  const t1 = fakeNs;
+  ok2.push("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n");
+  for (let i = 1; i <= 10; i++) {
+    advance(s, t1 + <i64>i * S);
+    ok2.push("y".repeat(2000));
+  }
+  assert(!ok2.aborted && ok2.take().startsWith("HTTP/1.1 200 OK"), "served");
+}
+
+export function test_a_response_nobody_reads_is_reset_after_the_idle_timeout(): void {
+  const l = new HttpLimits();
+  l.idleTimeout = 20 * S;
+  const s = timedServer(new Echo(), l);
+  const t0 = fakeNs;
+  const c = new MemConn();
+  c.room = 10; // the client reads nothing past 10 bytes
+  s.accept(c);
+  c.push(get("/a-long-enough-path"));
+  advance(s, t0 + 15 * S);
+  assert(!c.aborted);
+  c.drain(5); // a little progress moves the deadline
+  advance(s, t0 + 30 * S);
+  assert(!c.aborted, "20 s from the last progress, not from the request");
+  advance(s, t0 + 36 * S);
+  assert(c.aborted, "reset once nothing moved for 20 s");
+}
+
+/** A MemConn whose stack has a budget. */
+class BudgetConn extends MemConn {
+  constructor(readonly b: MemoryBudget) { super(); }
+  get budget(): MemoryBudget { return this.b; }
+}
+
+export function test_memory_is_charged_while_a_request_arrives_and_given_back_when_idle(): void {
+  const budget = new MemoryBudget(1 << 20);
+  const s = timedServer(new Echo(), new HttpLimits());
+  const c = new BudgetConn(budget);
+  s.accept(c);
+  assert(budget.used == 0, "an idle connection holds no buffer");
+  c.push("GET /" + "a".repeat(3000) + " HTTP/1.1\r\nHost: x\r\n");
+  assert(budget.used >= 3000, "a head being received is charged: " + budget.used.toString());
+  c.push("\r\n");
+  assert(c.take().startsWith("HTTP/1.1 200 OK"));
+  assert(budget.used == 0, "given back once idle: " + budget.used.toString());
+  c.push("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + "z".repeat(2000));
+  assert(budget.used >= 2000 && budget.used < 5000 + 4096, "a body's buffer grows as it arrives: " + budget.used.toString());
+  c.push("z".repeat(3000));
+  assert(c.take().startsWith("HTTP/1.1 200 OK"));
+  assert(budget.used == 0, "the body left with the request: " + budget.used.toString());
+}
+
+export function test_shedding_takes_the_longest_waiting_connection_first(): void {
+  const s = timedServer(new Echo(), new HttpLimits());
+  const conns: MemConn[] = [];
+  for (let i = 0; i < 5; i++) {
+    const c = new MemConn();
+    s.accept(c);
+    conns.push(c);
+    advance(s, fakeNs + S);
+  }
+  // conns[0] is busy (its handler answers later), conns[1] has half a head.
+  const later = new Echo();
+  const s2 = timedServer(later, new HttpLimits());
+  const busy = new MemConn();
+  s2.accept(busy);
+  busy.push(get("/later"));
+  const idle = new MemConn();
+  s2.accept(idle);
+  assert(s2.waiting == 1, "the busy one is not waiting: " + s2.waiting.toString());
+  assert(s2.shed() && idle.aborted && !busy.aborted, "the waiting one goes, not the busy one");
+  assert(!s2.shed(), "nothing left to shed");
+  conns[1].push("GET /x HT");
+  assert(s.shed() && conns[0].aborted, "oldest first");
+  assert(s.shed() && conns[1].aborted, "a half head waits too");
+  assert(s.waiting == 3 && s.stats.shed == 2);
+}
+
+export function test_a_head_the_budget_cannot_hold_is_answered_503_after_shedding(): void {
+  const budget = new MemoryBudget(6000);
+  const s = timedServer(new Echo(), new HttpLimits());
+  // Two clients sit on part of a head each: 2 KiB of the budget each.
+  const sitters: BudgetConn[] = [];
+  for (let i = 0; i < 2; i++) {
+    const c = new BudgetConn(budget);
+    s.accept(c);
+    c.push("GET /" + "s".repeat(1500));
+    sitters.push(c);
+  }
+  const used = budget.used;
+  assert(used == 4096, "two 2 KiB input buffers: " + used.toString());
+  const big = new BudgetConn(budget);
+  s.accept(big);
+  big.push("GET /" + "b".repeat(7000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  const out = big.take();
+  assert(sitters[0].aborted && sitters[1].aborted, "the waiting heads were shed to make room");
+  assert(out.startsWith("HTTP/1.1 503 Service Unavailable"), out);
+  assert(s.stats.outOfMemory == 1);
+  assert(budget.used == 0, "all given back: " + budget.used.toString());
 }
 
 export function test_pipelined_responses_through_a_send_buffer_smaller_than_one_response(): void {

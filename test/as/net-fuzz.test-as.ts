@@ -34,6 +34,7 @@ import { TcpSocket, TcpHandler, TcpError } from "atoll/net/socket/tcp";
 import { TcpListener, TcpListenHandler } from "atoll/net/socket/tcp-listener";
 import { DhcpClient, DhcpConfig, DhcpHandler, DhcpLease } from "atoll/net/socket/dhcp";
 import { startDhcp } from "atoll/net/iface/dhcp";
+import { REASSEMBLY_DATAGRAM_COST } from "atoll/net/iface/reassembly";
 import { AbiConsole } from "atoll/console";
 
 const out = new AbiConsole();
@@ -490,7 +491,7 @@ class Fuzzer {
     this.checks++;
     const iface = this.iface;
     const re = iface.reassembler;
-    if (re.inProgress > re.config.maxDatagrams) this.fail("reassembling " + re.inProgress.toString() + " datagrams");
+    if (re.inProgress > re.config.maxBytes / REASSEMBLY_DATAGRAM_COST) this.fail("reassembling " + re.inProgress.toString() + " datagrams");
     if (re.bytesHeld > re.config.maxBytes) this.fail("reassembler holds " + re.bytesHeld.toString() + " bytes");
     if (iface.arp.size > iface.config.arp.maxEntries) this.fail("ARP cache has " + iface.arp.size.toString() + " entries");
     if (iface.sockets.tcpConnectionCount > MAX_TCP_CONNECTIONS) this.fail(iface.sockets.tcpConnectionCount.toString() + " TCP connections");
@@ -576,6 +577,7 @@ class Fuzzer {
       "malformed " + s.rxMalformed.toString() + ", ignored " + s.rxIgnored.toString() + ", no socket " + s.rxNoSocket.toString() +
       ", echo replies " + s.echoReplies.toString() + ", ARP replies " + s.arpReplies.toString() +
       ", reassembled " + s.reassembled.toString() + ", fragments dropped " + s.fragmentsDropped.toString() +
+      ", evicted " + (this.iface.reassembler.evicted + this.iface.reassembler.evictedForSource).toString() +
       ", TCP resets " + s.tcpResets.toString() + ", accepted " + this.server.accepted.toString() +
       ", DHCP leases " + this.leases.bound.toString() + ", tx " + this.dev.total.toString() +
       ", heap " + (<i32>memory.size()).toString() + " pages");

@@ -15,7 +15,7 @@ import { IcmpSocket, IcmpHandler, IcmpSendError } from "atoll/net/socket/icmp";
 import { SendError } from "atoll/net/socket/socket";
 import { ascii, sameBytes, Rng } from "./net-util";
 import { Icmpv4Packet } from "atoll/net/wire/icmpv4";
-import { UdpPacket } from "atoll/net/wire/udp";
+import { UdpPacket, UDP_MAX_PAYLOAD } from "atoll/net/wire/udp";
 import { TwoStacks, FrameFilter, simNow, setSimNow, MAC_A, MAC_B, IP_A, IP_B } from "./net-link";
 
 // === ARP cache, state by state ==================================================
@@ -64,6 +64,42 @@ export function test_arp_cache_pending_queue_drops_oldest(): void {
   assert(c.droppedFrames == 2);
   const q = c.learn(IP_B, MAC_B, ms(10), false)!;
   assert(q.length == 3 && q[0][19] == 3 && q[1][19] == 4 && q[2][19] == 5);
+}
+
+export function test_arp_cache_pending_queue_is_bounded_in_bytes(): void {
+  const cfg = new ArpConfig();
+  cfg.queueBytes = 50; // two 20-byte frames, not three
+  const c = new ArpCache(cfg);
+  for (let i: u8 = 1; i <= 4; i++) c.enqueue(IP_B, frameN(i), 0);
+  assert(c.droppedFrames == 2 && c.queuedBytes == 40);
+  c.enqueue(IP_B, new Uint8Array(51), 0);
+  assert(c.droppedFrames == 3 && c.queuedBytes == 40, "a frame larger than the whole queue is dropped, not the queue");
+  const q = c.learn(IP_B, MAC_B, ms(10), false)!;
+  assert(q.length == 2 && q[0][19] == 3 && q[1][19] == 4);
+  assert(c.queuedBytes == 0);
+}
+
+export function test_arp_cache_pending_queues_share_a_total(): void {
+  const cfg = new ArpConfig();
+  cfg.maxQueuedBytes = 100; // five 20-byte frames over all neighbours
+  const c = new ArpCache(cfg);
+  const IP_C = ipv4(10, 0, 0, 3);
+  for (let i: u8 = 1; i <= 3; i++) c.enqueue(IP_B, frameN(i), 0);
+  for (let i: u8 = 4; i <= 6; i++) c.enqueue(IP_C, frameN(i), 0);
+  assert(c.queuedBytes == 100 && c.droppedFrames == 1, "the sixth frame did not fit");
+  c.due(seconds(3)); // both given up: their frames are gone and the room is back
+  assert(c.queuedBytes == 0 && c.droppedFrames == 6);
+  c.enqueue(IP_C, frameN(7), seconds(3));
+  assert(c.queuedBytes == 20);
+}
+
+export function test_arp_cache_default_queue_holds_the_largest_datagram_in_fragments(): void {
+  // 65,507 bytes of UDP payload at an MTU of 1500: 45 frames, 67,045 bytes.
+  const c = new ArpCache();
+  for (let i = 0; i < 44; i++) c.enqueue(IP_B, new Uint8Array(14 + 1500), 0);
+  c.enqueue(IP_B, new Uint8Array(14 + 20 + 395), 0);
+  assert(c.droppedFrames == 0 && c.queuedBytes == 67_045);
+  assert(c.learn(IP_B, MAC_B, ms(1), false)!.length == 45);
 }
 
 export function test_arp_cache_pending_retries_then_gives_up(): void {
@@ -211,7 +247,9 @@ export function test_arp_resolution_queues_then_flushes_in_order(): void {
 }
 
 export function test_arp_queue_is_bounded_and_drops_the_oldest(): void {
-  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const ca = quiet(IP_A);
+  ca.arp.queueLimit = 4;
+  const net = new TwoStacks(ca, quiet(IP_B));
   const got = new Collect();
   udpPair(net, 9, got);
   const c = client(net);
@@ -365,7 +403,7 @@ export function test_ping_errors(): void {
   const s = new IcmpSocket(new Pings(), 1);
   assert(s.sendEcho(IP_B, 1, ascii("x")) == IcmpSendError.NotInSet);
   net.a.sockets.add(s);
-  assert(s.sendEcho(IP_B, 1, new Uint8Array(1500)) == IcmpSendError.TooBig);
+  assert(s.sendEcho(IP_B, 1, new Uint8Array(65535 - 28 + 1)) == IcmpSendError.TooBig, "beyond the largest datagram");
   assert(s.sendEcho(ipv4(8, 8, 8, 8), 1, ascii("x")) == IcmpSendError.NoRoute);
   for (let i = 0; i < 8; i++) assert(s.sendEcho(IP_B, <u16>i, ascii("x")) == IcmpSendError.None);
   assert(s.sendEcho(IP_B, 9, ascii("x")) == IcmpSendError.QueueFull);
@@ -395,7 +433,7 @@ export function test_udp_echo_of_a_full_mtu_datagram(): void {
   const big = new Uint8Array(1500 - 28);
   for (let i = 0; i < big.length; i++) big[i] = <u8>(i * 7);
   assert(c.sendTo(IP_B, 7, big) == UdpSendError.None);
-  assert(c.sendTo(IP_B, 7, new Uint8Array(1500 - 27)) == UdpSendError.TooBig);
+  assert(c.sendTo(IP_B, 7, new Uint8Array(UDP_MAX_PAYLOAD + 1)) == UdpSendError.TooBig);
   net.run(ms(10));
   assert(got.got.length == 1 && sameBytes(got.got[0].payload, big));
 }
@@ -484,7 +522,7 @@ export function test_udp_send_errors(): void {
   assert(s.sendTo(0, 9, ascii("x")) == UdpSendError.Unaddressable);
   assert(s.sendTo(IP_B, 0, ascii("x")) == UdpSendError.Unaddressable);
   assert(s.sendTo(ipv4(192, 168, 9, 9), 9, ascii("x")) == UdpSendError.NoRoute, "off-link without a gateway");
-  assert(s.sendTo(IP_B, 9, new Uint8Array(1473)) == UdpSendError.TooBig);
+  assert(s.sendTo(IP_B, 9, new Uint8Array(65508)) == UdpSendError.TooBig, "beyond 65,535 bytes of IPv4");
   assert(s.sendTo(IP_B, 9, ascii("1")) == UdpSendError.None);
   assert(s.sendTo(IP_B, 9, ascii("2")) == UdpSendError.None);
   assert(s.sendTo(IP_B, 9, ascii("3")) == UdpSendError.QueueFull);

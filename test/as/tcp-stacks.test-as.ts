@@ -131,7 +131,7 @@ export function test_connect_to_closed_port_is_refused(): void {
   net.run(seconds(1));
   assert(o.closed && o.error == TcpError.Refused, "error " + o.error.toString());
   assert(net.b.stats.tcpResets == 1);
-  assert(net.a.sockets.sockets.length == 0, "the closed socket left its set");
+  assert(net.a.sockets.walkCount == 0, "the closed socket left its set");
 }
 
 /** Answers each connection with "ok" and closes; the client closes second. */
@@ -180,7 +180,7 @@ export function test_many_sequential_connections_recycle_ports(): void {
   // Everything ended: no connections left in either table, no sockets but the listener.
   assert(net.a.sockets.tcpConnectionCount == 0 && net.b.sockets.tcpConnectionCount == 0,
     "left: " + net.a.sockets.tcpConnectionCount.toString() + " " + net.b.sockets.tcpConnectionCount.toString());
-  assert(net.a.sockets.sockets.length == 0 && net.b.sockets.sockets.length == 1);
+  assert(net.a.sockets.walkCount == 0 && net.b.sockets.walkCount == 1);
 }
 
 export function test_concurrent_connections(): void {
@@ -240,7 +240,7 @@ export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
   }
   net.run(ms(10));
   assert(l.pending <= 16, "pending " + l.pending.toString());
-  const held = net.b.sockets.sockets.length + net.b.sockets.parkedCount;
+  const held = net.b.sockets.walkCount + net.b.sockets.parkedCount;
   assert(held <= 17, "sockets " + held.toString());
   assert(l.evicted + l.synDropped >= 20000 - 16);
   // The flood stops; a real client connects and moves data.

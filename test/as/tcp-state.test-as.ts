@@ -242,7 +242,7 @@ export function test_listen_backlog_bounds_a_syn_flood(): void {
   }
   assert(x.l.pending == 8, "pending " + x.l.pending.toString());
   // The listener and 8 half-open connections (parked while they wait for their ACKs).
-  const held = x.h.set.sockets.length + x.h.set.parkedCount;
+  const held = x.h.set.walkCount + x.h.set.parkedCount;
   assert(held == 9, "sockets " + held.toString());
   // Half-open connections younger than a retransmission timeout are kept; the new SYNs go.
   assert(x.l.synDropped == 10000 - 8 && x.l.evicted == 0);
@@ -555,7 +555,7 @@ export function test_established_abort_sends_rst(): void {
   expectSeg(f.h.recv(), RST | ACK, f.iss + 1, RISS + 1);
   expectState(f.c, TcpState.Closed);
   assert(f.ev.error == TcpError.Aborted);
-  assert(f.h.set.sockets.length == 0);
+  assert(f.h.set.walkCount == 0);
 }
 
 export function test_established_retransmits_with_backoff_then_times_out(): void {
@@ -1021,7 +1021,7 @@ export function test_last_ack_ack_of_fin_closes(): void {
   f.h.send(seg(ACK, RISS + 2, f.iss + 2));
   expectState(f.c, TcpState.Closed);
   assert(f.ev.closed == 1 && f.ev.error == TcpError.None);
-  assert(f.h.set.sockets.length == 0);
+  assert(f.h.set.walkCount == 0);
 }
 
 export function test_last_ack_retransmits_fin(): void {
@@ -1052,7 +1052,7 @@ export function test_time_wait_expires_after_2msl(): void {
   f.h.advance(seconds(1));
   expectState(f.c, TcpState.Closed);
   assert(f.h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT) == null);
-  assert(f.h.set.sockets.length == 0);
+  assert(f.h.set.walkCount == 0);
   assert(f.ev.closed == 1, "onClosed once, at TIME-WAIT");
 }
 
@@ -1164,7 +1164,7 @@ export function test_time_wait_connections_are_parked_out_of_the_walk(): void {
   }
   x.h.clear();
   assert(x.h.set.parkedCount == n, "parked " + x.h.set.parkedCount.toString());
-  assert(x.h.set.sockets.length == 1, "only the listener walks, got " + x.h.set.sockets.length.toString());
+  assert(x.h.set.walkCount == 1, "only the listener walks, got " + x.h.set.walkCount.toString());
   assert(x.h.set.tcpConnectionCount == n);
   // A parked connection still answers a retransmitted FIN.
   const c7 = x.acc.accepted[7];
@@ -1200,7 +1200,7 @@ export function test_idle_connections_are_parked_and_wake_for_segments_writes_an
   x.h.clear();
   assert(x.acc.accepted.length == n);
   assert(x.h.set.parkedCount == n, "parked " + x.h.set.parkedCount.toString());
-  assert(x.h.set.sockets.length == 1, "only the listener walks, got " + x.h.set.sockets.length.toString());
+  assert(x.h.set.walkCount == 1, "only the listener walks, got " + x.h.set.walkCount.toString());
   // The application writes on a parked connection: the next dispatch sends it.
   const c = x.acc.accepted[123];
   c.write(ascii("hello"));

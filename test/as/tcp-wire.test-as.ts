@@ -5,8 +5,9 @@ import { ipv4 } from "atoll/net/addr";
 import { TcpPacket, TcpRepr, TcpFlags, TCP_HEADER_LEN } from "atoll/net/wire/tcp";
 import { WireError } from "atoll/net/wire/error";
 import { seqLt, seqLe, seqGt, seqGe, seqDiff } from "atoll/net/socket/tcp-seq";
-import { SendBuffer } from "atoll/net/socket/tcp-send";
+import { SendBuffer, MIN_BUFFER } from "atoll/net/socket/tcp-send";
 import { RecvBuffer, MAX_RANGES } from "atoll/net/socket/tcp-recv";
+import { MemoryBudget, unlimitedBudget } from "atoll/budget";
 import { RttEstimator } from "atoll/net/socket/tcp-rtt";
 import { NewReno } from "atoll/net/socket/tcp-congestion";
 import { windowShiftFor, effectiveMss } from "atoll/net/socket/tcp-options";
@@ -160,7 +161,7 @@ export function test_seq_compare_across_wrap(): void {
 // === send buffer ====================================================================
 
 export function test_send_buffer_write_consume_compact(): void {
-  const b = new SendBuffer(10);
+  const b = new SendBuffer(10, unlimitedBudget());
   assert(b.write(ascii("abcdefgh"), 0, 8) == 8);
   assert(b.write(ascii("xyz"), 0, 3) == 2, "only what fits");
   b.consume(6);
@@ -171,15 +172,63 @@ export function test_send_buffer_write_consume_compact(): void {
   assert(b.length == 0);
 }
 
+export function test_send_buffer_memory_follows_what_is_held(): void {
+  const budget = new MemoryBudget(1 << 20);
+  const b = new SendBuffer(64 * 1024, budget);
+  assert(b.capacity == 0 && budget.used == 0, "nothing allocated before a write");
+  b.write(new Uint8Array(100), 0, 100);
+  assert(b.capacity == MIN_BUFFER && budget.used == <i64>MIN_BUFFER, "the minimum first: " + b.capacity.toString());
+  b.write(new Uint8Array(10000), 0, 10000);
+  assert(b.capacity == 16384 && budget.used == 16384, "doubled to fit: " + b.capacity.toString());
+  b.consume(5000);
+  assert(b.capacity == 16384, "kept while bytes are unacknowledged");
+  b.consume(5100);
+  assert(b.capacity == 0 && budget.used == 0, "all acknowledged: the memory goes back");
+}
+
+export function test_send_buffer_takes_what_the_budget_grants(): void {
+  const budget = new MemoryBudget(10000);
+  const a = new SendBuffer(64 * 1024, budget);
+  assert(a.write(new Uint8Array(9000), 0, 9000) == 9000);
+  assert(budget.used == 10000, "granted short of a doubling: " + budget.used.toString());
+  const b = new SendBuffer(64 * 1024, budget);
+  // The budget is spent, but every buffer may hold the minimum.
+  assert(b.write(new Uint8Array(9000), 0, 9000) == MIN_BUFFER, "only the minimum");
+  assert(budget.refused > 0);
+  a.clear();
+  b.clear();
+  assert(budget.used == 0, "all given back: " + budget.used.toString());
+}
+
 // === receive buffer =================================================================
 
+export function test_recv_buffer_memory_and_window_follow_the_budget(): void {
+  const budget = new MemoryBudget(40000);
+  const r = new RecvBuffer(64 * 1024, budget);
+  assert(r.capacity == 0 && r.window == 64 * 1024, "the whole window offered, nothing allocated");
+  assert(r.insert(0, new Uint8Array(1000)) == 1000);
+  assert(r.capacity == MIN_BUFFER && budget.used == <i64>MIN_BUFFER);
+  // Out of order far ahead: the ring grows to hold it.
+  assert(r.insert(20000, new Uint8Array(1000)) == 0 && r.capacity == 32768);
+  const other = new RecvBuffer(64 * 1024, budget);
+  assert(other.room(0, 20000) == 40000 - 32768, "only what is left of the budget: " + other.room(0, 20000).toString());
+  assert(budget.tight, "all reserved");
+  assert(other.window == other.capacity, "a tight budget offers only what the ring holds: " + other.window.toString());
+  const out = new Uint8Array(1000);
+  assert(r.read(out, 0, 1000) == 1000);
+  assert(r.capacity == 32768, "the out-of-order bytes are still held");
+  r.clear();
+  other.clear();
+  assert(budget.used == 0, "given back: " + budget.used.toString());
+}
+
 export function test_recv_buffer_in_order_and_out_of_order(): void {
-  const b = new RecvBuffer(16);
+  const b = new RecvBuffer(16, unlimitedBudget());
   assert(b.insert(0, ascii("abc")) == 3);
   assert(b.insert(3, ascii("ghi")) == 0 && b.ranges == 1, "after a gap: held");
   assert(b.insert(9, ascii("mn")) == 0 && b.ranges == 2);
   // The caller trims; an exact fill joins both ranges.
-  const c = new RecvBuffer(16);
+  const c = new RecvBuffer(16, unlimitedBudget());
   c.insert(0, ascii("abc"));
   c.insert(3, ascii("ghi"));
   c.insert(9, ascii("mn"));
@@ -192,7 +241,7 @@ export function test_recv_buffer_in_order_and_out_of_order(): void {
 }
 
 export function test_recv_buffer_wraps_around(): void {
-  const b = new RecvBuffer(8);
+  const b = new RecvBuffer(8, unlimitedBudget());
   b.insert(0, ascii("abcdef"));
   const out = new Uint8Array(8);
   assert(b.read(out, 0, 5) == 5);
@@ -204,7 +253,7 @@ export function test_recv_buffer_wraps_around(): void {
 }
 
 export function test_recv_buffer_bounds_ranges(): void {
-  const b = new RecvBuffer(1024);
+  const b = new RecvBuffer(1024, unlimitedBudget());
   for (let i = 0; i < MAX_RANGES; i++) assert(b.insert(2 + i * 2, ascii("x")) == 0);
   assert(b.ranges == MAX_RANGES);
   assert(b.insert(900, ascii("y")) == -1, "one range too many is dropped");

@@ -5,7 +5,8 @@
 //   creates (as test/net-tap/ping.test.ts does for unix): 100 pings 10 ms
 //   apart all answered, on microvm (virtio-mmio, an I/O APIC line) and on
 //   q35 (virtio-pci, MSI-X); then a slower round with the default
-//   accelerator (KVM when /dev/kvm is usable);
+//   accelerator (KVM when /dev/kvm is usable); pings larger than the MTU
+//   (1473 to 65507 bytes of data), fragmented both ways;
 // - through QEMU's user networking with no --ipv4: DHCP from QEMU's
 //   built-in server gives 10.0.2.15;
 // - with --net none: a device connected to nothing, and the unikernel runs.
@@ -78,6 +79,24 @@ describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
       await stop(vm);
     }
   }, 60_000);
+
+  it(`answers pings of 1473, 4000, 8000 and 65507 bytes, fragmented both ways, every reply whole (${burstAccel.toUpperCase()})`, async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const vm = bootOnTap(burstAccel);
+    try {
+      await waitFor(vm, START, 20_000);
+      expect(vm.out()).toMatch(START);
+      for (const [size, count] of [[1473, 10], [4000, 10], [8000, 10], [65507, 3]] as const) {
+        const ping = pingEach(net.inside([]), "10.0.0.2", count, 0.05, 20, size);
+        process.stderr.write(`kvm-net ping -s ${size}: ${ping.summary}\n`);
+        expect(ping.missing, `ping -s ${size}: ${ping.out}`).toEqual([]);
+        expect(ping.damaged, `ping -s ${size}: ${ping.out}`).toEqual([]);
+      }
+      expect(vm.child.exitCode).toBe(null);
+    } finally {
+      await stop(vm);
+    }
+  }, 120_000);
 
   it(`idles halted: with nothing to do, QEMU's CPU time stays under a fifth of the wall time (${burstAccel.toUpperCase()})`, async () => {
     if (nsError !== "") throw new Error(nsError);

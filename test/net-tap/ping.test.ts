@@ -1,8 +1,10 @@
 // The first real network path: examples/ping on unix, attached to a Linux tap
-// inside a fresh network namespace, answers 100 pings from the host side.
+// inside a fresh network namespace, answers 100 pings from the host side,
+// and pings larger than the MTU (Linux fragments the requests, lib/net
+// reassembles them and fragments the replies).
 // Needs root (ip netns add, /dev/net/tun); without it the test fails and says
 // so rather than skipping.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atoll, root } from "../helpers/cli.ts";
@@ -46,23 +48,46 @@ describe("examples/ping on a tap (unix)", () => {
     ip(["netns", "del", NS]);
   });
 
-  it("answers 100 of 100 pings from the namespace, then is still running", async () => {
-    if (nsError !== "") throw new Error(nsError);
+  /** examples/ping on the tap with 10.0.0.2/24, once it says it is answering. */
+  async function startPing(): Promise<{ child: ChildProcess; out: () => string }> {
     const child = spawn("ip", inNs([exe, `--atoll-net=net0=tap:${TAP}`, "--ipv4=10.0.0.2/24"]), { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
-    child.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+    // Wait for the start line: the device is open and the interface up.
+    const deadline = Date.now() + 10_000;
+    while (!out.includes("answering ARP and ICMP echo") && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { child, out: () => out };
+  }
+
+  it("answers 100 of 100 pings from the namespace, then is still running", async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const { child, out } = await startPing();
     try {
-      // Wait for the start line: the device is open and the interface up.
-      const deadline = Date.now() + 10_000;
-      while (!out.includes("answering ARP and ICMP echo") && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(out).toMatch(/^ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2} 10\.0\.0\.2\/24, answering ARP and ICMP echo\n/);
+      expect(out()).toMatch(/^ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2} 10\.0\.0\.2\/24, answering ARP and ICMP echo\n/);
       // Every one of the 100 answered: ping -c -W would count a last reply
       // later than twice the slowest round trip as lost (test/helpers/ping.ts).
       const ping = pingEach(["ip", ...inNs([])], "10.0.0.2", 100, 0.01, 20);
       expect(ping.missing, ping.out).toEqual([]);
+      expect(child.exitCode).toBe(null);
+    } finally {
+      await kill(child);
+    }
+  });
+
+  it("answers pings of 1473, 4000, 8000 and 65507 bytes, fragmented both ways, every reply whole", async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const { child, out } = await startPing();
+    try {
+      expect(out()).toContain("answering ARP and ICMP echo");
+      // 1473 bytes of data is one byte past the 1500-byte MTU; 65507 is the most ping sends.
+      for (const [size, count] of [[1473, 20], [4000, 20], [8000, 20], [65507, 5]] as const) {
+        const ping = pingEach(["ip", ...inNs([])], "10.0.0.2", count, 0.01, 20, size);
+        expect(ping.missing, `ping -s ${size}: ${ping.out}`).toEqual([]);
+        expect(ping.damaged, `ping -s ${size}: ${ping.out}`).toEqual([]);
+      }
       expect(child.exitCode).toBe(null);
     } finally {
       await kill(child);

@@ -172,6 +172,12 @@ export function fakeModule(opts: Options = {}): LinkObject {
       a.mov(mem(r15, { disp: SCRATCH_AT + 8 }, 32), eax);
       call("import:atoll.console_write", SCRATCH_AT, 12);
     },
+    // Out of memory: grow(1) to the maximum of 9 pages, grow(1) refused, unreachable.
+    oom: () => { call("atoll_memory_grow", 1); call("atoll_memory_grow", 1); call("fake:unreachable"); },
+    // A refused grow, then one that succeeds: the refusal is forgotten.
+    oomgrown: () => { call("atoll_memory_grow", 1000); call("atoll_memory_grow", 1); call("fake:unreachable"); },
+    // A refused grow, then a trap other than unreachable: reported as it is.
+    oommemory: () => { call("atoll_memory_grow", 1000); call("fake:read_past_the_end"); },
     memory: () => call("fake:read_past_the_end"),
     recurse: () => call("fake:recurse"),
     guard: () => call("fake:unchecked"),

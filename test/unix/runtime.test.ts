@@ -117,6 +117,10 @@ describe("unix runtime: traps", () => {
     ["divide", "trap: integer divide by zero in divide\n"],
     ["unreachable", "trap: unreachable executed in unreachable_here\n"],
     ["oob", "trap: out of bounds memory access in atoll_run\n"],
+    // unreachable after a refused memory.grow (the allocator's way of failing): out of memory, with the heap's size.
+    ["oom", "trap: out of memory: the heap is 0.6 MiB (9 pages) and could not grow by 1 page, in unreachable_here\n"],
+    ["oomgrown", "trap: unreachable executed in unreachable_here\n"],
+    ["oommemory", "trap: out of bounds memory access in readPastTheEnd (where/it/lives/unikernel.ts)\n"],
   ];
   it.each(cases)("%s: reported by name, status 102, never a signal", (scenario, message) => {
     const r = run([scenario]);

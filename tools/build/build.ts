@@ -33,7 +33,7 @@ export function size(n: number): string {
 export async function build(plan: Plan, report: Report): Promise<void> {
   mkdirSync(plan.buildDir, { recursive: true });
   const out = await report.step("compile", async () => {
-    const r = await compileAssemblyScript(plan.entry);
+    const r = await compileAssemblyScript(plan.entry, plan.maxMemoryPages === undefined ? [] : ["--maximumMemory", String(plan.maxMemoryPages)]);
     const violations = layerViolations(r.inputs, plan.entry);
     if (violations.length > 0) throw new CompileError(violations.join("\n"));
     writeFileAtomic(path.join(plan.buildDir, "app.wasm"), r.wasm);

@@ -4,7 +4,7 @@
 // concurrent runs, one builds and the others then find the artefact current.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { buildRoot, checkTarget, configure, configuredTarget, readPlan, type Plan } from "../configure/configure.ts";
+import { buildRoot, checkTarget, configure, configuredTarget, configureVersion, readPlan, type Plan } from "../configure/configure.ts";
 import { build, needsBuild } from "../build/build.ts";
 import { defaultTarget, type TargetName } from "../targets.ts";
 import type { Report } from "../report.ts";
@@ -25,6 +25,7 @@ function configureReason(dir: string, target: TargetName, plan: Plan | null): st
   const planFile = path.join(plan.buildDir, "plan.json");
   if (!existsSync(plan.configFile) || statSync(plan.configFile).mtimeMs > statSync(planFile).mtimeMs) return "config.ts changed";
   if (!existsSync(plan.entry)) return "the generated main.ts is missing";
+  if (plan.configuredBy !== configureVersion()) return "atoll's configure step changed";
   if (last !== target) return `target changed from ${last ?? "none"} to ${target}`;
   return null;
 }

@@ -11,8 +11,23 @@ export type Device =
   | { kind: "args" }
   | { kind: "block"; name: string; size?: string; readOnly?: boolean }
   | { kind: "net"; name: string }
-  | { kind: "stack"; name: string }
+  | ({ kind: "stack"; name: string } & StackOptions)
   | { kind: "kvRo"; name: string; dir: string };
+
+/**
+ * The bounds of a network stack (lib/net/stack-limits.ts). Each left out is
+ * derived from the unikernel's `memory` (tools/configure/stack-limits.ts).
+ */
+export interface StackOptions {
+  /** TCP connections open at once (TIME-WAIT excluded); beyond it new ones are turned away after the application was asked to shed an idle one. */
+  maxConnections?: number;
+  /** Connections kept in TIME-WAIT; beyond it the oldest ends early. */
+  maxTimeWait?: number;
+  /** Memory all connection buffers may take together (TCP's and the application's per-connection ones), e.g. "12M". */
+  bufferMemory?: string;
+  /** Each direction's buffer of one connection, at most, e.g. "64K". */
+  connectionBuffer?: string;
+}
 
 /** A runtime argument, given as `--name=value` after `--` on `atoll run`. */
 export type Arg =
@@ -30,7 +45,7 @@ export interface Unikernel {
   devices: Device[];
   /** Runtime arguments with their defaults. */
   args?: Record<string, Arg>;
-  /** Memory for the unikernel (kvm: guest RAM), e.g. "16M"; default "32M". */
+  /** Memory for the unikernel, e.g. "16M": kvm's guest RAM (default "32M"); when given, also the most linear memory may grow to on every target (unix and node default to wasm32's 4 GiB). */
   memory?: string;
 }
 
@@ -53,8 +68,8 @@ export const device = {
   block: (name: string, options: { size?: string; readOnly?: boolean } = {}): Device => ({ kind: "block", name, ...options }),
   /** A network interface. */
   net: (name: string): Device => ({ kind: "net", name }),
-  /** A UDP/TCP stack (lib/net/stack.ts): lib/net's over the network device NAME (unix), the host's sockets (node). */
-  stack: (name: string): Device => ({ kind: "stack", name }),
+  /** A UDP/TCP stack (lib/net/stack.ts): lib/net's over the network device NAME (unix, kvm), the host's sockets (node); `options` bound its connections and memory. */
+  stack: (name: string, options: StackOptions = {}): Device => ({ kind: "stack", name, ...options }),
   /** A read-only key-value store of the files under `dir` (relative to config.ts), embedded at build time. */
   kvRo: (name: string, dir: string): Device => ({ kind: "kvRo", name, dir }),
 };

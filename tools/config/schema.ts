@@ -4,9 +4,9 @@
 /** The type of one field. */
 export type FieldType =
   | { t: "string"; pattern?: RegExp; hint?: string }
-  | { t: "number"; integer?: boolean }
+  | { t: "number"; integer?: boolean; min?: number }
   | { t: "boolean" }
-  | { t: "size" }
+  | { t: "size"; min?: number }
   | { t: "array"; of: FieldType }
   | { t: "record"; of: FieldType }
   | { t: "object"; fields: Record<string, Field> }
@@ -34,7 +34,13 @@ export const deviceSchema: FieldType = {
     args: {},
     block: { name: req(deviceName), size: opt({ t: "size" }), readOnly: opt({ t: "boolean" }) },
     net: { name: req(deviceName) },
-    stack: { name: req(deviceName) },
+    stack: {
+      name: req(deviceName),
+      maxConnections: opt({ t: "number", integer: true, min: 1 }),
+      maxTimeWait: opt({ t: "number", integer: true, min: 0 }),
+      bufferMemory: opt({ t: "size" }),
+      connectionBuffer: opt({ t: "size" }),
+    },
     kvRo: { name: req(deviceName), dir: req({ t: "string", pattern: /\S/, hint: "a folder relative to config.ts" }) },
   },
 };
@@ -58,6 +64,6 @@ export const unikernelSchema: FieldType = {
     main: req({ t: "string", pattern: /\.ts$/, hint: "an AssemblyScript file ending in .ts" }),
     devices: req({ t: "array", of: deviceSchema }),
     args: opt({ t: "record", of: argSchema }),
-    memory: opt({ t: "size" }),
+    memory: opt({ t: "size", min: 65536 }), // at least one wasm page: it also bounds linear memory
   },
 };

@@ -41,12 +41,14 @@ function check(v: unknown, type: FieldType, path: (string | number)[], out: Prob
     case "number":
       if (typeof v !== "number" || !Number.isFinite(v)) return fail(`expected a number, got ${describe(v)}`);
       if (type.integer && !Number.isInteger(v)) return fail(`expected an integer, got ${v}`);
+      if (type.min !== undefined && v < type.min) return fail(`expected ${type.min} or more, got ${v}`);
       return;
     case "boolean":
       if (typeof v !== "boolean") return fail(`expected true or false, got ${describe(v)}`);
       return;
     case "size":
       if (typeof v !== "string" || parseSize(v) === null) return fail(`expected a size such as "512K", "16M" or "1G", got ${describe(v)}`);
+      if (type.min !== undefined && parseSize(v)! < type.min) return fail(`${JSON.stringify(v)} is less than the minimum, ${type.min} bytes`);
       return;
     case "array":
       if (!Array.isArray(v)) return fail(`expected an array, got ${describe(v)}`);

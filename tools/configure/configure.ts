@@ -1,7 +1,8 @@
 // `atoll configure`: evaluates config.ts and writes _build/<target>/ — the
 // generated main.ts and plan.json, the build's input — and records the target
 // in _build/target so that a later `atoll build` knows what to build.
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, existsSync, readdirSync } from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { loadConfig, type LoadedConfig } from "../config/load.ts";
 import { findTarget, targetNames, type TargetName } from "../targets.ts";
@@ -11,6 +12,7 @@ import { suggest } from "../config/validate.ts";
 import { writeVmConfigs } from "./vm-configs.ts";
 import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { maxMemoryPages } from "./memory-limit.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
 export interface Plan {
@@ -25,8 +27,29 @@ export interface Plan {
   artefact: string;
   /** Bytes of memory the unikernel asks for. */
   memory: string;
+  /** The most 64 KiB pages linear memory may grow to (config.ts `memory`, when given: memory-limit.ts); none: wasm32's limit. */
+  maxMemoryPages?: number;
   /** The kvRo devices, whose generated files every build refreshes. */
   embeds?: Embed[];
+  /** configureVersion() of the atoll that wrote the plan: another one configures again. */
+  configuredBy?: string;
+}
+
+let version: string | null = null;
+
+/**
+ * A hash of the code that turns config.ts into a plan (this folder and
+ * tools/config/): a plan written by other code (an upgraded atoll, a
+ * changed default) is configured again, not built from as it stands.
+ */
+export function configureVersion(): string {
+  if (version !== null) return version;
+  const h = createHash("sha256");
+  for (const dir of [import.meta.dirname, path.join(import.meta.dirname, "..", "config")]) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts")).sort()) h.update(f).update(readFileSync(path.join(dir, f)));
+  }
+  version = h.digest("hex").slice(0, 16);
+  return version;
 }
 
 /** Checks a target name given on the command line; exits 2 on an unknown or unavailable one. */
@@ -85,7 +108,9 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
     entry,
     artefact: path.join(config.dir, t.artefact(config.unikernel.name)),
     memory: config.unikernel.memory ?? "32M",
+    maxMemoryPages: maxMemoryPages(config.unikernel.memory),
     embeds,
+    configuredBy: configureVersion(),
   };
   writeFileAtomic(path.join(buildDir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
   if (target === "kvm") writeVmConfigs(plan);

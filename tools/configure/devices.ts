@@ -1,9 +1,10 @@
 // How each device kind of config.ts is wired on each target: the import the
 // generated main.ts needs and the expression that builds the device. A kind
 // with no row for a target is not available there yet.
-import type { Arg, Device } from "../config/dsl.ts";
+import type { Arg, Device, Unikernel } from "../config/dsl.ts";
 import type { TargetName } from "../targets.ts";
 import { embedFileName } from "./embed.ts";
+import { stackLimitsFor, stackLimitsExpr } from "./stack-limits.ts";
 
 /** How one device is built in the generated main.ts. */
 export interface Wiring {
@@ -19,7 +20,11 @@ export interface Wiring {
   args?: Record<string, Arg>;
 }
 
-type Wire = (d: Device) => Wiring;
+type Wire = (d: Device, u: Unikernel) => Wiring;
+
+const limitsImport = `import { stackLimits } from "atoll/net/stack-limits";`;
+/** The stack limits of `d` in `u`, as an expression. */
+const limitsOf = (d: Device, u: Unikernel): string => stackLimitsExpr(stackLimitsFor(d as Extract<Device, { kind: "stack" }>, u.memory ?? "32M"));
 
 const console_: Wire = () => ({ imports: [`import { AbiConsole } from "atoll/console";`], expr: "new AbiConsole()", type: "Console", impl: "lib/console.ts AbiConsole (ABI console_write)" });
 const clock: Wire = () => ({ imports: [`import { Clock } from "atoll/clock";`], expr: "new Clock()", type: "Clock", impl: "lib/clock.ts Clock (ABI clocks)" });
@@ -76,11 +81,11 @@ const ipv4Args: Record<string, Arg> = {
 };
 
 /** unix: lib/net's stack (lib/net/direct-stack.ts) over the tap device NAME. */
-const hostDirectStack: Wire = (d) => {
+const hostDirectStack: Wire = (d, u) => {
   const n = d as Extract<Device, { kind: "stack" }>;
   return {
-    imports: [`import { openHostNet } from "atoll-drivers/host/net";`, `import { openDirectStack } from "atoll/net/direct-stack";`, `import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";`],
-    expr: `openDirectStack(ipv4SettingsFromArgs(args), openHostNet(${JSON.stringify(n.name)}))`,
+    imports: [`import { openHostNet } from "atoll-drivers/host/net";`, `import { openDirectStack } from "atoll/net/direct-stack";`, `import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";`, limitsImport],
+    expr: `openDirectStack(ipv4SettingsFromArgs(args), openHostNet(${JSON.stringify(n.name)}), ${limitsOf(d, u)})`,
     type: "Stack",
     impl: `lib/net/direct-stack.ts DirectStack over drivers/host/net.ts HostNet (the backend of --net ${n.name}=tap:IFNAME; --ipv4 or DHCP)`,
     args: ipv4Args,
@@ -88,11 +93,11 @@ const hostDirectStack: Wire = (d) => {
 };
 
 /** kvm: lib/net's stack (lib/net/direct-stack.ts) over the virtio-net device NAME (drivers/virtio/net.ts). */
-const virtioDirectStack: Wire = (d) => {
+const virtioDirectStack: Wire = (d, u) => {
   const n = d as Extract<Device, { kind: "stack" }>;
   return {
-    imports: [`import { openVirtioNet } from "atoll-drivers/virtio/net";`, `import { openDirectStack } from "atoll/net/direct-stack";`, `import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";`],
-    expr: `openDirectStack(ipv4SettingsFromArgs(args), openVirtioNet(${JSON.stringify(n.name)}))`,
+    imports: [`import { openVirtioNet } from "atoll-drivers/virtio/net";`, `import { openDirectStack } from "atoll/net/direct-stack";`, `import { ipv4SettingsFromArgs } from "atoll/net/ipv4-args";`, limitsImport],
+    expr: `openDirectStack(ipv4SettingsFromArgs(args), openVirtioNet(${JSON.stringify(n.name)}), ${limitsOf(d, u)})`,
     type: "Stack",
     impl: `lib/net/direct-stack.ts DirectStack over drivers/virtio/net.ts VirtioNet (the backend of --net ${n.name}=tap:IFNAME, user or none; --ipv4 or DHCP)`,
     args: ipv4Args,
@@ -100,9 +105,9 @@ const virtioDirectStack: Wire = (d) => {
 };
 
 /** node: the host's own sockets (drivers/node/stack.ts); the device name only labels it. */
-const nodeStack: Wire = () => ({
-  imports: [`import { openNodeStack } from "atoll-drivers/node/stack";`],
-  expr: `openNodeStack()`,
+const nodeStack: Wire = (d, u) => ({
+  imports: [`import { openNodeStack } from "atoll-drivers/node/stack";`, limitsImport],
+  expr: `openNodeStack(${limitsOf(d, u)})`,
   type: "Stack",
   impl: `drivers/node/stack.ts NodeStack (the host's sockets through the sock_* calls: UDP on 0.0.0.0, TCP on every host address; reports 127.0.0.1)`,
 });

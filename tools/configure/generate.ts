@@ -15,7 +15,7 @@ export function wireDevices(config: LoadedConfig, target: TargetName): Wiring[] 
       const label = "name" in d ? `${d.kind} device '${d.name}'` : `${d.kind} device`;
       throw new UserError(`${path.relative(process.cwd(), config.file)}: devices[${i}]: the ${label} is not available on target ${target} yet`);
     }
-    return w(d);
+    return w(d, config.unikernel);
   });
 }
 

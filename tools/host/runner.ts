@@ -86,16 +86,16 @@ export async function runUnikernel(wasm: Uint8Array, opts: RunOptions): Promise<
   }
 
   let map: WasmSourceMap | null = null;
+  const ex = exports;
   const outcome = (e: unknown): number => {
     if (e instanceof Exit) return e.status;
     if (opts.sourceMap && !map) map = new WasmSourceMap(opts.sourceMap);
-    const trap = describeTrap(e, map, codeRanges(wasm), sourcePath);
+    const trap = describeTrap(e, map, codeRanges(wasm), sourcePath, ex.memory.buffer.byteLength);
     if (trap === null) throw e;
     stderr(trap + "\n");
     return EXIT_TRAP;
   };
 
-  const ex = exports;
   try {
     ex._initialize();
     ex.atoll_init();

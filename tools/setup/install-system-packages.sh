@@ -11,6 +11,7 @@
 #   strace          shows the block tests the system calls behind a kv workload
 #   python3         raw frames (spoofed SYNs, fragments) for test/hostile's floods
 #   fio             the host's random I/O figures beside the block bench
+#   util-linux      prlimit: an RLIMIT_DATA the unix runtime's memory.grow runs into (test/oom.test.ts)
 set -euo pipefail
 
 # probe command → package
@@ -27,6 +28,7 @@ declare -A want=(
   [strace]=strace
   [fio]=fio
   [python3]=python3
+  [prlimit]=util-linux
 )
 
 missing=()

@@ -1,9 +1,10 @@
 // The neighbour table of an Ethernet interface (RFC 826 for the protocol,
 // RFC 1122 §2.3.2 for how a host keeps it). An entry is either resolved,
 // with a MAC address and an expiry, or pending, with the frames that wait for
-// the answer. Requests for one neighbour go out at most once per
-// retryInterval (RFC 1122 §2.3.2.1 asks for no more than one a second), and
-// a neighbour that stays silent for giveUpAfter is dropped with its frames.
+// the answer (bounded per neighbour and in all). Requests for one neighbour
+// go out at most once per retryInterval (RFC 1122 §2.3.2.1 asks for no more
+// than one a second), and a neighbour that stays silent for giveUpAfter is
+// dropped with its frames.
 // The table does no I/O: the interface asks it what is due.
 
 import { Ipv4Addr, MacAddr } from "../addr";
@@ -17,8 +18,21 @@ export class ArpConfig {
   retryInterval: i64 = seconds(1);
   /** From the first request: then the neighbour is unreachable and its frames are dropped. */
   giveUpAfter: i64 = seconds(3);
-  /** Frames kept per pending neighbour; beyond it the oldest is dropped (RFC 1122 §2.3.2.2). */
-  queueLimit: i32 = 4;
+  /**
+   * Frames kept per pending neighbour; beyond it (or beyond queueBytes) the
+   * oldest are dropped (RFC 1122 §2.3.2.2 asks for at least one). Room for
+   * every fragment of the largest datagram: 45 frames for a 65,507-byte UDP
+   * payload at an MTU of 1500.
+   */
+  queueLimit: i32 = 64;
+  /**
+   * Bytes of frames kept per pending neighbour, counted as Linux counts its
+   * unresolved queue (unres_qlen_bytes): the largest datagram's fragments
+   * take 67,045 bytes of frames at an MTU of 1500.
+   */
+  queueBytes: i32 = 72 * 1024;
+  /** Bytes of frames kept for all pending neighbours together; a frame beyond it is dropped. */
+  maxQueuedBytes: i32 = 256 * 1024;
   /** Entries, resolved and pending together. */
   maxEntries: i32 = 64;
 }
@@ -34,6 +48,8 @@ export class Neighbor {
   lastRequestAt: i64 = 0;
   /** Pending: Ethernet frames (destination MAC still to fill) waiting for the answer. */
   queue: Uint8Array[] = [];
+  /** Bytes of the frames in `queue`. */
+  queuedBytes: i32 = 0;
 
   constructor(public ip: Ipv4Addr) {}
 }
@@ -45,6 +61,8 @@ export class ArpCache {
   droppedFrames: i32 = 0;
   /** Neighbours given up on. */
   givenUp: i32 = 0;
+  /** Bytes of frames waiting for answers, all neighbours together. */
+  queuedBytes: i32 = 0;
   /** Addresses to request now, filled by due(); the caller empties it. */
   readonly requests: Ipv4Addr[] = [];
 
@@ -85,7 +103,7 @@ export class ArpCache {
     n.resolved = true;
     const waiting = n.queue;
     if (waiting.length == 0) return null;
-    n.queue = [];
+    this.forgetQueue(n);
     return waiting;
   }
 
@@ -105,14 +123,10 @@ export class ArpCache {
       n = this.insert(ip, now);
       n.firstRequestAt = now;
       n.lastRequestAt = now;
-      n.queue.push(frame);
+      this.push(n, frame);
       return true;
     }
-    n.queue.push(frame);
-    if (n.queue.length > this.config.queueLimit) {
-      n.queue.shift();
-      this.droppedFrames++;
-    }
+    this.push(n, frame);
     if (now - n.lastRequestAt >= this.config.retryInterval) {
       n.lastRequestAt = now;
       return true;
@@ -128,6 +142,7 @@ export class ArpCache {
       if (n.resolved) continue;
       if (now - n.firstRequestAt >= c.giveUpAfter) {
         this.droppedFrames += n.queue.length;
+        this.forgetQueue(n);
         this.givenUp++;
         this.entries.splice(i, 1);
       } else if (now - n.lastRequestAt >= c.retryInterval) {
@@ -153,6 +168,37 @@ export class ArpCache {
   clear(): void {
     for (let i = 0; i < this.entries.length; i++) this.droppedFrames += this.entries[i].queue.length;
     this.entries = [];
+    this.queuedBytes = 0;
+  }
+
+  /** Queues `frame` on `n`, dropping its oldest frames beyond the per-neighbour limits, or `frame` itself beyond the total. */
+  private push(n: Neighbor, frame: Uint8Array): void {
+    const c = this.config;
+    const len = frame.length;
+    if (len > c.queueBytes) {
+      this.droppedFrames++;
+      return;
+    }
+    while (n.queue.length > 0 && (n.queue.length + 1 > c.queueLimit || n.queuedBytes + len > c.queueBytes)) {
+      const old = n.queue.shift();
+      n.queuedBytes -= old.length;
+      this.queuedBytes -= old.length;
+      this.droppedFrames++;
+    }
+    if (this.queuedBytes + len > c.maxQueuedBytes) {
+      this.droppedFrames++;
+      return;
+    }
+    n.queue.push(frame);
+    n.queuedBytes += len;
+    this.queuedBytes += len;
+  }
+
+  /** Empties `n`'s queue from the byte counts (its frames were sent or dropped). */
+  private forgetQueue(n: Neighbor): void {
+    this.queuedBytes -= n.queuedBytes;
+    n.queuedBytes = 0;
+    n.queue = [];
   }
 
   private find(ip: Ipv4Addr): Neighbor | null {
@@ -182,6 +228,7 @@ export class ArpCache {
           if (victim < 0 || e[i].firstRequestAt < e[victim].firstRequestAt) victim = i;
         }
         this.droppedFrames += e[victim].queue.length;
+        this.forgetQueue(e[victim]);
       }
       if (victim >= 0) e.splice(victim, 1);
     }

@@ -1,7 +1,8 @@
 // An Ethernet interface with one IPv4 address: the layer between a NetDevice
 // and the sockets. It answers ARP and ICMP echo itself, reassembles
-// fragments, routes what it sends to the local subnet or the gateway, and
-// hands UDP datagrams and ICMP replies to its sockets.
+// fragments, routes what it sends to the local subnet or the gateway
+// (fragmenting datagrams larger than the MTU), and hands UDP datagrams and
+// ICMP replies to its sockets.
 //
 // Time comes in as `now` (monotonic ns) on every call, and frames go out
 // through the device it was given: nothing here reads a clock or arms a
@@ -17,7 +18,7 @@ import { NetDevice, NetResult, FrameHandler } from "../device";
 import { WireError } from "../wire/error";
 import { EthernetFrame, EthernetRepr, EtherType, ETHERNET_HEADER_LEN } from "../wire/ethernet";
 import { ArpPacket, ArpRepr, ArpOperation, ARP_IPV4_LEN } from "../wire/arp";
-import { Ipv4Packet, Ipv4Repr, IpProtocol, IPV4_HEADER_LEN, IPV4_DEFAULT_TTL } from "../wire/ipv4";
+import { Ipv4Packet, Ipv4Repr, IpProtocol, IPV4_HEADER_LEN, IPV4_MAX_LEN, IPV4_DEFAULT_TTL } from "../wire/ipv4";
 import { Icmpv4Packet, Icmpv4Repr, IcmpKind, DstUnreachableCode, TimeExceededCode, ICMP_ERROR_QUOTE } from "../wire/icmpv4";
 import { UdpPacket, UdpRepr, UDP_HEADER_LEN } from "../wire/udp";
 import { TcpPacket, TcpRepr } from "../wire/tcp";
@@ -25,6 +26,7 @@ import { tcpResetFor } from "../socket/tcp";
 import { Egress, SendError, SocketSet, TcpVerdict } from "../socket/socket";
 import { ArpCache, ArpConfig } from "./arp-cache";
 import { Reassembler, ReassemblyConfig, FragmentOutcome } from "./reassembly";
+import { fragmentDatagram } from "./fragmentation";
 
 /** How an interface starts and the limits it keeps. */
 export class InterfaceConfig {
@@ -63,8 +65,12 @@ export class InterfaceStats {
   addressConflicts: i32 = 0;
   echoReplies: i32 = 0;
   icmpErrors: i32 = 0;
+  /** Fragments the reassembler refused (invalid, or a datagram too big on its own); evictions are its own counters. */
   fragmentsDropped: i32 = 0;
   reassembled: i32 = 0;
+  /** Datagrams sent as fragments, and the fragments they took. */
+  txFragmented: i32 = 0;
+  txFragments: i32 = 0;
 }
 
 /** An Ethernet interface and its sockets. */
@@ -295,7 +301,7 @@ export class EthernetInterface {
       if (this.sendIcmp(ip.src, reply, now) == SendError.None) this.stats.echoReplies++;
       return;
     }
-    const sockets = this.sockets.sockets;
+    const sockets = this.sockets.datagramTakers;
     for (let i = 0; i < sockets.length; i++) {
       if (sockets[i].processIcmp(ip.src, r, now)) return;
     }
@@ -308,7 +314,7 @@ export class EthernetInterface {
       this.stats.rxMalformed++;
       return;
     }
-    const sockets = this.sockets.sockets;
+    const sockets = this.sockets.datagramTakers;
     for (let i = 0; i < sockets.length; i++) {
       const s = sockets[i];
       if (s.acceptsUdp(ip.dst, r.dstPort)) {
@@ -360,15 +366,18 @@ export class EthernetInterface {
   poll(now: i64): void {
     const re = this.reassembler;
     re.expire(now);
-    while (re.expired.length > 0) {
-      // RFC 1122 §3.3.2: time exceeded to the source when fragment zero had arrived.
+    const expired = re.expired;
+    for (let i = 0; i < expired.length; i++) {
+      // RFC 1122 §3.3.2: time exceeded to the source when fragment zero had
+      // arrived (rate limited: of many expiring at once, few are told).
       // The quote is a header and 8 bytes, shorter than its total length, so
       // no checkLen: the address fields are inside the 20 bytes it holds.
-      const q = re.expired.shift();
+      const q = expired[i];
       if (q.length < IPV4_HEADER_LEN) continue;
       const quoted = new Ipv4Packet(q);
       this.sendIcmpErrorTo(quoted.src, quoted.dst, q, IcmpKind.TimeExceeded, TimeExceededCode.REASSEMBLY, now);
     }
+    expired.length = 0;
     const arp = this.arp;
     arp.due(now);
     while (arp.requests.length > 0) this.sendArpRequest(arp.requests.shift());
@@ -434,9 +443,12 @@ export class EthernetInterface {
     return this.sendIpFrame(frame, dst, now);
   }
 
-  /** A frame with the IPv4 header written and room for `payloadLen` bytes, or null when it exceeds the MTU. */
+  /**
+   * A frame with the IPv4 header written and room for `payloadLen` bytes, or
+   * null beyond the largest datagram; sendIpFrame fragments it if it exceeds the MTU.
+   */
   private ipFrame(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, payloadLen: i32): Uint8Array | null {
-    if (IPV4_HEADER_LEN + payloadLen > this.mtu) return null;
+    if (IPV4_HEADER_LEN + payloadLen > IPV4_MAX_LEN) return null;
     const frame = new Uint8Array(ETHERNET_HEADER_LEN + IPV4_HEADER_LEN + payloadLen);
     const ip = Ipv4Repr.of(src, dst, protocol, payloadLen, this.config.ttl);
     ip.ident = this.nextIdent++;
@@ -445,13 +457,33 @@ export class EthernetInterface {
   }
 
   /**
-   * Addresses `frame` to the next hop of `dst`: now when its MAC is known,
-   * after ARP otherwise (a copy when `reused`: the buffer serves the next frame).
+   * Sends the IPv4 datagram in `frame` (after room for the Ethernet header)
+   * to the next hop of `dst`, in fragments when it exceeds the MTU: the one
+   * way out for every datagram, whatever its size or protocol. A fragmented
+   * datagram fails as a whole: the first error of its fragments is returned.
    */
   private sendIpFrame(frame: Uint8Array, dst: Ipv4Addr, now: i64, reused: bool = false): SendError {
     const hop = this.route(dst);
     if (hop < 0) return SendError.NoRoute;
     const next = <Ipv4Addr>hop;
+    if (frame.length - ETHERNET_HEADER_LEN <= this.mtu) return this.sendToHop(frame, next, now, reused);
+    const fragments = fragmentDatagram(frame, ETHERNET_HEADER_LEN, this.mtu);
+    if (fragments.length == 0) return SendError.TooBig;
+    this.stats.txFragmented++;
+    let result = SendError.None;
+    for (let i = 0; i < fragments.length; i++) {
+      this.stats.txFragments++;
+      const e = this.sendToHop(fragments[i], next, now, false);
+      if (result == SendError.None) result = e;
+    }
+    return result;
+  }
+
+  /**
+   * Addresses `frame` to `next`: now when its MAC is known, after ARP
+   * otherwise (a copy when `reused`: the buffer serves the next frame).
+   */
+  private sendToHop(frame: Uint8Array, next: Ipv4Addr, now: i64, reused: bool): SendError {
     if (next == IPV4_BROADCAST || this.isBroadcast(next)) return this.transmitTo(frame, MAC_BROADCAST);
     if (isMulticast(next)) return this.transmitTo(frame, multicastMac(next));
     const mac = this.arp.lookup(next, now);

@@ -1,26 +1,59 @@
 // IPv4 reassembly (RFC 791 §3.2, "Reassembly"; RFC 1122 §3.3.2). Datagrams
-// in progress are keyed by (source, destination, protocol, identification).
-// Three limits keep a flood of fragments from eating memory: how many
-// datagrams may be in progress, how many bytes all of them may hold, and how
-// long each may take. Overlapping data is accepted and the bytes that
-// arrived first win, so a later fragment cannot rewrite what an earlier one
-// said (the overlap attacks of RFC 1858 §4).
+// in progress are found through a Map keyed by (source, identification,
+// protocol); the destination, RFC 791's fourth field, tells apart the rare
+// datagrams that share a key (sameKey chains: to one of our few addresses).
+//
+// Memory is a byte budget, not a count of datagrams: each datagram is
+// charged its data and an estimate of its bookkeeping, so a flood of tiny
+// fragments is bounded as tightly as one of large ones. When a fragment does
+// not fit, datagrams are evicted oldest first (by the arrival of their first
+// fragment) until it does. A flood of incomplete datagrams therefore delays a
+// legitimate one but cannot block it: a datagram whose fragments arrive
+// close together completes before the flood has pushed it out. One source
+// may hold at most maxBytesPerSource, and a source over it loses its own
+// oldest datagrams first, so a single host cannot push everyone else out.
+//
+// Datagrams sit in two lists in arrival order, all of them and each
+// source's. The timeout is the same for every datagram, so the oldest also
+// has the earliest deadline: expiry and pollAt look at the head only.
 
 import { Ipv4Addr } from "../addr";
 import { seconds, FOREVER } from "../../time";
 import { Ipv4Packet, Ipv4Repr, IPV4_MAX_LEN, IPV4_HEADER_LEN } from "../wire/ipv4";
 import { ICMP_ERROR_QUOTE } from "../wire/icmpv4";
+import { PartialDatagram } from "./partial-datagram";
+
+/**
+ * Bytes charged for a datagram in progress besides its data: its object, its
+ * lists and arrays, the quote of fragment zero, its Map entry and its share
+ * of a source's record. Measured with the incremental runtime (see
+ * test/as/net-reassembly.test-as.ts, "charges cover the heap"), rounded up.
+ */
+export const REASSEMBLY_DATAGRAM_COST: i32 = 512;
+/** Bytes charged for each piece of fragment data kept, besides the data: a Piece, a Uint8Array and its buffer's header. */
+export const REASSEMBLY_PIECE_COST: i32 = 96;
 
 /** Limits of the reassembler. */
 export class ReassemblyConfig {
-  /** Datagrams in progress at once; fragments of another one are dropped. */
-  maxDatagrams: i32 = 4;
-  /** Bytes of fragment data held across all datagrams in progress. */
-  maxBytes: i32 = 128 * 1024;
+  /**
+   * Bytes all datagrams in progress may be charged (data and bookkeeping):
+   * room for four of the largest datagrams, or about 600 of the smallest.
+   */
+  maxBytes: i32 = 320 * 1024;
+  /** Bytes one source address may be charged: a quarter of maxBytes, and room for the largest datagram (65,515 bytes in 45 fragments). */
+  maxBytesPerSource: i32 = 80 * 1024;
   /** Fragments one datagram may arrive in. */
   maxFragments: i32 = 128;
-  /** From the first fragment; RFC 1122 §3.3.2 recommends 60 to 120 s. */
-  timeout: i64 = seconds(60);
+  /**
+   * From the first fragment. RFC 1122 §3.3.2 recommends 60 to 120 s; we use
+   * Linux's 30 s (net.ipv4.ipfrag_time). The fragments of a datagram leave
+   * their sender back to back, so one still incomplete after 30 s has lost
+   * a fragment, and holding it longer only delays the ICMP time exceeded
+   * that tells its sender. Memory does not depend on it (the budget does
+   * that), and a shorter life narrows the window in which a wrapped
+   * identification could join fragments of two datagrams (RFC 4963 §2).
+   */
+  timeout: i64 = seconds(30);
 }
 
 /** What happened to a fragment. */
@@ -31,71 +64,27 @@ export enum FragmentOutcome {
   Complete = 1,
   /** Contradicts the fragments before it (length, alignment, end); the datagram is dropped. */
   Invalid = 2,
-  /** Would be one datagram too many in progress; dropped. */
-  TooManyDatagrams = 3,
-  /** Would exceed the byte or fragment limits; the whole datagram is dropped. */
-  TooBig = 4,
+  /** The datagram would exceed a limit on its own (its source's share, the budget, maxFragments); it is dropped. */
+  TooBig = 3,
 }
 
-class Piece {
-  constructor(public offset: i32, public data: Uint8Array) {}
-}
-
-class Partial {
-  pieces: Piece[] = [];
-  /** Received byte ranges, merged and sorted: [start0, end0, start1, end1, ...]. */
-  covered: i32[] = [];
-  /** Payload length of the whole datagram, known once the last fragment came; -1 until then. */
-  total: i32 = -1;
-  bytes: i32 = 0;
-  fragments: i32 = 0;
-  /** The first fragment's IPv4 header and first 8 data bytes, for ICMP errors; null until it came. */
-  quote: Uint8Array | null = null;
-  ttl: u8 = 0;
-
-  constructor(public src: Ipv4Addr, public dst: Ipv4Addr, public protocol: u8, public ident: u16, public deadline: i64) {}
-
-  matches(r: Ipv4Repr): bool {
-    return r.src == this.src && r.dst == this.dst && r.protocol == this.protocol && r.ident == this.ident;
-  }
-
-  /** True when [0, total) is covered. */
-  get complete(): bool {
-    const c = this.covered;
-    return this.total >= 0 && c.length == 2 && c[0] == 0 && c[1] == this.total;
-  }
-
-  /** Adds [start, end) to the covered ranges. */
-  cover(start: i32, end: i32): void {
-    const c = this.covered;
-    const out: i32[] = [];
-    let s = start;
-    let e = end;
-    let placed = false;
-    for (let i = 0; i < c.length; i += 2) {
-      const cs = c[i];
-      const ce = c[i + 1];
-      if (ce < s) { out.push(cs); out.push(ce); continue; }
-      if (cs > e) {
-        if (!placed) { out.push(s); out.push(e); placed = true; }
-        out.push(cs); out.push(ce);
-        continue;
-      }
-      s = min(s, cs);
-      e = max(e, ce);
-    }
-    if (!placed) { out.push(s); out.push(e); }
-    this.covered = out;
-  }
-
-  /** End of the highest covered range, 0 when nothing is. */
-  get highest(): i32 { return this.covered.length > 0 ? this.covered[this.covered.length - 1] : 0; }
+/** What one source address holds. */
+class SourceUsage {
+  charged: i32 = 0;
+  oldest: PartialDatagram | null = null;
+  newest: PartialDatagram | null = null;
+  constructor(readonly addr: Ipv4Addr) {}
 }
 
 /** Puts fragmented IPv4 datagrams back together. */
 export class Reassembler {
-  private partials: Partial[] = [];
-  private heldBytes: i32 = 0;
+  private byKey: Map<u64, PartialDatagram> = new Map();
+  private bySource: Map<Ipv4Addr, SourceUsage> = new Map();
+  private oldest: PartialDatagram | null = null;
+  private newest: PartialDatagram | null = null;
+  private count: i32 = 0;
+  private charged: i32 = 0;
+  private gaps: i32[] = [];
   /** After Complete: the reassembled payload. */
   datagram: Uint8Array = new Uint8Array(0);
   /** After Complete: the first fragment's header and 8 data bytes, for ICMP errors about it. */
@@ -104,13 +93,23 @@ export class Reassembler {
   datagramTtl: u8 = 0;
   /** Quotes of fragment zero of datagrams that timed out, for ICMP time exceeded; the caller empties it. */
   readonly expired: Uint8Array[] = [];
+  /** Datagrams evicted, oldest first, to make room in the budget for another's fragment. */
+  evicted: i32 = 0;
+  /** Datagrams evicted because their source was over its share. */
+  evictedForSource: i32 = 0;
+  /** Datagrams dropped at their timeout. */
+  timedOut: i32 = 0;
 
   constructor(readonly config: ReassemblyConfig = new ReassemblyConfig()) {}
 
   /** Datagrams in progress. */
-  get inProgress(): i32 { return this.partials.length; }
-  /** Fragment bytes held. */
-  get bytesHeld(): i32 { return this.heldBytes; }
+  get inProgress(): i32 { return this.count; }
+  /** Bytes charged against maxBytes: fragment data kept and bookkeeping. */
+  get bytesHeld(): i32 { return this.charged; }
+  /** Source addresses with a datagram in progress. */
+  get sources(): i32 { return this.bySource.size; }
+  /** Bytes charged to `src`. */
+  bytesHeldFor(src: Ipv4Addr): i32 { return this.bySource.has(src) ? this.bySource.get(src).charged : 0; }
 
   /**
    * Adds one fragment: `repr` parsed from `packet` (whose header is quoted in
@@ -121,84 +120,77 @@ export class Reassembler {
     const start = repr.fragmentOffset;
     const len = payload.length;
     const end = start + len;
-    let p = this.find(repr);
+    const p = this.find(repr);
     // Every fragment but the last carries a multiple of 8 bytes (RFC 791 §3.2),
     // and nothing may end beyond what a datagram can hold.
     if ((repr.moreFragments && (len == 0 || (len & 7) != 0)) || end > IPV4_MAX_LEN - IPV4_HEADER_LEN) {
       if (p != null) this.drop(p);
       return FragmentOutcome.Invalid;
     }
-    if (p == null) {
-      if (this.partials.length >= this.config.maxDatagrams) return FragmentOutcome.TooManyDatagrams;
-      p = new Partial(repr.src, repr.dst, repr.protocol, repr.ident, now + this.config.timeout);
-      this.partials.push(p);
-    }
-    if (!repr.moreFragments) {
-      // The last fragment fixes the length; it must agree with everything seen.
-      if ((p.total >= 0 && p.total != end) || p.highest > end) {
+    if (p != null) {
+      // The last fragment fixes the length; everything must agree with it.
+      const contradicts = !repr.moreFragments
+        ? (p.total >= 0 && p.total != end) || p.highest > end
+        : p.total >= 0 && end > p.total;
+      if (contradicts) {
         this.drop(p);
         return FragmentOutcome.Invalid;
       }
-      p.total = end;
-    } else if (p.total >= 0 && end > p.total) {
-      this.drop(p);
-      return FragmentOutcome.Invalid;
+      if (p.fragments + 1 > this.config.maxFragments) {
+        this.drop(p);
+        return FragmentOutcome.TooBig;
+      }
     }
-    if (++p.fragments > this.config.maxFragments) {
-      this.drop(p);
+    const gaps = this.gaps;
+    let fresh: i32;
+    if (p != null) {
+      fresh = p.uncovered(start, end, gaps);
+    } else {
+      gaps.length = 0;
+      if (len > 0) { gaps.push(start); gaps.push(end); }
+      fresh = len;
+    }
+    const cost = fresh + (gaps.length >> 1) * REASSEMBLY_PIECE_COST + (p == null ? REASSEMBLY_DATAGRAM_COST : 0);
+    const already = p != null ? p.charged : 0;
+    if (already + cost > this.config.maxBytesPerSource || already + cost > this.config.maxBytes) {
+      if (p != null) this.drop(p);
       return FragmentOutcome.TooBig;
     }
-    // Keep only the bytes not covered yet: the first to arrive win.
-    const c = p.covered;
-    let cur = start;
-    let fresh = 0;
-    const gaps: i32[] = [];
-    for (let i = 0; i < c.length && cur < end; i += 2) {
-      const cs = c[i];
-      const ce = c[i + 1];
-      if (ce <= cur) continue;
-      if (cs >= end) break;
-      if (cs > cur) { gaps.push(cur); gaps.push(cs); fresh += cs - cur; }
-      cur = max(cur, ce);
+    this.makeRoom(repr.src, cost, p);
+    let d: PartialDatagram;
+    if (p != null) {
+      d = p;
+    } else {
+      d = new PartialDatagram(repr.src, repr.dst, repr.protocol, repr.ident, now + this.config.timeout);
+      this.insert(d);
     }
-    if (cur < end) { gaps.push(cur); gaps.push(end); fresh += end - cur; }
-    if (this.heldBytes + fresh > this.config.maxBytes) {
-      this.drop(p);
-      return FragmentOutcome.TooBig;
+    d.fragments++;
+    d.keep(payload, start, end, gaps);
+    this.charge(d, cost);
+    if (!repr.moreFragments) d.total = end;
+    if (start == 0 && d.quote == null) {
+      d.quote = packet.buffer.slice(0, repr.headerLen + min(len, ICMP_ERROR_QUOTE));
+      d.ttl = repr.ttl;
     }
-    for (let i = 0; i < gaps.length; i += 2) {
-      const gs = gaps[i];
-      const ge = gaps[i + 1];
-      p.pieces.push(new Piece(gs, payload.slice(gs - start, ge - start)));
-    }
-    p.bytes += fresh;
-    this.heldBytes += fresh;
-    if (len > 0) p.cover(start, end);
-    if (start == 0 && p.quote == null) {
-      const hl = repr.headerLen;
-      p.quote = packet.buffer.slice(0, hl + min(len, ICMP_ERROR_QUOTE));
-      p.ttl = repr.ttl;
-    }
-    if (!p.complete) return FragmentOutcome.Pending;
-    const out = new Uint8Array(p.total);
-    for (let i = 0; i < p.pieces.length; i++) out.set(p.pieces[i].data, p.pieces[i].offset);
-    this.datagram = out;
-    const q = p.quote;
+    if (!d.complete) return FragmentOutcome.Pending;
+    this.datagram = d.assemble();
+    const q = d.quote;
     this.datagramQuote = q != null ? q : new Uint8Array(0);
-    this.datagramTtl = p.ttl;
-    this.drop(p);
+    this.datagramTtl = d.ttl;
+    this.drop(d);
     return FragmentOutcome.Complete;
   }
 
   /** Drops the datagrams whose time ran out; quotes those that had fragment zero into `expired`. */
   expire(now: i64): i32 {
     let n = 0;
-    for (let i = this.partials.length - 1; i >= 0; i--) {
-      const p = this.partials[i];
-      if (p.deadline > now) continue;
+    while (true) {
+      const p = this.oldest;
+      if (p == null || p.deadline > now) break;
       const q = p.quote;
       if (q != null) this.expired.push(q);
       this.drop(p);
+      this.timedOut++;
       n++;
     }
     return n;
@@ -206,22 +198,112 @@ export class Reassembler {
 
   /** The earliest deadline of a datagram in progress, or FOREVER. */
   pollAt(): i64 {
-    let t = FOREVER;
-    for (let i = 0; i < this.partials.length; i++) t = min(t, this.partials[i].deadline);
-    return t;
+    const p = this.oldest;
+    return p != null ? p.deadline : FOREVER;
   }
 
-  private find(r: Ipv4Repr): Partial | null {
-    for (let i = 0; i < this.partials.length; i++) {
-      if (this.partials[i].matches(r)) return this.partials[i];
+  /**
+   * Evicts datagrams other than `keep`, oldest first, until `cost` more
+   * bytes fit `src`'s share and the budget. No ICMP time exceeded goes out
+   * for them: their time did not run out (RFC 1122 §3.3.2 asks for one on a
+   * timeout), and during a flood of spoofed fragments such a message would
+   * go to the flood's made-up sources, one per datagram, and use up the
+   * ICMP error rate limit that real errors need.
+   */
+  private makeRoom(src: Ipv4Addr, cost: i32, keep: PartialDatagram | null): void {
+    if (this.bySource.has(src)) {
+      const s = this.bySource.get(src);
+      while (s.charged + cost > this.config.maxBytesPerSource) {
+        // The caller checked that `keep` alone fits, so another datagram is there.
+        let victim = s.oldest!;
+        if (victim === keep) victim = victim.newerOfSource!;
+        this.drop(victim);
+        this.evictedForSource++;
+      }
     }
-    return null;
+    while (this.charged + cost > this.config.maxBytes) {
+      let victim = this.oldest!;
+      if (victim === keep) victim = victim.newer!;
+      this.drop(victim);
+      this.evicted++;
+    }
   }
 
-  private drop(p: Partial): void {
-    const i = this.partials.indexOf(p);
-    if (i < 0) return;
-    this.heldBytes -= p.bytes;
-    this.partials.splice(i, 1);
+  private find(r: Ipv4Repr): PartialDatagram | null {
+    const k = keyOf(r.src, r.ident, r.protocol);
+    if (!this.byKey.has(k)) return null;
+    let p: PartialDatagram | null = this.byKey.get(k);
+    while (p != null && !p.matches(r)) p = p.sameKey;
+    return p;
   }
+
+  /** Adds `p` to the Map and, as the newest, to both lists. */
+  private insert(p: PartialDatagram): void {
+    const k = keyOf(p.src, p.ident, p.protocol);
+    if (this.byKey.has(k)) p.sameKey = this.byKey.get(k);
+    this.byKey.set(k, p);
+    p.older = this.newest;
+    if (this.newest != null) this.newest!.newer = p;
+    else this.oldest = p;
+    this.newest = p;
+    let s: SourceUsage;
+    if (this.bySource.has(p.src)) {
+      s = this.bySource.get(p.src);
+    } else {
+      s = new SourceUsage(p.src);
+      this.bySource.set(p.src, s);
+    }
+    p.olderOfSource = s.newest;
+    if (s.newest != null) s.newest!.newerOfSource = p;
+    else s.oldest = p;
+    s.newest = p;
+    this.count++;
+  }
+
+  private charge(p: PartialDatagram, bytes: i32): void {
+    p.charged += bytes;
+    this.charged += bytes;
+    this.bySource.get(p.src).charged += bytes;
+  }
+
+  /** Forgets `p`: the Map, both lists, its charges. */
+  private drop(p: PartialDatagram): void {
+    const k = keyOf(p.src, p.ident, p.protocol);
+    const head = this.byKey.get(k);
+    if (head === p) {
+      const next = p.sameKey;
+      if (next != null) this.byKey.set(k, next);
+      else this.byKey.delete(k);
+    } else {
+      let q = head;
+      while (q.sameKey !== p) q = q.sameKey!;
+      q.sameKey = p.sameKey;
+    }
+    p.sameKey = null;
+
+    if (p.older != null) p.older!.newer = p.newer;
+    else this.oldest = p.newer;
+    if (p.newer != null) p.newer!.older = p.older;
+    else this.newest = p.older;
+    p.older = null;
+    p.newer = null;
+
+    const s = this.bySource.get(p.src);
+    if (p.olderOfSource != null) p.olderOfSource!.newerOfSource = p.newerOfSource;
+    else s.oldest = p.newerOfSource;
+    if (p.newerOfSource != null) p.newerOfSource!.olderOfSource = p.olderOfSource;
+    else s.newest = p.olderOfSource;
+    p.olderOfSource = null;
+    p.newerOfSource = null;
+    s.charged -= p.charged;
+    if (s.oldest == null) this.bySource.delete(p.src);
+
+    this.charged -= p.charged;
+    this.count--;
+  }
+}
+
+/** The Map key of a datagram: source, identification and protocol (the destination is checked by matches). */
+function keyOf(src: Ipv4Addr, ident: u16, protocol: u8): u64 {
+  return (<u64>src << 32) | (<u64>ident << 8) | <u64>protocol;
 }

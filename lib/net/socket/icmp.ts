@@ -5,7 +5,7 @@
 import { Ipv4Addr } from "../addr";
 import { FOREVER } from "../../time";
 import { Icmpv4Repr, IcmpKind, ICMP_HEADER_LEN } from "../wire/icmpv4";
-import { IPV4_HEADER_LEN } from "../wire/ipv4";
+import { IPV4_HEADER_LEN, IPV4_MAX_LEN } from "../wire/ipv4";
 import { Socket, Egress, SendError } from "./socket";
 
 /** Receives echo replies. */
@@ -18,7 +18,7 @@ export enum IcmpSendError {
   None = 0,
   /** Add the socket to an interface's SocketSet first. */
   NotInSet = 1,
-  /** The data does not fit one unfragmented datagram. */
+  /** The data does not fit the largest IPv4 datagram (65,507 bytes of it); larger than the MTU is fine, it goes in fragments. */
   TooBig = 2,
   /** The interface has no route to the destination. */
   NoRoute = 3,
@@ -44,7 +44,7 @@ export class IcmpSocket extends Socket {
   sendEcho(dst: Ipv4Addr, seq: u16, data: Uint8Array): IcmpSendError {
     const set = this.set;
     if (set == null) return IcmpSendError.NotInSet;
-    if (data.length > set.egress.mtu - IPV4_HEADER_LEN - ICMP_HEADER_LEN) return IcmpSendError.TooBig;
+    if (data.length > IPV4_MAX_LEN - IPV4_HEADER_LEN - ICMP_HEADER_LEN) return IcmpSendError.TooBig;
     if (!set.egress.canReach(dst)) return IcmpSendError.NoRoute;
     if (this.tx.length >= this.maxQueued) return IcmpSendError.QueueFull;
     this.tx.push(new PendingEcho(dst, seq, data.slice(0)));

@@ -9,13 +9,14 @@ import { Ipv4Addr } from "../addr";
 import { FOREVER } from "../../time";
 import { Icmpv4Repr } from "../wire/icmpv4";
 import { TcpRepr } from "../wire/tcp";
+import { StackLimits } from "../stack-limits";
 
 /** Why the interface could not send a packet. */
 export enum SendError {
   None = 0,
   /** No route: the destination is off-link and there is no gateway, or the interface has no address. */
   NoRoute = 1,
-  /** Larger than the device's MTU allows; the stack does not fragment what it sends. */
+  /** Larger than the largest IPv4 datagram, or a TCP segment larger than the MTU (TCP is never fragmented). */
   TooBig = 2,
   /** The device refused the frame (busy or failed). */
   Device = 3,
@@ -26,7 +27,7 @@ export function sendErrorText(e: SendError): string {
   switch (e) {
     case SendError.None: return "no error";
     case SendError.NoRoute: return "no route to the destination: not on the local subnet and no gateway, or no address yet";
-    case SendError.TooBig: return "packet larger than the interface MTU";
+    case SendError.TooBig: return "packet too large: beyond 65535 bytes, or a TCP segment beyond the MTU";
     case SendError.Device: return "the network device refused the frame";
   }
   return "unknown send error";
@@ -40,7 +41,7 @@ export function sendErrorText(e: SendError): string {
 export abstract class Egress {
   /** The interface's IPv4 address; 0 while it has none. */
   abstract get address(): Ipv4Addr;
-  /** Largest IPv4 datagram, header included, the interface sends unfragmented. */
+  /** Largest IPv4 datagram, header included, the interface sends unfragmented (TCP's segments stay within it). */
   abstract get mtu(): i32;
   /** True when a packet to `dst` has a next hop now. */
   abstract canReach(dst: Ipv4Addr): bool;
@@ -66,12 +67,22 @@ export enum TcpVerdict {
 export abstract class Socket {
   /** The set this socket belongs to; null until added. */
   set: SocketSet | null = null;
-  /** SocketSet's bookkeeping of parking (see parkUntil); sockets leave these alone. */
+  // SocketSet's bookkeeping, which sockets leave alone: the walk is an
+  // intrusive list (prev/next), the parked sockets a heap that knows each
+  // one's index, so adding, removing, parking and waking are O(1) or O(log n).
+  walkPrev: Socket | null = null;
+  walkNext: Socket | null = null;
+  inWalk: bool = false;
+  /** Out of the walk until parkAt or a wake. */
   parked: bool = false;
-  /** Names the socket's current entry in its set's wake heap; bumped to invalidate it. */
-  parkSeq: u32 = 0;
-  /** When that entry wakes the socket; FOREVER when it has none. */
+  /** Index in the set's wake heap; -1 when parked without an instant (or not parked). */
+  parkIndex: i32 = -1;
+  /** When the parked socket wakes by itself; FOREVER when only a segment or its application can wake it. */
   parkAt: i64 = FOREVER;
+  // The set's list of TCP connections in TIME-WAIT, oldest first.
+  twPrev: Socket | null = null;
+  twNext: Socket | null = null;
+  inTimeWait: bool = false;
 
   /**
    * When the socket has nothing to do until an instant unless a segment or
@@ -84,6 +95,9 @@ export abstract class Socket {
    * frame.
    */
   get parkUntil(): i64 { return -1; }
+
+  /** True for sockets the interface offers UDP datagrams and ICMP messages to (TCP's are found through the set's tables). */
+  get takesDatagrams(): bool { return true; }
 
   /** When the socket next wants dispatch() called: FOREVER for never, anything <= now for now. */
   pollAt(): i64 { return FOREVER; }
@@ -115,18 +129,18 @@ export abstract class Socket {
 export const EPHEMERAL_FIRST: u16 = 49152;
 export const EPHEMERAL_LAST: u16 = 65535;
 
-/** A parked socket and the instant it wakes; stale once the socket moved on (parkSeq). */
-class ParkEntry {
-  constructor(readonly socket: Socket, readonly at: i64, readonly seq: u32) {}
-}
 
 /** The sockets of one interface. */
 export class SocketSet {
-  /** The sockets in the walk; parked ones (parkedCount) are held apart. */
-  readonly sockets: Socket[] = [];
-  /** Parked sockets, a binary min-heap by wake instant. */
-  private parkHeap: ParkEntry[] = [];
+  // The walk: sockets dispatch() and pollAt() visit on every frame.
+  private walkHead: Socket | null = null;
+  private walkTail: Socket | null = null;
+  private walkLen: i32 = 0;
+  /** Parked sockets with a wake instant, a binary min-heap by parkAt. */
+  private parkHeap: Socket[] = [];
   private parkedSockets: i32 = 0;
+  /** The sockets offered UDP and ICMP (takesDatagrams): few, so a list. */
+  private datagramSockets: Socket[] = [];
   /** dispatch()'s copy of the walk, reused; `walking` while it is in use. */
   private walkList: Socket[] = [];
   private walking: bool = false;
@@ -136,6 +150,16 @@ export class SocketSet {
   private tcpListeners: Map<u16, Socket> = new Map();
   /** TIME-WAIT connections ended early so a new connection could have their 4-tuple. */
   tcpReclaimed: i32 = 0;
+  // TIME-WAIT connections, oldest first, so the oldest can end early when there are too many.
+  private twHead: Socket | null = null;
+  private twTail: Socket | null = null;
+  private twCount: i32 = 0;
+  /** TIME-WAIT connections ended early because maxTimeWait were held. */
+  timeWaitOverflows: i64 = 0;
+  /** SYNs listeners turned away because the set was at limits.maxConnections. */
+  tcpTurnedAway: i64 = 0;
+  /** How many connections and how much buffer memory the set's TCP may hold. */
+  limits: StackLimits = new StackLimits();
 
   constructor(readonly egress: Egress) {}
 
@@ -144,31 +168,39 @@ export class SocketSet {
     if (s.set != null) return false;
     s.set = this;
     s.parked = false;
-    this.forgetEntry(s);
-    this.sockets.push(s);
+    s.parkIndex = -1;
+    s.parkAt = FOREVER;
+    this.walkAppend(s);
+    if (s.takesDatagrams) this.datagramSockets.push(s);
     return true;
   }
 
   /** Removes `s`, freeing its port. */
   remove(s: Socket): void {
     if (s.set !== this) return;
-    // A heap entry it had goes stale and is dropped when it surfaces.
-    this.forgetEntry(s);
-    if (s.parked) {
-      s.parked = false;
-      this.parkedSockets--;
-      s.set = null;
-      return;
+    if (s.parked) this.unpark(s);
+    else this.walkUnlink(s);
+    this.timeWaitLeft(s);
+    if (s.takesDatagrams) {
+      const d = this.datagramSockets;
+      const i = d.indexOf(s);
+      if (i >= 0) d.splice(i, 1);
     }
-    const i = this.sockets.indexOf(s);
-    if (i < 0) return;
-    this.sockets.splice(i, 1);
     s.set = null;
   }
 
+  /** Sockets in the walk (not parked). */
+  get walkCount(): i32 { return this.walkLen; }
+  /** Sockets parked out of the walk (idle and TIME-WAIT TCP connections). */
+  get parkedCount(): i32 { return this.parkedSockets; }
+
+  /** The sockets offered UDP datagrams and ICMP messages, in the order they were added. */
+  get datagramTakers(): Socket[] { return this.datagramSockets; }
+
   /** True when a socket of the set holds UDP `port`. */
   udpPortInUse(port: u16): bool {
-    for (let i = 0; i < this.sockets.length; i++) if (this.sockets[i].udpPort == port) return true;
+    const d = this.datagramSockets;
+    for (let i = 0; i < d.length; i++) if (d[i].udpPort == port) return true;
     return false;
   }
 
@@ -205,6 +237,46 @@ export class SocketSet {
 
   /** Connections in the table (any state but CLOSED). */
   get tcpConnectionCount(): i32 { return this.tcpConnections.size; }
+  /** Connections in TIME-WAIT. */
+  get timeWaitCount(): i32 { return this.twCount; }
+  /** Connections that count against limits.maxConnections: all but those in TIME-WAIT. */
+  get tcpActiveCount(): i32 { return this.tcpConnections.size - this.twCount; }
+  /** True when no more connections may open (limits.maxConnections). */
+  get tcpFull(): bool { return this.tcpActiveCount >= this.limits.maxConnections; }
+
+  /** A connection entered TIME-WAIT: the oldest ones end early while more than limits.maxTimeWait are held. */
+  timeWaitEntered(s: Socket): void {
+    if (s.set !== this || s.inTimeWait) return;
+    s.inTimeWait = true;
+    s.twNext = null;
+    s.twPrev = this.twTail;
+    const tail = this.twTail;
+    if (tail != null) tail.twNext = s;
+    else this.twHead = s;
+    this.twTail = s;
+    this.twCount++;
+    while (this.twCount > this.limits.maxTimeWait) {
+      const oldest = this.twHead!;
+      this.timeWaitOverflows++;
+      oldest.tcpReclaim();
+      // A socket that did not leave (it should have) must not stall the loop.
+      if (oldest.inTimeWait) this.timeWaitLeft(oldest);
+    }
+  }
+
+  /** A connection left TIME-WAIT (closed, or taken over). */
+  timeWaitLeft(s: Socket): void {
+    if (!s.inTimeWait) return;
+    s.inTimeWait = false;
+    const p = s.twPrev, n = s.twNext;
+    if (p != null) p.twNext = n;
+    else this.twHead = n;
+    if (n != null) n.twPrev = p;
+    else this.twTail = p;
+    s.twPrev = null;
+    s.twNext = null;
+    this.twCount--;
+  }
 
   /** Claims a 4-tuple for `s`; false when another connection holds it. */
   bindTcpConnection(localPort: u16, remote: Ipv4Addr, remotePort: u16, s: Socket): bool {
@@ -257,137 +329,141 @@ export class SocketSet {
     return reclaimable;
   }
 
-  /** Sockets parked out of the walk (TCP connections in TIME-WAIT). */
-  get parkedCount(): i32 { return this.parkedSockets; }
+  // --- the walk and parking ---------------------------------------------------
 
   /** Puts a parked socket back in the walk (something came for it); no-op otherwise. */
   wake(s: Socket): void {
     if (s.set !== this || !s.parked) return;
-    s.parked = false;
-    this.parkedSockets--;
-    this.sockets.push(s);
+    this.unpark(s);
+    this.walkAppend(s);
   }
 
   /** The earliest pollAt of the sockets, or FOREVER. */
   pollAt(): i64 {
-    let t = this.parkedWakeAt();
-    for (let i = 0; i < this.sockets.length; i++) t = min(t, this.sockets[i].pollAt());
+    let t = this.parkHeap.length > 0 ? this.parkHeap[0].parkAt : FOREVER;
+    let s = this.walkHead;
+    while (s != null) {
+      t = min(t, s.pollAt());
+      s = s.walkNext;
+    }
     return t;
   }
 
   /** Dispatches every socket due at `now`, and parks those that say they may be. */
   dispatch(now: i64): void {
     this.wakeDue(now);
-    // A copy: a handler may add or remove sockets while we walk. It runs
-    // after every frame, so the copy reuses one array (a fresh one if a
-    // handler dispatches from inside the walk).
+    // A copy: a handler may add, remove, wake or park sockets while we walk.
+    // It runs after every frame, so the copy reuses one array (a fresh one
+    // if a handler dispatches from inside the walk).
     const nested = this.walking;
-    const list = nested ? this.sockets.slice(0) : this.walkList;
-    if (!nested) {
-      list.length = 0;
-      for (let i = 0; i < this.sockets.length; i++) list.push(this.sockets[i]);
+    const list = nested ? new Array<Socket>(0) : this.walkList;
+    list.length = 0;
+    let s = this.walkHead;
+    while (s != null) {
+      list.push(s);
+      s = s.walkNext;
     }
     this.walking = true;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      if (s.set !== this) continue;
+      if (s.set !== this || s.parked) continue;
       if (s.pollAt() <= now) s.dispatch(now, this.egress);
       if (s.set !== this || s.parked) continue;
       const until = s.parkUntil;
       if (until > now) this.park(s, until);
     }
+    // Let go of the sockets the copy referenced (closed ones included).
+    list.length = 0;
     this.walking = nested;
   }
 
   private park(s: Socket, until: i64): void {
-    const a = this.sockets;
-    const i = a.indexOf(s);
-    if (i < 0) return;
-    // Out of the walk, in order, without splice's array of what it removed.
-    for (let j = i; j < a.length - 1; j++) a[j] = a[j + 1];
-    a.pop();
+    this.walkUnlink(s);
     s.parked = true;
     this.parkedSockets++;
-    // An entry that wakes it no later than needed serves again (waking
-    // early is harmless: the walk parks it anew), so a busy connection,
-    // woken by every segment, does not leave an entry behind each time.
-    if (until == FOREVER || s.parkAt <= until) return;
-    s.parkSeq++;
     s.parkAt = until;
-    // Stale entries are dropped as they surface; a wide heap of them is swept.
-    if (this.parkHeap.length > 2 * this.parkedSockets + 1024) this.sweepParked();
-    this.pushPark(new ParkEntry(s, until, s.parkSeq));
+    if (until == FOREVER) return;
+    s.parkIndex = this.parkHeap.length;
+    this.parkHeap.push(s);
+    this.siftUp(s.parkIndex);
   }
 
-  /** Invalidates the socket's heap entry, if any. */
-  private forgetEntry(s: Socket): void {
-    s.parkSeq++;
+  /** Takes a parked socket out of the parked state (and the heap); it is then in neither the walk nor the heap. */
+  private unpark(s: Socket): void {
+    s.parked = false;
+    this.parkedSockets--;
     s.parkAt = FOREVER;
-  }
-
-  /** The entry is the socket's current one (it may be in the walk for now). */
-  private current(e: ParkEntry): bool {
-    return e.socket.set === this && e.socket.parkSeq == e.seq;
-  }
-
-  /** The earliest wake instant of a parked socket, dropping entries that wake nobody; FOREVER for none. */
-  private parkedWakeAt(): i64 {
+    const i = s.parkIndex;
+    if (i < 0) return;
+    s.parkIndex = -1;
     const h = this.parkHeap;
-    while (h.length > 0) {
-      const e = h[0];
-      if (this.current(e) && e.socket.parked) return e.at;
-      this.popPark();
-      if (this.current(e)) e.socket.parkAt = FOREVER;
-    }
-    return FOREVER;
+    const last = h.pop();
+    if (last === s) return;
+    this.place(i, last);
+    if (i > 0 && last.parkAt < h[(i - 1) >> 1].parkAt) this.siftUp(i);
+    else this.siftDown(i);
   }
 
   /** Moves parked sockets whose instant has come back into the walk. */
   private wakeDue(now: i64): void {
-    while (this.parkedWakeAt() <= now) {
-      const e = this.parkHeap[0];
-      this.popPark();
-      e.socket.parkAt = FOREVER;
-      this.wake(e.socket);
-    }
-  }
-
-  /** Rebuilds the heap from the entries still current. */
-  private sweepParked(): void {
-    const old = this.parkHeap;
-    this.parkHeap = [];
-    for (let i = 0; i < old.length; i++) {
-      const e = old[i];
-      if (this.current(e)) this.pushPark(e);
-    }
-  }
-
-  private pushPark(e: ParkEntry): void {
     const h = this.parkHeap;
-    h.push(e);
-    let c = h.length - 1;
-    while (c > 0) {
-      const p = (c - 1) >> 1;
-      if (h[p].at <= h[c].at) break;
-      const t = h[p]; h[p] = h[c]; h[c] = t;
-      c = p;
-    }
+    while (h.length > 0 && h[0].parkAt <= now) this.wake(h[0]);
   }
 
-  private popPark(): void {
+  private walkAppend(s: Socket): void {
+    s.inWalk = true;
+    s.walkNext = null;
+    s.walkPrev = this.walkTail;
+    const tail = this.walkTail;
+    if (tail != null) tail.walkNext = s;
+    else this.walkHead = s;
+    this.walkTail = s;
+    this.walkLen++;
+  }
+
+  private walkUnlink(s: Socket): void {
+    if (!s.inWalk) return;
+    const p = s.walkPrev, n = s.walkNext;
+    if (p != null) p.walkNext = n;
+    else this.walkHead = n;
+    if (n != null) n.walkPrev = p;
+    else this.walkTail = p;
+    s.walkPrev = null;
+    s.walkNext = null;
+    s.inWalk = false;
+    this.walkLen--;
+  }
+
+  private place(i: i32, s: Socket): void {
+    this.parkHeap[i] = s;
+    s.parkIndex = i;
+  }
+
+  private siftUp(i: i32): void {
     const h = this.parkHeap;
-    const last = h.pop();
-    if (h.length == 0) return;
-    h[0] = last;
-    let p = 0;
+    const s = h[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p].parkAt <= s.parkAt) break;
+      this.place(i, h[p]);
+      i = p;
+    }
+    this.place(i, s);
+  }
+
+  private siftDown(i: i32): void {
+    const h = this.parkHeap;
+    const n = h.length;
+    const s = h[i];
     while (true) {
-      const l = 2 * p + 1;
-      if (l >= h.length) break;
+      const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      const c = r < h.length && h[r].at < h[l].at ? r : l;
-      if (h[p].at <= h[c].at) break;
-      const t = h[p]; h[p] = h[c]; h[c] = t;
-      p = c;
+      const c = r < n && h[r].parkAt < h[l].parkAt ? r : l;
+      if (s.parkAt <= h[c].parkAt) break;
+      this.place(i, h[c]);
+      i = c;
     }
+    this.place(i, s);
   }
 }

@@ -18,6 +18,12 @@ import { TcpState, TcpError } from "./tcp-state";
 export abstract class TcpListenHandler {
   /** `c` is ESTABLISHED and belongs to the application now: set c.handler here. */
   abstract onAccept(listener: TcpListener, c: TcpSocket, now: i64): void;
+  /**
+   * The stack is at its connection limit (StackLimits.maxConnections) and a
+   * client wants in: abort a connection you can spare (the longest idle) and
+   * return true, or return false to turn the newcomer away.
+   */
+  shed(listener: TcpListener, now: i64): bool { return false; }
 }
 
 class ListenerParent extends TcpParent {
@@ -38,6 +44,10 @@ export class TcpListener extends Socket {
   /** SYNs dropped for a full backlog, and half-open connections evicted by newer SYNs. */
   synDropped: i32 = 0;
   evicted: i32 = 0;
+  /** SYNs turned away because the stack was at its connection limit and the application shed nothing. */
+  refusedFull: i32 = 0;
+  /** Connections the application shed to make room for a new one. */
+  shed: i32 = 0;
 
   constructor(public handler: TcpListenHandler | null = null, readonly config: TcpConfig = new TcpConfig()) {
     super();
@@ -45,6 +55,7 @@ export class TcpListener extends Socket {
   }
 
   get localPort(): u16 { return this.port; }
+  get takesDatagrams(): bool { return false; }
   get isListening(): bool { return this.port != 0; }
   /** Connections counted against the backlog. */
   get pending(): i32 { return this.children.length; }
@@ -91,6 +102,12 @@ export class TcpListener extends Socket {
     if (!seg.syn) return TcpVerdict.Taken;
     const set = this.set;
     if (set == null) return TcpVerdict.Taken;
+    if (set.tcpFull && !this.makeRoom(now)) {
+      // Not accepted, as Linux drops a SYN its full accept queue cannot take: the client retries.
+      this.refusedFull++;
+      set.tcpTurnedAway++;
+      return TcpVerdict.Taken;
+    }
     if (this.children.length >= this.config.backlog && !this.evictHalfOpen(now)) {
       this.synDropped++;
       return TcpVerdict.Taken;
@@ -124,6 +141,20 @@ export class TcpListener extends Socket {
     if (i >= 0) this.ready.splice(i, 1);
   }
 
+  /**
+   * At the connection limit: the application is asked to shed one of its
+   * own (an idle one). Half-open connections are left alone: they are
+   * clients about to send a request, the ones shedding makes room for. The
+   * aborted connection leaves at the next dispatch, so the newcomer may
+   * briefly take the count one over the limit.
+   */
+  private makeRoom(now: i64): bool {
+    const h = this.handler;
+    if (h == null || !h.shed(this, now)) return false;
+    this.shed++;
+    return true;
+  }
+
   private remove(c: TcpSocket): void {
     const i = this.children.indexOf(c);
     if (i >= 0) this.children.splice(i, 1);
@@ -131,14 +162,15 @@ export class TcpListener extends Socket {
 
   /**
    * Drops the oldest half-open connection whose SYN-ACK has gone unanswered
-   * for a retransmission timeout at least; false when there is none. Younger
-   * ones are left alone: in a burst of real clients they are about to
-   * complete, and the new SYN is dropped instead (its sender retries).
+   * for a retransmission timeout at least (with `anyAge`, the oldest of
+   * all); false when there is none. Younger ones are otherwise left alone:
+   * in a burst of real clients they are about to complete, and the new SYN
+   * is dropped instead (its sender retries).
    */
-  private evictHalfOpen(now: i64): bool {
+  private evictHalfOpen(now: i64, anyAge: bool = false): bool {
     for (let i = 0; i < this.children.length; i++) {
       const c = this.children[i];
-      if (c.state == TcpState.SynReceived && c.synRetransmits > 0) {
+      if (c.state == TcpState.SynReceived && (anyAge || c.synRetransmits > 0)) {
         this.evicted++;
         c.parent = null;
         this.children.splice(i, 1);

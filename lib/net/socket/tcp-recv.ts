@@ -6,13 +6,22 @@
 // ranges are bounded in number, so a peer cannot make us keep unbounded
 // bookkeeping: a segment that would need one more range is dropped, and the
 // sender retransmits it.
+//
+// Memory follows what is held, as the send buffer's does (tcp-send.ts): the
+// ring starts empty, grows by doubling up to `limit` as data arrives, is
+// charged to the stack's budget beyond a small minimum, and is let go once
+// the application has read everything. When the budget is spent the window
+// offered shrinks to what the ring holds, and data beyond it is dropped (the
+// sender retransmits it later).
 
 import { copyBytes } from "../wire/bytes";
+import { MemoryBudget } from "../../budget";
+import { MIN_BUFFER } from "./tcp-send";
 
 export const MAX_RANGES: i32 = 32;
 
 export class RecvBuffer {
-  private buf: Uint8Array;
+  private buf: Uint8Array = new Uint8Array(0);
   private head: i32 = 0;
   private used: i32 = 0;
   // Out-of-order ranges [starts[i], ends[i]) as offsets past the in-order
@@ -20,14 +29,36 @@ export class RecvBuffer {
   private starts: i32[] = [];
   private ends: i32[] = [];
 
-  constructor(readonly capacity: i32) {
-    this.buf = new Uint8Array(capacity);
-  }
+  constructor(readonly limit: i32, private budget: MemoryBudget) {}
 
+  /** Bytes allocated now. */
+  get capacity(): i32 { return this.buf.length; }
   /** In-order bytes waiting for read(). */
   get length(): i32 { return this.used; }
-  /** Room after the in-order bytes: the receive window. */
-  get window(): i32 { return this.capacity - this.used; }
+  /**
+   * Room after the in-order bytes: the receive window. The whole limit
+   * while the budget has room; what the ring holds when it is tight.
+   */
+  get window(): i32 {
+    const cap = this.budget.tight ? max(this.buf.length, min(MIN_BUFFER, this.limit)) : this.limit;
+    return max(cap - this.used, 0);
+  }
+
+  /**
+   * How many of `len` bytes at `offset` past the in-order end can be
+   * stored, growing the ring for them as far as the limit and the budget
+   * allow; the caller trims the segment to that.
+   */
+  room(offset: i32, len: i32): i32 {
+    const end = this.used + offset + len;
+    if (end > this.buf.length) {
+      let cap = max(this.buf.length * 2, MIN_BUFFER);
+      while (cap < end) cap *= 2;
+      const old = this.buf.length;
+      this.realloc(<i32>this.budget.grow(old, min(cap, this.limit), MIN_BUFFER));
+    }
+    return max(0, min(len, this.buf.length - this.used - offset));
+  }
   /** Out-of-order ranges held. */
   get ranges(): i32 { return this.starts.length; }
   /** True when bytes past the in-order end are held. */
@@ -35,10 +66,13 @@ export class RecvBuffer {
 
   /**
    * Stores `data` at `offset` bytes past the in-order end; the caller has
-   * trimmed it to the window. Returns how many bytes became in order (0 for
-   * a segment after a gap), or -1 when it was dropped for want of a range.
+   * trimmed it to room() (what does not fit is cut off here). Returns how
+   * many bytes became in order (0 for a segment after a gap), or -1 when it
+   * was dropped for want of a range.
    */
   insert(offset: i32, data: Uint8Array): i32 {
+    const fit = this.room(offset, data.length);
+    if (fit < data.length) data = data.subarray(0, fit);
     const n = data.length;
     if (n == 0) return 0;
     // The common case, in order with no gap held: straight in, no range bookkeeping.
@@ -88,27 +122,53 @@ export class RecvBuffer {
   read(dst: Uint8Array, off: i32, len: i32): i32 {
     const n = min(len, this.used);
     if (n <= 0) return 0;
-    const first = min(n, this.capacity - this.head);
+    const first = min(n, this.buf.length - this.head);
     copyBytes(dst, off, this.buf, this.head, first);
     if (n > first) copyBytes(dst, off + first, this.buf, 0, n - first);
-    this.head = (this.head + n) % this.capacity;
+    this.head = (this.head + n) % this.buf.length;
     this.used -= n;
-    if (this.used == 0 && this.starts.length == 0) this.head = 0;
+    // Everything read: the memory goes back until more arrives.
+    if (this.used == 0 && this.starts.length == 0) this.release();
     return n;
   }
 
-  /** Drops everything, in order or not. */
+  /** Drops everything, in order or not, and the memory. */
   clear(): void {
-    this.head = 0;
     this.used = 0;
     this.starts = [];
     this.ends = [];
+    this.release();
+  }
+
+  private release(): void {
+    this.head = 0;
+    const old = this.buf.length;
+    if (old == 0) return;
+    this.buf = new Uint8Array(0);
+    this.budget.release(old);
+  }
+
+  /** Moves the ring into a larger one (the budget charged already), unwrapped from its head. */
+  private realloc(cap: i32): void {
+    const old = this.buf.length;
+    if (cap <= old) return;
+    const b = new Uint8Array(cap);
+    // Everything held lies within [head, head + extent): in-order bytes, then out-of-order ranges.
+    const extent = this.used + (this.ends.length > 0 ? this.ends[this.ends.length - 1] : 0);
+    if (extent > 0) {
+      const first = min(extent, old - this.head);
+      copyBytes(b, 0, this.buf, this.head, first);
+      if (extent > first) copyBytes(b, first, this.buf, 0, extent - first);
+    }
+    this.buf = b;
+    this.head = 0;
   }
 
   private copyIn(offset: i32, data: Uint8Array): void {
     const n = data.length;
-    const pos = (this.head + this.used + offset) % this.capacity;
-    const first = min(n, this.capacity - pos);
+    const cap = this.buf.length;
+    const pos = (this.head + this.used + offset) % cap;
+    const first = min(n, cap - pos);
     copyBytes(this.buf, pos, data, 0, first);
     if (n > first) copyBytes(this.buf, 0, data, first, n - first);
   }

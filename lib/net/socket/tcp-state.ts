@@ -63,6 +63,8 @@ export enum TcpError {
   NoRoute = 10,
   /** The connection is not open for this operation (not established, or write side closed). */
   NotConnected = 11,
+  /** The stack holds as many connections as its limits allow (StackLimits.maxConnections). */
+  TooManyConnections = 12,
 }
 
 export function tcpErrorText(e: TcpError): string {
@@ -79,6 +81,7 @@ export function tcpErrorText(e: TcpError): string {
     case TcpError.Unaddressable: return "address or port is 0";
     case TcpError.NoRoute: return "no route to the destination";
     case TcpError.NotConnected: return "connection not open for sending";
+    case TcpError.TooManyConnections: return "too many connections: the stack is at its limit (device.stack's maxConnections in config.ts)";
   }
   return "unknown TCP error";
 }

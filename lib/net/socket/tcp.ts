@@ -25,8 +25,9 @@ import { TcpState, TcpError, isSynchronized } from "./tcp-state";
 import { seqLt, seqLe, seqGt, seqGe, seqDiff, seqMax } from "./tcp-seq";
 import { RttEstimator } from "./tcp-rtt";
 import { NewReno } from "./tcp-congestion";
-import { SendBuffer } from "./tcp-send";
+import { SendBuffer, MIN_BUFFER } from "./tcp-send";
 import { RecvBuffer } from "./tcp-recv";
+import { MemoryBudget, unlimitedBudget } from "../../budget";
 import {
   TcpConfig, localMss, effectiveMss, windowShiftFor, initialSequence, tupleHash, tsClock,
 } from "./tcp-options";
@@ -98,6 +99,8 @@ const PROBE_MIN: i64 = 10_000_000;
 /** How long a peer may sit on the ACK of a lone segment (RFC 8985 §7.2's WCDelAckT; RFC 9293 §3.8.6.3's bound is 0.5 s, common practice 200 ms). */
 const PEER_MAX_ACK_DELAY: i64 = 200_000_000;
 const EMPTY = new Uint8Array(0);
+/** The budget of sockets outside any set's limits (tests driving a socket by hand). */
+const NO_BUDGET = unlimitedBudget();
 
 /**
  * One TCP connection. Add it to an interface's SocketSet, then connect();
@@ -230,6 +233,7 @@ export class TcpSocket extends Socket {
     if (this.state != TcpState.Closed) return TcpError.InUse;
     if (remote == IPV4_UNSPECIFIED || remotePort == 0) return TcpError.Unaddressable;
     if (!set.egress.canReach(remote)) return TcpError.NoRoute;
+    if (set.tcpFull) return TcpError.TooManyConnections;
     let port = localPort;
     if (port == 0) {
       port = set.ephemeralTcpPort(remote, remotePort);
@@ -386,6 +390,7 @@ export class TcpSocket extends Socket {
   /** Times the SYN or SYN-ACK was sent again (0 once the handshake is done). */
   get synRetransmits(): i32 { return this.state == TcpState.SynSent || this.state == TcpState.SynReceived ? this.retries : 0; }
 
+  get takesDatagrams(): bool { return false; }
   get tcpReclaimable(): bool { return this.state == TcpState.TimeWait; }
   tcpReclaim(): void { this.finish(TcpError.None, 0); }
 
@@ -745,8 +750,7 @@ export class TcpSocket extends Socket {
         this.ackNow = true; // all old: a retransmission whose ACK was lost
       } else {
         const offset = max<i32>(seqDiff(seq, this.rcvNxt), 0);
-        const room = rx.window - offset;
-        const take = min(payload.length - skip, room);
+        const take = rx.room(offset, min(payload.length - skip, rx.window - offset));
         if (take > 0) {
           const hadGaps = rx.hasGaps;
           // (A whole segment goes in as it is: a view per segment is an allocation per segment.)
@@ -872,7 +876,8 @@ export class TcpSocket extends Socket {
   }
 
   private sendData(egress: Egress, now: i64, len: i32): void {
-    const tx = this.txBuf();
+    const tx = this.tx;
+    const buffered = tx == null ? 0 : tx.length;
     const seq = this.sndNxt;
     // Idle for an RTO with nothing in flight: the ACK clock has stopped, so
     // restart from the initial window (RFC 5681 §4.1).
@@ -880,11 +885,11 @@ export class TcpSocket extends Socket {
     this.lastSendAt = now;
     const offset = seqDiff(seq, this.sndUna);
     let flags = TcpFlags.ACK;
-    if (len > 0 && offset + len == tx.length) flags |= TcpFlags.PSH;
-    if (this.finQueued && offset + len == tx.length) flags |= TcpFlags.FIN;
+    if (len > 0 && offset + len == buffered) flags |= TcpFlags.PSH;
+    if (this.finQueued && offset + len == buffered) flags |= TcpFlags.FIN;
     const retransmission = seqLt(seq, this.sndMax);
     if (retransmission) this.stats.retransmits++;
-    if (len > 0) this.out.payload = tx.view(offset, len);
+    if (len > 0) this.out.payload = tx!.view(offset, len);
     this.send(egress, now, seq, flags, len);
     const used = <u32>len + ((flags & TcpFlags.FIN) != 0 ? 1 : 0);
     this.sndNxt = seq + used;
@@ -977,7 +982,7 @@ export class TcpSocket extends Socket {
    * RFC 9293 §3.8.6.2.2).
    */
   private receiveWindow(): i32 {
-    const room = this.rx == null ? this.config.recvBuffer : this.rx!.window;
+    const room = this.rx == null ? this.idleWindow() : this.rx!.window;
     const cap = this.rcvShift > 0 ? room : min(room, 0xFFFF);
     const current = max<i32>(seqDiff(this.rcvAdv, this.rcvNxt), 0);
     if (cap - current < min(this.config.recvBuffer / 2, this.mss) && cap >= current) return current;
@@ -1258,14 +1263,14 @@ export class TcpSocket extends Socket {
     this.maxSndWnd = 0;
     this.rcvNxt = 0;
     this.rcvAdv = 0;
-    this.tx = null;
-    this.rx = null;
+    this.dropSendBuffer();
+    this.discardReceived();
   }
 
   private txBuf(): SendBuffer {
     let b = this.tx;
     if (b == null) {
-      b = new SendBuffer(this.config.sendBuffer);
+      b = new SendBuffer(this.config.sendBuffer, this.budget());
       this.tx = b;
     }
     return b;
@@ -1274,10 +1279,39 @@ export class TcpSocket extends Socket {
   private rxBuf(): RecvBuffer {
     let b = this.rx;
     if (b == null) {
-      b = new RecvBuffer(this.config.recvBuffer);
+      b = new RecvBuffer(this.config.recvBuffer, this.budget());
       this.rx = b;
     }
     return b;
+  }
+
+  /** The budget buffers are charged to: the set's, or none outside a set. */
+  private budget(): MemoryBudget {
+    const set = this.set;
+    return set != null ? set.limits.budget : NO_BUDGET;
+  }
+
+  /** The receive window offered before any data arrived: what a buffer would get now. */
+  private idleWindow(): i32 {
+    return this.budget().tight ? min(MIN_BUFFER, this.config.recvBuffer) : this.config.recvBuffer;
+  }
+
+  /** Lets the send buffer and its memory go (nothing more will be sent or resent). */
+  private dropSendBuffer(): void {
+    const tx = this.tx;
+    if (tx != null) tx.clear();
+    this.tx = null;
+  }
+
+  /**
+   * Drops received bytes the application did not read, and their memory.
+   * DirectStack calls it once the application has heard onClosed; a socket
+   * used directly keeps them readable after the close.
+   */
+  discardReceived(): void {
+    const rx = this.rx;
+    if (rx != null) rx.clear();
+    this.rx = null;
   }
 
   private notifyReadable(now: i64): void {
@@ -1294,8 +1328,10 @@ export class TcpSocket extends Socket {
     this.probeAt = FOREVER;
     this.timeWaitAt = now + this.config.timeWait;
     // TIME-WAIT keeps only sequence numbers: a busy server holds many.
-    this.tx = null;
-    if (this.rx != null && this.rx!.length == 0) this.rx = null;
+    this.dropSendBuffer();
+    if (this.rx != null && this.rx!.length == 0) this.discardReceived();
+    const set = this.set;
+    if (set != null) set.timeWaitEntered(this);
     this.notifyClosed(TcpError.None, now);
   }
 
@@ -1309,7 +1345,8 @@ export class TcpSocket extends Socket {
 
   /** CLOSED: leaves the set's tables and the set, tells the listener and the handler. */
   private finish(err: TcpError, now: i64): void {
-    if (this.state == TcpState.Closed) return;
+    const s0 = this.state;
+    if (s0 == TcpState.Closed) return;
     this.state = TcpState.Closed;
     this.incarnation++;
     this.rtoAt = FOREVER;
@@ -1323,6 +1360,7 @@ export class TcpSocket extends Socket {
     this.retransmitNow = false;
     const set = this.set;
     if (set != null) {
+      if (s0 == TcpState.TimeWait) set.timeWaitLeft(this);
       set.unbindTcpConnection(this.localPort, this.remoteAddr, this.remotePort, this);
       set.remove(this);
     }
@@ -1331,8 +1369,9 @@ export class TcpSocket extends Socket {
       this.parent = null;
       p.childGone(this);
     }
-    this.tx = null;
-    if (this.rx != null && this.rx!.length == 0) this.rx = null;
+    this.dropSendBuffer();
+    // A reset or an abort leaves nothing worth reading.
+    if (this.rx != null && (this.rx!.length == 0 || err != TcpError.None)) this.discardReceived();
     this.notifyClosed(err, now);
   }
 }

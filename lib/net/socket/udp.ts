@@ -6,8 +6,7 @@
 
 import { Ipv4Addr, IPV4_UNSPECIFIED } from "../addr";
 import { FOREVER } from "../../time";
-import { IPV4_HEADER_LEN } from "../wire/ipv4";
-import { UDP_HEADER_LEN } from "../wire/udp";
+import { UDP_MAX_PAYLOAD } from "../wire/udp";
 import { Socket, Egress, SendError } from "./socket";
 
 /** One datagram received or waiting to be sent. */
@@ -46,7 +45,7 @@ export enum UdpSendError {
   NotBound = 1,
   /** The destination address or port is 0. */
   Unaddressable = 2,
-  /** The payload does not fit one unfragmented datagram on this interface. */
+  /** The payload exceeds the largest UDP datagram (65,507 bytes); larger than the MTU is fine, it goes in fragments. */
   TooBig = 3,
   /** The transmit queue is full; send again after the interface has polled. */
   QueueFull = 4,
@@ -71,7 +70,7 @@ export function udpSendErrorText(e: UdpSendError): string {
     case UdpSendError.None: return "no error";
     case UdpSendError.NotBound: return "socket not bound to a port";
     case UdpSendError.Unaddressable: return "destination address or port is 0";
-    case UdpSendError.TooBig: return "payload larger than one unfragmented datagram on this interface";
+    case UdpSendError.TooBig: return "payload larger than the largest UDP datagram (65507 bytes)";
     case UdpSendError.QueueFull: return "transmit queue full; retry after the interface polls";
     case UdpSendError.NoRoute: return "no route to the destination";
   }
@@ -142,7 +141,7 @@ export class UdpSocket extends Socket {
     const set = this.set;
     if (this.port == 0 || set == null) return UdpSendError.NotBound;
     if (dst == IPV4_UNSPECIFIED || dstPort == 0) return UdpSendError.Unaddressable;
-    if (payload.length > set.egress.mtu - IPV4_HEADER_LEN - UDP_HEADER_LEN) return UdpSendError.TooBig;
+    if (payload.length > UDP_MAX_PAYLOAD) return UdpSendError.TooBig;
     if (!set.egress.canReach(dst)) return UdpSendError.NoRoute;
     if (this.tx.length >= this.maxDatagrams || this.txBytes + payload.length > this.maxBytes) return UdpSendError.QueueFull;
     this.tx.push(new UdpDatagram(dst, dstPort, IPV4_UNSPECIFIED, payload.slice(0)));

@@ -6,7 +6,7 @@ import { Ipv4Addr } from "../addr";
 import { WireError } from "./error";
 import { getU16, setU16, copyBytes } from "./bytes";
 import { finish, pseudoHeaderSum, sumBytes } from "./checksum";
-import { IpProtocol } from "./ipv4";
+import { IpProtocol, IPV4_MAX_LEN, IPV4_HEADER_LEN } from "./ipv4";
 
 // Field offsets (RFC 768).
 const SRC_PORT = 0;
@@ -15,6 +15,8 @@ const LENGTH = 4;
 const CHECKSUM = 6;
 /** Length of the UDP header. */
 export const UDP_HEADER_LEN: i32 = 8;
+/** Largest payload of one datagram: what the IPv4 total length leaves (65,507 bytes). */
+export const UDP_MAX_PAYLOAD: i32 = IPV4_MAX_LEN - IPV4_HEADER_LEN - UDP_HEADER_LEN;
 
 /** A view of a UDP datagram in a buffer the caller owns. */
 export class UdpPacket {

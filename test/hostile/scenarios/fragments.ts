@@ -32,7 +32,7 @@ export const fragmentsScenario: Scenario<FragmentsParams> = {
   app: WEB,
   async run(lab: Lab, target: Target, p: FragmentsParams, report: ScenarioReport): Promise<void> {
     const ping = (size: number): string[] => {
-      const r = pingEach(lab.inside([]), UNIKERNEL, PINGS, 0.2, PING_DEADLINE_S, ["-s", String(size)]);
+      const r = pingEach(lab.inside([]), UNIKERNEL, PINGS, 0.2, PING_DEADLINE_S, size);
       const sent = /(\d+) packets transmitted, (\d+) received/.exec(r.out);
       return r.missing.length === 0 ? [] : [`${r.missing.length} of the first ${PINGS} unanswered within ${PING_DEADLINE_S} s (${sent === null ? r.out.trim() : `${sent[1]} sent, ${sent[2]} answered`})`];
     };

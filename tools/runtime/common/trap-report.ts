@@ -1,9 +1,12 @@
 // The trap report both native runtimes print: "trap: KIND in FUNCTION" on the
 // error stream, KIND from the trap code (docs/aot.md) and FUNCTION from the
-// code address (atoll_functions). What follows it (exit, power-off, or a
-// resume in the spec harness) is each runtime's own.
+// code address (atoll_functions) — or, for an `unreachable` that follows a
+// refused memory.grow, the out-of-memory line of out-of-memory.ts. What
+// follows it (exit, power-off, or a resume in the spec harness) is each
+// runtime's own.
 import { eax, ebx, edi, imm, mem, r12, rax, rcx, rdx, rsi, sym } from "../../x86/index.ts";
 import { PRINT_NAMES as N, type RuntimeCtx } from "./context.ts";
+import { emitOutOfMemoryLine } from "./out-of-memory.ts";
 
 /** The exit status of a trap (docs/abi.md). */
 export const EXIT_TRAP = 102;
@@ -43,7 +46,8 @@ export function emitTrapKinds(c: RuntimeCtx): void {
 /** Emits the report line, with the trap code in ebx and the code address in r12 (both kept). */
 export function emitTrapLine(c: RuntimeCtx): void {
   const { a } = c;
-  const known = a.newLabel("known");
+  const known = a.newLabel("known"), done = a.newLabel("reported");
+  emitOutOfMemoryLine(c, done);
   c.writeStr(2, "trap: ");
   a.mov(eax, ebx);
   a.cmp(eax, imm(TRAP_KINDS.length - 1)); a.jcc("be", known);
@@ -59,4 +63,5 @@ export function emitTrapLine(c: RuntimeCtx): void {
   a.mov(edi, imm(2)); a.mov(rsi, r12);
   a.call(sym(N.writeFunction));
   c.writeStr(2, "\n");
+  a.bind(done);
 }

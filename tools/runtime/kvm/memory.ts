@@ -9,6 +9,7 @@
 // beyond its live pages nothing is mapped, so a stray access page-faults.
 import { eax, ecx, edx, imm, imm64, mem, r12, r13, r8, r9, rax, rbx, rcx, rdi, rdx, rsi, rsp, sym, cl, r10 } from "../../x86/index.ts";
 import { N, type Ctx } from "./context.ts";
+import { defineGrowRecord, emitGrowRefused, emitGrowSucceeded } from "../common/out-of-memory.ts";
 import { PTE, PTE_ADDR } from "./machine.ts";
 
 /** The most pages a 32-bit memory can have. */
@@ -102,7 +103,9 @@ export function emitMemory(c: Ctx): void {
 
   // atoll_memory_grow(delta: i32 pages) -> old size in pages, or -1 (wasm memory.grow).
   // Fails before mapping anything when RAM cannot hold the new pages and
-  // the tables they may need.
+  // the tables they may need; a refusal is recorded for the trap report
+  // (../common/out-of-memory.ts).
+  defineGrowRecord(c);
   b.func(N.memoryGrow);
   {
     const fail = a.newLabel("fail"), done = a.newLabel("done");
@@ -124,8 +127,10 @@ export function emitMemory(c: Ctx): void {
     a.test(r8, r8); a.jcc("nz", fail);
     a.mov(c.at(N.memoryPages), rdx);
     a.bind(done);
+    emitGrowSucceeded(c);
     a.ret();
     a.bind(fail);
+    emitGrowRefused(c);
     a.mov(rax, imm(-1));
     a.ret();
   }
