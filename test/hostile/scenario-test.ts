@@ -4,7 +4,7 @@
 // figures and problems, and prints the report when it passes too.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Lab } from "./lab.ts";
-import { TARGETS, type TargetKind } from "./target.ts";
+import { TARGETS, appAt, build, type TargetKind } from "./target.ts";
 import { runScenario, type Scenario } from "./scenarios/scenario.ts";
 
 /** Declares `title`'s tests: `scenario` on each target with `params[target]`, each within `timeoutMs[target]`. */
@@ -12,7 +12,15 @@ export function scenarioTests<P>(title: string, scenario: Scenario<P>, params: R
   const lab = new Lab(scenario.name);
   let labError = "";
   describe(title, () => {
-    beforeAll(() => { labError = lab.setup(); }, 30_000);
+    // Built here, where a cold build (up to a minute on a loaded machine) has its own time; runScenario then finds them up to date.
+    beforeAll(async () => {
+      const app = await appAt(scenario.app);
+      for (const kind of TARGETS) {
+        const e = build(app, kind);
+        if (e !== "") throw new Error(e);
+      }
+      labError = lab.setup();
+    }, 240_000);
     afterAll(() => lab.teardown());
     for (const kind of TARGETS) {
       it(`on ${kind}${kind === "kvm" ? ` (${process.env["ATOLL_QEMU_ACCEL"] === "kvm" ? "KVM" : "TCG"})` : ""}`, async () => {
