@@ -1,7 +1,7 @@
 // The CLI's errors and exit statuses: usage errors exit 2 with a message
 // that names the problem; help exits 0.
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { atoll } from "./helpers/cli.ts";
@@ -83,10 +83,80 @@ describe("atoll command line", () => {
     expect(bad.stdout).toContain("unknown runtime argument --tims; known: --who, --times");
     expect(atoll(["run", "demo", "--", "--times=many"], parent).stdout).toContain("--times takes an integer, not 'many'");
 
-    expect(atoll(["new", "demo"], parent).stderr).toContain("exists and is not empty");
+    const twice = atoll(["new", "demo"], parent);
+    expect(twice.stderr).toBe("atoll new: demo exists and is not empty; give a new name, or an empty folder\n");
+    expect(twice.status).toBe(2);
     expect(atoll(["clean", "demo"], parent).status).toBe(0);
     expect(existsSync(path.join(dir, "_build"))).toBe(false);
     expect(existsSync(path.join(dir, "dist"))).toBe(false);
+  });
+
+  describe("atoll new: a name it cannot use is one line naming the problem and the rule, status 2, and nothing is created", () => {
+    const rule = "a name is 1 to 64 letters, digits, '-' and '_', starting with a letter or digit, e.g. 'atoll new demo'";
+    const long = "a".repeat(65);
+    const cases: [string, string[], string][] = [
+      ["empty", ["new", ""], "invalid application name '': it is empty"],
+      ["a space", ["new", "a b"], "invalid application name 'a b': it contains a space"],
+      ["only a space", ["new", " "], "invalid application name ' ': it starts with a space"],
+      ["a path whose last part is invalid", ["new", "x/b.c"], "invalid application name 'b.c' (the last part of x/b.c): it contains '.'"],
+      ["the root folder", ["new", "/"], "invalid application name '' (the last part of /): it is empty"],
+      ["a leading '-' (after --, else it is an option)", ["new", "--", "-x"], "invalid application name '-x': it starts with '-'"],
+      ["too long", ["new", long], `invalid application name '${long}': it is 65 characters long`],
+      ["not ASCII", ["new", "café"], "invalid application name 'café': it contains 'é'"],
+    ];
+    it.each(cases)("%s", (_what, args, message) => {
+      const parent = mkdtempSync(path.join(tmpdir(), "atoll-new-bad-"));
+      const r = atoll(args, parent);
+      expect(r.stderr).toBe(`atoll new: ${message}; ${rule}\n`);
+      expect(r.status).toBe(2);
+      expect(readdirSync(parent)).toEqual([]);
+    });
+
+    it("64 characters is the longest name, for atoll new and config.ts alike", () => {
+      const parent = mkdtempSync(path.join(tmpdir(), "atoll-new-long-"));
+      const name = "b".repeat(64);
+      expect(atoll(["new", name], parent).status).toBe(0);
+      expect(atoll(["describe", "-t", "node", name], parent).status).toBe(0);
+      const config = path.join(parent, name, "config.ts");
+      writeFileSync(config, readFileSync(config, "utf8").replace(`"${name}"`, `"${name}c"`));
+      const r = atoll(["describe", "-t", "node", name], parent);
+      expect(r.stderr).toContain(`is not valid: 1 to 64 letters, digits, '-' and '_', starting with a letter or digit`);
+      expect(r.status).toBe(1);
+    });
+
+    it("a file, a folder that is not empty, or a folder it cannot create: one line each", () => {
+      const parent = mkdtempSync(path.join(tmpdir(), "atoll-new-there-"));
+      writeFileSync(path.join(parent, "afile"), "x");
+      const file = atoll(["new", "afile"], parent);
+      expect(file.stderr).toBe("atoll new: afile exists and is not a folder; give a new name, or an empty folder\n");
+      expect(file.status).toBe(2);
+      const under = atoll(["new", "afile/app"], parent);
+      expect(under.stderr).toBe("atoll new: cannot create afile/app: ENOTDIR: not a directory\n");
+      expect(under.status).toBe(1);
+      mkdirSync(path.join(parent, "empty"));
+      expect(atoll(["new", "empty"], parent).status).toBe(0);
+      const full = atoll(["new", "empty"], parent);
+      expect(full.stderr).toBe("atoll new: empty exists and is not empty; give a new name, or an empty folder\n");
+      expect(full.status).toBe(2);
+      // Missing folders above it are made.
+      expect(atoll(["new", "deeper/still/app"], parent).status).toBe(0);
+      expect(readFileSync(path.join(parent, "deeper/still/app/config.ts"), "utf8")).toContain('name: "app"');
+    });
+  });
+
+  it("other arguments the host refuses are one line, never a stack: an empty folder name, a disk under a file, a config.ts that is a folder", () => {
+    const parent = mkdtempSync(path.join(tmpdir(), "atoll-bad-args-"));
+    const empty = atoll(["build", ""], parent);
+    expect(empty.stderr).toBe("atoll build: the application folder is an empty string; give a folder, or none for the current one\n");
+    expect(empty.status).toBe(2);
+    writeFileSync(path.join(parent, "afile"), "x");
+    const disk = atoll(["run", "-t", "unix", "--disk", `data=${path.join(parent, "afile", "kv.img")}`, "examples/kv"]);
+    expect(disk.stderr).toBe(`atoll run: cannot create ${path.join(parent, "afile", "kv.img")} for block device 'data': ENOTDIR: not a directory\n`);
+    expect(disk.status).toBe(1);
+    mkdirSync(path.join(parent, "odd", "config.ts"), { recursive: true });
+    const odd = atoll(["describe", "odd"], parent);
+    expect(odd.stderr).toMatch(/^atoll describe: EISDIR: [^\n]*\n$/);
+    expect(odd.status).toBe(1);
   });
 
   it("describes the device graph", () => {

@@ -242,7 +242,8 @@ export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
   assert(l.pending <= 16, "pending " + l.pending.toString());
   const held = net.b.sockets.walkCount + net.b.sockets.parkedCount;
   assert(held <= 17, "sockets " + held.toString());
-  assert(l.evicted + l.synDropped >= 20000 - 16);
+  assert(l.cookiesSent >= 20000 - 16, "the full backlog answered with cookies: " + l.cookiesSent.toString());
+  assert(l.evicted == 0 && l.synDropped == 0, "nothing evicted or dropped");
   // The flood stops; a real client connects and moves data.
   net.link.filter = null;
   const p = new StreamPeer(1, 1000, 2);
@@ -254,6 +255,80 @@ export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
   // The half-open connections timed out.
   net.run(seconds(120));
   assert(l.pending == 0, "pending after the flood " + l.pending.toString());
+}
+
+/**
+ * Fills B's backlog with half-open connections (their SYN-ACKs are lost),
+ * then opens a real connection from A while it is still full: it must come
+ * through a cookie, move data both ways and close cleanly.
+ */
+function cookieConnection(cfg: TcpConfig, clientCfg: TcpConfig): TcpSocket {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  cfg.backlog = 8;
+  const acc = new StreamAcceptor(2, 50000, 1);
+  const l = new TcpListener(acc, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  net.a.arp.learn(IP_B, MAC_B, simNow(), true);
+  net.link.filter = new DropFrom(1);
+  for (let i = 0; i < 100; i++) {
+    const syn = TcpRepr.of(<u16>(2000 + i), 80, <u32>i * 7919, 0, TcpFlags.SYN, 65535);
+    net.a.sendTcp(IP_A, IP_B, syn, simNow());
+  }
+  net.run(ms(5));
+  net.link.filter = null;
+  assert(l.pending == 8 && l.cookiesSent == 92, "backlog full: " + l.pending.toString() + ", cookies " + l.cookiesSent.toString());
+  const p = new StreamPeer(1, 50000, 2);
+  const c = new TcpSocket(p, clientCfg);
+  net.a.sockets.add(c);
+  c.connect(IP_B, 80, simNow());
+  net.run(seconds(2));
+  assert(l.cookiesAccepted == 1, "through a cookie: " + l.cookiesAccepted.toString());
+  net.run(seconds(30));
+  assert(p.closed && p.received == 50000 && p.bad < 0 && p.closeError == TcpError.None, "client: " + p.received.toString());
+  assert(acc.peers.length == 1 && acc.peers[0].received == 50000 && acc.peers[0].bad < 0, "server");
+  return acc.conns[0];
+}
+
+export function test_a_client_gets_in_through_a_syn_cookie_with_its_options(): void {
+  const s = cookieConnection(fastConfig(), fastConfig());
+  // The cookie brought back the window shift in the timestamp's low bits.
+  assert(s.tsOk && s.sndShift > 0 && s.rcvShift > 0, "timestamps and window scaling: " + s.sndShift.toString());
+  assert(s.mss == 1460 - 12, "MSS 1460 from the table, less the timestamps: " + s.mss.toString());
+}
+
+export function test_a_cookie_connection_without_timestamps_runs_unscaled(): void {
+  const cfg = fastConfig();
+  const client = fastConfig();
+  client.timestamps = false;
+  const s = cookieConnection(cfg, client);
+  assert(!s.tsOk && s.sndShift == 0 && s.rcvShift == 0, "no options without timestamps to carry them");
+  assert(s.mss == 1460, "MSS " + s.mss.toString());
+}
+
+export function test_a_forged_cookie_ack_is_reset(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const cfg = fastConfig();
+  cfg.backlog = 1;
+  const acc = new StreamAcceptor(2, 1000, 1);
+  const l = new TcpListener(acc, cfg);
+  net.b.sockets.add(l);
+  l.listen(80);
+  net.a.arp.learn(IP_B, MAC_B, simNow(), true);
+  net.link.filter = new DropFrom(1);
+  for (let i = 0; i < 3; i++) net.a.sendTcp(IP_A, IP_B, TcpRepr.of(<u16>(3000 + i), 80, 1000, 0, TcpFlags.SYN, 65535), simNow());
+  net.run(ms(5));
+  assert(l.cookiesSent == 2);
+  net.link.filter = null;
+  net.link.clearLog();
+  // Guessed acknowledgement numbers: none is a cookie, each gets a reset and no connection.
+  const rng = new Rng(9);
+  for (let i = 0; i < 200; i++) {
+    net.a.sendTcp(IP_A, IP_B, TcpRepr.of(3001, 80, 1001, rng.next(), TcpFlags.ACK, 65535), simNow());
+  }
+  net.run(ms(5));
+  assert(l.cookiesRejected == 200 && l.cookiesAccepted == 0, "rejected " + l.cookiesRejected.toString());
+  assert(l.pending == 1 && net.b.sockets.tcpConnectionCount == 1, "only the half-open one");
 }
 
 // --- zero window ----------------------------------------------------------------

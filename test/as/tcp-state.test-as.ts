@@ -231,8 +231,8 @@ export function test_listen_echoes_options_the_peer_offers(): void {
   assert(r2.windowShift < 0 && !r2.hasTimestamps);
 }
 
-export function test_listen_backlog_bounds_a_syn_flood(): void {
-  const cfg = plainConfig();
+/** A listener with a backlog of 8 after a flood of 10,000 SYNs from ports 1024 on (their SYN-ACKs unanswered). */
+function flooded(cfg: TcpConfig): Lx {
   cfg.backlog = 8;
   const x = listening(cfg);
   for (let i = 0; i < 10000; i++) {
@@ -244,21 +244,53 @@ export function test_listen_backlog_bounds_a_syn_flood(): void {
   // The listener and 8 half-open connections (parked while they wait for their ACKs).
   const held = x.h.set.walkCount + x.h.set.parkedCount;
   assert(held == 9, "sockets " + held.toString());
-  // Half-open connections younger than a retransmission timeout are kept; the new SYNs go.
-  assert(x.l.synDropped == 10000 - 8 && x.l.evicted == 0);
-  // A second later their SYN-ACKs have gone unanswered once: a real client's
-  // SYN evicts the oldest, and its ACK completes.
-  x.h.advance(seconds(1));
+  return x;
+}
+
+export function test_listen_backlog_full_answers_syns_with_cookies(): void {
+  const x = flooded(plainConfig());
+  assert(x.l.cookiesSent == 10000 - 8 && x.l.synDropped == 0 && x.l.evicted == 0, "cookies " + x.l.cookiesSent.toString());
+  assert(x.h.pending == 10000, "a SYN-ACK for every SYN: " + x.h.pending.toString());
+  // A real client, while the backlog is still full: a SYN-ACK whose sequence number is a cookie, and nothing kept.
+  x.h.clear();
+  const syn = seg(SYN, RISS, 0);
+  syn.mss = 1400;
+  x.h.send(syn);
+  const sa = x.h.recv();
+  expectSeg(sa, SYN | ACK, sa.seq, RISS + 1);
+  assert(x.h.set.tcpConnection(LOCAL_PORT, REMOTE, REMOTE_PORT) == null, "no state for a cookie");
+  // The cookie for this 4-tuple does not open another's.
+  const other = seg(ACK, RISS + 1, sa.seq + 1);
+  other.srcPort = REMOTE_PORT + 1;
+  x.h.send(other);
+  expectSeg(x.h.recv(), RST, sa.seq + 1, 0);
+  assert(x.l.cookiesRejected == 1);
+  // Its ACK, with data, opens the connection as if it had waited in the backlog.
+  x.h.send(seg(ACK | PSH, RISS + 1, sa.seq + 1, 8192, ascii("hello")));
+  const c = x.child();
+  expectState(c, TcpState.Established);
+  assert(c.iss == sa.seq && x.l.cookiesAccepted == 1 && x.acc.accepted.length == 1);
+  assert(c.mss == 1300, "the MSS from the cookie's table, rounded down from 1400: " + c.mss.toString());
+  assert(c.readable == 5, "the data on the ACK is taken");
+  expectSeg(x.h.recv(), ACK, sa.seq + 1, RISS + 6);
+  // The half-open ones give up after their SYN-ACK retries.
+  x.h.advance(seconds(600));
+  assert(x.l.pending == 0, "pending after timeouts " + x.l.pending.toString());
+}
+
+export function test_listen_backlog_full_without_cookies_evicts_the_oldest(): void {
+  const cfg = plainConfig();
+  cfg.synCookies = false;
+  const x = flooded(cfg);
+  // Each SYN past the backlog took the oldest half-open connection's place.
+  assert(x.l.evicted == 10000 - 8 && x.l.synDropped == 0 && x.l.cookiesSent == 0, "evicted " + x.l.evicted.toString());
   x.h.clear();
   x.h.send(seg(SYN, RISS, 0));
   const c = x.child();
   expectSeg(x.h.recv(), SYN | ACK, c.iss, RISS + 1);
   x.h.send(seg(ACK, RISS + 1, c.iss + 1));
   expectState(c, TcpState.Established);
-  assert(x.acc.accepted.length == 1 && x.l.evicted == 1);
-  // The half-open ones give up after their SYN-ACK retries.
-  x.h.advance(seconds(600));
-  assert(x.l.pending == 0, "pending after timeouts " + x.l.pending.toString());
+  assert(x.acc.accepted.length == 1 && x.l.pending == 7);
 }
 
 // === SYN-SENT =======================================================================

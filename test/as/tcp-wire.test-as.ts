@@ -8,6 +8,7 @@ import { seqLt, seqLe, seqGt, seqGe, seqDiff } from "atoll/net/socket/tcp-seq";
 import { SendBuffer, MIN_BUFFER } from "atoll/net/socket/tcp-send";
 import { RecvBuffer, MAX_RANGES } from "atoll/net/socket/tcp-recv";
 import { MemoryBudget, unlimitedBudget } from "atoll/budget";
+import { makeCookie, checkCookie, cookieMssIndex, cookieTimestamp, cookieOptionsFromEcho, CookieOptions } from "atoll/net/socket/tcp-syncookie";
 import { RttEstimator } from "atoll/net/socket/tcp-rtt";
 import { NewReno } from "atoll/net/socket/tcp-congestion";
 import { windowShiftFor, effectiveMss } from "atoll/net/socket/tcp-options";
@@ -328,4 +329,38 @@ export function test_options_window_shift_and_mss(): void {
   assert(effectiveMss(0, 1500, false) == 536, "RFC 9293 §3.7.1 default");
   assert(effectiveMss(9000, 1500, true) == 1460 - 12);
   assert(effectiveMss(1200, 1500, false) == 1200);
+}
+
+// === SYN cookies (RFC 4987 §3.6) =====================================================
+
+export function test_syn_cookie_round_trip_tuple_and_age(): void {
+  const t0: i64 = 1000 * 64_000_000_000;
+  const c = makeCookie(SRC, DST, 40000, 80, 0x12345678, 2, t0);
+  assert(checkCookie(SRC, DST, 40000, 80, 0x12345678, c, t0) == 2, "its own cookie");
+  assert(checkCookie(SRC, DST, 40000, 80, 0x12345678, c, t0 + 64_000_000_000) == 2, "good in the next tick");
+  assert(checkCookie(SRC, DST, 40000, 80, 0x12345678, c, t0 + 128_000_000_000) == -1, "too old two ticks later");
+  assert(checkCookie(SRC, DST, 40001, 80, 0x12345678, c, t0) == -1, "another port");
+  assert(checkCookie(DST, SRC, 40000, 80, 0x12345678, c, t0) == -1, "other addresses");
+  // The client's ISN is added, not hashed (as in Linux's layout): one a few
+  // units off shifts the index, one further off fails.
+  assert(checkCookie(SRC, DST, 40000, 80, 0x12345678 + 0x1000, c, t0) == -1, "another client ISN");
+  // A random guess passes about once in 2^22 (the index must also be below 4).
+  const rng = new Rng(5);
+  let passed = 0;
+  for (let i = 0; i < 100000; i++) if (checkCookie(SRC, DST, 40000, 80, 0x12345678, rng.next(), t0) >= 0) passed++;
+  assert(passed <= 2, "guesses that passed: " + passed.toString());
+  assert(cookieMssIndex(1460) == 3 && cookieMssIndex(1459) == 2 && cookieMssIndex(536) == 0 && cookieMssIndex(100) == 0 && cookieMssIndex(9000) == 3);
+}
+
+export function test_syn_cookie_options_ride_in_the_timestamp(): void {
+  const o = new CookieOptions();
+  for (let shift = -1; shift <= 14; shift++) {
+    for (let sack = 0; sack < 2; sack++) {
+      const now: u32 = 0x1234_5678 + <u32>shift * 977;
+      const ts = cookieTimestamp(now, shift, sack == 1);
+      assert(ts <= now && now - ts < 64, "never ahead, at most 63 behind");
+      cookieOptionsFromEcho(ts, o);
+      assert(o.windowShift == shift && o.sackPermitted == (sack == 1) && o.timestamps, "shift " + shift.toString());
+    }
+  }
 }

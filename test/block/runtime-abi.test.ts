@@ -130,7 +130,7 @@ describe("block calls at the ABI, on both runtimes", () => {
     writeFileSync(exe, image);
     chmodSync(exe, 0o755);
     const r = spawnSync(exe, d.args, { timeout: 10_000 });
-    expect(r.stderr.toString()).toMatch(/^atoll: disk 'bad': cannot open .*missing\.img: errno 2\n$/);
+    expect(r.stderr.toString()).toMatch(/^atoll: disk 'bad': cannot open .*missing\.img: ENOENT: no such file or directory\n$/);
     expect(r.status).toBe(0);
     expect(results(r.stdout)).toEqual(want);
     checkFile(d.file);

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root (bin/launch.mjs says where it is to a bundled copy, such as the net soak's). */
 export const root = process.env["ATOLL_ROOT"] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = path.join(root, "bin", "atoll.mjs");
+/** The `atoll` launcher, for commands that start it themselves (inside a network namespace, say). */
+export const bin = path.join(root, "bin", "atoll.mjs");
 
 /** What one command printed and its status. */
 export interface Result {
@@ -18,6 +19,12 @@ export interface Result {
 export function atoll(args: string[], cwd = root, env: Record<string, string> = {}): Result {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `atoll ARGS` to completion inside network namespace `ns` (ip netns exec; needs root). */
+export function atollInNs(ns: string, args: string[], env: Record<string, string> = {}): Result {
+  const r = spawnSync("ip", ["netns", "exec", ns, process.execPath, bin, ...args], { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr + (r.error ? String(r.error) : "") };
 }
 
 /** Runs `atoll ARGS` and records when each line of standard output arrived (ms since start). */

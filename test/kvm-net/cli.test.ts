@@ -19,7 +19,8 @@ function devices(line: string): string {
 
 describe("atoll run -t kvm --net ... --dry-run", () => {
   it("tap:IFNAME is QEMU's tap backend without scripts, on a virtio-mmio virtio-net device", () => {
-    const r = atoll(["run", "-t", "kvm", "--net", "tap:atolltap9", "--dry-run", "examples/ping", "--", "--ipv4=10.0.0.2/24"]);
+    // ,create: no tap of that name exists here (test/kvm-net/ping.test.ts checks one that does, in a namespace).
+    const r = atoll(["run", "-t", "kvm", "--net", "tap:atolltap9,create", "--dry-run", "examples/ping", "--", "--ipv4=10.0.0.2/24"]);
     expect(r.status, r.stderr).toBe(0);
     expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -netdev tap,id=net-net0,ifname=atolltap9,script=no,downscript=no -device virtio-net-device,netdev=net-net0");
     expect(r.stdout.trim()).toMatch(/-append --ipv4=10\.0\.0\.2\/24$/);
@@ -50,9 +51,10 @@ describe("atoll run --net and --forward: bad values are usage errors (status 2) 
   const cases: [string, string[], RegExp][] = [
     ["a malformed backend", ["--net", "net0=tap"], /--net net0=tap: expected tap:IFNAME, user or none/],
     ["an interface name over 15 bytes", ["--net", "tap:abcdefghijklmnop"], /1 to 15 bytes/],
-    ["a comma, which would end QEMU's option", ["--net", "tap:a,b"], /1 to 15 bytes/],
+    ["a tap option other than create", ["--net", "tap:a,b"], /--net tap:a,b: unknown tap option 'b'; the tap backend is tap:IFNAME, or tap:IFNAME,create/],
+    ["a tap that does not exist", ["--net", "tap:atollnotap0"], /--net tap:atollnotap0: no network interface 'atollnotap0'; taps here: .*\(add ',create' to create it: --net net0=tap:atollnotap0,create\)/],
     ["an unknown device", ["--net", "eth0=user"], /has no network device 'eth0'/],
-    ["--forward without --net user", ["--net", "tap:t0", "--forward", "80:80"], /--forward needs exactly one network device on --net user/],
+    ["--forward without --net user", ["--net", "tap:t0,create", "--forward", "80:80"], /--forward needs exactly one network device on --net user/],
     ["a port of 0", ["--net", "user", "--forward", "0:80"], /--forward 0:80: the host port 0 is outside 1-65535/],
     ["a port over 65535", ["--net", "user", "--forward", "8080:65536"], /the guest port 65536 is outside 1-65535/],
     ["not a number", ["--net", "user", "--forward", "http:80"], /--forward http:80: not two port numbers/],
@@ -139,7 +141,7 @@ export function start(out: Console, a: NetDevice, b: NetDevice): void {
   });
 
   it("QEMU gets them in config.ts's order, whatever the order of --net", () => {
-    const r = atoll(["run", "-t", "kvm", "--net", "b=user", "--net", "a=tap:t1", "--dry-run", app]);
+    const r = atoll(["run", "-t", "kvm", "--net", "b=user", "--net", "a=tap:t1,create", "--dry-run", app]);
     expect(r.status, r.stderr).toBe(0);
     expect(devices(r.stdout)).toBe("-global virtio-mmio.force-legacy=false -netdev tap,id=net-a,ifname=t1,script=no,downscript=no -device virtio-net-device,netdev=net-a -netdev user,id=net-b -device virtio-net-device,netdev=net-b");
   });

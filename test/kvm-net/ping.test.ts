@@ -9,7 +9,9 @@
 //   (1473 to 65507 bytes of data), fragmented both ways;
 // - through QEMU's user networking with no --ipv4: DHCP from QEMU's
 //   built-in server gives 10.0.2.15;
-// - with --net none: a device connected to nothing, and the unikernel runs.
+// - with --net none: a device connected to nothing, and the unikernel runs;
+// - a misspelled tap refused by atoll run (QEMU would create it), and
+//   tap:IFNAME,create, on which QEMU creates the tap.
 //
 // The bursts and DHCP run under TCG unless ATOLL_QEMU_ACCEL says otherwise:
 // the KVM of these hosts (a Firecracker guest's, ../shared/notes) runs the
@@ -25,7 +27,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { atoll, root } from "../helpers/cli.ts";
+import { atoll, atollInNs, bin, root } from "../helpers/cli.ts";
 import { pingEach } from "../helpers/ping.ts";
 import { chooseAccel, qemuCommand, type QemuMachine } from "../../tools/build/kvm.ts";
 import { TapNamespace, start, stop, waitFor, type Running } from "./tap-namespace.ts";
@@ -153,6 +155,33 @@ describe("examples/ping on kvm (virtio-net, QEMU microvm)", () => {
       expect(vm.out()).toMatch(/^ping: net0 52:54:00:12:34:56 10\.0\.0\.2\/24, answering ARP and ICMP echo\n/m);
       await new Promise((res) => setTimeout(res, 500));
       expect(vm.child.exitCode).toBe(null);
+    } finally {
+      await stop(vm);
+    }
+  }, 60_000);
+
+  it("a misspelled tap is refused before QEMU starts (it would create one), with the namespace's taps listed", () => {
+    if (nsError !== "") throw new Error(nsError);
+    const r = atollInNs(NS, ["run", "-t", "kvm", "--net", "tap:atollkvmtpa0", "--dry-run", "examples/ping"]);
+    expect(r.stderr).toBe(`atoll run: --net tap:atollkvmtpa0: no network interface 'atollkvmtpa0'; taps here: ${net.tap} (add ',create' to create it: --net net0=tap:atollkvmtpa0,create)\n`);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+  });
+
+  it(`--net tap:IFNAME,create: QEMU creates the tap and the guest answers pings on it (${burstAccel.toUpperCase()})`, async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const fresh = "atollkvmnew0";
+    const [cmd, ...args] = net.inside([process.execPath, bin, "run", "-t", "kvm", "--net", `tap:${fresh},create`, "examples/ping", "--", "--ipv4=10.0.1.2/24"]);
+    const vm = start(cmd!, args, { ATOLL_QEMU_ACCEL: burstAccel });
+    try {
+      await waitFor(vm, /answering/, 30_000);
+      expect(vm.out()).toMatch(/^ping: net0 52:54:00:12:34:56 10\.0\.1\.2\/24, answering ARP and ICMP echo\n/m);
+      for (const step of [["addr", "add", "10.0.1.1/24", "dev", fresh], ["link", "set", fresh, "up"]]) {
+        const r = net.exec(["ip", ...step]);
+        expect(r.status, r.out).toBe(0);
+      }
+      const ping = pingEach(net.inside([]), "10.0.1.2", 5, 0.05, 20);
+      expect(ping.missing, ping.out).toEqual([]);
     } finally {
       await stop(vm);
     }

@@ -1,15 +1,18 @@
 // The first real network path: examples/ping on unix, attached to a Linux tap
 // inside a fresh network namespace, answers 100 pings from the host side,
 // and pings larger than the MTU (Linux fragments the requests, lib/net
-// reassembles them and fragments the replies).
+// reassembles them and fragments the replies). A tap that is not there is
+// an error (atoll run lists the taps there are; the runtime refuses it too)
+// unless tap:IFNAME,create asks for it.
 // Needs root (ip netns add, /dev/net/tun); without it the test fails and says
 // so rather than skipping.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { atoll, root } from "../helpers/cli.ts";
+import { atoll, atollInNs, bin, root } from "../helpers/cli.ts";
 import { kill } from "../stack/netns.ts";
 import { pingEach } from "../helpers/ping.ts";
+import { stop } from "../kvm-net/tap-namespace.ts";
 
 const NS = `atoll-ping-${process.pid}`;
 const TAP = "atolltap0";
@@ -128,15 +131,64 @@ describe("examples/ping on a tap (unix)", () => {
   it("a backend other than tap: is reported by the runtime, exit 2", () => {
     const r = spawnSync(exe, ["--atoll-net=net0=udp:1234"], { encoding: "utf8" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("atoll: net 'net0': udp:1234 is neither tap:IFNAME nor none, the backends the unix runtime has\n");
+    expect(r.stderr).toContain("atoll: net 'net0': udp:1234 is neither tap:IFNAME[,create] nor none, the backends the unix runtime has\n");
   });
 
-  it("atoll run --net tap:IFNAME becomes --atoll-net=net0=tap:IFNAME", () => {
-    const r = atoll(["run", "-t", "unix", "--net", "tap:tap7", "--dry-run", "examples/ping", "--", "--ipv4=10.0.0.9/24"]);
+  it("atoll run --net tap:IFNAME becomes --atoll-net=net0=tap:IFNAME, and tap:IFNAME,create passes ,create on", () => {
+    if (nsError !== "") throw new Error(nsError);
+    const r = atollInNs(NS, ["run", "-t", "unix", "--net", `tap:${TAP}`, "--dry-run", "examples/ping", "--", "--ipv4=10.0.0.9/24"]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toMatch(/examples\/ping\/dist\/ping --atoll-net=net0=tap:tap7 --ipv4=10\.0\.0\.9\/24$/);
+    expect(r.stdout.trim()).toMatch(new RegExp(`examples/ping/dist/ping --atoll-net=net0=tap:${TAP} --ipv4=10\\.0\\.0\\.9/24$`));
+    const create = atoll(["run", "-t", "unix", "--net", "net0=tap:tap7,create", "--dry-run", "examples/ping"]);
+    expect(create.status, create.stderr).toBe(0);
+    expect(create.stdout.trim()).toMatch(/examples\/ping\/dist\/ping --atoll-net=net0=tap:tap7,create$/);
     const wrong = atoll(["run", "-t", "unix", "--net", "eth0=tap:tap7", "--dry-run", "examples/ping"]);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toContain("has no network device 'eth0'");
   });
+
+  it("a misspelled tap is an error that lists the namespace's taps (atoll run), and the runtime refuses it too, creating nothing", () => {
+    if (nsError !== "") throw new Error(nsError);
+    const misspelled = "atolltpa0";
+    const r = atollInNs(NS, ["run", "-t", "unix", "--net", `tap:${misspelled}`, "--dry-run", "examples/ping"]);
+    expect(r.stderr).toBe(`atoll run: --net tap:${misspelled}: no network interface '${misspelled}'; taps here: ${TAP} (add ',create' to create it: --net net0=tap:${misspelled},create)\n`);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    // lo is an interface, but no tap.
+    const lo = atollInNs(NS, ["run", "-t", "unix", "--net", "tap:lo", "--dry-run", "examples/ping"]);
+    expect(lo.stderr).toBe(`atoll run: --net tap:lo: 'lo' is not a tap; taps here: ${TAP}\n`);
+    expect(lo.status).toBe(2);
+    const direct = spawnSync("ip", inNs([exe, `--atoll-net=net0=tap:${misspelled}`, "--ipv4=10.0.0.2/24"]), { encoding: "utf8", timeout: 10_000 });
+    expect(direct.stderr).toContain(`atoll: net 'net0': tap:${misspelled}: no network interface '${misspelled}' here; create the tap first (ip tuntap add dev ${misspelled} mode tap), or let the runtime create it: --atoll-net=net0=tap:${misspelled},create\n`);
+    expect(direct.status).toBe(2);
+    expect(ip(inNs(["ip", "link", "show", misspelled])).status).not.toBe(0);
+  });
+
+  it("atoll run --net tap:IFNAME,create creates the tap: the unikernel answers pings on it, and the tap goes when it exits", async () => {
+    if (nsError !== "") throw new Error(nsError);
+    const fresh = "atollnew0";
+    const child = spawn("ip", inNs([process.execPath, bin, "run", "-t", "unix", "--net", `tap:${fresh},create`, "examples/ping", "--", "--ipv4=10.0.1.2/24"]), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    try {
+      const deadline = Date.now() + 60_000; // atoll run may rebuild first
+      while (!out.includes("answering ARP and ICMP echo") && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(out).toMatch(/ping: net0 ([0-9a-f]{2}:){5}[0-9a-f]{2} 10\.0\.1\.2\/24, answering ARP and ICMP echo\n/);
+      for (const step of [["addr", "add", "10.0.1.1/24", "dev", fresh], ["link", "set", fresh, "up"]]) {
+        const r = ip(inNs(["ip", ...step]));
+        expect(r.status, r.out).toBe(0);
+      }
+      const ping = pingEach(["ip", ...inNs([])], "10.0.1.2", 5, 0.05, 10);
+      expect(ping.missing, ping.out).toEqual([]);
+    } finally {
+      await stop({ child, out: () => out }); // SIGTERM, which atoll run passes on to the unikernel
+    }
+    // Not persistent: the runtime's open device held it.
+    const gone = Date.now() + 5_000;
+    while (ip(inNs(["ip", "link", "show", fresh])).status === 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(ip(inNs(["ip", "link", "show", fresh])).status).not.toBe(0);
+  }, 90_000);
 });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
-  Assembler, eax, ecx, edi, imm, mem, r15, rax, rbp, rcx, rdi, rip, rsi, rsp, sym, type Gpr, type Label, type Mem, type MemSize,
+  Assembler, eax, ecx, edi, esi, imm, mem, r15, rax, rbp, rcx, rdi, rip, rsi, rsp, sym, type Gpr, type Label, type Mem, type MemSize,
 } from "../../tools/x86/index.ts";
 import { link, type LinkObject, type Relocation, type SymbolDef } from "../../tools/link/index.ts";
 import { unixRuntime, type UnixRuntimeOptions } from "../../tools/runtime/unix/index.ts";
@@ -27,6 +27,8 @@ interface Options {
   abiVersion?: number;
   initialPages?: number;
   maxPages?: number;
+  /** Numbers the "errno" scenario prints with the unix runtime's write_errno, one a line (unix only: the kvm runtime has no such helper). */
+  errnos?: number[];
 }
 
 /** Strings copied into linear memory at TEXT_AT by wasm:init. */
@@ -207,6 +209,16 @@ export function fakeModule(opts: Options = {}): LinkObject {
       call("fake:read_past_the_end");
     },
   };
+  if (opts.errnos !== undefined) {
+    const errnos = opts.errnos;
+    scenarios["errno"] = () => {
+      for (const n of errnos) {
+        a.mov(edi, imm(1)); a.mov(esi, imm(n));
+        a.call(sym("atoll_rt:write_errno"));
+        write("nl");
+      }
+    };
+  }
   func("wasm:export:atoll_run", "atoll_run", 0, (ret) => {
     call("import:atoll.args", ARGS_AT, ARGS_CAP);
     const names = Object.keys(scenarios);

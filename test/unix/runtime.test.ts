@@ -2,9 +2,11 @@
 // hand-made module of fake-module.ts (each scenario is its first argument).
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildFake } from "./fake-module.ts";
+import { ERRNOS } from "../../tools/runtime/unix/errno.ts";
 
 const exe = buildFake({}, { sourceRoots: [["examples/trap/", "where/it/lives/"]] });
 afterAll(() => rmSync(path.dirname(exe), { recursive: true, force: true }));
@@ -97,6 +99,19 @@ describe("unix runtime: the ABI", () => {
     const r = run(["grow"]);
     expect(r.status).toBe(0);
     expect([r.stdout.readInt32LE(0), r.stdout.readInt32LE(4), r.stdout.readInt32LE(8)]).toEqual([8, -1, 9]);
+  });
+
+  it("write_errno prints each errno of its table by name and meaning, and one it lacks by number", () => {
+    const other = buildFake({ errnos: [...ERRNOS.map(([n]) => n), 200, 0] });
+    const r = run(["errno"], other);
+    rmSync(path.dirname(other), { recursive: true, force: true });
+    expect(r.stdout.toString()).toBe([...ERRNOS.map(([, name, meaning]) => `${name}: ${meaning}`), "errno 200", "errno 0", ""].join("\n"));
+    expect(r.status).toBe(0);
+  });
+
+  it("the errno table's numbers are Linux's", () => {
+    const linux = osConstants.errno as Record<string, number>;
+    for (const [n, name] of ERRNOS) expect(linux[name], name).toBe(n);
   });
 
   it("refuses a module built for another ABI version", () => {

@@ -4,8 +4,8 @@
 // 10.0.2.2 handing out 10.0.2.15, host port forwards), or nothing.
 import type { QemuMachine } from "./kvm.ts";
 
-/** A network device's backend (`atoll run --net`). */
-export type NetBackend = { kind: "tap"; ifname: string } | { kind: "user" } | { kind: "none" };
+/** A network device's backend (`atoll run --net`); a tap is created when missing only with `create` (QEMU creates one whenever it may). */
+export type NetBackend = { kind: "tap"; ifname: string; create?: boolean } | { kind: "user" } | { kind: "none" };
 
 /** One host port forwarded to the guest by user networking (`atoll run --forward`). */
 export interface Forward {

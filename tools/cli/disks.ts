@@ -6,7 +6,7 @@ import { closeSync, existsSync, openSync, ftruncateSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../config/load.ts";
 import { parseSize, suggest } from "../config/validate.ts";
-import { UserError } from "../errors.ts";
+import { UserError, errnoText } from "../errors.ts";
 import type { BlockAttachment } from "../build/qemu-block.ts";
 
 /** The runtime options for the `--disk` values given (node, unix); [] when there are none. */
@@ -54,11 +54,17 @@ function create(file: string, name: string, size: string | undefined, readOnly: 
   const bytes = size === undefined ? null : parseSize(size);
   if (bytes === null) throw new UserError(`${file} does not exist, and ${shown} gives block device '${name}' no size to create it with; add one (device.block("${name}", { size: "1M" })) or create the file`);
   if (!existsSync(path.dirname(file))) throw new UserError(`cannot create ${file}: no folder ${path.dirname(file)}`);
-  const fd = openSync(file, "wx");
   try {
-    ftruncateSync(fd, bytes);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(file, "wx");
+    try {
+      ftruncateSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    const why = errnoText(e);
+    if (why === null) throw e;
+    throw new UserError(`cannot create ${file} for block device '${name}': ${why}`);
   }
   process.stderr.write(`atoll: created ${path.relative(process.cwd(), file) || file} (${size}) for block device '${name}'\n`);
 }

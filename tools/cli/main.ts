@@ -1,7 +1,7 @@
 // The `atoll` command: a table of commands, each with its flags and help.
 import type { FlagSpec, Parsed } from "./options.ts";
 import { parseArgs } from "./options.ts";
-import { UserError } from "../errors.ts";
+import { UserError, isSystemError } from "../errors.ts";
 import { targets, defaultTarget } from "../targets.ts";
 import { suggest } from "../config/validate.ts";
 import { configureCommand } from "./commands/configure.ts";
@@ -23,7 +23,7 @@ interface Command {
 const help: FlagSpec = { name: "help", short: "h", value: false, help: "show this help" };
 const target: FlagSpec = { name: "target", short: "t", value: true, help: `target: ${targets.map((t) => t.name).join(", ")} (default: the last configured, else ${defaultTarget()})` };
 
-const net: FlagSpec = { name: "net", value: true, repeat: true, help: "the backend of network device NAME of config.ts: tap:IFNAME (a Linux tap), user (QEMU's user networking, kvm only) or none (a device connected to nothing); NAME= may be left out when there is one; repeatable" };
+const net: FlagSpec = { name: "net", value: true, repeat: true, help: "the backend of network device NAME of config.ts: tap:IFNAME (a Linux tap that exists; tap:IFNAME,create creates it when it does not), user (QEMU's user networking, kvm only) or none (a device connected to nothing); NAME= may be left out when there is one; repeatable" };
 const forward: FlagSpec = { name: "forward", value: true, repeat: true, help: "with --net user: forward host port HOSTPORT to the unikernel's GUESTPORT, [tcp:|udp:]HOSTPORT:GUESTPORT (TCP by default); repeatable" };
 const machine: FlagSpec = { name: "machine", value: true, help: "kvm: the QEMU machine, microvm (the default; virtio-mmio devices) or q35 (virtio-pci devices)" };
 const disk: FlagSpec = { name: "disk", value: true, repeat: true, help: "attach the file PATH as block device NAME of config.ts (created with its size when missing); repeatable" };
@@ -85,6 +85,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof CompileError) {
       process.stderr.write(`${e.message}\natoll: compile failed\n`);
+      return 1;
+    }
+    // A file the host refused where no check foresaw it: Node's message names the errno, the call and the path; a stack would add nothing.
+    if (isSystemError(e)) {
+      process.stderr.write(`${cmd ? `atoll ${cmd.name}` : "atoll"}: ${e.message}\n`);
       return 1;
     }
     throw e;

@@ -1,11 +1,13 @@
 // `atoll run --net` and `--forward`: which backend each network device of
 // config.ts gets. unix passes them to the artefact as --atoll-net options
 // (docs/abi.md); kvm turns them into QEMU -netdev and -device arguments
-// (tools/build/qemu-net.ts).
+// (tools/build/qemu-net.ts). A tap must exist (taps.ts) unless the value
+// says `tap:IFNAME,create`.
 import path from "node:path";
 import { loadConfig } from "../config/load.ts";
 import { suggest } from "../config/validate.ts";
 import { UserError } from "../errors.ts";
+import { requireTap } from "./taps.ts";
 import type { Forward, NetAttachment, NetBackend } from "../build/qemu-net.ts";
 import type { TargetName } from "../targets.ts";
 
@@ -13,15 +15,19 @@ const BACKENDS = "tap:IFNAME, user or none";
 /** The targets each backend kind exists on. */
 const BACKEND_TARGETS: Record<NetBackend["kind"], TargetName[]> = { tap: ["unix", "kvm"], user: ["kvm"], none: ["unix", "kvm"] };
 
-/** Reads one backend: tap:IFNAME, user or none. */
+/** Reads one backend: tap:IFNAME[,create], user or none. */
 function parseBackend(v: string, backend: string): NetBackend {
   if (backend === "user" || backend === "none") return { kind: backend };
-  const ifname = backend.startsWith("tap:") ? backend.slice(4) : "";
-  // 15 bytes: Linux's IFNAMSIZ less the NUL; ',' would end QEMU's option, '/' and '=' are not in interface names.
-  if (ifname.length === 0 || Buffer.byteLength(ifname) > 15 || /[\s/=,]/.test(ifname)) {
+  const [ifname, ...options] = backend.startsWith("tap:") ? backend.slice(4).split(",") : [""];
+  // 15 bytes: Linux's IFNAMSIZ less the NUL; '/' and '=' are not in interface names.
+  if (ifname === undefined || ifname.length === 0 || Buffer.byteLength(ifname) > 15 || /[\s/=]/.test(ifname)) {
     throw new UserError(`--net ${v}: expected ${BACKENDS}, with an interface name of 1 to 15 bytes after tap:, e.g. --net tap:tap0`, 2);
   }
-  return { kind: "tap", ifname };
+  const unknown = options.filter((o) => o !== "create");
+  if (unknown.length > 0 || options.length > 1) {
+    throw new UserError(`--net ${v}: ${unknown.length > 0 ? `unknown tap option '${unknown[0]}'` : "',create' given twice"}; the tap backend is tap:IFNAME, or tap:IFNAME,create to create the tap when it does not exist`, 2);
+  }
+  return options.length === 1 ? { kind: "tap", ifname, create: true } : { kind: "tap", ifname };
 }
 
 /**
@@ -52,6 +58,7 @@ export async function netAttachments(appDir: string, values: string[], target: T
     }
     if (seen.has(name)) throw new UserError(`--net ${name}=... given twice`, 2);
     seen.add(name);
+    if (backend.kind === "tap" && backend.create !== true) requireTap(v, name, backend.ifname);
     out.push({ name, backend });
   }
   // kvm matches devices by order (drivers/virtio/net.ts): every one needs its own, in config.ts's order.
@@ -91,5 +98,5 @@ export function forwards(values: string[], nets: NetAttachment[]): Forward[] {
 
 /** The unix artefact's runtime options for `nets` (docs/abi.md's --atoll-net). */
 export function unixNetOptions(nets: NetAttachment[]): string[] {
-  return nets.map(({ name, backend }) => `--atoll-net=${name}=${backend.kind === "tap" ? `tap:${backend.ifname}` : backend.kind}`);
+  return nets.map(({ name, backend }) => `--atoll-net=${name}=${backend.kind === "tap" ? `tap:${backend.ifname}${backend.create === true ? ",create" : ""}` : backend.kind}`);
 }

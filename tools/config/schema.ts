@@ -23,6 +23,17 @@ const opt = (type: FieldType): Field => ({ type, required: false });
 const str: FieldType = { t: "string" };
 const deviceName: FieldType = { t: "string", pattern: /^[a-z][a-z0-9_-]*$/, hint: "lower-case letters, digits, '-' and '_', starting with a letter" };
 
+/**
+ * An application's name: it names the folder `atoll new` makes and the
+ * artefacts (dist/NAME, dist/NAME.kvm, dist/NAME.firecracker.json ...), so
+ * it is a plain file name, well inside a file system's 255 bytes.
+ */
+export const APP_NAME = {
+  maxLength: 64,
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+  hint: "1 to 64 letters, digits, '-' and '_', starting with a letter or digit",
+} as const;
+
 /** The device kinds and their fields. */
 export const deviceSchema: FieldType = {
   t: "union",
@@ -60,7 +71,7 @@ export const argSchema: FieldType = {
 export const unikernelSchema: FieldType = {
   t: "object",
   fields: {
-    name: req({ t: "string", pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/, hint: "letters, digits, '-' and '_'" }),
+    name: req({ t: "string", pattern: APP_NAME.pattern, hint: APP_NAME.hint }),
     main: req({ t: "string", pattern: /\.ts$/, hint: "an AssemblyScript file ending in .ts" }),
     devices: req({ t: "array", of: deviceSchema }),
     args: opt({ t: "record", of: argSchema }),

@@ -12,6 +12,7 @@ import { suggest } from "../config/validate.ts";
 import { writeVmConfigs } from "./vm-configs.ts";
 import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { repoRoot } from "../paths.ts";
 import { maxMemoryPages } from "./memory-limit.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
@@ -45,7 +46,7 @@ let version: string | null = null;
 export function configureVersion(): string {
   if (version !== null) return version;
   const h = createHash("sha256");
-  for (const dir of [import.meta.dirname, path.join(import.meta.dirname, "..", "config")]) {
+  for (const dir of [path.join(repoRoot, "tools", "configure"), path.join(repoRoot, "tools", "config")]) {
     for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts")).sort()) h.update(f).update(readFileSync(path.join(dir, f)));
   }
   version = h.digest("hex").slice(0, 16);

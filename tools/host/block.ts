@@ -63,7 +63,8 @@ export function blockImports(env: BlockEnv): Record<string, (...a: never[]) => u
         return open.length - 1;
       } catch (e) {
         if (fd >= 0) closeSync(fd);
-        env.stderr(`atoll: disk '${n}': cannot open ${file}: ${(e as Error).message}\n`);
+        // Node's "EISDIR: illegal operation on a directory, open '/path'": the errno and its meaning; the path is already said.
+        env.stderr(`atoll: disk '${n}': cannot open ${file}: ${(e as Error).message.replace(/, open '.*'$/s, "")}\n`);
         return CANNOT_OPEN;
       }
     },

@@ -52,6 +52,12 @@ export class TcpConfig {
   keepCount: i32 = 9;
   /** A listener's bound on connections not yet accepted, half-open ones included (they hold no buffers). */
   backlog: i32 = 128;
+  /**
+   * With the backlog full, answer SYNs with a cookie (RFC 4987 §3.6,
+   * tcp-syncookie.ts) and keep nothing, so a SYN flood cannot shut real
+   * clients out; false evicts the oldest half-open connection instead.
+   */
+  synCookies: bool = true;
   /** Challenge ACKs, and ACKs to empty out-of-window segments, per second at most (RFC 5961 §7). */
   challengeAckLimit: i32 = 10;
 }
@@ -90,6 +96,9 @@ function mix(h: u32, v: u32): u32 {
   h ^= h >>> 15;
   return h;
 }
+
+/** tupleHash's salt for a connection's timestamp offset (RFC 7323 §5.4: a clock per connection). */
+export const TS_OFFSET_SALT: u32 = 0x75;
 
 /** A 32-bit keyed hash of a 4-tuple; the key is drawn once from the seeded generator. */
 export function tupleHash(local: Ipv4Addr, localPort: u16, remote: Ipv4Addr, remotePort: u16, salt: u32): u32 {

@@ -29,8 +29,9 @@ import { SendBuffer, MIN_BUFFER } from "./tcp-send";
 import { RecvBuffer } from "./tcp-recv";
 import { MemoryBudget, unlimitedBudget } from "../../budget";
 import {
-  TcpConfig, localMss, effectiveMss, windowShiftFor, initialSequence, tupleHash, tsClock,
+  TcpConfig, localMss, effectiveMss, windowShiftFor, initialSequence, tupleHash, tsClock, TS_OFFSET_SALT,
 } from "./tcp-options";
+import { CookieOptions } from "./tcp-syncookie";
 
 export { TcpState, TcpError } from "./tcp-state";
 export { TcpConfig } from "./tcp-options";
@@ -381,6 +382,47 @@ export class TcpSocket extends Socket {
     this.sndWl1 = seg.seq;
     this.maxSndWnd = this.sndWnd;
     if (this.tsOk) this.tsRecent = seg.tsVal;
+    this.state = TcpState.SynReceived;
+    return true;
+  }
+
+  /**
+   * Starts a passive open from the ACK that answers a SYN cookie: the
+   * connection is put in SYN-RECEIVED as if we had kept it since the SYN
+   * (our ISN the cookie, the options it carried), and the ACK, processed
+   * next, completes it. `mss` and `opts` come from the cookie.
+   */
+  acceptCookie(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, mss: i32, opts: CookieOptions, parent: TcpParent, now: i64): bool {
+    const set = this.set;
+    if (set == null) return false;
+    if (!set.bindTcpConnection(seg.dstPort, src, seg.srcPort, this)) return false;
+    this.reset();
+    this.parent = parent;
+    this.localAddr = dst;
+    this.localPort = seg.dstPort;
+    this.remoteAddr = src;
+    this.remotePort = seg.srcPort;
+    this.irs = seg.seq - 1;
+    this.rcvNxt = seg.seq;
+    // What the SYN-ACK offered: an unscaled window (RFC 7323 §2.2).
+    this.rcvAdv = this.rcvNxt + <u32>min<i32>(this.config.recvBuffer, 0xFFFF);
+    this.peerMss = mss;
+    this.peerWantsScale = opts.windowShift >= 0;
+    if (this.config.windowScaling && opts.windowShift >= 0) {
+      this.sndShift = opts.windowShift;
+      this.rcvShift = windowShiftFor(this.config.recvBuffer);
+    }
+    this.tsOk = this.config.timestamps && opts.timestamps;
+    this.initSend(now);
+    // Our ISN was the cookie, and the SYN-ACK is out.
+    this.iss = seg.ack - 1;
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss + 1;
+    this.sndMax = this.iss + 1;
+    this.cc = new NewReno(536, this.iss);
+    this.sndWl1 = seg.seq;
+    if (this.tsOk) this.tsRecent = seg.tsVal;
+    this.lastAckSent = this.rcvNxt;
     this.state = TcpState.SynReceived;
     return true;
   }
@@ -1224,7 +1266,7 @@ export class TcpSocket extends Socket {
 
   private initSend(now: i64): void {
     this.iss = initialSequence(now, this.localAddr, this.localPort, this.remoteAddr, this.remotePort);
-    this.tsOffset = tupleHash(this.localAddr, this.localPort, this.remoteAddr, this.remotePort, 0x75);
+    this.tsOffset = tupleHash(this.localAddr, this.localPort, this.remoteAddr, this.remotePort, TS_OFFSET_SALT);
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;

@@ -123,8 +123,8 @@ export function emitAbi(c: Ctx): void {
     a.bind(failed); // no entropy: the ABI lets the runtime end the unikernel instead
     a.mov(rbx, rax);
     a.and(rsp, imm(-16));
-    c.writeStr(2, "atoll runtime: getrandom failed, errno ");
-    a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeDec));
+    c.writeStr(2, "atoll runtime: getrandom failed: ");
+    a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeErrno));
     c.writeStr(2, "\n");
     a.mov(edi, imm(EXIT_ABORT)); a.mov(eax, imm(SYS.exit_group));
     a.syscall();

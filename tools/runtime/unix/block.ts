@@ -188,7 +188,7 @@ function emitSplitArgs(c: Ctx): void {
     a.syscall();
   };
   fail(unknown, "atoll: unknown runtime option ", "; the runtime knows --atoll-disk=NAME=PATH\n");
-  fail(netMalformed, "atoll: ", ": expected --atoll-net=NAME=tap:IFNAME\n");
+  fail(netMalformed, "atoll: ", ": expected --atoll-net=NAME=tap:IFNAME[,create] or --atoll-net=NAME=none\n");
   fail(netTooMany, `atoll: more than ${MAX_NETS} --atoll-net options\n`, null);
   fail(malformed, "atoll: ", ": expected --atoll-disk=NAME=PATH\n");
   fail(tooMany, `atoll: more than ${MAX_DISKS} --atoll-disk options\n`, null);
@@ -248,8 +248,8 @@ function emitOpen(c: Ctx): void {
     c.writeStr(2, middle);
     a.mov(edi, imm(2)); a.mov(rsi, r14); a.call(sym(S.writeCStr));
     if (tail === "errno") {
-      c.writeStr(2, ": errno ");
-      a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeDec));
+      c.writeStr(2, ": ");
+      a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeErrno));
       c.writeStr(2, "\n");
     } else {
       c.writeStr(2, tail);

@@ -39,6 +39,8 @@ export const N = {
   signalHandler: "atoll_rt:signal_handler",
   restorer: "atoll_rt:restorer",
   startFailed: "atoll_rt:start_failed",
+  errnoTable: "atoll_rt:errno_table",
+  writeErrno: "atoll_rt:write_errno",
 } as const;
 
 /** The runtime's build-time settings. */

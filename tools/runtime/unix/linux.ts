@@ -24,6 +24,7 @@ export const SYS = {
   pwrite64: 18,
   fdatasync: 75,
   sigaltstack: 131,
+  socket: 41,
   clock_gettime: 228,
   clock_nanosleep: 230,
   exit_group: 231,
@@ -35,6 +36,7 @@ export const SYS = {
 export const MAX_ERRNO = 4095;
 export const EINTR = 4;
 export const EAGAIN = 11;
+export const ENODEV = 19;
 
 /** open flags (asm-generic/fcntl.h). */
 export const O_RDONLY = 0;
@@ -108,4 +110,14 @@ export const TUNSETIFF = 0x400454ca;
 export const IFF_TAP = 0x0002;
 export const IFF_NO_PI = 0x1000;
 export const IFREQ = { name: 0, flags: 16, bytes: 40, nameSize: 16 } as const;
+/**
+ * Whether an interface exists: SIOCGIFINDEX (include/uapi/linux/sockios.h)
+ * on any socket fills ifr_ifindex (at 16) or fails with ENODEV. An AF_UNIX
+ * datagram socket (linux/socket.h, linux/net.h) is the cheapest to open; it
+ * passes the ioctl on to the interface layer of the caller's namespace.
+ */
+export const SIOCGIFINDEX = 0x8933;
+export const AF_UNIX = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_CLOEXEC = 0x80000;
 export const EBADF = 9;

@@ -3,6 +3,7 @@
 import type { LinkObject } from "../../link/index.ts";
 import { emitAbi } from "./abi.ts";
 import { emitBlock } from "./block.ts";
+import { emitErrno } from "./errno.ts";
 import { Ctx, type Layout } from "./context.ts";
 import { emitNet } from "./net.ts";
 import { emitMemory } from "./memory.ts";
@@ -45,5 +46,6 @@ export function unixRuntime(options: UnixRuntimeOptions = {}): LinkObject {
   emitMemory(c);
   emitTrap(c);
   emitPrint(c);
+  emitErrno(c);
   return c.b.finish();
 }

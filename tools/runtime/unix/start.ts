@@ -144,8 +144,8 @@ export function emitStart(c: Ctx, mode: StartMode): void {
   a.and(rsp, imm(-16));
   c.writeStr(2, "atoll runtime: cannot start: ");
   a.mov(edi, imm(2)); a.mov(rsi, r12); a.mov(rdx, r13); a.call(sym(N.writeAll));
-  c.writeStr(2, " failed, errno ");
-  a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeDec));
+  c.writeStr(2, " failed: ");
+  a.mov(rsi, rbx); a.neg(rsi); a.mov(edi, imm(2)); a.call(sym(N.writeErrno));
   c.writeStr(2, "\n");
   a.mov(edi, imm(1)); a.mov(eax, imm(SYS.exit_group));
   a.syscall();
