@@ -1,7 +1,8 @@
 // How much memory the unikernel under attack holds. With --stats, its own
 // figures from GET /_atoll/stats (text/plain lines "NAME VALUE": heap_bytes,
-// the size of its linear memory, and tcp_connections, tcp_time_wait,
-// http_connections, http_requests). On unix, also the process's resident
+// the size of its linear memory, which never shrinks; heap_used_bytes, what
+// is live after a full collection; tcp_connections, tcp_time_wait,
+// http_connections, http_requests and more). On unix, also the process's resident
 // set (/proc/PID/status VmRSS). A kvm image without --stats has neither: its
 // QEMU's resident set says nothing of the guest's heap.
 import { spawnSync } from "node:child_process";
@@ -80,7 +81,7 @@ export function growth(label: string, baseline: MemorySample, after: MemorySampl
 /** "heap 12.1 MB, RSS 14.0 MB, 3 TCP connections", as far as measured. */
 export function describeSample(s: MemorySample): string {
   const parts: string[] = [];
-  if (s.heap !== undefined) parts.push(`heap ${mb(s.heap)}`);
+  if (s.heap !== undefined) parts.push(`heap ${mb(s.heap)}${s.stats?.["heap_used_bytes"] === undefined ? "" : ` (${mb(s.stats["heap_used_bytes"])} live)`}`);
   if (s.rss !== undefined) parts.push(`RSS ${mb(s.rss)}`);
   if (s.stats?.["tcp_connections"] !== undefined) parts.push(`${s.stats["tcp_connections"]} TCP connections`);
   return parts.length > 0 ? parts.join(", ") : "not measurable (no --stats, kvm)";

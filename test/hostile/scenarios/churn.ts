@@ -75,9 +75,10 @@ export const churnScenario: Scenario<ChurnParams> = {
     if (target.ended() !== null) return;
     const end = sample(lab, target);
     const g = growth("memory after the run", baseline, end, p.tolerance ?? Infinity);
-    report.figure("memory after the run", g.note);
+    report.figure("memory after the run", `${g.note}${p.tolerance === undefined ? " (not checked)" : ""}`);
     if (p.tolerance !== undefined && g.problem !== undefined) report.problem(g.problem);
     if (p.rssLimit !== undefined && end.rss !== undefined) {
+      report.figure("RSS after the run", `${mb(end.rss)} (at most ${mb(p.rssLimit)})`);
       report.check(end.rss <= p.rssLimit, `RSS after the run is ${mb(end.rss)}; at most ${mb(p.rssLimit)} allowed`);
     }
     if (p.rateTolerance !== undefined) {
