@@ -17,11 +17,14 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Bundles tools/ENTRY when stale and runs its `main(argv)`; sets the exit status. */
-export async function launch(entry, bundleName) {
+/**
+ * Bundles ENTRY when stale (a file under one of `sources`, folders of the
+ * repository, is newer than the bundle) and runs its `main(argv)`; sets the exit status.
+ */
+export async function launch(entry, bundleName, sources = ["tools"]) {
   const cacheDir = path.join(root, "node_modules", ".cache", "atoll");
   const bundle = path.join(cacheDir, bundleName);
-  const newest = newestMtime(path.join(root, "tools"));
+  const newest = Math.max(...sources.map((s) => newestMtime(path.join(root, s))));
   if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest) {
     mkdirSync(cacheDir, { recursive: true });
     // Written aside and renamed, so a launcher running beside this one never

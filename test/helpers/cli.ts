@@ -3,8 +3,8 @@ import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root. */
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The repository root (bin/launch.mjs says where it is to a bundled copy, such as the net soak's). */
+export const root = process.env["ATOLL_ROOT"] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** The `atoll` launcher, for commands that start it themselves (inside a network namespace, say). */
 export const bin = path.join(root, "bin", "atoll.mjs");
 

@@ -9,6 +9,7 @@
 #   iproute2, iputils-ping, netcat-openbsd, curl   network peers
 #   nftables        random packet loss on a tap for the TCP tests (this kernel has no tc netem)
 #   strace          shows the block tests the system calls behind a kv workload
+#   python3         raw frames (spoofed SYNs, fragments) for test/hostile's floods
 #   fio             the host's random I/O figures beside the block bench
 #   util-linux      prlimit: an RLIMIT_DATA the unix runtime's memory.grow runs into (test/oom.test.ts)
 set -euo pipefail
@@ -26,6 +27,7 @@ declare -A want=(
   [nft]=nftables
   [strace]=strace
   [fio]=fio
+  [python3]=python3
   [prlimit]=util-linux
 )
 
