@@ -15,6 +15,8 @@ export const UNIKERNEL = "10.0.0.2";
 export const GATEWAY = "10.0.0.1";
 /** Every client address of the namespace, in churn.mjs's --sources form. */
 export const CLIENT_SOURCES = "10.0.0.1,10.0.0.3-9";
+/** The addresses an attacking client uses beside a legitimate one (curl, from GATEWAY): another host's. */
+export const ATTACKER_SOURCES = "10.0.0.3-9";
 const EXTRA_ADDRESSES = [3, 4, 5, 6, 7, 8, 9].map((i) => `10.0.0.${i}/24`);
 
 const TRAFFIC = path.join(root, "test", "hostile", "traffic");

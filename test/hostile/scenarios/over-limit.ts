@@ -1,10 +1,13 @@
 // Over the connection limit (issue 11, defect 3): against examples/web with
 // a limit of WEB_LIMITED_CONNECTIONS (test/fixtures/web-limited), a client
 // opens idle connections as fast as it can while curl fetches the home page
-// in a loop. curl must keep succeeding, the unikernel must hold no more than
+// in a loop. The attacker is another host than curl's (its own addresses,
+// ATTACKER_SOURCES): lib/http turns away a newcomer from an address that
+// holds its share of the waiting connections, and nothing can tell a flood
+// from a real client sharing its address. curl must keep succeeding, the unikernel must hold no more than
 // its limit (the stats page's tcp_connections when it has one, else the
 // client's count of connections the server kept open), and it must survive.
-import { CLIENT_SOURCES, UNIKERNEL, type Lab } from "../lab.ts";
+import { ATTACKER_SOURCES, UNIKERNEL, type Lab } from "../lab.ts";
 import { readStats } from "../memory.ts";
 import { WEB_LIMITED, WEB_LIMITED_CONNECTIONS, type Target } from "../target.ts";
 import type { ScenarioReport } from "./report.ts";
@@ -31,7 +34,7 @@ export const overLimitScenario: Scenario<OverLimitParams> = {
     const { attack, legit } = await besideCurl(lab, async () => {
       const flood = lab.tool("idle", [
         `--host=${UNIKERNEL}`, `--seconds=${p.seconds}`, `--max-open=${p.maxOpen}`, `--concurrency=${p.concurrency}`, "--hold=stdin", "--close=rst",
-        `--sources=${CLIENT_SOURCES}`, "--connect-timeout-ms=3000", `--deadline=${p.seconds + 120}`,
+        `--sources=${ATTACKER_SOURCES}`, "--connect-timeout-ms=3000", `--deadline=${p.seconds + 120}`,
       ]);
       const opened = await lab.waitForLine(flood, /^opened (\d+) of (\d+)$/m, (p.seconds + 60) * 1000, () => target.ended() !== null);
       // What the server holds at the flood's peak, by its own count.
