@@ -18,8 +18,10 @@ export interface ChurnParams {
   rounds: { count: number; close: "fin" | "rst" }[];
   /** Connections open at once (1: one after another). */
   concurrency: number;
-  /** Allowed growth of memory over the baseline (0.10 is 10%); undefined: measured, not checked. */
+  /** Allowed growth of the live heap over the baseline (0.10 is 10%); undefined: measured, not checked. */
   tolerance?: number;
+  /** Allowed growth of linear memory (stats heap_bytes) over the baseline; undefined: not checked. */
+  sizeTolerance?: number;
   /** Largest resident set allowed after the run (unix), bytes. */
   rssLimit?: number;
   /** Allowed drop in connections per second from the first round to the last of each closing kind. */
@@ -77,6 +79,11 @@ export const churnScenario: Scenario<ChurnParams> = {
     const g = growth("memory after the run", baseline, end, p.tolerance ?? Infinity);
     report.figure("memory after the run", `${g.note}${p.tolerance === undefined ? " (not checked)" : ""}`);
     if (p.tolerance !== undefined && g.problem !== undefined) report.problem(g.problem);
+    if (p.sizeTolerance !== undefined) {
+      const s = growth("linear memory after the run", baseline, end, p.sizeTolerance, "size");
+      report.figure("linear memory after the run", s.note);
+      if (s.problem !== undefined) report.problem(s.problem);
+    }
     if (p.rssLimit !== undefined && end.rss !== undefined) {
       report.figure("RSS after the run", `${mb(end.rss)} (at most ${mb(p.rssLimit)})`);
       report.check(end.rss <= p.rssLimit, `RSS after the run is ${mb(end.rss)}; at most ${mb(p.rssLimit)} allowed`);

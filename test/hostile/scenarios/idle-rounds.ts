@@ -17,8 +17,10 @@ export interface IdleRoundsParams {
   perRound: number;
   /** Connects in flight at once. */
   concurrency: number;
-  /** Allowed growth of memory after a round over its size after the first (0.10 is 10%); undefined: measured, not checked. */
+  /** Allowed growth of the live heap after a round over what it was after the first (0.10 is 10%); undefined: measured, not checked. */
   tolerance?: number;
+  /** The same for linear memory (stats heap_bytes); undefined: not checked. */
+  sizeTolerance?: number;
 }
 
 /** With the stats page: waits (up to `ms`) until the unikernel holds at most `n` TCP connections; the count then. */
@@ -70,6 +72,10 @@ export const idleRoundsScenario: Scenario<IdleRoundsParams> = {
       }
       const g = growth(`${label}, memory after`, baseline, after, p.tolerance ?? Infinity);
       if (g.problem !== undefined) report.problem(g.problem);
+      if (p.sizeTolerance !== undefined) {
+        const s = growth(`${label}, linear memory after`, baseline, after, p.sizeTolerance, "size");
+        if (s.problem !== undefined) report.problem(s.problem);
+      }
     }
   },
 };
