@@ -146,6 +146,7 @@ export class NodeStack extends Stack {
     const u = new StackUsage();
     u.tcpConnections = this.conns.size;
     u.tcpRefused = this.turnedAway;
+    u.tcpLimit = this.limits.maxConnections;
     u.bufferBytes = this.limits.budget.used;
     u.bufferLimit = this.limits.budget.limit;
     return u;

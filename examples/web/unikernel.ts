@@ -53,6 +53,7 @@ class Stats extends HttpHandler {
       "tcp_connections " + u.tcpConnections.toString() + "\n" +
       "tcp_time_wait " + u.tcpTimeWait.toString() + "\n" +
       "tcp_refused " + u.tcpRefused.toString() + "\n" +
+      "tcp_limit " + u.tcpLimit.toString() + "\n" +
       "buffer_bytes " + u.bufferBytes.toString() + "\n" +
       "buffer_limit " + u.bufferLimit.toString() + "\n" +
       "http_connections " + h.open.toString() + "\n" +

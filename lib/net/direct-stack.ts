@@ -134,6 +134,7 @@ export class DirectStack extends Stack {
     u.tcpConnections = set.tcpActiveCount;
     u.tcpTimeWait = set.timeWaitCount;
     u.tcpRefused = set.tcpTurnedAway;
+    u.tcpLimit = this.limits.maxConnections;
     u.bufferBytes = this.limits.budget.used;
     u.bufferLimit = this.limits.budget.limit;
     return u;

@@ -139,6 +139,8 @@ export class StackUsage {
   tcpTimeWait: i32 = 0;
   /** Connections turned away at the connection limit. */
   tcpRefused: i64 = 0;
+  /** The connection limit (StackLimits.maxConnections). */
+  tcpLimit: i32 = 0;
   /** Bytes charged to the stack's buffer budget, and its limit. */
   bufferBytes: i64 = 0;
   bufferLimit: i64 = 0;
