@@ -406,38 +406,22 @@ export class TcpSocket extends Socket {
    * next, completes it. `mss` and `opts` come from the cookie.
    */
   acceptCookie(src: Ipv4Addr, dst: Ipv4Addr, seg: TcpRepr, mss: i32, opts: CookieOptions, parent: TcpParent, now: i64): bool {
-    const set = this.set;
-    if (set == null) return false;
-    if (!set.bindTcpConnection(seg.dstPort, src, seg.srcPort, this)) return false;
-    this.reset();
-    this.parent = parent;
-    this.localAddr = dst;
-    this.localPort = seg.dstPort;
-    this.remoteAddr = src;
-    this.remotePort = seg.srcPort;
-    this.irs = seg.seq - 1;
-    this.rcvNxt = seg.seq;
-    // What the SYN-ACK offered: an unscaled window (RFC 7323 §2.2).
-    this.rcvAdv = this.rcvNxt + <u32>min<i32>(this.config.recvBuffer, 0xFFFF);
-    this.peerMss = mss;
-    this.peerWantsScale = opts.windowShift >= 0;
-    if (this.config.windowScaling && opts.windowShift >= 0) {
-      this.sndShift = opts.windowShift;
-      this.rcvShift = windowShiftFor(this.config.recvBuffer);
-    }
-    this.tsOk = this.config.timestamps && opts.timestamps;
-    this.sackOk = this.config.sack && opts.sackPermitted;
-    this.initSend(now);
-    // Our ISN was the cookie, and the SYN-ACK is out.
+    // The SYN the cookie stands for: the client's ISN and the options it carried.
+    const syn = TcpRepr.of(seg.srcPort, seg.dstPort, seg.seq - 1, 0, TcpFlags.SYN, seg.window);
+    syn.mss = <u16>mss;
+    syn.windowShift = opts.windowShift;
+    syn.sackPermitted = opts.sackPermitted;
+    syn.hasTimestamps = opts.timestamps;
+    syn.tsVal = seg.tsVal;
+    if (!this.acceptSyn(src, dst, syn, parent, now)) return false;
+    // Our ISN was the cookie, and the SYN-ACK with its unscaled window (RFC 7323 §2.2) is out.
     this.iss = seg.ack - 1;
     this.sndUna = this.iss;
     this.sndNxt = this.iss + 1;
     this.sndMax = this.iss + 1;
     this.cc = new NewReno(536, this.iss);
-    this.sndWl1 = seg.seq;
-    if (this.tsOk) this.tsRecent = seg.tsVal;
+    this.rcvAdv = this.rcvNxt + <u32>min<i32>(this.config.recvBuffer, 0xFFFF);
     this.lastAckSent = this.rcvNxt;
-    this.state = TcpState.SynReceived;
     return true;
   }
 
