@@ -18,6 +18,11 @@ export class BufferPool {
     return this.spare.length > 0 ? this.spare.pop() : new Uint8Array(this.size);
   }
 
+  /** A buffer of `n` bytes: the pool's when `n` is its size, else a new one. */
+  alloc(n: i32): Uint8Array {
+    return n == this.size ? this.take() : new Uint8Array(n);
+  }
+
   /** Keeps `b` for reuse when it is a whole buffer of the pool's size and there is room; otherwise it is left to the collector. */
   give(b: Uint8Array): void {
     if (b.length == this.size && b.byteOffset == 0 && b.byteLength == b.buffer.byteLength && this.spare.length < this.max) this.spare.push(b);

@@ -18,3 +18,11 @@ export function test_a_pool_hands_back_what_it_was_given_and_nothing_else(): voi
   p.give(new Uint8Array(1024));
   assert(p.count == 2, "at most max kept");
 }
+
+export function test_alloc_takes_from_the_pool_only_at_its_size(): void {
+  const p = new BufferPool(1024, 4);
+  const a = new Uint8Array(1024);
+  p.give(a);
+  assert(p.alloc(2048).length == 2048 && p.count == 1, "another size: a new buffer, the pool untouched");
+  assert(p.alloc(1024) === a && p.count == 0, "its size: the spare one");
+}

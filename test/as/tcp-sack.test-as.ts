@@ -6,7 +6,7 @@
 // in-memory link losing several segments of one window: SACK repairs them
 // in about one round trip, NewReno in one round trip per loss.
 import { unlimitedBudget } from "atoll/budget";
-import { minBufferPool } from "atoll/net/socket/tcp-send";
+import { minBufferPool } from "atoll/net/socket/tcp-buffer-memory";
 import { TcpFlags, TcpRepr } from "atoll/net/wire/tcp";
 import { TcpSocket, TcpError, TcpConfig } from "atoll/net/socket/tcp";
 import { TcpListener } from "atoll/net/socket/tcp-listener";

@@ -11,7 +11,7 @@ import { Icmpv4Repr } from "../wire/icmpv4";
 import { TcpRepr } from "../wire/tcp";
 import { StackLimits } from "../stack-limits";
 import { BufferPool } from "../../pool";
-import { minBufferPool } from "./tcp-send";
+import { minBufferPool } from "./tcp-buffer-memory";
 
 /** Why the interface could not send a packet. */
 export enum SendError {

@@ -7,9 +7,8 @@
 // bookkeeping: a segment that would need one more range is dropped, and the
 // sender retransmits it.
 //
-// Memory follows what is held, as the send buffer's does (tcp-send.ts): the
-// ring starts empty, grows by doubling up to `limit` as data arrives, is
-// charged to the stack's budget beyond a small minimum, and is let go once
+// Memory follows what is held, as the send buffer's does: the ring starts
+// empty, grows as data arrives (tcp-buffer-memory.ts), and is let go once
 // the application has read everything. When the budget is spent the window
 // offered shrinks to what the ring holds, and data beyond it is dropped (the
 // sender retransmits it later).
@@ -17,7 +16,7 @@
 import { copyBytes } from "../wire/bytes";
 import { MemoryBudget } from "../../budget";
 import { BufferPool } from "../../pool";
-import { MIN_BUFFER } from "./tcp-send";
+import { MIN_BUFFER, grownCapacity, freeBuffer } from "./tcp-buffer-memory";
 
 export const MAX_RANGES: i32 = 32;
 
@@ -54,12 +53,7 @@ export class RecvBuffer {
    */
   room(offset: i32, len: i32): i32 {
     const end = this.used + offset + len;
-    if (end > this.buf.length) {
-      let cap = max(this.buf.length * 2, MIN_BUFFER);
-      while (cap < end) cap *= 2;
-      const old = this.buf.length;
-      this.realloc(<i32>this.budget.grow(old, min(cap, this.limit), MIN_BUFFER));
-    }
+    if (end > this.buf.length) this.realloc(grownCapacity(this.buf.length, end, this.limit, this.budget));
     return max(0, min(len, this.buf.length - this.used - offset));
   }
   /** Out-of-order ranges held. */
@@ -149,18 +143,15 @@ export class RecvBuffer {
 
   private release(): void {
     this.head = 0;
-    const old = this.buf.length;
-    if (old == 0) return;
-    this.pool.give(this.buf);
+    freeBuffer(this.buf, this.budget, this.pool);
     this.buf = EMPTY;
-    this.budget.release(old);
   }
 
   /** Moves the ring into a larger one (the budget charged already), unwrapped from its head. */
   private realloc(cap: i32): void {
     const old = this.buf.length;
     if (cap <= old) return;
-    const b = cap == this.pool.size ? this.pool.take() : new Uint8Array(cap);
+    const b = this.pool.alloc(cap);
     // Everything held lies within [head, head + extent): in-order bytes, then out-of-order ranges.
     const extent = this.used + (this.ends.length > 0 ? this.ends[this.ends.length - 1] : 0);
     if (extent > 0) {

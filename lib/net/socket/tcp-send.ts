@@ -4,22 +4,16 @@
 // the unacknowledged bytes down when the tail is reached costs at most one
 // copy per byte sent.
 //
-// Memory follows what is in flight: the buffer starts empty, grows (by
-// doubling, up to `limit`) as writes need room, and is let go once
-// everything in it is acknowledged, so an idle connection holds none. What
-// it holds beyond a small minimum is reserved from the stack's budget first;
-// when the budget is spent, writes take only what fits and the writer waits
-// for onWritable like any writer of a full buffer.
+// Memory follows what is in flight: the buffer starts empty, grows as
+// writes need room (tcp-buffer-memory.ts), and is let go once everything in
+// it is acknowledged, so an idle connection holds none. When the budget is
+// spent, writes take only what fits and the writer waits for onWritable
+// like any writer of a full buffer.
 
 import { copyBytes } from "../wire/bytes";
 import { MemoryBudget } from "../../budget";
 import { BufferPool } from "../../pool";
-
-/** What any connection may hold whatever the budget says, so every one can make progress; buffers of this size are pooled. */
-export const MIN_BUFFER: i32 = 4096;
-
-/** Spare MIN_BUFFER buffers shared by every connection of a set, and the pool of connections outside one. */
-export function minBufferPool(): BufferPool { return new BufferPool(MIN_BUFFER, 64); }
+import { grownCapacity, freeBuffer } from "./tcp-buffer-memory";
 
 const EMPTY = new Uint8Array(0);
 
@@ -67,28 +61,15 @@ export class SendBuffer {
   clear(): void {
     this.start = 0;
     this.end = 0;
-    this.resize(0);
+    freeBuffer(this.buf, this.budget, this.pool);
+    this.buf = EMPTY;
   }
 
-  /** Grows towards `need` bytes: doubling, within the limit, as far as the budget grants beyond MIN_BUFFER. */
+  /** Moves what is held into a buffer for at least `need` bytes, or as large as the budget grants. */
   private grow(need: i32): void {
-    let cap = max(this.buf.length * 2, MIN_BUFFER);
-    while (cap < need) cap *= 2;
-    const old = this.buf.length;
-    this.realloc(<i32>this.budget.grow(old, min(cap, this.limit), MIN_BUFFER), old);
-  }
-
-  /** Reallocates to `cap` bytes (0: none), keeping what is held. */
-  private resize(cap: i32): void {
-    const old = this.buf.length;
-    if (cap >= old) return;
-    this.realloc(cap, old);
-    this.budget.release(old - cap);
-  }
-
-  private realloc(cap: i32, old: i32): void {
-    if (cap == old) return;
-    const b = cap == 0 ? EMPTY : cap == this.pool.size ? this.pool.take() : new Uint8Array(cap);
+    const cap = grownCapacity(this.buf.length, need, this.limit, this.budget);
+    if (cap == this.buf.length) return;
+    const b = this.pool.alloc(cap);
     const n = this.length;
     if (n > 0) copyBytes(b, 0, this.buf, this.start, n);
     this.pool.give(this.buf);
