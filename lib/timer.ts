@@ -1,9 +1,12 @@
 // Timers are kept in a binary min-heap ordered by (deadline, sequence number):
 // equal deadlines fire in the order the timers were armed, so ordering is
-// deterministic. Each timer knows its place in the heap, so cancelling takes
-// it out at once (O(log n)): a cancelled timer holds nothing alive. (An
-// earlier version only marked it and left it in the heap until its deadline,
-// and its handler kept a closed connection's buffers for a minute.)
+// deterministic. Each timer knows its place in the heap (lib/indexed-heap.ts),
+// so cancelling takes it out at once (O(log n)): a cancelled timer holds
+// nothing alive. (An earlier version only marked it and left it in the heap
+// until its deadline, and its handler kept a closed connection's buffers
+// for a minute.)
+
+import { IndexedHeap } from "./indexed-heap";
 
 /** What a timer calls when it fires. */
 export abstract class TimerHandler {
@@ -19,8 +22,8 @@ export class Timer {
   readonly period: i64;
   /** Arming order; breaks ties between equal deadlines. */
   seq: u64;
-  /** Its index in the owner's heap; -1 when not armed. */
-  index: i32 = -1;
+  /** Its place in the owner's heap; -1 when not armed. */
+  heapIndex: i32 = -1;
 
   constructor(deadline: i64, period: i64, seq: u64, readonly handler: TimerHandler, private owner: Timers) {
     this.deadline = deadline;
@@ -32,15 +35,20 @@ export class Timer {
   cancel(): void { this.owner.remove(this); }
 
   /** True while the timer may still fire. */
-  get active(): bool { return this.index >= 0; }
+  get active(): bool { return this.heapIndex >= 0; }
 
   /** True once it was cancelled or, for a one-shot, fired. */
-  get cancelled(): bool { return this.index < 0; }
+  get cancelled(): bool { return this.heapIndex < 0; }
+
+  /** Fires before `other`: an earlier deadline, or the same one armed earlier. */
+  heapBefore(other: Timer): bool {
+    return this.deadline < other.deadline || (this.deadline == other.deadline && this.seq < other.seq);
+  }
 }
 
 /** The timer queue of one event loop. */
 export class Timers {
-  private heap: Timer[] = [];
+  private heap: IndexedHeap<Timer> = new IndexedHeap<Timer>();
   private nextSeq: u64 = 0;
 
   constructor(private now: () => i64) {}
@@ -73,23 +81,20 @@ export class Timers {
   rearm(t: Timer, deadline: i64): void {
     t.deadline = deadline;
     t.seq = this.nextSeq++;
-    if (t.index < 0) {
-      t.index = this.heap.length;
-      this.heap.push(t);
-    }
-    this.fix(t.index);
+    if (t.heapIndex < 0) this.heap.push(t);
+    else this.heap.update(t);
   }
 
   /** The earliest deadline of a live timer, or -1 when there is none. */
   nextDeadline(): i64 {
-    return this.heap.length > 0 ? this.heap[0].deadline : -1;
+    return this.heap.length > 0 ? this.heap.top.deadline : -1;
   }
 
   /** Fires every timer due at `now`, in deadline order; returns how many fired. */
   runDue(now: i64): i32 {
     let fired = 0;
     while (this.heap.length > 0) {
-      const t = this.heap[0];
+      const t = this.heap.top;
       if (t.deadline > now) break;
       if (t.period > 0) {
         // Re-arm from the old deadline, not from now, so a periodic timer
@@ -98,9 +103,9 @@ export class Timers {
         if (next <= now) next += ((now - next) / t.period + 1) * t.period;
         t.deadline = next;
         t.seq = this.nextSeq++;
-        this.siftDown(0);
+        this.heap.update(t);
       } else {
-        this.remove(t);
+        this.heap.remove(t);
       }
       fired++;
       t.handler.onTimer(t, now);
@@ -109,67 +114,11 @@ export class Timers {
   }
 
   /** Takes `t` out of the heap; nothing when it is not in it. */
-  remove(t: Timer): void {
-    const i = t.index;
-    if (i < 0) return;
-    const h = this.heap;
-    const last = h.pop();
-    t.index = -1;
-    if (last === t) return;
-    h[i] = last;
-    last.index = i;
-    this.fix(i);
-  }
+  remove(t: Timer): void { this.heap.remove(t); }
 
   private arm(deadline: i64, period: i64, handler: TimerHandler): Timer {
     const t = new Timer(deadline, period, this.nextSeq++, handler, this);
-    t.index = this.heap.length;
     this.heap.push(t);
-    this.siftUp(t.index);
     return t;
-  }
-
-  /** Restores the heap order around index `i` after its timer's key changed. */
-  private fix(i: i32): void {
-    if (i > 0 && Timers.before(this.heap[i], this.heap[(i - 1) >> 1])) this.siftUp(i);
-    else this.siftDown(i);
-  }
-
-  private static before(a: Timer, b: Timer): bool {
-    return a.deadline < b.deadline || (a.deadline == b.deadline && a.seq < b.seq);
-  }
-
-  private place(i: i32, t: Timer): void {
-    this.heap[i] = t;
-    t.index = i;
-  }
-
-  private siftUp(i: i32): void {
-    const h = this.heap;
-    const t = h[i];
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = h[parent];
-      if (!Timers.before(t, p)) break;
-      this.place(i, p);
-      i = parent;
-    }
-    this.place(i, t);
-  }
-
-  private siftDown(i: i32): void {
-    const h = this.heap;
-    const n = h.length;
-    const t = h[i];
-    while (true) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && Timers.before(h[r], h[l]) ? r : l;
-      if (!Timers.before(h[c], t)) break;
-      this.place(i, h[c]);
-      i = c;
-    }
-    this.place(i, t);
   }
 }

@@ -489,7 +489,7 @@ export class HttpConnection extends TcpConnHandler {
       return false;
     }
     const pool = this.owner.inputPool;
-    const b = size == pool.size ? pool.take() : new Uint8Array(size);
+    const b = pool.alloc(size);
     if (this.inEnd > this.inStart) memory.copy(b.dataStart + <usize>this.inStart, this.input.dataStart + <usize>this.inStart, <usize>(this.inEnd - this.inStart));
     pool.give(this.input);
     this.input = b;

@@ -12,6 +12,7 @@ import { TcpRepr } from "../wire/tcp";
 import { StackLimits } from "../stack-limits";
 import { BufferPool } from "../../pool";
 import { minBufferPool } from "./tcp-buffer-memory";
+import { IndexedHeap } from "../../indexed-heap";
 
 /** Why the interface could not send a packet. */
 export enum SendError {
@@ -77,14 +78,17 @@ export abstract class Socket {
   inWalk: bool = false;
   /** Out of the walk until parkAt or a wake. */
   parked: bool = false;
-  /** Index in the set's wake heap; -1 when parked without an instant (or not parked). */
-  parkIndex: i32 = -1;
+  /** Place in the set's wake heap; -1 when parked without an instant (or not parked). */
+  heapIndex: i32 = -1;
   /** When the parked socket wakes by itself; FOREVER when only a segment or its application can wake it. */
   parkAt: i64 = FOREVER;
   // The set's list of TCP connections in TIME-WAIT, oldest first.
   twPrev: Socket | null = null;
   twNext: Socket | null = null;
   inTimeWait: bool = false;
+
+  /** Wakes before `other` (the set's wake heap is ordered by parkAt). */
+  heapBefore(other: Socket): bool { return this.parkAt < other.parkAt; }
 
   /**
    * When the socket has nothing to do until an instant unless a segment or
@@ -138,8 +142,8 @@ export class SocketSet {
   private walkHead: Socket | null = null;
   private walkTail: Socket | null = null;
   private walkLen: i32 = 0;
-  /** Parked sockets with a wake instant, a binary min-heap by parkAt. */
-  private parkHeap: Socket[] = [];
+  /** Parked sockets with a wake instant, by parkAt. */
+  private parkHeap: IndexedHeap<Socket> = new IndexedHeap<Socket>();
   private parkedSockets: i32 = 0;
   /** The sockets offered UDP and ICMP (takesDatagrams): few, so a list. */
   private datagramSockets: Socket[] = [];
@@ -172,7 +176,7 @@ export class SocketSet {
     if (s.set != null) return false;
     s.set = this;
     s.parked = false;
-    s.parkIndex = -1;
+    s.heapIndex = -1;
     s.parkAt = FOREVER;
     this.walkAppend(s);
     if (s.takesDatagrams) this.datagramSockets.push(s);
@@ -344,7 +348,7 @@ export class SocketSet {
 
   /** The earliest pollAt of the sockets, or FOREVER. */
   pollAt(): i64 {
-    let t = this.parkHeap.length > 0 ? this.parkHeap[0].parkAt : FOREVER;
+    let t = this.parkHeap.length > 0 ? this.parkHeap.top.parkAt : FOREVER;
     let s = this.walkHead;
     while (s != null) {
       t = min(t, s.pollAt());
@@ -386,32 +390,21 @@ export class SocketSet {
     s.parked = true;
     this.parkedSockets++;
     s.parkAt = until;
-    if (until == FOREVER) return;
-    s.parkIndex = this.parkHeap.length;
-    this.parkHeap.push(s);
-    this.siftUp(s.parkIndex);
+    if (until != FOREVER) this.parkHeap.push(s);
   }
 
   /** Takes a parked socket out of the parked state (and the heap); it is then in neither the walk nor the heap. */
   private unpark(s: Socket): void {
     s.parked = false;
     this.parkedSockets--;
+    this.parkHeap.remove(s);
     s.parkAt = FOREVER;
-    const i = s.parkIndex;
-    if (i < 0) return;
-    s.parkIndex = -1;
-    const h = this.parkHeap;
-    const last = h.pop();
-    if (last === s) return;
-    this.place(i, last);
-    if (i > 0 && last.parkAt < h[(i - 1) >> 1].parkAt) this.siftUp(i);
-    else this.siftDown(i);
   }
 
   /** Moves parked sockets whose instant has come back into the walk. */
   private wakeDue(now: i64): void {
     const h = this.parkHeap;
-    while (h.length > 0 && h[0].parkAt <= now) this.wake(h[0]);
+    while (h.length > 0 && h.top.parkAt <= now) this.wake(h.top);
   }
 
   private walkAppend(s: Socket): void {
@@ -436,38 +429,5 @@ export class SocketSet {
     s.walkNext = null;
     s.inWalk = false;
     this.walkLen--;
-  }
-
-  private place(i: i32, s: Socket): void {
-    this.parkHeap[i] = s;
-    s.parkIndex = i;
-  }
-
-  private siftUp(i: i32): void {
-    const h = this.parkHeap;
-    const s = h[i];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p].parkAt <= s.parkAt) break;
-      this.place(i, h[p]);
-      i = p;
-    }
-    this.place(i, s);
-  }
-
-  private siftDown(i: i32): void {
-    const h = this.parkHeap;
-    const n = h.length;
-    const s = h[i];
-    while (true) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && h[r].parkAt < h[l].parkAt ? r : l;
-      if (s.parkAt <= h[c].parkAt) break;
-      this.place(i, h[c]);
-      i = c;
-    }
-    this.place(i, s);
   }
 }
