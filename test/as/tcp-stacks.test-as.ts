@@ -373,23 +373,32 @@ class DropFrom extends FrameFilter {
   drop(from: i32, frame: Uint8Array): bool { return from == this.side; }
 }
 
-export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
-  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
-  const cfg = fastConfig();
-  cfg.backlog = 16;
-  const acc = new StreamAcceptor(2, 1000, 1);
+/**
+ * B listens on port 80 with `backlog` (handing connections to `acc`), and A
+ * sends it `count` SYNs from ports `firstPort` on, as spoofed ones look to
+ * B: nobody answers the SYN-ACKs (B's frames are lost until the caller
+ * clears net.link.filter). Returns the listener.
+ */
+function spoofedSyns(net: TwoStacks, cfg: TcpConfig, backlog: i32, acc: StreamAcceptor, count: i32, firstPort: i32): TcpListener {
+  cfg.backlog = backlog;
   const l = new TcpListener(acc, cfg);
   net.b.sockets.add(l);
   l.listen(80);
-  // Spoofed SYNs: nobody answers the SYN-ACKs (B's frames are lost).
   net.a.arp.learn(IP_B, MAC_B, simNow(), true);
   net.link.filter = new DropFrom(1);
-  for (let i = 0; i < 20000; i++) {
-    const syn = TcpRepr.of(<u16>(1024 + (i % 60000)), 80, <u32>i * 7919, 0, TcpFlags.SYN, 65535);
+  for (let i = 0; i < count; i++) {
+    const syn = TcpRepr.of(<u16>(firstPort + (i % 60000)), 80, <u32>i * 7919, 0, TcpFlags.SYN, 65535);
     net.a.sendTcp(IP_A, IP_B, syn, simNow());
     if (i % 100 == 0) net.run(ms(1));
   }
-  net.run(ms(10));
+  net.run(ms(5));
+  return l;
+}
+
+export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
+  const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
+  const cfg = fastConfig();
+  const l = spoofedSyns(net, cfg, 16, new StreamAcceptor(2, 1000, 1), 20000, 1024);
   assert(l.pending <= 16, "pending " + l.pending.toString());
   const held = net.b.sockets.walkCount + net.b.sockets.parkedCount;
   assert(held <= 17, "sockets " + held.toString());
@@ -415,18 +424,8 @@ export function test_syn_flood_is_bounded_and_a_client_still_connects(): void {
  */
 function cookieConnection(cfg: TcpConfig, clientCfg: TcpConfig): TcpSocket {
   const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
-  cfg.backlog = 8;
   const acc = new StreamAcceptor(2, 50000, 1);
-  const l = new TcpListener(acc, cfg);
-  net.b.sockets.add(l);
-  l.listen(80);
-  net.a.arp.learn(IP_B, MAC_B, simNow(), true);
-  net.link.filter = new DropFrom(1);
-  for (let i = 0; i < 100; i++) {
-    const syn = TcpRepr.of(<u16>(2000 + i), 80, <u32>i * 7919, 0, TcpFlags.SYN, 65535);
-    net.a.sendTcp(IP_A, IP_B, syn, simNow());
-  }
-  net.run(ms(5));
+  const l = spoofedSyns(net, cfg, 8, acc, 100, 2000);
   net.link.filter = null;
   assert(l.pending == 8 && l.cookiesSent == 92, "backlog full: " + l.pending.toString() + ", cookies " + l.cookiesSent.toString());
   const p = new StreamPeer(1, 50000, 2);
@@ -460,23 +459,15 @@ export function test_a_cookie_connection_without_timestamps_runs_unscaled(): voi
 
 export function test_a_forged_cookie_ack_is_reset(): void {
   const net = new TwoStacks(quiet(IP_A), quiet(IP_B));
-  const cfg = fastConfig();
-  cfg.backlog = 1;
-  const acc = new StreamAcceptor(2, 1000, 1);
-  const l = new TcpListener(acc, cfg);
-  net.b.sockets.add(l);
-  l.listen(80);
-  net.a.arp.learn(IP_B, MAC_B, simNow(), true);
-  net.link.filter = new DropFrom(1);
-  for (let i = 0; i < 3; i++) net.a.sendTcp(IP_A, IP_B, TcpRepr.of(<u16>(3000 + i), 80, 1000, 0, TcpFlags.SYN, 65535), simNow());
-  net.run(ms(5));
+  const l = spoofedSyns(net, fastConfig(), 1, new StreamAcceptor(2, 1000, 1), 3, 3000);
   assert(l.cookiesSent == 2);
   net.link.filter = null;
   net.link.clearLog();
   // Guessed acknowledgement numbers: none is a cookie, each gets a reset and no connection.
   const rng = new Rng(9);
   for (let i = 0; i < 200; i++) {
-    net.a.sendTcp(IP_A, IP_B, TcpRepr.of(3001, 80, 1001, rng.next(), TcpFlags.ACK, 65535), simNow());
+    // Port 3001's SYN had sequence number 7919.
+    net.a.sendTcp(IP_A, IP_B, TcpRepr.of(3001, 80, 7920, rng.next(), TcpFlags.ACK, 65535), simNow());
   }
   net.run(ms(5));
   assert(l.cookiesRejected == 200 && l.cookiesAccepted == 0, "rejected " + l.cookiesRejected.toString());

@@ -8,7 +8,9 @@
 // complete. No raw sockets or packet crafting tools: iputils' ping and nft,
 // which tools/setup/install-system-packages.sh installs.
 import { spawnSync } from "node:child_process";
+import { expect } from "vitest";
 import type { TapNamespace } from "../kvm-net/tap-namespace.ts";
+import { pingEach } from "../helpers/ping.ts";
 
 /** The Linux-side address the flood's pings leave from, before nftables rewrites them. */
 export const FLOOD_FROM = "10.0.0.3";
@@ -103,5 +105,26 @@ export class FragmentFlood {
     } catch {
       return { read: NaN, dropped: NaN };
     }
+  }
+}
+
+/**
+ * The regression both targets run (fragment-flood.test.ts here and in
+ * test/kvm-net): pings of 4000 bytes answered before, `datagrams`
+ * incomplete datagrams from as many sources, every frame of them read by
+ * the unikernel at 10.0.0.2, and then 20 pings of 4000 and 10 of 8000 bytes
+ * all answered whole. `label` names the target in the figures line.
+ */
+export async function pingsSurviveFlood(net: TapNamespace, flood: FragmentFlood, datagrams: number, label: string): Promise<void> {
+  const before = pingEach(net.inside([]), "10.0.0.2", 3, 0.05, 10, 4000);
+  expect(before.missing, before.out).toEqual([]);
+  const f = await flood.send("10.0.0.2", datagrams, 500);
+  process.stderr.write(`fragment flood (${label}): ${f.datagrams} incomplete datagrams from ${f.sources} sources in ${f.ms} ms, ${f.tapDropped} frames dropped at the tap\n`);
+  expect(f.datagrams).toBe(datagrams);
+  expect(f.tapDropped, "every flood frame reached the unikernel").toBe(0);
+  for (const [size, count] of [[4000, 20], [8000, 10]] as const) {
+    const ping = pingEach(net.inside([]), "10.0.0.2", count, 0.01, 20, size);
+    expect(ping.missing, `ping -s ${size} after the flood: ${ping.out}`).toEqual([]);
+    expect(ping.damaged, `ping -s ${size} after the flood: ${ping.out}`).toEqual([]);
   }
 }
