@@ -8,6 +8,7 @@ import { loadConfig } from "../tools/config/load.ts";
 import { UserError } from "../tools/errors.ts";
 import { editDistance, parseSize } from "../tools/config/validate.ts";
 import { maxMemoryPages } from "../tools/configure/memory-limit.ts";
+import { stackLimitsFor } from "../tools/configure/stack-limits.ts";
 
 function app(config: string, files: Record<string, string> = { "unikernel.ts": "export function start(): void {}\n" }): string {
   const dir = mkdtempSync(path.join(tmpdir(), "atoll-config-"));
@@ -78,6 +79,16 @@ describe("config.ts", () => {
     expect(maxMemoryPages("16M")).toBe(256);
     expect(maxMemoryPages("100K")).toBe(1); // whole pages only
     expect(maxMemoryPages("8G")).toBe(65536);
+  });
+
+  it("derives a stack's limits from the unikernel's memory, and takes config.ts's where given", async () => {
+    expect(stackLimitsFor({ kind: "stack", name: "net0" }, "32M")).toEqual({ maxConnections: 4096, maxTimeWait: 2048, bufferBytes: 4 * 1024 * 1024, connectionBuffer: 64 * 1024 });
+    expect(stackLimitsFor({ kind: "stack", name: "net0" }, "8M")).toEqual({ maxConnections: 1024, maxTimeWait: 512, bufferBytes: 1024 * 1024, connectionBuffer: 64 * 1024 });
+    expect(stackLimitsFor({ kind: "stack", name: "net0" }, "1M")).toEqual({ maxConnections: 128, maxTimeWait: 64, bufferBytes: 128 * 1024, connectionBuffer: 8 * 1024 });
+    expect(stackLimitsFor({ kind: "stack", name: "net0", maxConnections: 64, bufferMemory: "2M", connectionBuffer: "16K" }, "32M"))
+      .toEqual({ maxConnections: 64, maxTimeWait: 32, bufferBytes: 2 * 1024 * 1024, connectionBuffer: 16 * 1024 });
+    expect(await problem(header + `export default unikernel({ name: "x", main: "unikernel.ts", devices: [device.stack("net0", { maxConnections: 0 })] });\n`)).toMatch(/maxConnections.*expected 1 or more, got 0/);
+    expect(await problem(header + `export default unikernel({ name: "x", main: "unikernel.ts", devices: [device.stack("net0", { bufferMemory: "lots" })] });\n`)).toMatch(/bufferMemory.*expected a size/);
   });
 
   it("parses sizes and measures edit distance", () => {

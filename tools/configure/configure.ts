@@ -13,7 +13,7 @@ import { writeVmConfigs } from "./vm-configs.ts";
 import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
 import { repoRoot } from "../paths.ts";
-import { maxMemoryPages } from "./memory-limit.ts";
+import { maxMemoryPages, DEFAULT_MEMORY } from "./memory-limit.ts";
 
 /** Everything `atoll build` needs, written by configure as plan.json. */
 export interface Plan {
@@ -108,7 +108,7 @@ export async function configure(dir: string, target: TargetName): Promise<{ plan
     buildDir,
     entry,
     artefact: path.join(config.dir, t.artefact(config.unikernel.name)),
-    memory: config.unikernel.memory ?? "32M",
+    memory: config.unikernel.memory ?? DEFAULT_MEMORY,
     maxMemoryPages: maxMemoryPages(config.unikernel.memory),
     embeds,
     configuredBy: configureVersion(),

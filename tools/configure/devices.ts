@@ -5,6 +5,7 @@ import type { Arg, Device, Unikernel } from "../config/dsl.ts";
 import type { TargetName } from "../targets.ts";
 import { embedFileName } from "./embed.ts";
 import { stackLimitsFor, stackLimitsExpr } from "./stack-limits.ts";
+import { DEFAULT_MEMORY } from "./memory-limit.ts";
 
 /** How one device is built in the generated main.ts. */
 export interface Wiring {
@@ -24,7 +25,7 @@ type Wire = (d: Device, u: Unikernel) => Wiring;
 
 const limitsImport = `import { stackLimits } from "atoll/net/stack-limits";`;
 /** The stack limits of `d` in `u`, as an expression. */
-const limitsOf = (d: Device, u: Unikernel): string => stackLimitsExpr(stackLimitsFor(d as Extract<Device, { kind: "stack" }>, u.memory ?? "32M"));
+const limitsOf = (d: Device, u: Unikernel): string => stackLimitsExpr(stackLimitsFor(d as Extract<Device, { kind: "stack" }>, u.memory ?? DEFAULT_MEMORY));
 
 const console_: Wire = () => ({ imports: [`import { AbiConsole } from "atoll/console";`], expr: "new AbiConsole()", type: "Console", impl: "lib/console.ts AbiConsole (ABI console_write)" });
 const clock: Wire = () => ({ imports: [`import { Clock } from "atoll/clock";`], expr: "new Clock()", type: "Clock", impl: "lib/clock.ts Clock (ABI clocks)" });

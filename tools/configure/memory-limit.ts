@@ -7,6 +7,9 @@
 import { parseSize } from "../config/validate.ts";
 import { UserError } from "../errors.ts";
 
+/** The unikernel's memory when config.ts gives none (kvm's guest RAM; what the stack's limits are derived from). */
+export const DEFAULT_MEMORY = "32M";
+
 /** A wasm page: 64 KiB (the WebAssembly core spec's unit of memory sizes). */
 export const WASM_PAGE = 65536;
 /** The most pages a wasm32 memory can have. */

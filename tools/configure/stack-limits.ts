@@ -31,7 +31,8 @@ const DEFAULT_CONNECTION_BUFFER = 64 * 1024;
 
 /** The limits for stack device `d` of a unikernel with `memory` (a size such as "32M"). */
 export function stackLimitsFor(d: Extract<Device, { kind: "stack" }>, memory: string): StackLimitValues {
-  const bytes = parseSize(memory) ?? 32 * 1024 * 1024;
+  // validate.ts has checked every size here.
+  const bytes = parseSize(memory)!;
   const maxConnections = d.maxConnections ?? Math.max(16, Math.floor(bytes / PER_CONNECTION));
   const bufferBytes = d.bufferMemory !== undefined ? parseSize(d.bufferMemory)! : Math.floor(bytes * BUFFER_SHARE);
   return {
