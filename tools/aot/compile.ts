@@ -10,6 +10,7 @@ import { convertEmitters } from "./convert.ts";
 import { ModuleEnv } from "./env.ts";
 import { floatEmitters } from "./float-ops.ts";
 import { compileFunction } from "./function.ts";
+import { emitFunction, planFunction, type Planned } from "./ssa/function.ts";
 import { functionRanges, layoutFunctions } from "./functions.ts";
 import { compileInit } from "./init.ts";
 import { intEmitters } from "./int-ops.ts";
@@ -23,6 +24,17 @@ import { variableEmitters } from "./variables.ts";
 export interface CompileOptions {
   /** Named in error messages (e.g. the .wasm file). */
   name?: string;
+  /** The code generator: "v2" (SSA, registers; the default) or "v1" (every value in a slot). Default: $ATOLL_AOT, else v2. */
+  version?: "v1" | "v2";
+  /** Run the IR verifier between version 2's passes (default: $ATOLL_AOT_VERIFY === "1"). */
+  verify?: boolean;
+}
+
+/** The code generator a compile uses: the option, else $ATOLL_AOT, else v2. */
+export function aotVersion(opts: CompileOptions): "v1" | "v2" {
+  const v = opts.version ?? process.env.ATOLL_AOT ?? "v2";
+  if (v !== "v1" && v !== "v2") throw new Error(`tools/aot: ATOLL_AOT=${v}: expected v1 or v2`);
+  return v;
 }
 
 /** Every instruction the generator handles, by opcode. */
@@ -47,11 +59,21 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   const env = new ModuleEnv(m, a);
   const prefix = opts.name === undefined ? "" : `${opts.name}: `;
 
+  const v2 = aotVersion(opts) === "v2";
+  const check = opts.verify ?? process.env.ATOLL_AOT_VERIFY === "1";
   const ends: Label[] = [];
   m.funcs.forEach((fn, i) => {
     const index = env.numImportedFuncs + i;
+    const type = m.types[fn.typeIndex]!;
+    const where = prefix + functionName(m, index);
     a.align(16);
-    compileFunction(a, env, EMITTERS, fn, m.types[fn.typeIndex]!, prefix + functionName(m, index), env.funcLabels[i]!);
+    let plan: Planned | null = null;
+    if (v2) {
+      if (fn.maxStackDepth === undefined) throw new Error(`tools/aot: ${where}: not validated (run validateModule first)`);
+      plan = planFunction(env, fn, type, where, check);
+    }
+    if (plan !== null) emitFunction(a, env, EMITTERS, plan, env.funcLabels[i]!);
+    else compileFunction(a, env, EMITTERS, fn, type, where, env.funcLabels[i]!);
     const end = a.newLabel();
     a.bind(end);
     ends.push(end);

@@ -1,0 +1,394 @@
+// Wasm function body → SSA IR in one pass, after Braun et al., "Simple and
+// Efficient Construction of Static Single Assignment Form" (CC 2013).
+//
+// Locals are the variables: `local.set` records the value for the current
+// block, `local.get` looks it up, through the predecessors when the block
+// has no definition, placing a phi where several paths meet. A block is
+// sealed once all its predecessors are known (a loop header at the loop's
+// `end`, a merge block at its `end`); reads in an unsealed block get an
+// incomplete phi that sealing completes. Operand-stack values that cross a
+// branch (block results, loop parameters) become phis of the target block
+// whose operands are added edge by edge.
+//
+// Trivial phis are left in place; phis.ts removes them afterwards.
+
+import { globalType, Op, opInfo, opNameOf, type Func, type FuncType, type Instr, type Module, type ValType } from "../../wasm/index.ts";
+import { IrOp, type Block, type Inst, type IrFunction } from "./ir.ts";
+
+interface Ctl {
+  kind: "func" | "block" | "loop" | "if";
+  type: FuncType;
+  /** Operand stack height below the block's parameters. */
+  height: number;
+  /** Where a branch to this label goes, and the phis that receive its values. */
+  target: number;
+  targetPhis: Inst[];
+  /** The block after `end` and its result phis (loop: none; the code falls through). */
+  merge: number;
+  mergePhis: Inst[];
+  /** if: the else arm's block and the parameters the if was entered with. */
+  elseBlock: number;
+  params: number[];
+}
+
+/** Wasm opcodes a function body may use that the builder turns into plain IR instructions (the rest of the non-control set). */
+const CONTROL = new Set<number>([
+  Op.Unreachable, Op.Nop, Op.Block, Op.Loop, Op.If, Op.Else, Op.End, Op.Br, Op.BrIf, Op.BrTable, Op.Return,
+  Op.Call, Op.CallIndirect, Op.Drop, Op.Select, Op.SelectT, Op.LocalGet, Op.LocalSet, Op.LocalTee, Op.GlobalGet, Op.GlobalSet,
+]);
+
+export class Builder {
+  readonly f: IrFunction;
+  private readonly localTypes: ValType[];
+  private readonly defs: Map<number, number>[] = [];
+  private readonly sealed: boolean[] = [];
+  private readonly incomplete: Map<number, Inst>[] = [];
+  private readonly stack: number[] = [];
+  private readonly ctl: Ctl[] = [];
+  private cur: number | null = null;
+  private readonly placed: boolean[] = [];
+  private loopDepth = 0;
+
+  constructor(
+    private readonly m: Module,
+    private readonly funcTypeOf: (index: number) => FuncType,
+    fn: Func,
+    type: FuncType,
+    where: string,
+  ) {
+    this.f = { type, values: [], blocks: [], layout: [], where };
+    this.localTypes = [...type.params, ...fn.locals];
+  }
+
+  newBlock(): number {
+    const id = this.f.blocks.length;
+    const b: Block = { id, phis: [], insts: [], term: { kind: "unreachable" }, preds: [], loopDepth: this.loopDepth, cold: false };
+    this.f.blocks.push(b);
+    this.defs.push(new Map());
+    this.sealed.push(false);
+    this.incomplete.push(new Map());
+    return id;
+  }
+
+  /** Makes `block` the current one; the first time, it takes its place in the layout. */
+  private enter(block: number | null): void {
+    this.cur = block;
+    if (block !== null && !this.placed[block]) {
+      this.placed[block] = true;
+      this.f.layout.push(block);
+    }
+  }
+
+  private inst(block: number, op: number, type: ValType | null, args: number[], ins: Instr | null): Inst {
+    const i: Inst = { id: this.f.values.length, op, type, args, block, ins, bits: 0n, index: 0 };
+    this.f.values.push(i);
+    return i;
+  }
+
+  /** Appends an instruction to the current block and returns it. */
+  private emit(op: number, type: ValType | null, args: number[], ins: Instr | null = null): Inst {
+    const i = this.inst(this.cur!, op, type, args, ins);
+    this.f.blocks[this.cur!]!.insts.push(i);
+    return i;
+  }
+
+  private phi(block: number, type: ValType): Inst {
+    const p = this.inst(block, IrOp.Phi, type, [], null);
+    this.f.blocks[block]!.phis.push(p);
+    return p;
+  }
+
+  private constant(type: ValType, bits: bigint): number {
+    const c = this.emit(IrOp.Const, type, []);
+    c.bits = bits;
+    return c.id;
+  }
+
+  private write(local: number, block: number, value: number): void {
+    this.defs[block]!.set(local, value);
+  }
+
+  private read(local: number, block: number): number {
+    const known = this.defs[block]!.get(local);
+    if (known !== undefined) return known;
+    const b = this.f.blocks[block]!;
+    let v: number;
+    if (!this.sealed[block]) {
+      const p = this.phi(block, this.localTypes[local]!);
+      this.incomplete[block]!.set(local, p);
+      v = p.id;
+    } else if (b.preds.length === 1) {
+      v = this.read(local, b.preds[0]!);
+    } else {
+      const p = this.phi(block, this.localTypes[local]!);
+      this.write(local, block, p.id); // breaks cycles through loops
+      for (const pred of b.preds) p.args.push(this.read(local, pred));
+      v = p.id;
+    }
+    this.write(local, block, v);
+    return v;
+  }
+
+  private seal(block: number): void {
+    for (const [local, p] of this.incomplete[block]!) {
+      for (const pred of this.f.blocks[block]!.preds) p.args.push(this.read(local, pred));
+    }
+    this.incomplete[block]!.clear();
+    this.sealed[block] = true;
+  }
+
+  /** Adds the edge from→to carrying `args` to `phis` (the target's stack phis). */
+  private edge(from: number, to: number, phis: readonly Inst[], args: readonly number[]): void {
+    const b = this.f.blocks[to]!;
+    if (b.preds.includes(from)) return; // a switch naming the same target twice: one edge
+    b.preds.push(from);
+    phis.forEach((p, i) => p.args.push(args[i]!));
+  }
+
+  private top(n: number): number[] {
+    return this.stack.slice(this.stack.length - n);
+  }
+
+  private pop(): number {
+    const v = this.stack.pop();
+    if (v === undefined) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
+    return v;
+  }
+
+  private popN(n: number): number[] {
+    const vs = this.stack.splice(this.stack.length - n, n);
+    if (vs.length !== n) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
+    return vs;
+  }
+
+  /** The values a branch to `c` carries: a loop's parameters, anything else's results. */
+  private branchArity(c: Ctl): number {
+    return c.kind === "loop" ? c.type.params.length : c.type.results.length;
+  }
+
+  private label(depth: number): Ctl {
+    const c = this.ctl[this.ctl.length - 1 - depth];
+    if (c === undefined) throw new Error(`tools/aot: ${this.f.where}: branch depth ${depth} out of range`);
+    return c;
+  }
+
+  private branchTo(c: Ctl): void {
+    this.edge(this.cur!, c.target, c.targetPhis, this.top(this.branchArity(c)));
+  }
+
+  /** Builds the whole body. */
+  build(body: readonly Instr[]): IrFunction {
+    const entry = this.newBlock();
+    this.sealed[entry] = true;
+    this.enter(entry);
+    this.localTypes.forEach((t, i) => {
+      if (i < this.f.type.params.length) {
+        const p = this.emit(IrOp.Param, t, []);
+        p.index = i;
+        this.write(i, entry, p.id);
+      } else {
+        this.write(i, entry, this.constant(t, 0n));
+      }
+    });
+    const exit = this.newBlock();
+    const exitPhis = this.f.type.results.map((t) => this.phi(exit, t));
+    this.ctl.push({ kind: "func", type: this.f.type, height: 0, target: exit, targetPhis: exitPhis, merge: exit, mergePhis: exitPhis, elseBlock: -1, params: [] });
+    for (const ins of body) {
+      if (ins.dead) continue;
+      this.instruction(ins);
+    }
+    this.f.blocks[exit]!.term = { kind: "return", values: exitPhis.map((p) => p.id) };
+    return this.f;
+  }
+
+  private instruction(ins: Instr): void {
+    const op = ins.op;
+    if (!CONTROL.has(op)) return this.plain(ins);
+    switch (op) {
+      case Op.Nop:
+        return;
+      case Op.Unreachable:
+        this.f.blocks[this.cur!]!.term = { kind: "unreachable" };
+        this.cur = null;
+        return;
+      case Op.Block:
+      case Op.Loop:
+      case Op.If:
+        return this.open(ins);
+      case Op.Else:
+        return this.else();
+      case Op.End:
+        return this.end();
+      case Op.Br: {
+        const c = this.label(ins.index!);
+        this.branchTo(c);
+        this.f.blocks[this.cur!]!.term = { kind: "jump", target: c.target };
+        this.cur = null;
+        return;
+      }
+      case Op.BrIf: {
+        const cond = this.pop();
+        const c = this.label(ins.index!);
+        const cont = this.newBlock();
+        this.branchTo(c);
+        this.f.blocks[this.cur!]!.term = { kind: "branch", cond, then: c.target, else: cont };
+        this.edge(this.cur!, cont, [], []);
+        this.seal(cont);
+        this.enter(cont);
+        return;
+      }
+      case Op.BrTable: {
+        const index = this.pop();
+        const labels = [...ins.labels!, ins.index!].map((d) => this.label(d));
+        for (const c of labels) this.branchTo(c);
+        const targets = labels.map((c) => c.target);
+        this.f.blocks[this.cur!]!.term = { kind: "switch", index, targets: targets.slice(0, -1), default: targets[targets.length - 1]! };
+        this.cur = null;
+        return;
+      }
+      case Op.Return: {
+        const c = this.ctl[0]!;
+        this.branchTo(c);
+        this.f.blocks[this.cur!]!.term = { kind: "jump", target: c.target };
+        this.cur = null;
+        return;
+      }
+      case Op.Call:
+      case Op.CallIndirect: {
+        const t = op === Op.Call ? this.funcTypeOf(ins.index!) : this.m.types[ins.index!]!;
+        const callee = op === Op.CallIndirect ? [this.pop()] : [];
+        const args = [...this.popN(t.params.length), ...callee];
+        const call = this.emit(op, t.results[0] ?? null, args, ins);
+        if (t.results.length > 0) this.stack.push(call.id);
+        for (let i = 1; i < t.results.length; i++) {
+          const r = this.emit(IrOp.CallResult, t.results[i]!, [], ins);
+          r.index = i;
+          this.stack.push(r.id);
+        }
+        return;
+      }
+      case Op.Drop:
+        this.pop();
+        return;
+      case Op.Select:
+      case Op.SelectT: {
+        const [a, b, cond] = this.popN(3) as [number, number, number];
+        this.stack.push(this.emit(Op.Select, ins.type!, [a, b, cond], ins).id);
+        return;
+      }
+      case Op.LocalGet:
+        this.stack.push(this.read(ins.index!, this.cur!));
+        return;
+      case Op.LocalSet:
+        this.write(ins.index!, this.cur!, this.pop());
+        return;
+      case Op.LocalTee:
+        this.write(ins.index!, this.cur!, this.stack[this.stack.length - 1]!);
+        return;
+      case Op.GlobalSet:
+        this.emit(op, null, [this.pop()], ins);
+        return;
+      case Op.GlobalGet: {
+        const g = globalType(this.m, ins.index!);
+        if (g === undefined) throw new Error(`tools/aot: ${this.f.where}: global ${ins.index} does not exist`);
+        this.stack.push(this.emit(op, g.type, [], ins).id);
+        return;
+      }
+    }
+  }
+
+  /** Every other instruction: pops its operands by its signature, pushes its result. */
+  private plain(ins: Instr): void {
+    const info = opInfo(ins.op);
+    if (info === undefined || info.params === undefined || info.results === undefined) {
+      throw new Error(`tools/aot: ${this.f.where}: ${opNameOf(ins.op)} at offset 0x${ins.offset.toString(16)} is not supported by the SSA builder`);
+    }
+    const args = this.popN(info.params.length);
+    const type = info.results[0] ?? null;
+    if (ins.op === Op.I32Const || ins.op === Op.I64Const || ins.op === Op.F32Const || ins.op === Op.F64Const) {
+      const v = ins.value!;
+      this.stack.push(this.constant(type!, typeof v === "bigint" ? BigInt.asUintN(64, v) : BigInt(v >>> 0)));
+      return;
+    }
+    const i = this.emit(ins.op, type, args, ins);
+    if (type !== null) this.stack.push(i.id);
+  }
+
+  private open(ins: Instr): void {
+    const type = ins.blockType!;
+    const np = type.params.length;
+    const cond = ins.op === Op.If ? this.pop() : -1;
+    const height = this.stack.length - np;
+    if (ins.op === Op.Loop) {
+      this.loopDepth++;
+      const header = this.newBlock();
+      const phis = type.params.map((t) => this.phi(header, t));
+      const params = this.popN(np);
+      this.f.blocks[this.cur!]!.term = { kind: "jump", target: header };
+      this.edge(this.cur!, header, phis, params);
+      this.enter(header);
+      this.stack.push(...phis.map((p) => p.id));
+      this.ctl.push({ kind: "loop", type, height, target: header, targetPhis: phis, merge: -1, mergePhis: [], elseBlock: -1, params: [] });
+      return;
+    }
+    const merge = this.newBlock();
+    const mergePhis = type.results.map((t) => this.phi(merge, t));
+    const c: Ctl = { kind: ins.op === Op.If ? "if" : "block", type, height, target: merge, targetPhis: mergePhis, merge, mergePhis, elseBlock: -1, params: this.top(np) };
+    if (ins.op === Op.If) {
+      const then = this.newBlock();
+      c.elseBlock = this.newBlock();
+      this.f.blocks[this.cur!]!.term = { kind: "branch", cond, then, else: c.elseBlock };
+      this.edge(this.cur!, then, [], []);
+      this.edge(this.cur!, c.elseBlock, [], []);
+      this.seal(then);
+      this.seal(c.elseBlock);
+      this.enter(then);
+    }
+    this.ctl.push(c);
+  }
+
+  /** Ends the current arm: falls through to the merge block with the results. */
+  private fallToMerge(c: Ctl): void {
+    if (this.cur === null) return;
+    this.edge(this.cur, c.merge, c.mergePhis, this.top(c.type.results.length));
+    this.f.blocks[this.cur]!.term = { kind: "jump", target: c.merge };
+  }
+
+  private else(): void {
+    const c = this.ctl[this.ctl.length - 1]!;
+    this.fallToMerge(c);
+    this.stack.length = c.height;
+    this.stack.push(...c.params);
+    this.enter(c.elseBlock);
+    c.elseBlock = -1;
+  }
+
+  private end(): void {
+    const c = this.ctl.pop()!;
+    if (c.kind === "loop") {
+      this.seal(c.target);
+      this.loopDepth--;
+      if (this.cur === null) this.stack.length = c.height;
+      return;
+    }
+    this.fallToMerge(c);
+    if (c.kind === "if" && c.elseBlock >= 0) {
+      // No else arm: the condition's false edge carries the parameters through.
+      const e = c.elseBlock;
+      this.edge(e, c.merge, c.mergePhis, c.params);
+      this.f.blocks[e]!.term = { kind: "jump", target: c.merge };
+      this.enter(e);
+    }
+    this.seal(c.merge);
+    this.stack.length = c.height;
+    const reached = this.f.blocks[c.merge]!.preds.length > 0;
+    this.enter(reached ? c.merge : null);
+    if (c.kind === "func") return;
+    this.stack.push(...c.mergePhis.map((p) => p.id));
+  }
+}
+
+/** Builds the IR of function `fn` (validated) of module `m`. */
+export function buildIr(m: Module, funcTypeOf: (index: number) => FuncType, fn: Func, type: FuncType, where: string): IrFunction {
+  return new Builder(m, funcTypeOf, fn, type, where).build(fn.body);
+}

@@ -1,0 +1,48 @@
+// Dead code: instructions whose result nobody uses and that have no effect
+// (no store, call, trap or global write) go, and so do unused phis.
+// Instructions that may trap stay even when unused: wasm requires the trap.
+
+import { Op } from "../../wasm/index.ts";
+import { IrOp, termUses, type Inst, type IrFunction } from "./ir.ts";
+
+/** Wasm opcodes that can trap; everything from 0x45 (i32.eqz) to 0xc4 is otherwise pure. */
+const MAY_TRAP = new Set<number>([
+  Op.I32DivS, Op.I32DivU, Op.I32RemS, Op.I32RemU, Op.I64DivS, Op.I64DivU, Op.I64RemS, Op.I64RemU,
+  Op.I32TruncF32S, Op.I32TruncF32U, Op.I32TruncF64S, Op.I32TruncF64U,
+  Op.I64TruncF32S, Op.I64TruncF32U, Op.I64TruncF64S, Op.I64TruncF64U,
+]);
+
+/** An instruction that can go when its result is unused. */
+export function isPure(i: Inst): boolean {
+  const op = i.op;
+  if (op === IrOp.Const || op === IrOp.Phi || op === IrOp.Param || op === Op.Select || op === Op.GlobalGet) return true;
+  if (op >= Op.I32Eqz && op <= Op.I64Extend32S) return !MAY_TRAP.has(op);
+  return (op & 0xff00) === 0xfc00 && (op & 0xff) <= 7; // trunc_sat: never traps
+}
+
+export function removeDeadCode(f: IrFunction): void {
+  const uses = new Int32Array(f.values.length);
+  const all: Inst[] = [];
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const i of b.phis) all.push(i);
+    for (const i of b.insts) all.push(i);
+    for (const v of termUses(b.term)) uses[v]!++;
+  }
+  for (const i of all) for (const a of i.args) uses[a]!++;
+  const dead = new Uint8Array(f.values.length);
+  const work = all.filter((i) => uses[i.id] === 0 && isPure(i));
+  while (work.length > 0) {
+    const i = work.pop()!;
+    if (dead[i.id]) continue;
+    dead[i.id] = 1;
+    for (const a of i.args) {
+      if (--uses[a]! === 0 && isPure(f.values[a]!) && !dead[a]) work.push(f.values[a]!);
+    }
+  }
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    b.phis = b.phis.filter((i) => !dead[i.id]);
+    b.insts = b.insts.filter((i) => !dead[i.id]);
+  }
+}

@@ -1,0 +1,217 @@
+// Version 2 of one function: wasm → SSA (build.ts) → trivial phis and dead
+// code out → critical edges split → compares fused into branches → linear
+// scan → code, block by block in layout order, terminators last.
+
+import type { Func, FuncType } from "../../wasm/index.ts";
+import { gpr, imm, mem, negate, rbp, rip, rsp, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
+import { Ctx, symMem, type EmitterTable } from "../context.ts";
+import type { ModuleEnv } from "../env.ts";
+import { Frame } from "../frame.ts";
+import { prologue } from "../function.ts";
+import { S } from "../symbols.ts";
+import { Trap } from "../traps.ts";
+import { bridge } from "./bridge.ts";
+import { buildIr } from "./build.ts";
+import { removeDeadCode } from "./dce.ts";
+import { splitCriticalEdges } from "./edges.ts";
+import { fuseCompares } from "./fuse.ts";
+import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
+import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
+import { parallelMove } from "./moves.ts";
+import { removeTrivialPhis } from "./phis.ts";
+import { allocate, type Allocation } from "./regalloc.ts";
+import { callResult, callSelectors } from "./select-call.ts";
+import { choiceSelectors } from "./select-choice.ts";
+import { floatSelectors } from "./select-float.ts";
+import { compareFlags, intSelectors, type Selector } from "./select-int.ts";
+import { memorySelectors } from "./select-memory.ts";
+import { verify } from "./verify.ts";
+
+const SELECTORS: ReadonlyMap<number, Selector> = (() => {
+  const all = new Map<number, Selector>();
+  for (const t of [intSelectors, floatSelectors, memorySelectors, callSelectors, choiceSelectors]) {
+    for (const [op, s] of t) {
+      if (all.has(op)) throw new Error(`tools/aot/ssa: two selectors for opcode ${op}`);
+      all.set(op, s);
+    }
+  }
+  all.set(IrOp.CallResult, callResult);
+  return all;
+})();
+
+/** Clobbers every caller-saved register: calls, and instructions that go through the bridge. */
+function isCall(i: Inst): boolean {
+  if (i.op === IrOp.Const || i.op === IrOp.Param || i.op === IrOp.Phi || i.op === IrOp.CallResult) return false;
+  return !SELECTORS.has(i.op) || callSelectors.has(i.op);
+}
+
+/** Runs the passes; `check` runs the verifier after each one (the tests turn it on). */
+export function optimize(f: IrFunction, check: boolean): Set<number> {
+  const step = (name: string, pass: () => void): void => {
+    pass();
+    if (check) verify(f, name);
+  };
+  if (check) verify(f, "build");
+  step("phis", () => removeTrivialPhis(f));
+  step("dce", () => removeDeadCode(f));
+  step("edges", () => splitCriticalEdges(f));
+  let fused = new Set<number>();
+  step("fuse", () => (fused = fuseCompares(f)));
+  return fused;
+}
+
+export interface Planned {
+  f: IrFunction;
+  fused: Set<number>;
+  alloc: Allocation;
+}
+
+/** Everything up to code: IR, passes, allocation. Throws before anything is emitted when the function is beyond version 2. */
+export function planFunction(env: ModuleEnv, fn: Func, type: FuncType, where: string, check = false): Planned {
+  const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where);
+  const fused = optimize(f, check);
+  const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
+  return { f, fused, alloc: allocate(f, needsLocation, isCall) };
+}
+
+/** Emits a planned function at `start`. */
+export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: Planned, start: Label): void {
+  const { f, fused, alloc } = p;
+  const type = f.type;
+  const where = f.where;
+  const saved = alloc.calleeSaved;
+  const frame = new Frame(0, saved.length + alloc.slots, BRIDGE_SLOTS);
+  const ctx = new Ctx(a, env, frame, type, where);
+  const g = new Gen(a, env, f, alloc, fused, ctx);
+
+  a.bind(start);
+  prologue(ctx);
+  saved.forEach((r, k) => a.mov(mem(rbp, { disp: -8 * (k + 1) }, 64), gpr(r, 64)));
+  f.layout.forEach((id, k) => {
+    g.block = id;
+    g.next = f.layout[k + 1] ?? -1;
+    a.bind(g.labels[id]!);
+    const b = f.blocks[id]!;
+    for (const i of b.insts) instruction(g, i, v1);
+    terminator(g, id);
+  });
+  ctx.finishTraps();
+}
+
+function instruction(g: Gen, i: Inst, v1: EmitterTable): void {
+  if (i.op === IrOp.Const || g.fused.has(i.id)) return;
+  if (i.op === IrOp.Param) {
+    const r = g.regOf(i.id);
+    if (r < 0) return; // lives in its argument slot
+    const at = mem(rbp, { disp: g.paramDisp(i.index) }, i.type === "i32" || i.type === "f32" ? 32 : 64);
+    if (isFloat(i.type)) {
+      if (i.type === "f32") g.a.movss(xmm(r), at);
+      else g.a.movsd(xmm(r), at);
+    } else g.a.mov(gpr(r, at.size as 32 | 64), at);
+    return;
+  }
+  const s = SELECTORS.get(i.op);
+  if (s !== undefined) s(g, i);
+  else bridge(g, i, v1);
+}
+
+function jumpTo(g: Gen, target: number): void {
+  if (target !== g.next) g.a.jmp(g.labels[target]!);
+}
+
+function terminator(g: Gen, id: number): void {
+  const a = g.a;
+  const b = g.f.blocks[id]!;
+  const t = b.term;
+  const succs = successors(t);
+  if (succs.length === 1) {
+    // One place to go (a jump, or a branch or br_table whose targets are all one block): the phis' moves, then go.
+    const s = g.f.blocks[succs[0]!]!;
+    const j = s.preds.indexOf(id);
+    parallelMove(g, s.phis.map((p) => p.id), s.phis.map((p) => p.args[j]!));
+    jumpTo(g, succs[0]!);
+    return;
+  }
+  switch (t.kind) {
+    case "jump":
+      return; // handled above
+    case "branch": {
+      let cc: Cond = "nz";
+      const c = t.cond;
+      if (g.fused.has(c)) cc = compareFlags(g, g.value(c));
+      else if (g.isConst(c)) {
+        jumpTo(g, g.bits(c) & 0xffff_ffffn ? t.then : t.else);
+        return;
+      } else {
+        const r = g.gpr(c, 32);
+        if (r !== null) a.test(r, r);
+        else a.cmp(g.slotMem(c, 32), imm(0));
+      }
+      if (t.then === g.next) a.jcc(negate(cc), g.labels[t.else]!);
+      else {
+        a.jcc(cc, g.labels[t.then]!);
+        jumpTo(g, t.else);
+      }
+      return;
+    }
+    case "switch":
+      return switchTo(g, t.index, t.targets, t.default);
+    case "return":
+      return ret(g, t.values);
+    case "unreachable":
+      a.jmp(g.bridge.trap(Trap.Unreachable));
+      return;
+  }
+}
+
+/** br_table: a compare chain for a few targets, a table of 32-bit offsets beyond. */
+function switchTo(g: Gen, index: number, targets: readonly number[], dflt: number): void {
+  const a = g.a;
+  if (g.isConst(index)) {
+    const k = Number(g.bits(index) & 0xffff_ffffn);
+    jumpTo(g, k < targets.length ? targets[k]! : dflt);
+    return;
+  }
+  const eax = gpr(0, 32);
+  g.loadInto(eax, index);
+  if (targets.length <= 4) {
+    targets.forEach((tg, k) => {
+      a.cmp(eax, imm(k));
+      a.jcc("e", g.labels[tg]!);
+    });
+    jumpTo(g, dflt);
+    return;
+  }
+  a.cmp(eax, imm(targets.length));
+  a.jcc("ae", g.labels[dflt]!);
+  const table = a.newLabel("switch");
+  const rax = gpr(0, 64), rcx = gpr(1, 64);
+  a.lea(rcx, mem(rip, { label: table }));
+  a.movsxd(rax, mem(rcx, { index: rax, scale: 4 }, 32));
+  a.add(rax, rcx);
+  a.jmp(rax);
+  a.align(4);
+  a.bind(table);
+  for (const tg of targets) a.dd(g.labels[tg]!, table);
+}
+
+function ret(g: Gen, values: readonly number[]): void {
+  const a = g.a;
+  const types = g.f.type.results;
+  for (let k = 1; k < values.length; k++) {
+    const v = values[k]!;
+    const at = symMem(S.results, 8 * (k - 1), 64);
+    const x = g.isConst(v) ? null : g.xmm(v);
+    if (x !== null) a.movsd(at, x);
+    else a.mov(at, g.reg(v, 64, gpr(0, 64)));
+  }
+  if (values.length > 0) {
+    const v = values[0]!;
+    if (isFloat(types[0]!)) g.floadInto(xmm(0), v);
+    else g.loadInto(gpr(0, types[0] === "i64" ? 64 : 32), v);
+  }
+  g.alloc.calleeSaved.forEach((r, k) => a.mov(gpr(r, 64), mem(rbp, { disp: -8 * (k + 1) }, 64)));
+  a.mov(rsp, rbp);
+  a.pop(rbp);
+  a.ret();
+}

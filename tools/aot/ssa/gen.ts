@@ -1,0 +1,224 @@
+// What instruction selection sees: the assembler, the allocation, and the
+// helpers that turn a value into an operand (register, frame slot or
+// immediate), move values between locations, and store results.
+//
+// Frame (below rbp, 8 bytes each): the callee-saved registers the function
+// uses, the spill slots, then the bridge slots where version 1's emitters
+// find their operands (bridge.ts). Parameters stay in the caller's argument
+// slots above rbp; a spilled parameter lives there.
+//
+// Invariant: an i32 in a general register has its upper 32 bits zero (every
+// 32-bit x86 instruction writes them so), so it can index memory as is.
+
+import type { ValType } from "../../wasm/index.ts";
+import {
+  gpr,
+  imm,
+  imm64,
+  mem,
+  rbp,
+  xmm,
+  type Assembler,
+  type Gpr,
+  type Imm,
+  type Label,
+  type Mem,
+  type MemSize,
+  type Xmm,
+} from "../../x86/index.ts";
+import type { Ctx } from "../context.ts";
+import type { ModuleEnv } from "../env.ts";
+import { IrOp, type Inst, type IrFunction } from "./ir.ts";
+import type { Allocation } from "./regalloc.ts";
+
+/** Bridge slots: the most operands a version 1 emitter takes (select, memory.copy/fill: 3), plus one spare. */
+export const BRIDGE_SLOTS = 4;
+
+export class Unsupported extends Error {}
+
+export function isFloat(t: ValType | null): boolean {
+  return t === "f32" || t === "f64";
+}
+
+export function widthOf(t: ValType | null): 32 | 64 {
+  return t === "i64" || t === "f64" ? 64 : 32;
+}
+
+/** `v` fits a sign-extended 32-bit immediate. */
+export function fitsImm32(v: bigint): boolean {
+  const s = BigInt.asIntN(64, v);
+  return s >= -(1n << 31n) && s < 1n << 31n;
+}
+
+export class Gen {
+  /** Each block's label, by id. */
+  readonly labels: Label[];
+  /** The block being emitted, and the next one in the layout (-1 at the end). */
+  block = 0;
+  next = -1;
+
+  constructor(
+    readonly a: Assembler,
+    readonly env: ModuleEnv,
+    readonly f: IrFunction,
+    readonly alloc: Allocation,
+    readonly fused: ReadonlySet<number>,
+    /** Version 1's context over the bridge slots; also owns the trap stubs. */
+    readonly bridge: Ctx,
+  ) {
+    this.labels = f.blocks.map((b) => a.newLabel(`b${b.id}`));
+  }
+
+  value(v: number): Inst {
+    return this.f.values[v]!;
+  }
+
+  isConst(v: number): boolean {
+    return this.f.values[v]!.op === IrOp.Const;
+  }
+
+  bits(v: number): bigint {
+    return this.f.values[v]!.bits;
+  }
+
+  /** rbp displacement of spill slot k. */
+  slotDisp(k: number): number {
+    return -8 * (this.alloc.calleeSaved.length + k + 1);
+  }
+
+  /** Displacement of the caller's argument slot of parameter i. */
+  paramDisp(i: number): number {
+    const n = this.f.type.params.length;
+    return 16 + 8 * (n - 1 - i);
+  }
+
+  /** The register number of v, or -1 when it is in memory or a constant. */
+  regOf(v: number): number {
+    return this.alloc.reg[v]!;
+  }
+
+  /** The frame slot of a value in memory. */
+  slotMem(v: number, size?: MemSize): Mem {
+    const i = this.f.values[v]!;
+    const k = this.alloc.slot[v]!;
+    if (k < 0) throw new Error(`tools/aot: ${this.f.where}: value ${v} has no location`);
+    const disp = i.op === IrOp.Param ? this.paramDisp(i.index) : this.slotDisp(k);
+    return mem(rbp, { disp }, size);
+  }
+
+  /** v's own register (general), or null. */
+  gpr(v: number, size: 8 | 16 | 32 | 64): Gpr | null {
+    const r = this.alloc.reg[v]!;
+    return r < 0 || isFloat(this.f.values[v]!.type) ? null : gpr(r, size);
+  }
+
+  xmm(v: number): Xmm | null {
+    const r = this.alloc.reg[v]!;
+    return r < 0 || !isFloat(this.f.values[v]!.type) ? null : xmm(r);
+  }
+
+  /** A general operand for v: its register, its slot, or an immediate when it is a constant that fits; else the constant in `scratch`. */
+  src(v: number, size: 32 | 64, scratch: Gpr): Gpr | Mem | Imm {
+    if (this.isConst(v)) {
+      const b = this.bits(v);
+      if (size === 32) return imm(Number(BigInt.asIntN(32, b)));
+      if (fitsImm32(b)) return imm(BigInt.asIntN(64, b));
+      this.a.mov(gpr(scratch.num, 64), imm64(b));
+      return gpr(scratch.num, 64);
+    }
+    return this.gpr(v, size) ?? this.slotMem(v, size);
+  }
+
+  /** v in a general register: its own, or loaded into `scratch`. */
+  reg(v: number, size: 32 | 64, scratch: Gpr): Gpr {
+    const own = this.isConst(v) ? null : this.gpr(v, size);
+    if (own !== null) return own;
+    const r = gpr(scratch.num, size);
+    this.loadInto(r, v);
+    return r;
+  }
+
+  /** v (general or float bits) into general register r (sized 32 or 64). */
+  loadInto(r: Gpr, v: number): void {
+    if (this.isConst(v)) return this.constInto(r, this.bits(v));
+    const own = this.gpr(v, r.size as 32 | 64);
+    if (own !== null) {
+      if (own.num !== r.num) this.a.mov(r, own);
+      return;
+    }
+    const x = this.xmm(v);
+    if (x !== null) {
+      if (r.size === 64) this.a.movq(r, x);
+      else this.a.movd(r, x);
+      return;
+    }
+    this.a.mov(r, this.slotMem(v, r.size as 32 | 64));
+  }
+
+  constInto(r: Gpr, b: bigint): void {
+    const u = BigInt.asUintN(r.size === 64 ? 64 : 32, b);
+    if (u === 0n) this.a.xor(gpr(r.num, 32), gpr(r.num, 32));
+    else if (u < 1n << 32n) this.a.mov(gpr(r.num, 32), imm(Number(u)));
+    else if (fitsImm32(u)) this.a.mov(r, imm(BigInt.asIntN(64, u)));
+    else this.a.mov(r, imm64(u));
+  }
+
+  /** Where to compute i's general result: its register, or `scratch` when it lives in memory. */
+  dst(i: Inst, scratch: Gpr): Gpr {
+    const size = widthOf(i.type);
+    return this.gpr(i.id, size) ?? gpr(scratch.num, size);
+  }
+
+  /** After computing i's result in r: stores it when i lives in memory. */
+  finish(i: Inst, r: Gpr): void {
+    if (this.alloc.reg[i.id]! >= 0) return;
+    if (this.alloc.slot[i.id]! < 0) return; // unused result
+    this.a.mov(this.slotMem(i.id, 64), gpr(r.num, 64));
+  }
+
+  /** A float operand: its register or its slot; a constant goes through `scratch`. */
+  fsrc(v: number, scratch: Xmm): Xmm | Mem {
+    if (this.isConst(v)) {
+      this.fconstInto(scratch, this.value(v).type!, this.bits(v));
+      return scratch;
+    }
+    return this.xmm(v) ?? this.slotMem(v, this.value(v).type === "f32" ? 32 : 64);
+  }
+
+  fconstInto(x: Xmm, t: ValType, b: bigint): void {
+    if (b === 0n) {
+      this.a.xorps(x, x);
+      return;
+    }
+    const r = gpr(0, t === "f32" ? 32 : 64);
+    this.constInto(r, b);
+    if (t === "f32") this.a.movd(x, r);
+    else this.a.movq(x, r);
+  }
+
+  /** v into float register x. */
+  floadInto(x: Xmm, v: number): void {
+    const t = this.value(v).type!;
+    if (this.isConst(v)) return this.fconstInto(x, t, this.bits(v));
+    const own = this.xmm(v);
+    if (own !== null) {
+      if (own.num !== x.num) this.a.movaps(x, own);
+      return;
+    }
+    if (t === "f32") this.a.movss(x, this.slotMem(v, 32));
+    else this.a.movsd(x, this.slotMem(v, 64));
+  }
+
+  fdst(i: Inst, scratch: Xmm): Xmm {
+    return this.xmm(i.id) ?? scratch;
+  }
+
+  ffinish(i: Inst, x: Xmm): void {
+    if (this.alloc.reg[i.id]! >= 0 || this.alloc.slot[i.id]! < 0) return;
+    this.a.movsd(this.slotMem(i.id, 64), x);
+  }
+
+  fail(what: string): never {
+    throw new Unsupported(`tools/aot: ${this.f.where}: ${what}`);
+  }
+}

@@ -1,0 +1,134 @@
+// The SSA IR of version 2: a function is a list of basic blocks; a block
+// holds phis, then instructions, then one terminator. Values are numbered
+// instructions (`Inst.id`); operands name values by id.
+//
+// Instruction opcodes are the wasm opcodes wherever a wasm instruction
+// becomes one IR instruction (i32.add, i64.load, call, ...), so instruction
+// selection is a table keyed by the same numbers as the decoder's. The few
+// IR-only operations take codes above the wasm range (`IrOp`).
+
+import type { FuncType, Instr, ValType } from "../../wasm/index.ts";
+
+/** IR-only opcodes, outside the wasm opcode space (which ends below 0x10000). */
+export const IrOp = {
+  /** A constant: `bits` holds its 64-bit pattern (i32 and f32 zero-extended). */
+  Const: 0x10000,
+  /** Parameter `index` of the function. */
+  Param: 0x10001,
+  Phi: 0x10002,
+  /** Result `index` (≥ 1) of the multi-value call just before it. */
+  CallResult: 0x10003,
+} as const;
+
+export interface Inst {
+  readonly id: number;
+  op: number;
+  /** The result's type; null for instructions without a result. */
+  type: ValType | null;
+  /** Operand value ids. For a phi, one per predecessor of its block, in the block's `preds` order. */
+  args: number[];
+  /** The block the instruction is in. */
+  block: number;
+  /** The wasm instruction it came from, for immediates (memarg, index, labels) and messages. */
+  ins: Instr | null;
+  /** Const: the 64-bit pattern. */
+  bits: bigint;
+  /** Param, CallResult: which one. */
+  index: number;
+}
+
+export type Terminator =
+  | { kind: "jump"; target: number }
+  | { kind: "branch"; cond: number; then: number; else: number }
+  | { kind: "switch"; index: number; targets: number[]; default: number }
+  | { kind: "return"; values: number[] }
+  | { kind: "unreachable" };
+
+export interface Block {
+  readonly id: number;
+  phis: Inst[];
+  insts: Inst[];
+  term: Terminator;
+  preds: number[];
+  /** Loop nesting depth (0 outside every loop), for spill weights and layout. */
+  loopDepth: number;
+  /** An out-of-line block: laid out after the hot code (trap paths, split edges). */
+  cold: boolean;
+}
+
+export interface IrFunction {
+  readonly type: FuncType;
+  /** Every instruction ever created, by id; removed ones stay here but are in no block. */
+  readonly values: Inst[];
+  /** By id. */
+  blocks: Block[];
+  /**
+   * The blocks in code order: wasm's textual order (each block where the
+   * builder first emits into it), cold blocks last. Unreachable blocks are
+   * in `blocks` but not here.
+   */
+  layout: number[];
+  /** For messages: "function 12 ($foo)". */
+  readonly where: string;
+}
+
+/** The distinct successors of a terminator, in a fixed order. */
+export function successors(t: Terminator): number[] {
+  switch (t.kind) {
+    case "jump":
+      return [t.target];
+    case "branch":
+      return t.then === t.else ? [t.then] : [t.then, t.else];
+    case "switch":
+      return [...new Set([...t.targets, t.default])];
+    default:
+      return [];
+  }
+}
+
+/** The values a terminator reads. */
+export function termUses(t: Terminator): number[] {
+  switch (t.kind) {
+    case "branch":
+      return [t.cond];
+    case "switch":
+      return [t.index];
+    case "return":
+      return t.values;
+    default:
+      return [];
+  }
+}
+
+/** Rewrites every value a terminator reads through `f`. */
+export function mapTermUses(t: Terminator, f: (v: number) => number): void {
+  switch (t.kind) {
+    case "branch":
+      t.cond = f(t.cond);
+      break;
+    case "switch":
+      t.index = f(t.index);
+      break;
+    case "return":
+      t.values = t.values.map(f);
+      break;
+  }
+}
+
+/** Replaces successor `from` by `to` in a terminator (every occurrence). */
+export function retarget(t: Terminator, from: number, to: number): void {
+  const f = (b: number): number => (b === from ? to : b);
+  switch (t.kind) {
+    case "jump":
+      t.target = f(t.target);
+      break;
+    case "branch":
+      t.then = f(t.then);
+      t.else = f(t.else);
+      break;
+    case "switch":
+      t.targets = t.targets.map(f);
+      t.default = f(t.default);
+      break;
+  }
+}

@@ -1,0 +1,48 @@
+// Removes trivial phis (Braun et al. §3.2): a phi whose operands are all
+// one value v, or itself, is v. The builder leaves them in place (every
+// local read through a merge or a loop header makes one); this pass
+// replaces them until none is left and rewrites every use.
+
+import { mapTermUses, type IrFunction } from "./ir.ts";
+
+export function removeTrivialPhis(f: IrFunction): void {
+  const repl = new Map<number, number>();
+  const find = (v: number): number => {
+    let r = v;
+    while (repl.has(r)) r = repl.get(r)!;
+    // Path compression keeps long chains of replaced phis cheap.
+    while (repl.has(v)) {
+      const n = repl.get(v)!;
+      repl.set(v, r);
+      v = n;
+    }
+    return r;
+  };
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const id of f.layout) {
+      const b = f.blocks[id]!;
+      b.phis = b.phis.filter((p) => {
+        let same = -1;
+        for (const a0 of p.args) {
+          const a = find(a0);
+          if (a === p.id || a === same) continue;
+          if (same !== -1) return true;
+          same = a;
+        }
+        // A phi with no other operand is in unreachable code or reads an undefined local: it is never used.
+        if (same !== -1) repl.set(p.id, same);
+        changed = true;
+        return false;
+      });
+    }
+  }
+  if (repl.size === 0) return;
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const p of b.phis) p.args = p.args.map(find);
+    for (const i of b.insts) i.args = i.args.map(find);
+    mapTermUses(b.term, find);
+  }
+}

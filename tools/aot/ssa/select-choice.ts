@@ -1,0 +1,63 @@
+// wasm `select`: cmov for integers, a short branch for floats.
+
+import { Op } from "../../wasm/index.ts";
+import { gpr, imm, xmm, type Gpr } from "../../x86/index.ts";
+import { isFloat, widthOf, type Gen } from "./gen.ts";
+import type { Inst } from "./ir.ts";
+import type { Selector } from "./select-int.ts";
+
+/** Sets the flags for `cond != 0`; returns false when cond is a constant (then nothing is emitted). */
+function testCond(g: Gen, cond: number): boolean {
+  if (g.isConst(cond)) return false;
+  const r = g.gpr(cond, 32);
+  if (r !== null) g.a.test(r, r);
+  else g.a.cmp(g.slotMem(cond, 32), imm(0));
+  return true;
+}
+
+const choose: Selector = (g: Gen, i: Inst) => {
+  const [x, y, cond] = i.args as [number, number, number];
+  if (g.isConst(cond)) {
+    // Known condition: a move.
+    const pick = g.bits(cond) & 0xffff_ffffn ? x : y;
+    if (isFloat(i.type)) {
+      const d = g.fdst(i, xmm(0));
+      g.floadInto(d, pick);
+      g.ffinish(i, d);
+    } else {
+      const d = g.dst(i, gpr(0, 64));
+      g.loadInto(d, pick);
+      g.finish(i, d);
+    }
+    return;
+  }
+  if (isFloat(i.type)) {
+    const own = g.fdst(i, xmm(0));
+    const d = !g.isConst(y) && g.xmm(y)?.num === own.num ? xmm(0) : own;
+    g.floadInto(d, x);
+    testCond(g, cond);
+    const done = g.a.newLabel();
+    g.a.jcc("nz", done);
+    g.floadInto(d, y);
+    g.a.bind(done);
+    if (d.num !== own.num) g.a.movaps(own, d);
+    g.ffinish(i, own);
+    return;
+  }
+  const w = widthOf(i.type);
+  const own = g.dst(i, gpr(0, 64));
+  const alias = (v: number): boolean => !g.isConst(v) && g.regOf(v) === own.num;
+  const d: Gpr = alias(y) || alias(cond) ? gpr(0, w) : gpr(own.num, w);
+  let other = g.src(y, w, gpr(1, 64));
+  if (other.kind === "imm") {
+    g.a.mov(gpr(1, w), other);
+    other = gpr(1, w);
+  }
+  g.loadInto(d, x);
+  testCond(g, cond);
+  g.a.cmovcc("z", d, other);
+  if (d.num !== own.num) g.a.mov(gpr(own.num, w), d);
+  g.finish(i, gpr(own.num, w));
+};
+
+export const choiceSelectors: ReadonlyMap<number, Selector> = new Map<number, Selector>([[Op.Select, choose]]);

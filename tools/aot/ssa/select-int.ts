@@ -1,0 +1,240 @@
+// Instruction selection for integer arithmetic, compares and conversions
+// between integer widths. Results are computed in the value's register (or
+// rax when it lives in memory, then stored); operands are used where they
+// are (register, slot, immediate). rcx holds shift counts and constants
+// that do not fit an immediate; rax and rdx are division's.
+
+import { Op } from "../../wasm/index.ts";
+import { gpr, imm, imm64, negate, type Assembler, type Cond, type Gpr, type Imm, type Mem } from "../../x86/index.ts";
+import { Trap } from "../traps.ts";
+import { widthOf, type Gen } from "./gen.ts";
+import type { Inst } from "./ir.ts";
+
+export type Selector = (g: Gen, i: Inst) => void;
+
+const RAX = gpr(0, 64);
+const RCX = gpr(1, 64);
+const RDX = gpr(2, 64);
+
+type BinOp = (a: Assembler, d: Gpr, s: Gpr | Mem | Imm) => void;
+
+/** d = x op y for a two-address x86 instruction. */
+function binary(op: BinOp, commutative: boolean): Selector {
+  return (g, i) => {
+    const w = widthOf(i.type);
+    let [x, y] = i.args as [number, number];
+    let d = g.dst(i, RAX);
+    const dn = d.num;
+    const inReg = (v: number): boolean => g.regOf(v) === dn && !g.isConst(v);
+    if (inReg(y) && !inReg(x)) {
+      if (commutative) [x, y] = [y, x];
+      else d = gpr(0, w); // d would overwrite y before it is read
+    }
+    g.loadInto(d, x);
+    op(g.a, d, g.src(y, w, RCX));
+    if (d.num !== dn) g.a.mov(gpr(dn, w), d);
+    g.finish(i, gpr(dn, w));
+  };
+}
+
+function shift(op: (a: Assembler, d: Gpr, c: Gpr | Imm) => void): Selector {
+  return (g, i) => {
+    const w = widthOf(i.type);
+    const [x, y] = i.args as [number, number];
+    let count: Gpr | Imm;
+    if (g.isConst(y)) count = imm(Number(g.bits(y) & BigInt(w - 1)));
+    else {
+      g.loadInto(gpr(1, 32), y);
+      count = gpr(1, 8);
+    }
+    const d = g.dst(i, RAX);
+    g.loadInto(d, x);
+    op(g.a, d, count);
+    g.finish(i, d);
+  };
+}
+
+const mul: Selector = (g, i) => {
+  const w = widthOf(i.type);
+  let [x, y] = i.args as [number, number];
+  if (g.isConst(x)) [x, y] = [y, x];
+  const d = g.dst(i, RAX);
+  if (g.isConst(y) && !g.isConst(x) && (w === 32 || (g.bits(y) < 1n << 31n || g.bits(y) >= (1n << 64n) - (1n << 31n)))) {
+    const k = g.bits(y);
+    g.a.imul(d, g.src(x, w, RCX) as Gpr | Mem, imm(w === 32 ? Number(BigInt.asIntN(32, k)) : BigInt.asIntN(64, k)));
+    g.finish(i, d);
+    return;
+  }
+  binary((a, dd, s) => a.imul(dd, s.kind === "imm" ? (a.mov(gpr(1, dd.size as 32 | 64), s), gpr(1, dd.size as 32 | 64)) : s), true)(g, i);
+};
+
+/** Division: the dividend in rax, the divisor in a register or slot; wasm's traps first. */
+function divide(signed: boolean, rem: boolean): Selector {
+  return (g, i) => {
+    const w = widthOf(i.type);
+    const [x, y] = i.args as [number, number];
+    const a = g.a;
+    const eax = gpr(0, w), edx = gpr(2, w);
+    const k = g.isConst(y) ? BigInt.asIntN(w, g.bits(y)) : null;
+    // Unsigned by a power of two: a shift or a mask.
+    if (!signed && k !== null && k > 0n && (k & (k - 1n)) === 0n) {
+      const d = g.dst(i, RAX);
+      g.loadInto(d, x);
+      const log = k.toString(2).length - 1;
+      if (rem) {
+        if (k - 1n < 1n << 31n) a.and(d, imm(Number(k - 1n)));
+        else {
+          a.mov(RCX, imm64(k - 1n));
+          a.and(d, gpr(1, w));
+        }
+      } else if (log > 0) a.shr(d, imm(log));
+      g.finish(i, d);
+      return;
+    }
+    let divisor: Gpr | Mem;
+    if (k !== null) {
+      g.constInto(gpr(1, w), g.bits(y));
+      divisor = gpr(1, w);
+    } else divisor = g.src(y, w, RCX) as Gpr | Mem;
+    g.loadInto(eax, x);
+    if (k === null) {
+      if (divisor.kind === "gpr") a.test(divisor, divisor);
+      else a.cmp(divisor, imm(0));
+      a.jcc("z", g.bridge.trap(Trap.DivideByZero));
+    } else if (k === 0n) a.jmp(g.bridge.trap(Trap.DivideByZero));
+    const done = a.newLabel();
+    if (signed && (k === null || k === -1n)) {
+      // MIN / -1 overflows (a trap for div_s; rem_s is 0, and idiv would fault).
+      const ok = a.newLabel();
+      a.cmp(divisor, imm(-1));
+      a.jcc("ne", ok);
+      if (rem) {
+        a.xor(gpr(2, 32), gpr(2, 32));
+        a.jmp(done);
+      } else {
+        if (w === 32) a.cmp(eax, imm(0x8000_0000));
+        else {
+          a.mov(RDX, imm64(1n << 63n));
+          a.cmp(RAX, RDX);
+        }
+        a.jcc("e", g.bridge.trap(Trap.IntegerOverflow));
+      }
+      a.bind(ok);
+    }
+    if (signed) {
+      if (w === 32) a.cdq();
+      else a.cqo();
+      a.idiv(divisor);
+    } else {
+      a.xor(gpr(2, 32), gpr(2, 32));
+      a.div(divisor);
+    }
+    a.bind(done);
+    const r = rem ? edx : eax;
+    const d = g.dst(i, r);
+    if (d.num !== r.num) a.mov(d, r);
+    g.finish(i, d);
+  };
+}
+
+/** Condition codes of the integer compares, by opcode. */
+export const INT_CC: ReadonlyMap<number, Cond> = new Map<number, Cond>([
+  [Op.I32Eq, "e"], [Op.I32Ne, "ne"], [Op.I32LtS, "l"], [Op.I32LtU, "b"], [Op.I32GtS, "g"], [Op.I32GtU, "a"],
+  [Op.I32LeS, "le"], [Op.I32LeU, "be"], [Op.I32GeS, "ge"], [Op.I32GeU, "ae"],
+  [Op.I64Eq, "e"], [Op.I64Ne, "ne"], [Op.I64LtS, "l"], [Op.I64LtU, "b"], [Op.I64GtS, "g"], [Op.I64GtU, "a"],
+  [Op.I64LeS, "le"], [Op.I64LeU, "be"], [Op.I64GeS, "ge"], [Op.I64GeU, "ae"],
+]);
+
+/** The same test with its operands swapped. */
+const SWAPPED: Record<string, Cond> = { e: "e", ne: "ne", l: "g", g: "l", le: "ge", ge: "le", b: "a", a: "b", be: "ae", ae: "be" };
+
+/** Emits the flags of compare `i` (an integer compare or eqz) and returns the condition that is true when it holds. */
+export function compareFlags(g: Gen, i: Inst): Cond {
+  const a = g.a;
+  if (i.op === Op.I32Eqz || i.op === Op.I64Eqz) {
+    const w = i.op === Op.I32Eqz ? 32 : 64;
+    const v = i.args[0]!;
+    const s = g.src(v, w, RCX);
+    if (s.kind === "gpr") a.test(s, s);
+    else if (s.kind === "mem") a.cmp(s, imm(0));
+    else {
+      a.mov(gpr(0, w), s);
+      a.test(gpr(0, w), gpr(0, w));
+    }
+    return "e";
+  }
+  const w = i.op >= Op.I64Eq ? 64 : 32;
+  let cc = INT_CC.get(i.op)!;
+  let [x, y] = i.args as [number, number];
+  if (g.isConst(x) && !g.isConst(y)) {
+    [x, y] = [y, x];
+    cc = SWAPPED[cc]!;
+  }
+  let l = g.src(x, w, RAX);
+  const r = g.src(y, w, RCX);
+  if (l.kind === "imm" || (l.kind === "mem" && r.kind === "mem")) {
+    a.mov(gpr(0, w), l);
+    l = gpr(0, w);
+  }
+  a.cmp(l as Gpr | Mem, r);
+  return cc;
+}
+
+const compare: Selector = (g, i) => {
+  const cc = compareFlags(g, i);
+  g.a.setcc(cc, gpr(0, 8));
+  const d = g.dst(i, RAX);
+  g.a.movzx(gpr(d.num, 32), gpr(0, 8));
+  g.finish(i, d);
+};
+
+/** A conversion done by one instruction from a 32- or 64-bit source into the result's register. */
+function unary(srcWidth: 32 | 64, op: (a: Assembler, d: Gpr, s: Gpr | Mem) => void, dstWidth?: 32 | 64): Selector {
+  return (g, i) => {
+    const d0 = g.dst(i, RAX);
+    const d = dstWidth === undefined ? d0 : gpr(d0.num, dstWidth);
+    const s = g.src(i.args[0]!, srcWidth, RCX);
+    op(g.a, d, s.kind === "imm" ? (g.a.mov(gpr(1, srcWidth), s), gpr(1, srcWidth)) : s);
+    g.finish(i, d0);
+  };
+}
+
+const sized = (s: Gpr | Mem, size: 8 | 16 | 32): Gpr | Mem => (s.kind === "gpr" ? gpr(s.num, size) : { ...s, size });
+
+const add: BinOp = (a, d, s) => a.add(d, s);
+const sub: BinOp = (a, d, s) => a.sub(d, s);
+const and: BinOp = (a, d, s) => a.and(d, s);
+const or: BinOp = (a, d, s) => a.or(d, s);
+const xor: BinOp = (a, d, s) => a.xor(d, s);
+
+const table: [number, Selector][] = [
+  [Op.I32Add, binary(add, true)], [Op.I64Add, binary(add, true)],
+  [Op.I32Sub, binary(sub, false)], [Op.I64Sub, binary(sub, false)],
+  [Op.I32And, binary(and, true)], [Op.I64And, binary(and, true)],
+  [Op.I32Or, binary(or, true)], [Op.I64Or, binary(or, true)],
+  [Op.I32Xor, binary(xor, true)], [Op.I64Xor, binary(xor, true)],
+  [Op.I32Mul, mul], [Op.I64Mul, mul],
+  [Op.I32Shl, shift((a, d, c) => a.shl(d, c))], [Op.I64Shl, shift((a, d, c) => a.shl(d, c))],
+  [Op.I32ShrS, shift((a, d, c) => a.sar(d, c))], [Op.I64ShrS, shift((a, d, c) => a.sar(d, c))],
+  [Op.I32ShrU, shift((a, d, c) => a.shr(d, c))], [Op.I64ShrU, shift((a, d, c) => a.shr(d, c))],
+  [Op.I32Rotl, shift((a, d, c) => a.rol(d, c))], [Op.I64Rotl, shift((a, d, c) => a.rol(d, c))],
+  [Op.I32Rotr, shift((a, d, c) => a.ror(d, c))], [Op.I64Rotr, shift((a, d, c) => a.ror(d, c))],
+  [Op.I32DivS, divide(true, false)], [Op.I64DivS, divide(true, false)],
+  [Op.I32DivU, divide(false, false)], [Op.I64DivU, divide(false, false)],
+  [Op.I32RemS, divide(true, true)], [Op.I64RemS, divide(true, true)],
+  [Op.I32RemU, divide(false, true)], [Op.I64RemU, divide(false, true)],
+  [Op.I32Eqz, compare], [Op.I64Eqz, compare],
+  ...[...INT_CC.keys()].map((op): [number, Selector] => [op, compare]),
+  [Op.I32Popcnt, unary(32, (a, d, s) => a.popcnt(d, s))], [Op.I64Popcnt, unary(64, (a, d, s) => a.popcnt(d, s))],
+  [Op.I32WrapI64, unary(32, (a, d, s) => a.mov(d, s))],
+  [Op.I64ExtendI32U, unary(32, (a, d, s) => a.mov(d, s), 32)],
+  [Op.I64ExtendI32S, unary(32, (a, d, s) => a.movsxd(d, s))],
+  [Op.I32Extend8S, unary(32, (a, d, s) => a.movsx(d, sized(s, 8)))],
+  [Op.I32Extend16S, unary(32, (a, d, s) => a.movsx(d, sized(s, 16)))],
+  [Op.I64Extend8S, unary(64, (a, d, s) => a.movsx(d, sized(s, 8)))],
+  [Op.I64Extend16S, unary(64, (a, d, s) => a.movsx(d, sized(s, 16)))],
+  [Op.I64Extend32S, unary(64, (a, d, s) => a.movsxd(d, sized(s, 32)))],
+];
+
+export const intSelectors: ReadonlyMap<number, Selector> = new Map(table);
+export { negate };
