@@ -10,11 +10,14 @@ import { Frame } from "../frame.ts";
 import { prologue } from "../function.ts";
 import { S } from "../symbols.ts";
 import { Trap } from "../traps.ts";
+import { convertEmitters } from "../convert.ts";
+import { floatEmitters } from "../float-ops.ts";
+import { intEmitters } from "../int-ops.ts";
 import { bridge } from "./bridge.ts";
 import { buildIr } from "./build.ts";
 import { removeDeadCode } from "./dce.ts";
 import { splitCriticalEdges } from "./edges.ts";
-import { fuseCompares } from "./fuse.ts";
+import { fuseCompares, isIntCompare } from "./fuse.ts";
 import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
 import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
 import { parallelMove } from "./moves.ts";
@@ -22,7 +25,7 @@ import { removeTrivialPhis } from "./phis.ts";
 import { allocate, type Allocation } from "./regalloc.ts";
 import { callResult, callSelectors } from "./select-call.ts";
 import { choiceSelectors } from "./select-choice.ts";
-import { floatSelectors } from "./select-float.ts";
+import { floatCompareFlags, floatSelectors } from "./select-float.ts";
 import { compareFlags, intSelectors, type Selector } from "./select-int.ts";
 import { memorySelectors } from "./select-memory.ts";
 import { verify } from "./verify.ts";
@@ -39,10 +42,19 @@ const SELECTORS: ReadonlyMap<number, Selector> = (() => {
   return all;
 })();
 
-/** Clobbers every caller-saved register: calls, and instructions that go through the bridge. */
+/**
+ * Version 1's emitters of these families touch no register beyond rax,
+ * rcx, rdx, xmm0 and xmm1, version 2's scratch registers: bridging them
+ * clobbers nothing the allocator hands out. (Memory's and bulk memory's
+ * call the runtime or use rdi/rsi: those count as calls.)
+ */
+const SCRATCH_ONLY_V1 = new Set<number>([...intEmitters.keys(), ...floatEmitters.keys(), ...convertEmitters.keys()]);
+
+/** Clobbers every caller-saved register: calls, and instructions bridged to an emitter that may. */
 function isCall(i: Inst): boolean {
   if (i.op === IrOp.Const || i.op === IrOp.Param || i.op === IrOp.Phi || i.op === IrOp.CallResult) return false;
-  return !SELECTORS.has(i.op) || callSelectors.has(i.op);
+  if (callSelectors.has(i.op)) return true;
+  return !SELECTORS.has(i.op) && !SCRATCH_ONLY_V1.has(i.op);
 }
 
 /** Runs the passes; `check` runs the verifier after each one (the tests turn it on). */
@@ -138,7 +150,7 @@ function terminator(g: Gen, id: number): void {
     case "branch": {
       let cc: Cond = "nz";
       const c = t.cond;
-      if (g.fused.has(c)) cc = compareFlags(g, g.value(c));
+      if (g.fused.has(c)) cc = isIntCompare(g.value(c).op) ? compareFlags(g, g.value(c)) : floatCompareFlags(g, g.value(c));
       else if (g.isConst(c)) {
         jumpTo(g, g.bits(c) & 0xffff_ffffn ? t.then : t.else);
         return;

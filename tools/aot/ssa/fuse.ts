@@ -1,9 +1,10 @@
-// Compare-and-branch fusion: an integer compare whose only use is its
+// Compare-and-branch fusion: an integer compare (or a float lt/gt/le/ge) whose only use is its
 // block's branch moves to the end of the block, and the code generator
 // emits it as `cmp` + `jcc` at the branch instead of materializing a 0/1.
 
 import { Op } from "../../wasm/index.ts";
 import { termUses, type IrFunction } from "./ir.ts";
+import { isFusableFloatCompare } from "./select-float.ts";
 
 /** i32.eqz .. i64.ge_u: the integer tests. */
 export function isIntCompare(op: number): boolean {
@@ -26,7 +27,7 @@ export function fuseCompares(f: IrFunction): Set<number> {
     const cond = b.term.cond;
     if (uses[cond] !== 1) continue;
     const k = b.insts.findIndex((i) => i.id === cond);
-    if (k < 0 || !isIntCompare(b.insts[k]!.op)) continue;
+    if (k < 0 || !(isIntCompare(b.insts[k]!.op) || isFusableFloatCompare(b.insts[k]!.op))) continue;
     b.insts.push(...b.insts.splice(k, 1));
     fused.add(cond);
   }
