@@ -167,14 +167,22 @@ describe("aot: control flow, calls, globals, multi-value against V8", () => {
 });
 
 describe("aot: frames bigger than the stack guard", () => {
-  it("a function with 20 000 locals recurses until the stack is exhausted and traps cleanly", async () => {
-    const locals = Array.from({ length: 20_000 }, () => "i64").join(" ");
+  // 1,000 values live across a recursive call: version 1 keeps them in locals' slots,
+  // version 2 spills them (no register survives the call); either way an 8 KiB frame.
+  it("a function with 1,000 values live across its recursive call exhausts the stack and traps cleanly", async () => {
+    const n = 1000;
+    const locals = Array.from({ length: n }, () => "i64").join(" ");
+    const sets = Array.from({ length: n }, (_, k) => `(local.set ${k + 1} (i64.add (i64.extend_i32_u (local.get 0)) (i64.const ${k})))`).join("\n");
+    const sum = Array.from({ length: n }, (_, k) => `local.get ${k + 1}` + (k > 0 ? " i64.add" : "")).join("\n");
     const wat = `(module
       (func $big (export "big") (param i32) (result i64) (local ${locals})
-        (local.set 19999 (i64.extend_i32_u (local.get 0)))
+        ${sets}
         (if (result i64) (i32.eqz (local.get 0))
-          (then (local.get 19998))
-          (else (i64.add (local.get 19999) (call $big (i32.sub (local.get 0) (i32.const 1))))))))`;
+          (then (i64.const 0))
+          (else
+            local.get 0 i32.const 1 i32.sub call $big
+            ${sum}
+            i64.add))))`;
     expect(
       await compare(wat2wasm(wat), [
         { fn: "big", args: [2] },

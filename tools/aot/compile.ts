@@ -11,6 +11,7 @@ import { ModuleEnv } from "./env.ts";
 import { floatEmitters } from "./float-ops.ts";
 import { compileFunction } from "./function.ts";
 import { emitFunction, planFunction, type Planned } from "./ssa/function.ts";
+import { inlinePolicy } from "./ssa/inline-policy.ts";
 import { functionRanges, layoutFunctions } from "./functions.ts";
 import { compileInit } from "./init.ts";
 import { intEmitters } from "./int-ops.ts";
@@ -61,6 +62,7 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
 
   const v2 = aotVersion(opts) === "v2";
   const check = opts.verify ?? process.env.ATOLL_AOT_VERIFY === "1";
+  const inlinable = inlinePolicy(m, env.numImportedFuncs);
   const ends: Label[] = [];
   m.funcs.forEach((fn, i) => {
     const index = env.numImportedFuncs + i;
@@ -70,7 +72,7 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
     let plan: Planned | null = null;
     if (v2) {
       if (fn.maxStackDepth === undefined) throw new Error(`tools/aot: ${where}: not validated (run validateModule first)`);
-      plan = planFunction(env, fn, type, where, check);
+      plan = planFunction(env, fn, type, where, index, inlinable, check);
     }
     if (plan !== null) emitFunction(a, env, EMITTERS, plan, env.funcLabels[i]!);
     else compileFunction(a, env, EMITTERS, fn, type, where, env.funcLabels[i]!);

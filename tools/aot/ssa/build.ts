@@ -16,7 +16,8 @@ import { globalType, Op, opInfo, opNameOf, type Func, type FuncType, type Instr,
 import { IrOp, type Block, type Inst, type IrFunction } from "./ir.ts";
 
 interface Ctl {
-  kind: "func" | "block" | "loop" | "if";
+  /** "inline": the body of a function inlined at a call; its `return` and last `end` go to the block after the call. */
+  kind: "func" | "inline" | "block" | "loop" | "if";
   type: FuncType;
   /** Operand stack height below the block's parameters. */
   height: number;
@@ -40,6 +41,14 @@ const CONTROL = new Set<number>([
 export class Builder {
   readonly f: IrFunction;
   private readonly localTypes: ValType[];
+  /** Where the locals of the body being built start among `localTypes` (inlined bodies get their own). */
+  private localBase = 0;
+  /** The function whose code is being built (the callee, inside an inlined body): instructions record it. */
+  private origin: number;
+  /** Indices of the "func"/"inline" frames in `ctl`: where `return` goes. */
+  private readonly bodies: number[] = [];
+  /** Functions being inlined, innermost last (no recursion, bounded depth). */
+  private readonly inlining: number[] = [];
   private readonly defs: Map<number, number>[] = [];
   private readonly sealed: boolean[] = [];
   private readonly incomplete: Map<number, Inst>[] = [];
@@ -55,9 +64,15 @@ export class Builder {
     fn: Func,
     type: FuncType,
     where: string,
+    /** This function's index in the index space. */
+    readonly index: number,
+    /** Which calls to inline: the callee's index → its body, or null to keep the call. */
+    private readonly inlinable: (callee: number, depth: number, caller: readonly number[]) => Func | null,
   ) {
     this.f = { type, values: [], blocks: [], layout: [], where };
     this.localTypes = [...type.params, ...fn.locals];
+    this.origin = index;
+    this.inlining.push(index);
   }
 
   newBlock(): number {
@@ -80,7 +95,7 @@ export class Builder {
   }
 
   private inst(block: number, op: number, type: ValType | null, args: number[], ins: Instr | null): Inst {
-    const i: Inst = { id: this.f.values.length, op, type, args, block, ins, bits: 0n, index: 0 };
+    const i: Inst = { id: this.f.values.length, op, type, args, block, ins, bits: 0n, index: 0, origin: this.origin };
     this.f.values.push(i);
     return i;
   }
@@ -192,6 +207,7 @@ export class Builder {
     });
     const exit = this.newBlock();
     const exitPhis = this.f.type.results.map((t) => this.phi(exit, t));
+    this.bodies.push(this.ctl.length);
     this.ctl.push({ kind: "func", type: this.f.type, height: 0, target: exit, targetPhis: exitPhis, merge: exit, mergePhis: exitPhis, elseBlock: -1, params: [] });
     for (const ins of body) {
       if (ins.dead) continue;
@@ -247,7 +263,7 @@ export class Builder {
         return;
       }
       case Op.Return: {
-        const c = this.ctl[0]!;
+        const c = this.ctl[this.bodies[this.bodies.length - 1]!]!;
         this.branchTo(c);
         this.f.blocks[this.cur!]!.term = { kind: "jump", target: c.target };
         this.cur = null;
@@ -256,6 +272,10 @@ export class Builder {
       case Op.Call:
       case Op.CallIndirect: {
         const t = op === Op.Call ? this.funcTypeOf(ins.index!) : this.m.types[ins.index!]!;
+        if (op === Op.Call && !this.inlining.includes(ins.index!)) {
+          const body = this.inlinable(ins.index!, this.inlining.length, this.inlining);
+          if (body !== null) return this.inline(ins.index!, body, t);
+        }
         const callee = op === Op.CallIndirect ? [this.pop()] : [];
         const args = [...this.popN(t.params.length), ...callee];
         const call = this.emit(op, t.results[0] ?? null, args, ins);
@@ -277,13 +297,13 @@ export class Builder {
         return;
       }
       case Op.LocalGet:
-        this.stack.push(this.read(ins.index!, this.cur!));
+        this.stack.push(this.read(this.localBase + ins.index!, this.cur!));
         return;
       case Op.LocalSet:
-        this.write(ins.index!, this.cur!, this.pop());
+        this.write(this.localBase + ins.index!, this.cur!, this.pop());
         return;
       case Op.LocalTee:
-        this.write(ins.index!, this.cur!, this.stack[this.stack.length - 1]!);
+        this.write(this.localBase + ins.index!, this.cur!, this.stack[this.stack.length - 1]!);
         return;
       case Op.GlobalSet:
         this.emit(op, null, [this.pop()], ins);
@@ -295,6 +315,41 @@ export class Builder {
         return;
       }
     }
+  }
+
+  /** Saved by inline() for leaveInline(). */
+  private readonly saved: { localBase: number; origin: number }[] = [];
+
+  /**
+   * Builds callee `index`'s body in place of a call: its parameters are
+   * the call's arguments, its locals new variables, its `return` and its
+   * last `end` a branch to the block after the call, whose phis are the results.
+   */
+  private inline(index: number, fn: Func, t: FuncType): void {
+    const args = this.popN(t.params.length);
+    this.saved.push({ localBase: this.localBase, origin: this.origin });
+    this.localBase = this.localTypes.length;
+    this.localTypes.push(...t.params, ...fn.locals);
+    this.origin = index;
+    this.inlining.push(index);
+    args.forEach((v, i) => this.write(this.localBase + i, this.cur!, v));
+    fn.locals.forEach((lt, i) => this.write(this.localBase + t.params.length + i, this.cur!, this.constant(lt, 0n)));
+    const after = this.newBlock();
+    const phis = t.results.map((rt) => this.phi(after, rt));
+    this.bodies.push(this.ctl.length);
+    this.ctl.push({ kind: "inline", type: t, height: this.stack.length, target: after, targetPhis: phis, merge: after, mergePhis: phis, elseBlock: -1, params: [] });
+    for (const ins of fn.body) {
+      if (ins.dead) continue;
+      this.instruction(ins);
+    }
+  }
+
+  private leaveInline(): void {
+    const s = this.saved.pop()!;
+    this.localBase = s.localBase;
+    this.origin = s.origin;
+    this.inlining.pop();
+    this.bodies.pop();
   }
 
   /** Every other instruction: pops its operands by its signature, pushes its result. */
@@ -372,6 +427,7 @@ export class Builder {
       return;
     }
     this.fallToMerge(c);
+    if (c.kind === "inline") this.leaveInline();
     if (c.kind === "if" && c.elseBlock >= 0) {
       // No else arm: the condition's false edge carries the parameters through.
       const e = c.elseBlock;
@@ -382,13 +438,23 @@ export class Builder {
     this.seal(c.merge);
     this.stack.length = c.height;
     const reached = this.f.blocks[c.merge]!.preds.length > 0;
-    this.enter(reached ? c.merge : null);
+    // After an inlined body that never returns, the caller's code goes on (wasm's validator
+    // thought the call returns) in a block nothing reaches; unreachable.ts removes it.
+    this.enter(reached || c.kind === "inline" ? c.merge : null);
     if (c.kind === "func") return;
     this.stack.push(...c.mergePhis.map((p) => p.id));
   }
 }
 
 /** Builds the IR of function `fn` (validated) of module `m`. */
-export function buildIr(m: Module, funcTypeOf: (index: number) => FuncType, fn: Func, type: FuncType, where: string): IrFunction {
-  return new Builder(m, funcTypeOf, fn, type, where).build(fn.body);
+export function buildIr(
+  m: Module,
+  funcTypeOf: (index: number) => FuncType,
+  fn: Func,
+  type: FuncType,
+  where: string,
+  index: number,
+  inlinable: (callee: number, depth: number, caller: readonly number[]) => Func | null = () => null,
+): IrFunction {
+  return new Builder(m, funcTypeOf, fn, type, where, index, inlinable).build(fn.body);
 }

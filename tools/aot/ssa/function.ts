@@ -22,6 +22,7 @@ import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
 import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
 import { parallelMove } from "./moves.ts";
 import { removeTrivialPhis } from "./phis.ts";
+import { removeUnreachableBlocks } from "./unreachable.ts";
 import { allocate, type Allocation } from "./regalloc.ts";
 import { callResult, callSelectors } from "./select-call.ts";
 import { choiceSelectors } from "./select-choice.ts";
@@ -63,7 +64,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
     pass();
     if (check) verify(f, name);
   };
-  if (check) verify(f, "build");
+  step("unreachable", () => removeUnreachableBlocks(f));
   step("phis", () => removeTrivialPhis(f));
   step("dce", () => removeDeadCode(f));
   step("edges", () => splitCriticalEdges(f));
@@ -79,8 +80,16 @@ export interface Planned {
 }
 
 /** Everything up to code: IR, passes, allocation. Throws before anything is emitted when the function is beyond version 2. */
-export function planFunction(env: ModuleEnv, fn: Func, type: FuncType, where: string, check = false): Planned {
-  const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where);
+export function planFunction(
+  env: ModuleEnv,
+  fn: Func,
+  type: FuncType,
+  where: string,
+  index: number,
+  inlinable: (callee: number, depth: number) => Func | null,
+  check = false,
+): Planned {
+  const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
   const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
   return { f, fused, alloc: allocate(f, needsLocation, isCall) };

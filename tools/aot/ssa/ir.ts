@@ -35,6 +35,8 @@ export interface Inst {
   bits: bigint;
   /** Param, CallResult: which one. */
   index: number;
+  /** The function (index space) whose code this came from: the function itself, or one inlined into it. */
+  origin: number;
 }
 
 export type Terminator =

@@ -1,0 +1,50 @@
+// Which calls version 2 inlines: calls to small defined functions, at most
+// a few levels deep and never recursively. "Small" counts the instructions
+// that become code; local.get/set/tee, constants and block markers are
+// free in SSA, and an `if` arm that ends in `unreachable` (asc's abort
+// path: a call to abort with constant arguments, then unreachable) counts
+// as one instruction, since it is cold and out of the way.
+
+import { Op, type Func, type Module } from "../../wasm/index.ts";
+
+/** Inline callees up to this cost. */
+export const INLINE_COST = 24;
+/** Inlined bodies inside inlined bodies, at most this deep. */
+export const INLINE_DEPTH = 3;
+
+const FREE = new Set<number>([Op.Nop, Op.Block, Op.Loop, Op.End, Op.Else, Op.LocalGet, Op.LocalSet, Op.LocalTee, Op.Drop, Op.I32Const, Op.I64Const, Op.F32Const, Op.F64Const]);
+
+/** The cost of inlining `fn` (see the top of this file). */
+export function inlineCost(fn: Func): number {
+  let cost = 0;
+  const open: { op: number; at: number }[] = [];
+  let prev = -1;
+  for (const ins of fn.body) {
+    if (ins.dead) continue;
+    const op = ins.op;
+    if (op === Op.Block || op === Op.Loop || op === Op.If) open.push({ op, at: cost });
+    if (op === Op.End && open.length > 0) {
+      const o = open.pop()!;
+      if (o.op === Op.If && prev === Op.Unreachable) cost = o.at + 1;
+    }
+    if (!FREE.has(op)) cost++;
+    prev = op;
+  }
+  return cost;
+}
+
+/** The inlining decision for module `m`, with each function's cost computed once. */
+export function inlinePolicy(m: Module, numImported: number): (callee: number, depth: number) => Func | null {
+  const costs = new Map<number, number>();
+  return (callee, depth) => {
+    if (depth > INLINE_DEPTH || callee < numImported) return null;
+    const fn = m.funcs[callee - numImported];
+    if (fn === undefined || fn.maxStackDepth === undefined) return null;
+    let c = costs.get(callee);
+    if (c === undefined) {
+      c = inlineCost(fn);
+      costs.set(callee, c);
+    }
+    return c <= INLINE_COST ? fn : null;
+  };
+}
