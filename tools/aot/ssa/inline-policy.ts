@@ -8,7 +8,7 @@
 import { Op, type Func, type Module } from "../../wasm/index.ts";
 
 /** Inline callees up to this cost. */
-export const INLINE_COST = 24;
+export const INLINE_COST = Number(process.env.ATOLL_AOT_INLINE ?? 24);
 /** Inlined bodies inside inlined bodies, at most this deep. */
 export const INLINE_DEPTH = 3;
 
