@@ -23,7 +23,8 @@ import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
 import { parallelMove } from "./moves.ts";
 import { removeTrivialPhis } from "./phis.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
-import { allocate, type Allocation } from "./regalloc.ts";
+import { allocate, CALL_CLOBBERS, type Allocation } from "./regalloc.ts";
+import { bulkEmitters } from "../bulk.ts";
 import { callResult, callSelectors } from "./select-call.ts";
 import { choiceSelectors } from "./select-choice.ts";
 import { floatCompareFlags, floatSelectors } from "./select-float.ts";
@@ -51,11 +52,16 @@ const SELECTORS: ReadonlyMap<number, Selector> = (() => {
  */
 const SCRATCH_ONLY_V1 = new Set<number>([...intEmitters.keys(), ...floatEmitters.keys(), ...convertEmitters.keys()]);
 
-/** Clobbers every caller-saved register: calls, and instructions bridged to an emitter that may. */
-function isCall(i: Inst): boolean {
-  if (i.op === IrOp.Const || i.op === IrOp.Param || i.op === IrOp.Phi || i.op === IrOp.CallResult) return false;
-  if (callSelectors.has(i.op)) return true;
-  return !SELECTORS.has(i.op) && !SCRATCH_ONLY_V1.has(i.op);
+/** Version 1's bulk memory and table emitters use rdi, rsi and r8 besides the scratch registers. */
+const BULK_CLOBBERS = (1 << 6) | (1 << 7) | (1 << 8);
+
+/** The allocatable registers i overwrites: a call's, or a bridged emitter's. */
+function clobbers(i: Inst): number {
+  if (i.op === IrOp.Const || i.op === IrOp.Param || i.op === IrOp.Phi || i.op === IrOp.CallResult) return 0;
+  if (callSelectors.has(i.op)) return CALL_CLOBBERS;
+  if (SELECTORS.has(i.op) || SCRATCH_ONLY_V1.has(i.op)) return 0;
+  if (bulkEmitters.has(i.op)) return BULK_CLOBBERS;
+  return CALL_CLOBBERS;
 }
 
 /** Runs the passes; `check` runs the verifier after each one (the tests turn it on). */
@@ -92,7 +98,7 @@ export function planFunction(
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
   const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
-  return { f, fused, alloc: allocate(f, needsLocation, isCall) };
+  return { f, fused, alloc: allocate(f, needsLocation, clobbers) };
 }
 
 /** Emits a planned function at `start`. */

@@ -5,10 +5,10 @@
 // compares get none (the code generator rematerializes them at each use).
 //
 // Registers: rax, rcx, rdx and xmm0, xmm1 are the code generator's scratch
-// and never allocated; rsp, rbp and r15 (the memory base) are fixed. A
-// value live across a call (or an instruction compiled as one) can only
-// take a callee-saved register (rbx, r12–r14); no xmm register survives a
-// call, so floats live across one are spilled.
+// and never allocated; rsp, rbp and r15 (the memory base) are fixed. An
+// instruction may clobber more (`clobbers`): a call every caller-saved
+// register, so a value live across one can only take a callee-saved
+// register (rbx, r12–r14), and a float none; memory.copy rsi, rdi and r8.
 
 import type { Inst, IrFunction } from "./ir.ts";
 import { liveIntervals, type Intervals } from "./liveness.ts";
@@ -17,6 +17,7 @@ import { liveIntervals, type Intervals } from "./liveness.ts";
 const GPR_CALLER = [6, 7, 8, 9, 10, 11]; // rsi rdi r8 r9 r10 r11
 export const GPR_CALLEE = [3, 12, 13, 14]; // rbx r12 r13 r14
 const XMM = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const ALL_GPR = [...GPR_CALLER, ...GPR_CALLEE];
 
 /** Where a value lives: a register (number per the SDM), a slot (index from 0), or nowhere. */
 export interface Allocation {
@@ -34,26 +35,43 @@ export function isFloatType(i: Inst): boolean {
   return i.type === "f32" || i.type === "f64";
 }
 
+/** A clobber mask: bit r for general register r, XMM_BIT for every xmm register. */
+export const XMM_BIT = 1 << 16;
+/** What a call clobbers: every caller-saved register. */
+export const CALL_CLOBBERS = XMM_BIT | GPR_CALLER.reduce((m, r) => m | (1 << r), 0);
+
 export function allocate(
   f: IrFunction,
   needsLocation: (i: Inst) => boolean,
-  /** Instructions that clobber every caller-saved register. */
-  isCall: (i: Inst) => boolean,
+  /** The allocatable registers instruction i overwrites (0 for most). */
+  clobbers: (i: Inst) => number,
 ): Allocation {
   const iv = liveIntervals(f, needsLocation);
   const n = f.values.length;
-  const calls: number[] = [];
-  for (const id of f.layout) for (const i of f.blocks[id]!.insts) if (isCall(i)) calls.push(iv.pos[i.id]!);
-  // pos is increasing along the layout, so `calls` is sorted.
-  const crosses = (v: number): boolean => {
+  const at: number[] = [];
+  const masks: number[] = [];
+  for (const id of f.layout) {
+    for (const i of f.blocks[id]!.insts) {
+      const m = clobbers(i);
+      if (m !== 0) {
+        at.push(iv.pos[i.id]!);
+        masks.push(m);
+      }
+    }
+  }
+  // Positions increase along the layout, so `at` is sorted.
+  /** The registers clobbered strictly inside v's interval (its operands are read, its result written, at the ends). */
+  const clobbered = (v: number): number => {
     const s = iv.start[v]!, e = iv.end[v]!;
-    let lo = 0, hi = calls.length;
+    let lo = 0, hi = at.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (calls[mid]! <= s) lo = mid + 1;
+      if (at[mid]! <= s) lo = mid + 1;
       else hi = mid;
     }
-    return lo < calls.length && calls[lo]! < e;
+    let m = 0;
+    for (let k = lo; k < at.length && at[k]! < e; k++) m |= masks[k]!;
+    return m;
   };
 
   const order: number[] = [];
@@ -83,8 +101,8 @@ export function allocate(
       }
     }
     const float = isFloatType(f.values[v]!);
-    const across = crosses(v);
-    const candidates = float ? (across ? [] : XMM) : across ? GPR_CALLEE : [...GPR_CALLER, ...GPR_CALLEE];
+    const lost = clobbered(v);
+    const candidates = float ? (lost & XMM_BIT ? [] : XMM) : ALL_GPR.filter((r) => (lost & (1 << r)) === 0);
     const bank = float ? 16 : 0;
     const free = candidates.find((r) => holder[r + bank] === -1);
     if (free !== undefined) {
