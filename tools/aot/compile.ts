@@ -12,7 +12,8 @@ import { floatEmitters } from "./float-ops.ts";
 import { compileFunction } from "./function.ts";
 import { emitFunction, planFunction, type Planned } from "./ssa/function.ts";
 import { inlinePolicy } from "./ssa/inline-policy.ts";
-import { functionRanges, layoutFunctions } from "./functions.ts";
+import type { OriginRange } from "./ssa/origins.ts";
+import { functionRanges, layoutFunctions, type CodeRange } from "./functions.ts";
 import { compileInit } from "./init.ts";
 import { intEmitters } from "./int-ops.ts";
 import { layoutData } from "./layout.ts";
@@ -64,6 +65,7 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   const check = opts.verify ?? process.env.ATOLL_AOT_VERIFY === "1";
   const inlinable = inlinePolicy(m, env.numImportedFuncs);
   const ends: Label[] = [];
+  const inlined: OriginRange[] = [];
   m.funcs.forEach((fn, i) => {
     const index = env.numImportedFuncs + i;
     const type = m.types[fn.typeIndex]!;
@@ -74,7 +76,7 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
       if (fn.maxStackDepth === undefined) throw new Error(`tools/aot: ${where}: not validated (run validateModule first)`);
       plan = planFunction(env, fn, type, where, index, inlinable, check);
     }
-    if (plan !== null) emitFunction(a, env, EMITTERS, plan, env.funcLabels[i]!);
+    if (plan !== null) inlined.push(...emitFunction(a, env, EMITTERS, plan, env.funcLabels[i]!));
     else compileFunction(a, env, EMITTERS, fn, type, where, env.funcLabels[i]!);
     const end = a.newLabel();
     a.bind(end);
@@ -130,7 +132,14 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   const data = new SectionBuilder("data", symbols, relocs);
   const bss = new BssBuilder(symbols);
   layoutData(m, env, rodata, data, bss);
-  layoutFunctions(functionRanges(m, env.numImportedFuncs, sizes, at(initEnd) - initStart), rodata);
+  // Inlined code first: the runtime takes the first range that holds an address.
+  const inlinedRanges: CodeRange[] = inlined.map((r, k) => {
+    const name = S.inlined(k);
+    const start = at(r.start);
+    define(name, start, at(r.end) - start);
+    return { symbol: name, size: at(r.end) - start, name: m.names.funcs.get(r.origin) ?? `function ${r.origin}` };
+  });
+  layoutFunctions([...inlinedRanges, ...functionRanges(m, env.numImportedFuncs, sizes, at(initEnd) - initStart)], rodata);
 
   const undef = new Set<string>([RUNTIME.trap, RUNTIME.stackLimit, RUNTIME.memoryGrow]);
   for (const imp of m.imports) {

@@ -18,6 +18,8 @@ export const S = {
   functions: "atoll_functions",
   functionsCount: "atoll_functions:count",
   names: "wasm:names",
+  /** The k-th stretch of code inlined from another function (text; private, for atoll_functions). */
+  inlined: (k: number): string => `wasm:inlined:${k}`,
   /** A data segment's bytes (rodata). */
   data: (index: number): string => `wasm:data:${index}`,
   /** u64 per data segment: its current length, 0 once dropped. */

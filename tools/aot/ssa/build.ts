@@ -13,7 +13,7 @@
 // Trivial phis are left in place; phis.ts removes them afterwards.
 
 import { globalType, Op, opInfo, opNameOf, type Func, type FuncType, type Instr, type Module, type ValType } from "../../wasm/index.ts";
-import { IrOp, type Block, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, type Block, type Inst, type IrFunction, type Terminator } from "./ir.ts";
 
 interface Ctl {
   /** "inline": the body of a function inlined at a call; its `return` and last `end` go to the block after the call. */
@@ -77,12 +77,19 @@ export class Builder {
 
   newBlock(): number {
     const id = this.f.blocks.length;
-    const b: Block = { id, phis: [], insts: [], term: { kind: "unreachable" }, preds: [], loopDepth: this.loopDepth, cold: false };
+    const b: Block = { id, phis: [], insts: [], term: { kind: "unreachable" }, preds: [], loopDepth: this.loopDepth, cold: false, origin: this.origin };
     this.f.blocks.push(b);
     this.defs.push(new Map());
     this.sealed.push(false);
     this.incomplete.push(new Map());
     return id;
+  }
+
+  /** Ends `block` with `t`, written by the function whose code is being built. */
+  private setTerm(block: number, t: Terminator): void {
+    const b = this.f.blocks[block]!;
+    b.term = t;
+    b.origin = this.origin;
   }
 
   /** Makes `block` the current one; the first time, it takes its place in the layout. */
@@ -213,7 +220,7 @@ export class Builder {
       if (ins.dead) continue;
       this.instruction(ins);
     }
-    this.f.blocks[exit]!.term = { kind: "return", values: exitPhis.map((p) => p.id) };
+    this.setTerm(exit, { kind: "return", values: exitPhis.map((p) => p.id) });
     return this.f;
   }
 
@@ -224,7 +231,7 @@ export class Builder {
       case Op.Nop:
         return;
       case Op.Unreachable:
-        this.f.blocks[this.cur!]!.term = { kind: "unreachable" };
+        this.setTerm(this.cur!, { kind: "unreachable" });
         this.cur = null;
         return;
       case Op.Block:
@@ -238,7 +245,7 @@ export class Builder {
       case Op.Br: {
         const c = this.label(ins.index!);
         this.branchTo(c);
-        this.f.blocks[this.cur!]!.term = { kind: "jump", target: c.target };
+        this.setTerm(this.cur!, { kind: "jump", target: c.target });
         this.cur = null;
         return;
       }
@@ -247,7 +254,7 @@ export class Builder {
         const c = this.label(ins.index!);
         const cont = this.newBlock();
         this.branchTo(c);
-        this.f.blocks[this.cur!]!.term = { kind: "branch", cond, then: c.target, else: cont };
+        this.setTerm(this.cur!, { kind: "branch", cond, then: c.target, else: cont });
         this.edge(this.cur!, cont, [], []);
         this.seal(cont);
         this.enter(cont);
@@ -258,14 +265,14 @@ export class Builder {
         const labels = [...ins.labels!, ins.index!].map((d) => this.label(d));
         for (const c of labels) this.branchTo(c);
         const targets = labels.map((c) => c.target);
-        this.f.blocks[this.cur!]!.term = { kind: "switch", index, targets: targets.slice(0, -1), default: targets[targets.length - 1]! };
+        this.setTerm(this.cur!, { kind: "switch", index, targets: targets.slice(0, -1), default: targets[targets.length - 1]! });
         this.cur = null;
         return;
       }
       case Op.Return: {
         const c = this.ctl[this.bodies[this.bodies.length - 1]!]!;
         this.branchTo(c);
-        this.f.blocks[this.cur!]!.term = { kind: "jump", target: c.target };
+        this.setTerm(this.cur!, { kind: "jump", target: c.target });
         this.cur = null;
         return;
       }
@@ -379,7 +386,7 @@ export class Builder {
       const header = this.newBlock();
       const phis = type.params.map((t) => this.phi(header, t));
       const params = this.popN(np);
-      this.f.blocks[this.cur!]!.term = { kind: "jump", target: header };
+      this.setTerm(this.cur!, { kind: "jump", target: header });
       this.edge(this.cur!, header, phis, params);
       this.enter(header);
       this.stack.push(...phis.map((p) => p.id));
@@ -392,7 +399,7 @@ export class Builder {
     if (ins.op === Op.If) {
       const then = this.newBlock();
       c.elseBlock = this.newBlock();
-      this.f.blocks[this.cur!]!.term = { kind: "branch", cond, then, else: c.elseBlock };
+      this.setTerm(this.cur!, { kind: "branch", cond, then, else: c.elseBlock });
       this.edge(this.cur!, then, [], []);
       this.edge(this.cur!, c.elseBlock, [], []);
       this.seal(then);
@@ -406,7 +413,7 @@ export class Builder {
   private fallToMerge(c: Ctl): void {
     if (this.cur === null) return;
     this.edge(this.cur, c.merge, c.mergePhis, this.top(c.type.results.length));
-    this.f.blocks[this.cur]!.term = { kind: "jump", target: c.merge };
+    this.setTerm(this.cur, { kind: "jump", target: c.merge });
   }
 
   private else(): void {
@@ -432,7 +439,7 @@ export class Builder {
       // No else arm: the condition's false edge carries the parameters through.
       const e = c.elseBlock;
       this.edge(e, c.merge, c.mergePhis, c.params);
-      this.f.blocks[e]!.term = { kind: "jump", target: c.merge };
+      this.setTerm(e, { kind: "jump", target: c.merge });
       this.enter(e);
     }
     this.seal(c.merge);

@@ -16,7 +16,7 @@ export function splitCriticalEdges(f: IrFunction): void {
     for (const s of succs) {
       const target = f.blocks[s]!;
       if (target.phis.length === 0) continue;
-      const mid: Block = { id: f.blocks.length, phis: [], insts: [], term: { kind: "jump", target: s }, preds: [id], loopDepth: b.loopDepth, cold: false };
+      const mid: Block = { id: f.blocks.length, phis: [], insts: [], term: { kind: "jump", target: s }, preds: [id], loopDepth: b.loopDepth, cold: false, origin: b.origin };
       f.blocks.push(mid);
       retarget(b.term, s, mid.id);
       target.preds[target.preds.indexOf(id)] = mid.id;

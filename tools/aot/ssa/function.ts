@@ -4,7 +4,8 @@
 
 import type { Func, FuncType } from "../../wasm/index.ts";
 import { gpr, imm, mem, negate, rbp, rip, rsp, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
-import { Ctx, symMem, type EmitterTable } from "../context.ts";
+import { symMem, type EmitterTable } from "../context.ts";
+import { OriginCtx, OriginTracker, type OriginRange } from "./origins.ts";
 import type { ModuleEnv } from "../env.ts";
 import { Frame } from "../frame.ts";
 import { prologue } from "../function.ts";
@@ -80,6 +81,8 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
 }
 
 export interface Planned {
+  /** The function's index in the index space. */
+  index: number;
   f: IrFunction;
   fused: Set<number>;
   alloc: Allocation;
@@ -98,17 +101,19 @@ export function planFunction(
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
   const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
-  return { f, fused, alloc: allocate(f, needsLocation, clobbers) };
+  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers) };
 }
 
-/** Emits a planned function at `start`. */
-export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: Planned, start: Label): void {
+/** Emits a planned function at `start`; returns where code inlined from other functions went. */
+export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: Planned, start: Label): OriginRange[] {
   const { f, fused, alloc } = p;
   const type = f.type;
   const where = f.where;
   const saved = alloc.calleeSaved;
   const frame = new Frame(0, saved.length + alloc.slots, BRIDGE_SLOTS);
-  const ctx = new Ctx(a, env, frame, type, where);
+  const ctx = new OriginCtx(a, env, frame, type, where);
+  const origins = new OriginTracker(a, p.index);
+  ctx.tracker = origins;
   const g = new Gen(a, env, f, alloc, fused, ctx);
 
   a.bind(start);
@@ -119,10 +124,16 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
     g.next = f.layout[k + 1] ?? -1;
     a.bind(g.labels[id]!);
     const b = f.blocks[id]!;
-    for (const i of b.insts) instruction(g, i, v1);
+    for (const i of b.insts) {
+      origins.at(i.origin);
+      instruction(g, i, v1);
+    }
+    origins.at(b.origin);
     terminator(g, id);
   });
+  origins.close();
   ctx.finishTraps();
+  return origins.ranges;
 }
 
 function instruction(g: Gen, i: Inst, v1: EmitterTable): void {

@@ -56,6 +56,8 @@ export interface Block {
   loopDepth: number;
   /** An out-of-line block: laid out after the hot code (trap paths, split edges). */
   cold: boolean;
+  /** The function (index space) its terminator came from (see Inst.origin). */
+  origin: number;
 }
 
 export interface IrFunction {

@@ -1,0 +1,91 @@
+// Where inlined code is: the runtime names the function a trap happened in
+// by looking its address up in atoll_functions (first match wins), so each
+// stretch of code that came from an inlined function gets an entry of its
+// own, listed before the functions': a trap in an inlined body, including
+// its out-of-line trap stubs, names the function it was written in.
+
+import { edi, imm, sym, type Assembler, type Label } from "../../x86/index.ts";
+import { Ctx } from "../context.ts";
+import { RUNTIME, type TrapCode } from "../traps.ts";
+
+/** A stretch of code that came from function `origin` (index space). */
+export interface OriginRange {
+  origin: number;
+  start: Label;
+  end: Label;
+}
+
+/** Records the ranges while a function is emitted. */
+export class OriginTracker {
+  readonly ranges: OriginRange[] = [];
+  private current: number;
+  private start: Label | null = null;
+
+  constructor(
+    private readonly a: Assembler,
+    /** The function being compiled: its own code needs no range. */
+    readonly self: number,
+  ) {
+    this.current = self;
+  }
+
+  /** The code emitted from here on came from `origin`. */
+  at(origin: number): void {
+    if (origin === this.current) return;
+    this.close();
+    this.current = origin;
+    if (origin !== this.self) {
+      this.start = this.a.newLabel();
+      this.a.bind(this.start);
+    }
+  }
+
+  get origin(): number {
+    return this.current;
+  }
+
+  close(): void {
+    if (this.start !== null) {
+      const end = this.a.newLabel();
+      this.a.bind(end);
+      this.ranges.push({ origin: this.current, start: this.start, end });
+      this.start = null;
+    }
+    this.current = this.self;
+  }
+}
+
+/** Version 1's context with one set of trap stubs per function the code came from. */
+export class OriginCtx extends Ctx {
+  tracker: OriginTracker | null = null;
+  private readonly stubs = new Map<number, Map<TrapCode, Label>>();
+
+  override trap(code: TrapCode): Label {
+    const origin = this.tracker!.origin;
+    let byCode = this.stubs.get(origin);
+    if (byCode === undefined) {
+      byCode = new Map();
+      this.stubs.set(origin, byCode);
+    }
+    let l = byCode.get(code);
+    if (l === undefined) {
+      l = this.a.newLabel(`trap${code}`);
+      byCode.set(code, l);
+    }
+    return l;
+  }
+
+  /** The stubs, each group inside its function's range. */
+  override finishTraps(): void {
+    const t = this.tracker!;
+    for (const [origin, byCode] of this.stubs) {
+      t.at(origin);
+      for (const [code, l] of [...byCode].sort((x, y) => x[0] - y[0])) {
+        this.a.bind(l);
+        this.a.mov(edi, imm(code));
+        this.a.call(sym(RUNTIME.trap));
+      }
+    }
+    t.close();
+  }
+}
