@@ -5,5 +5,5 @@ export default unikernel({
   name: "bit-mix",
   main: "unikernel.ts",
   devices: [device.console(), device.clock(), device.args()],
-  args: { scale: arg.int(3, "work units (1 = a quick check)") },
+  args: { scale: arg.int(2, "work units (1 = a quick check)") },
 });

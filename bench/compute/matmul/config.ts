@@ -5,5 +5,5 @@ export default unikernel({
   name: "matmul",
   main: "unikernel.ts",
   devices: [device.console(), device.clock(), device.args()],
-  args: { scale: arg.int(8, "work units (1 = a quick check)") },
+  args: { scale: arg.int(12, "work units (1 = a quick check)") },
 });
