@@ -19,12 +19,15 @@ import { outcome, prepare, unixEngine, wasm2cEngine, type Outcome } from "./comp
 
 /** Functions listed per program. */
 const TOP = 25;
+/** Fewer samples than this in either binary and a function's ratio would be noise: it is left blank. */
+const RATIO_SAMPLES = 10;
 
 /** One function's samples in one binary. */
 interface Hot {
   name: string;
   /** Share of the binary's CPU time, 0..1. */
   share: number;
+  samples: number;
   kernel: boolean;
 }
 
@@ -62,7 +65,7 @@ function profile(cmd: string[], args: string[], data: string): Profile | string 
   let samples = 0;
   // "30.96% \t 2071 \t[.] ~lib/typedarray/Float64Array#__get" ([k] for the kernel)
   for (const m of rep.stdout.matchAll(/^\s*([\d.]+)%\s*\t\s*(\d+)\s*\t\[(.)\] (.*?)\s*$/gm)) {
-    hot.push({ name: m[4]!, share: Number(m[1]) / 100, kernel: m[3] === "k" });
+    hot.push({ name: m[4]!, share: Number(m[1]) / 100, samples: Number(m[2]), kernel: m[3] === "k" });
     samples += Number(m[2]);
   }
   if (!count || hot.length === 0) return `perf report has no samples for ${data}`;
@@ -72,6 +75,21 @@ function profile(cmd: string[], args: string[], data: string): Profile | string 
 /** wasm2c's C name of a wasm function: `w2c_`, then the name with every character outside [A-Za-z0-9] as `_` (wabt 1.0.32). */
 function wasm2cName(name: string): string {
   return "w2c_" + name.replace(/[^A-Za-z0-9]/g, "_");
+}
+
+/**
+ * The user-space functions by name, gcc's clones of one function
+ * (`f.isra.0`, `f.part.0`, `f.constprop.0`, `f.cold`) counted as `f`.
+ */
+function byFunction(hot: Hot[]): Map<string, Hot> {
+  const out = new Map<string, Hot>();
+  for (const h of hot) {
+    if (h.kernel) continue;
+    const name = h.name.replace(/(\.(isra|part|constprop|cold)(\.\d+)?)+$/, "");
+    const prev = out.get(name);
+    out.set(name, prev ? { ...prev, share: prev.share + h.share, samples: prev.samples + h.samples } : { ...h, name });
+  }
+  return out;
 }
 
 /** Profiles each program on unix and on wasm2c+gcc; prints a table per program. */
@@ -95,12 +113,13 @@ export async function computeProfile(opts: { scale?: number; only?: string[] }):
     const [unix, w2c] = results as [Profile | string, Profile | string];
     process.stdout.write("\n");
     if (typeof unix === "string") { failures++; process.stdout.write(`note: ${name} on unix: ${unix}\n`); continue; }
-    const w2cByName = new Map(typeof w2c === "string" ? [] : w2c.hot.map((h) => [h.name, h]));
+    const w2cByName = typeof w2c === "string" ? new Map<string, Hot>() : byFunction(w2c.hot);
     const ms = (p: Profile, share: number): string => (share * p.cpuMs).toFixed(1);
     const rows = unix.hot.slice(0, TOP).map((h) => {
       const peer = h.kernel || typeof w2c === "string" ? undefined : w2cByName.get(wasm2cName(h.name));
       return [`${h.kernel ? "[kernel] " : ""}${h.name}`, `${(h.share * 100).toFixed(2)}%`, ms(unix, h.share),
-        peer ? ms(w2c as Profile, peer.share) : "-", peer ? `${((h.share * unix.cpuMs) / (peer.share * (w2c as Profile).cpuMs)).toFixed(1)}x` : ""];
+        peer ? ms(w2c as Profile, peer.share) : "-",
+        peer && Math.min(h.samples, peer.samples) >= RATIO_SAMPLES ? `${((h.share * unix.cpuMs) / (peer.share * (w2c as Profile).cpuMs)).toFixed(1)}x` : ""];
     });
     const rest = unix.hot.slice(TOP).reduce((s, h) => s + h.share, 0);
     if (rest > 0) rows.push([`(${unix.hot.length - TOP} more)`, `${(rest * 100).toFixed(2)}%`, ms(unix, rest), "", ""]);
@@ -113,6 +132,6 @@ export async function computeProfile(opts: { scale?: number; only?: string[] }):
       if (w2c.run.checksum !== unix.run.checksum) { failures++; process.stdout.write(`note: checksums differ: unix ${unix.run.checksum}, wasm2c ${w2c.run.checksum}\n`); }
     }
   }
-  process.stdout.write(`\nperf record -e cpu-clock (perf's default rate); ms = share of the process's CPU time. w2c ms: the same wasm function in the wasm2c+gcc -O2 binary, - when gcc inlined it into its callers or it drew no samples.\n`);
+  process.stdout.write(`\nperf record -e cpu-clock (perf's default rate); ms = share of the process's CPU time. w2c ms: the same wasm function in the wasm2c+gcc -O2 binary, - when gcc inlined it into its callers or it drew no samples; no ratio under ${RATIO_SAMPLES} samples.\n`);
   return failures === 0 ? 0 : 1;
 }
