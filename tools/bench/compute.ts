@@ -6,6 +6,7 @@
 // over the programs every engine ran: one figure per column to compare
 // compilers by, with no program weighing more for taking longer.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
 import { formatTable, geomean, median } from "./table.ts";
@@ -41,6 +42,8 @@ export async function computeBench(opts: { runs: number; scale?: number; only?: 
   const programs = computePrograms(opts.only);
   if (typeof programs === "string") { process.stderr.write(`bench: ${programs}\n`); return 2; }
   const args = opts.scale ? [`--scale=${opts.scale}`] : [];
+  // The times are wall time: other work on the host inflates them, so the table says how busy it was.
+  const loadBefore = loadavg()[0]!;
   const rows: string[][] = [];
   const notes: string[] = [];
   /** Per program that ran on every engine: its median time on each. */
@@ -91,7 +94,8 @@ export async function computeBench(opts: { runs: number; scale?: number; only?: 
   }
   process.stdout.write("\n" + formatTable(["program", "unix ms", "node ms", "wasm2c ms", "unix/w2c", "node/w2c", "checksums", "wasm KiB", "x86 KiB", "AOT KB/s"], rows) + "\n");
   process.stdout.write(`\nwork time inside the program (monotonic clock), median of ${opts.runs} runs; lower is better.\n`);
-  if (complete.length > 0) process.stdout.write(`geomean: geometric mean over the ${complete.length} programs that ran on all three engines, of each time and of each ratio.\n`);
+  process.stdout.write(`host: ${availableParallelism()} CPUs, load average ${loadBefore.toFixed(1)} before the run and ${loadavg()[0]!.toFixed(1)} after (above about ${availableParallelism() - 1}, other work competes with the programs and inflates their times).\n`);
+  if (complete.length > 0) process.stdout.write(`geomean: geometric mean over the ${complete.length} program${complete.length === 1 ? "" : "s"} that ran on all three engines, of each time and of each ratio.\n`);
   process.stdout.write(`AOT KB/s: wasm kilobytes per second through decode + validate + compile (best of 3); x86 KiB: generated code.\n`);
   process.stdout.write(`Where the time goes: npm run bench -- compute --profile PROGRAM.\n`);
   for (const n of [...new Set(notes)]) process.stdout.write(`note: ${n}\n`);
