@@ -113,17 +113,17 @@ export async function computeProfile(opts: { scale?: number; only?: string[] }):
     const [unix, w2c] = results as [Profile | string, Profile | string];
     process.stdout.write("\n");
     if (typeof unix === "string") { failures++; process.stdout.write(`note: ${name} on unix: ${unix}\n`); continue; }
-    const w2cByName = typeof w2c === "string" ? new Map<string, Hot>() : byFunction(w2c.hot);
+    const peerProfile = typeof w2c === "string" ? null : w2c;
+    const w2cByName = peerProfile ? byFunction(peerProfile.hot) : new Map<string, Hot>();
     const ms = (p: Profile, share: number): string => (share * p.cpuMs).toFixed(1);
     const rows = unix.hot.slice(0, TOP).map((h) => {
-      const peer = h.kernel || typeof w2c === "string" ? undefined : w2cByName.get(wasm2cName(h.name));
-      return [`${h.kernel ? "[kernel] " : ""}${h.name}`, `${(h.share * 100).toFixed(2)}%`, ms(unix, h.share),
-        peer ? ms(w2c as Profile, peer.share) : "-",
-        peer && Math.min(h.samples, peer.samples) >= RATIO_SAMPLES ? `${((h.share * unix.cpuMs) / (peer.share * (w2c as Profile).cpuMs)).toFixed(1)}x` : ""];
+      const peer = h.kernel ? undefined : w2cByName.get(wasm2cName(h.name));
+      const ratio = peer && peerProfile && Math.min(h.samples, peer.samples) >= RATIO_SAMPLES ? `${((h.share * unix.cpuMs) / (peer.share * peerProfile.cpuMs)).toFixed(1)}x` : "";
+      return [`${h.kernel ? "[kernel] " : ""}${h.name}`, `${(h.share * 100).toFixed(2)}%`, ms(unix, h.share), peer && peerProfile ? ms(peerProfile, peer.share) : "-", ratio];
     });
     const rest = unix.hot.slice(TOP).reduce((s, h) => s + h.share, 0);
     if (rest > 0) rows.push([`(${unix.hot.length - TOP} more)`, `${(rest * 100).toFixed(2)}%`, ms(unix, rest), "", ""]);
-    rows.push(["the whole process", "100%", unix.cpuMs.toFixed(1), typeof w2c === "string" ? "n/a" : w2c.cpuMs.toFixed(1), typeof w2c === "string" ? "" : `${(unix.cpuMs / w2c.cpuMs).toFixed(1)}x`]);
+    rows.push(["the whole process", "100%", unix.cpuMs.toFixed(1), peerProfile ? peerProfile.cpuMs.toFixed(1) : "n/a", peerProfile ? `${(unix.cpuMs / peerProfile.cpuMs).toFixed(1)}x` : ""]);
     process.stdout.write(formatTable([`${name}: function`, "unix %", "unix ms", "w2c ms", "unix/w2c"], rows) + "\n");
     process.stdout.write(`unix: ${unix.samples} samples, work ${(unix.run.ns / 1e6).toFixed(1)} ms (the program's own clock), perf data ${path.relative(process.cwd(), unix.data)}\n`);
     if (typeof w2c === "string") { failures++; process.stdout.write(`note: ${name} on wasm2c: ${w2c}\n`); }
