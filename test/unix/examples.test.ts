@@ -19,6 +19,10 @@ describe("examples/hello on unix", () => {
     expect(forced.stderr).toMatch(/atoll: aot .*\(\d+(\.\d+)? m?s\)/);
     expect(forced.stderr).toMatch(/atoll: link .*examples\/hello\/dist\/hello .*static ELF.*\(\d+(\.\d+)? m?s\)/);
     expect(execFileSync("file", ["-b", path.join(root, "examples/hello/dist/hello")], { encoding: "utf8" })).toMatch(/ELF 64-bit LSB executable, x86-64.*statically linked/);
+    // The symbol table names the module's functions as its name section does (tools/build/symbol-names.ts), for perf and gdb.
+    const syms = execFileSync("readelf", ["-sW", path.join(root, "examples/hello/dist/hello")], { encoding: "utf8" });
+    expect(syms).toMatch(/ FUNC +GLOBAL +DEFAULT +\d+ ~lib\/rt\/itcms\/__new$/m);
+    expect(syms).not.toMatch(/ FUNC .* wasm:func:\d+$/m);
     const warm = atoll(["build", "-t", "unix", "examples/hello"]);
     expect(warm.status).toBe(0);
     expect(warm.stderr).toContain("examples/hello/dist/hello is up to date");

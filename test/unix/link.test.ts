@@ -2,7 +2,8 @@
 // executable that `file` and `readelf` accept as static, ET_EXEC, with no
 // segment both writable and executable.
 import { execFileSync, spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { link, LinkError, PF_W, PF_X, type LinkObject } from "../../tools/link/index.ts";
@@ -83,6 +84,28 @@ describe("tools/link", () => {
       expect((g.flags & PF_W) !== 0 && (g.flags & PF_X) !== 0).toBe(false);
     }
     expect(s("counter")).toBe(out.placements[1]!.bss + 16);
+  });
+
+  it("writes symbolNames into .symtab in place of link names, and ignores names of symbols nobody defines", () => {
+    const a = obj({
+      symbols: new Map([["_start", { section: "text", offset: 0, size: 4 }], ["wasm:func:3", { section: "text", offset: 4, size: 12 }]]),
+      relocs: [{ section: "text", offset: 0, symbol: "wasm:func:3", kind: "rel32", addend: -4 }],
+    });
+    const symbolNames = new Map([["wasm:func:3", "~lib/typedarray/Float64Array#__get"], ["wasm:func:9", "inlined away"]]);
+    const out = link([{ name: "a", object: a }], { entry: "_start", symbolNames });
+    expect(out.symbols.get("wasm:func:3")).toBe(out.placements[0]!.text + 4); // linking still goes by link names
+    const dir = mkdtempSync(path.join(tmpdir(), "atoll-link-names-"));
+    try {
+      const exe = path.join(dir, "a.out");
+      writeFileSync(exe, out.image);
+      const syms = execFileSync("readelf", ["-sW", exe], { encoding: "utf8" });
+      expect(syms).toMatch(/\s12 FUNC\s+GLOBAL\s+DEFAULT\s+\d+ ~lib\/typedarray\/Float64Array#__get$/m);
+      expect(syms).not.toContain("wasm:func:3");
+      expect(syms).not.toContain("inlined away");
+      expect(syms).toMatch(/ _start$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,63 +2,17 @@
 // unix target (our AOT), on node (V8) and as wasm2c + gcc -O2, in one run.
 // Each program times its own work with the monotonic clock and prints
 // "checksum=C ns=T", so start-up is excluded and the checksums show that the
-// three engines computed the same thing.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+// three engines computed the same thing. The last row is the geometric mean
+// over the programs every engine ran: one figure per column to compare
+// compilers by, with no program weighing more for taking longer.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
-import { configure } from "../configure/configure.ts";
-import { build } from "../build/build.ts";
-import { Report } from "../report.ts";
-import { findTarget, type TargetName } from "../targets.ts";
-import { formatTable, median } from "./table.ts";
+import { formatTable, geomean, median } from "./table.ts";
 import { decodeModule, validateModule } from "../wasm/index.ts";
 import { compileModule } from "../aot/index.ts";
-import { readFileSync } from "node:fs";
-
-interface Engine {
-  name: string;
-  /** Builds the program in `dir`; returns the command that runs it, or why it cannot. */
-  prepare(dir: string, name: string): Promise<string[] | string>;
-}
-
-const quiet = new Report(() => {});
-
-async function buildTarget(dir: string, target: TargetName): Promise<string> {
-  const { plan } = await configure(dir, target);
-  await build(plan, quiet);
-  return plan.artefact;
-}
-
-const W2C_RUNTIME = "/usr/share/wabt/wasm2c";
-
-const engines: Engine[] = [
-  {
-    name: "unix (Atoll AOT)",
-    async prepare(dir) {
-      if (findTarget("unix")!.unavailable !== null) return "unix target not available yet";
-      return [await buildTarget(dir, "unix")];
-    },
-  },
-  {
-    name: "node (V8)",
-    async prepare(dir) {
-      return [process.execPath, await buildTarget(dir, "node")];
-    },
-  },
-  {
-    name: "wasm2c+gcc -O2",
-    async prepare(dir, name) {
-      await buildTarget(dir, "node");
-      const out = path.join(dir, "_build", "wasm2c");
-      mkdirSync(out, { recursive: true });
-      execFileSync("wasm2c", [path.join(dir, "_build", "node", "app.wasm"), "-n", "app", "-o", path.join(out, "app.c")]);
-      const exe = path.join(out, name);
-      execFileSync("gcc", ["-O2", "-I", out, "-I", W2C_RUNTIME, path.join(out, "app.c"), path.join(repoRoot, "tools", "bench", "wasm2c-host.c"), path.join(W2C_RUNTIME, "wasm-rt-impl.c"), "-lm", "-o", exe]);
-      return [exe];
-    },
-  },
-];
+import { engines, prepare, runOnce } from "./compute-engines.ts";
 
 /** The AOT compiler on `wasm`: decode + validate + compile, best of 3; [KB/s, code bytes]. */
 function aotSpeed(wasm: Uint8Array): [number, number] {
@@ -73,43 +27,43 @@ function aotSpeed(wasm: Uint8Array): [number, number] {
   return [wasm.length / 1024 / (best / 1000), code];
 }
 
-/** Runs one command; returns [checksum, work ns] or an error text. */
-function runOnce(cmd: string[], args: string[]): [string, number] | string {
-  const r = spawnSync(cmd[0]!, [...cmd.slice(1), ...args], { encoding: "utf8", timeout: 300_000 });
-  const m = /checksum=(-?\d+) ns=(\d+)/.exec(r.stdout ?? "");
-  if (r.status !== 0 || !m) return `failed (status ${r.status}): ${(r.stderr || r.stdout || "").trim().split("\n")[0]}`;
-  return [m[1]!, Number(m[2])];
+/** The programs of bench/compute, all or those named; a name that is none of them is an error naming those there are. */
+export function computePrograms(only?: string[]): string[] | string {
+  const suite = path.join(repoRoot, "bench", "compute");
+  const all = readdirSync(suite).filter((d) => existsSync(path.join(suite, d, "config.ts"))).sort();
+  const unknown = (only ?? []).filter((n) => !all.includes(n));
+  if (unknown.length > 0) return `no compute program ${unknown.join(", ")}; there are ${all.join(", ")}`;
+  return only ? all.filter((d) => only.includes(d)) : all;
 }
 
 /** Runs the compute suite; `runs` repetitions per engine, median reported. */
 export async function computeBench(opts: { runs: number; scale?: number; only?: string[] }): Promise<number> {
   const suite = path.join(repoRoot, "bench", "compute");
-  const programs = readdirSync(suite).filter((d) => existsSync(path.join(suite, d, "config.ts"))).filter((d) => !opts.only || opts.only.includes(d)).sort();
+  const programs = computePrograms(opts.only);
+  if (typeof programs === "string") { process.stderr.write(`bench: ${programs}\n`); return 2; }
   const args = opts.scale ? [`--scale=${opts.scale}`] : [];
+  // The times are wall time: other work on the host inflates them, so the table says how busy it was.
+  const loadBefore = loadavg()[0]!;
   const rows: string[][] = [];
   const notes: string[] = [];
+  /** Per program that ran on every engine: its median time on each. */
+  const complete: number[][] = [];
   let failures = 0;
   for (const name of programs) {
     const dir = path.join(suite, name);
     const ms: (number | null)[] = [];
     const sums = new Set<string>();
     for (const e of engines) {
-      let cmd: string[] | string;
-      try {
-        cmd = await e.prepare(dir, name);
-      } catch (err) {
-        const stderr = (err as { stderr?: Buffer }).stderr;
-        cmd = `build failed: ${(stderr ? stderr.toString() : String(err)).trim().split("\n").slice(0, 3).join(" | ")}`;
-        failures++;
-      }
-      if (typeof cmd === "string") { ms.push(null); notes.push(`${e.name}: ${cmd}`); continue; }
+      const p = await prepare(e, dir, name);
+      if (!("cmd" in p)) { if (p.failure) failures++; ms.push(null); notes.push(p.failure ? `${name} on ${e.name}: ${p.why}` : `${e.name}: ${p.why}`); continue; }
+      const cmd = p.cmd;
       const times: number[] = [];
       let err = "";
       for (let i = 0; i < opts.runs; i++) {
         const r = runOnce(cmd, args);
         if (typeof r === "string") { err = r; break; }
-        sums.add(r[0]);
-        times.push(r[1] / 1e6);
+        sums.add(r.checksum);
+        times.push(r.ns / 1e6);
       }
       if (err) { failures++; ms.push(null); notes.push(`${name} on ${e.name}: ${err}`); continue; }
       ms.push(median(times));
@@ -118,14 +72,32 @@ export async function computeBench(opts: { runs: number; scale?: number; only?: 
     const base = ms[2];
     const ratio = (v: number | null | undefined): string => (v == null || base == null ? "n/a" : (v / base).toFixed(2) + "x");
     if (sums.size > 1) { failures++; notes.push(`${name}: checksums differ between engines: ${[...sums].join(" vs ")}`); }
-    const wasm = readFileSync(path.join(dir, "_build", "node", "app.wasm"));
-    const [kbps, code] = aotSpeed(wasm);
-    rows.push([name, ...ms.map((v) => (v == null ? "n/a" : v.toFixed(1))), ratio(ms[0]), ratio(ms[1]), sums.size === 1 ? "same" : "DIFFER",
-      (wasm.length / 1024).toFixed(1), (code / 1024).toFixed(1), kbps.toFixed(0)]);
+    if (ms.every((v) => v !== null)) complete.push(ms as number[]);
+    const wasmFile = path.join(dir, "_build", "node", "app.wasm");
+    let compiler = ["n/a", "n/a", "n/a"];
+    if (existsSync(wasmFile)) {
+      const wasm = readFileSync(wasmFile);
+      try {
+        const [kbps, code] = aotSpeed(wasm);
+        compiler = [(wasm.length / 1024).toFixed(1), (code / 1024).toFixed(1), kbps.toFixed(0)];
+      } catch (e) {
+        compiler = [(wasm.length / 1024).toFixed(1), "n/a", "n/a"];
+        notes.push(`${name}: the AOT compiler failed: ${(e as Error).message.split("\n")[0]}`);
+      }
+    }
+    rows.push([name, ...ms.map((v) => (v == null ? "n/a" : v.toFixed(1))), ratio(ms[0]), ratio(ms[1]), sums.size === 1 ? "same" : sums.size === 0 ? "n/a" : "DIFFER", ...compiler]);
+  }
+  if (complete.length > 0) {
+    const g = (i: number): number => geomean(complete.map((t) => t[i]!));
+    const gr = (i: number): string => geomean(complete.map((t) => t[i]! / t[2]!)).toFixed(2) + "x";
+    rows.push([`geomean (${complete.length})`, g(0).toFixed(1), g(1).toFixed(1), g(2).toFixed(1), gr(0), gr(1), "", "", "", ""]);
   }
   process.stdout.write("\n" + formatTable(["program", "unix ms", "node ms", "wasm2c ms", "unix/w2c", "node/w2c", "checksums", "wasm KiB", "x86 KiB", "AOT KB/s"], rows) + "\n");
   process.stdout.write(`\nwork time inside the program (monotonic clock), median of ${opts.runs} runs; lower is better.\n`);
+  process.stdout.write(`host: ${availableParallelism()} CPUs, load average ${loadBefore.toFixed(1)} before the run and ${loadavg()[0]!.toFixed(1)} after (above about ${availableParallelism() - 1}, other work competes with the programs and inflates their times).\n`);
+  if (complete.length > 0) process.stdout.write(`geomean: geometric mean over the ${complete.length} program${complete.length === 1 ? "" : "s"} that ran on all three engines, of each time and of each ratio.\n`);
   process.stdout.write(`AOT KB/s: wasm kilobytes per second through decode + validate + compile (best of 3); x86 KiB: generated code.\n`);
+  process.stdout.write(`Where the time goes: npm run bench -- compute --profile PROGRAM.\n`);
   for (const n of [...new Set(notes)]) process.stdout.write(`note: ${n}\n`);
   return failures === 0 ? 0 : 1;
 }

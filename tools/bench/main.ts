@@ -1,10 +1,12 @@
 // `npm run bench -- SUITE [--runs N] [--scale N] [PROGRAM...]`: benchmarks
 // that print their peers side by side. Suites are rows of a table; the
-// boot, block and net suites join it with their issues.
+// boot, block and net suites join it with their issues. `compute --profile`
+// shows where a program's time goes instead of timing it.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
 import { computeBench } from "./compute.ts";
+import { computeProfile } from "./profile.ts";
 import { bootBench } from "./boot.ts";
 import { blockBench } from "./block.ts";
 import { netBench } from "./net.ts";
@@ -25,19 +27,22 @@ const suites: Record<string, Suite> = {
 export async function main(argv: string[]): Promise<number> {
   let runs = 3;
   let scale: number | undefined;
+  let profile = false;
   const names: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--runs") runs = Number(argv[++i]);
     else if (a === "--scale") scale = Number(argv[++i]);
+    else if (a === "--profile") profile = true;
     else names.push(a);
   }
   const [suiteName, ...only] = names;
   const suite = suiteName ? suites[suiteName] : undefined;
-  if (!suite || !Number.isInteger(runs) || runs < 1 || (scale !== undefined && !(scale > 0))) {
-    process.stderr.write(`usage: npm run bench -- SUITE [--runs N] [--scale N] [PROGRAM...]\nsuites:\n${Object.entries(suites).map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`).join("\n")}\n`);
+  if (!suite || !Number.isInteger(runs) || runs < 1 || (scale !== undefined && !(scale > 0)) || (profile && suiteName !== "compute")) {
+    process.stderr.write(`usage: npm run bench -- SUITE [--runs N] [--scale N] [PROGRAM...]\n       npm run bench -- compute --profile [--scale N] [PROGRAM...]   (perf: where the time goes, per function)\nsuites:\n${Object.entries(suites).map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`).join("\n")}\n`);
     return 2;
   }
   execFileSync("bash", [path.join(repoRoot, "tools", "setup", "install-system-packages.sh")], { stdio: "inherit" });
-  return suite.run({ runs, scale, only: only.length > 0 ? only : undefined });
+  const opts = { runs, scale, only: only.length > 0 ? only : undefined };
+  return profile ? computeProfile(opts) : suite.run(opts);
 }

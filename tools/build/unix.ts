@@ -10,6 +10,13 @@ import { decodeModule, validateModule, WasmError } from "../wasm/index.ts";
 import type { Report } from "../report.ts";
 import { UserError } from "../errors.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
+import { functionSymbolNames } from "./symbol-names.ts";
+
+/** The module's code, and the names its functions get in the executable's symbol table. */
+interface Compiled {
+  aot: AotObject;
+  symbolNames: Map<string, string>;
+}
 
 /** Bytes for people. */
 function size(n: number): string {
@@ -18,15 +25,15 @@ function size(n: number): string {
 
 /** Compiles `wasm` ahead of time and links it with the runtime into `outfile`. */
 export async function buildUnix(outfile: string, wasm: Uint8Array, sourceRoots: [string, string][], report: Report): Promise<void> {
-  const aot = await report.step("aot", () => compileWasm(wasm), (o) => `x86-64 ${size(o.text.length)} code, ${size(o.rodata.length + o.data.length)} data (tools/aot)`);
-  await report.step("link", () => linkUnix(outfile, aot, sourceRoots), (n) => `${path.relative(process.cwd(), outfile)} ${size(n)} (static ELF, unix runtime)`);
+  const compiled = await report.step("aot", () => compileWasm(wasm), ({ aot: o }) => `x86-64 ${size(o.text.length)} code, ${size(o.rodata.length + o.data.length)} data (tools/aot)`);
+  await report.step("link", () => linkUnix(outfile, compiled, sourceRoots), (n) => `${path.relative(process.cwd(), outfile)} ${size(n)} (static ELF, unix runtime)`);
 }
 
-function compileWasm(wasm: Uint8Array): AotObject {
+function compileWasm(wasm: Uint8Array): Compiled {
   try {
     const m = decodeModule(wasm);
     validateModule(m);
-    return compileModule(m, { name: "app.wasm" });
+    return { aot: compileModule(m, { name: "app.wasm" }), symbolNames: functionSymbolNames(m) };
   } catch (e) {
     if (e instanceof WasmError) throw new UserError(`app.wasm: ${e.message}`);
     throw e;
@@ -34,7 +41,7 @@ function compileWasm(wasm: Uint8Array): AotObject {
 }
 
 /** Writes the executable; returns its size. */
-function linkUnix(outfile: string, aot: AotObject, sourceRoots: [string, string][]): number {
+function linkUnix(outfile: string, { aot, symbolNames }: Compiled, sourceRoots: [string, string][]): number {
   let image: Uint8Array;
   try {
     image = link(
@@ -42,7 +49,7 @@ function linkUnix(outfile: string, aot: AotObject, sourceRoots: [string, string]
         { name: "app.wasm", object: aot },
         { name: "unix runtime", object: unixRuntime({ sourceRoots }) },
       ],
-      { entry: "_start" },
+      { entry: "_start", symbolNames },
     ).image;
   } catch (e) {
     if (e instanceof LinkError) throw new UserError(explain(e.message));

@@ -33,6 +33,15 @@ export interface LinkOptions {
    * `atoll_link:image_end` (end of bss rounded up to a page).
    */
   layoutSymbols?: boolean;
+  /**
+   * What the ELF symbol table calls a symbol instead of its link name, e.g.
+   * `wasm:func:31` → `bench/compute/sort/unikernel/quickSort` from the
+   * module's name section, so that perf, gdb and objdump name functions as
+   * the source does. Linking itself still goes by link names. A name for a
+   * symbol no input defines is ignored: which functions a compiler emits
+   * (inlined, dropped) is its own business.
+   */
+  symbolNames?: ReadonlyMap<string, string>;
 }
 
 /** The symbols `layoutSymbols` defines. */
@@ -217,7 +226,7 @@ export function link(inputs: LinkInput[], options: LinkOptions): Linked {
   const elfSymbols: ElfSymbol[] = [...owner]
     .map(([name, { def }]) => {
       const value = symbols.get(name)!;
-      return { name, value, size: def.size ?? 0, kind: def.section === "text" ? "func" : "object", section: sectionName(value) } as ElfSymbol;
+      return { name: options.symbolNames?.get(name) ?? name, value, size: def.size ?? 0, kind: def.section === "text" ? "func" : "object", section: sectionName(value) } as ElfSymbol;
     })
     .concat([...linkerDefined].map((name) => ({ name, value: symbols.get(name)!, size: 0, kind: "none", section: null }) as ElfSymbol))
     .sort((a, b) => a.value - b.value);
