@@ -89,6 +89,17 @@ describe("aot: bulk memory and table operations against V8", () => {
     expect(await compare(wat2wasm(MEMORY), cases)).toEqual([]);
   });
 
+  it("memory.copy upwards, overlapping (backward) or not (forward), and in place: every distance 0..17 and length 0..40", async () => {
+    const cases: Case[] = [];
+    for (let d = 0; d <= 17; d++) {
+      for (let n = 0; n <= 40; n++) {
+        cases.push({ fn: "fill", args: [1000, (d * 5 + n) & 255, 80] }, { fn: "copy", args: [1000, 108 + n, 30] });
+        cases.push({ fn: "copy", args: [1000 + d, 1000, n] }, { fn: "sum", args: [999, n + d + 2] });
+      }
+    }
+    expect(await compare(wat2wasm(MEMORY), cases)).toEqual([]);
+  });
+
   it("memory.init within the segment and the memory, then data.drop", async () => {
     const cases: Case[] = [
       { fn: "init", args: [500, 2, 8] },

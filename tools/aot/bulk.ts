@@ -7,7 +7,7 @@
 // below the source, backward (direction flag set) otherwise.
 
 import { Op } from "../wasm/index.ts";
-import { eax, ecx, edi, esi, imm, mem, r15, r8, rax, rcx, rdi, rsi, type Gpr, type Label, type Mem } from "../x86/index.ts";
+import { al, ax, dx, eax, ecx, edi, edx, esi, imm, mem, r15, r8, rax, rcx, rdi, rdx, rsi, type Gpr, type Label, type Mem } from "../x86/index.ts";
 import { symMem, type Ctx, type Emitter } from "./context.ts";
 import { S, TABLE_ENTRY } from "./symbols.ts";
 import { Trap } from "./traps.ts";
@@ -49,8 +49,20 @@ function memmove(c: Ctx, unit: 1 | 8): void {
   const forward = c.a.newLabel("memmove.fwd");
   const done = c.a.newLabel("memmove.done");
   const rep = (): void => (unit === 1 ? c.a.repMovsb() : c.a.repMovsq());
-  c.a.cmp(rdi, rsi);
-  c.a.jcc("be", forward);
+  if (unit === 1) smallCopy(c, done);
+  // Backward only when the destination starts inside the source (dst - src < length,
+  // unsigned): a copy to a higher place that does not overlap goes forward, where rep
+  // movs is fast (std; rep movsb moves a byte per step on current CPUs).
+  c.a.mov(rax, rdi);
+  c.a.sub(rax, rsi);
+  if (unit === 1) c.a.cmp(rax, rcx);
+  else {
+    c.a.lea(rdx, mem(null, { index: rcx, scale: 8 }));
+    c.a.cmp(rax, rdx);
+  }
+  c.a.jcc("ae", forward);
+  c.a.test(rax, rax);
+  c.a.jcc("z", done);
   c.a.lea(rdi, mem(rdi, { index: rcx, scale: unit, disp: -unit }));
   c.a.lea(rsi, mem(rsi, { index: rcx, scale: unit, disp: -unit }));
   c.a.emitBytes(STD);
@@ -67,6 +79,46 @@ function memmove(c: Ctx, unit: 1 | 8): void {
   }
   rep();
   c.a.bind(done);
+}
+
+/**
+ * Copies of at most 16 bytes (most of asc's string and array copies) as two
+ * loads from both ends of the source, then two stores: every byte is read
+ * before any is written, so overlap either way is fine, and no rep start-up.
+ */
+function smallCopy(c: Ctx, done: Label): void {
+  const big = c.a.newLabel("copy.big");
+  const below8 = c.a.newLabel("copy.lt8");
+  const below4 = c.a.newLabel("copy.lt4");
+  const one = c.a.newLabel("copy.one");
+  c.a.cmp(rcx, imm(16));
+  c.a.jcc("a", big);
+  const pair = (size: 16 | 32 | 64, a: Gpr, d: Gpr): void => {
+    const bytes = size / 8;
+    c.a.mov(a, mem(rsi, {}, size));
+    c.a.mov(d, mem(rsi, { index: rcx, disp: -bytes }, size));
+    c.a.mov(mem(rdi, {}, size), a);
+    c.a.mov(mem(rdi, { index: rcx, disp: -bytes }, size), d);
+    c.a.jmp(done);
+  };
+  c.a.cmp(ecx, imm(8));
+  c.a.jcc("b", below8);
+  pair(64, rax, rdx);
+  c.a.bind(below8);
+  c.a.cmp(ecx, imm(4));
+  c.a.jcc("b", below4);
+  pair(32, eax, edx);
+  c.a.bind(below4);
+  c.a.cmp(ecx, imm(2));
+  c.a.jcc("b", one);
+  pair(16, ax, dx);
+  c.a.bind(one);
+  c.a.test(ecx, ecx);
+  c.a.jcc("z", done);
+  c.a.mov(al, mem(rsi, {}, 8));
+  c.a.mov(mem(rdi, {}, 8), al);
+  c.a.jmp(done);
+  c.a.bind(big);
 }
 
 const emitters: [number, Emitter][] = [
