@@ -23,6 +23,7 @@ import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
 import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
 import { parallelMove } from "./moves.ts";
 import { removeTrivialPhis } from "./phis.ts";
+import { forwardGlobals } from "./globals.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
 import { allocate, CALL_CLOBBERS, type Allocation } from "./regalloc.ts";
 import { bulkEmitters } from "../bulk.ts";
@@ -73,6 +74,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
   };
   step("unreachable", () => removeUnreachableBlocks(f));
   step("phis", () => removeTrivialPhis(f));
+  step("globals", () => forwardGlobals(f));
   step("dce", () => removeDeadCode(f));
   step("edges", () => splitCriticalEdges(f));
   let fused = new Set<number>();

@@ -136,3 +136,19 @@ export function retarget(t: Terminator, from: number, to: number): void {
       break;
   }
 }
+
+/** Rewrites every use of a value in `repl` (keys) to its replacement, following chains. */
+export function replaceUses(f: IrFunction, repl: ReadonlyMap<number, number>): void {
+  if (repl.size === 0) return;
+  const find = (v: number): number => {
+    let r = v;
+    for (let n = repl.get(r); n !== undefined; n = repl.get(r)) r = n;
+    return r;
+  };
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const p of b.phis) p.args = p.args.map(find);
+    for (const i of b.insts) i.args = i.args.map(find);
+    mapTermUses(b.term, find);
+  }
+}
