@@ -24,6 +24,7 @@ import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
 import { parallelMove } from "./moves.ts";
 import { removeTrivialPhis } from "./phis.ts";
 import { forwardGlobals } from "./globals.ts";
+import { moveColdBlocks } from "./cold.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
 import { allocate, CALL_CLOBBERS, type Allocation } from "./regalloc.ts";
 import { bulkEmitters } from "../bulk.ts";
@@ -77,6 +78,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
   step("globals", () => forwardGlobals(f));
   step("dce", () => removeDeadCode(f));
   step("edges", () => splitCriticalEdges(f));
+  step("cold", () => moveColdBlocks(f));
   let fused = new Set<number>();
   step("fuse", () => (fused = fuseCompares(f)));
   return fused;
