@@ -2,10 +2,11 @@
 //
 // Positions number the code in layout order: a block's phis at `from`,
 // each instruction one position after the other, its terminator (and the
-// moves into its successor's phis) at `to`. A value's interval is the hull
-// [start, end] of every position where it is live: simple, and exact
-// enough for code that wasm's structure keeps in textual order. A phi's
-// interval also covers the end of each predecessor, where its moves write it.
+// moves into its successor's phis) at `to`. A value's lifetime is the list
+// of ranges where it is live, with holes between them (Wimmer & Franz,
+// "Linear Scan Register Allocation on SSA Form", CGO 2010): a value live
+// around a call but not across it keeps a caller-saved register. A phi's
+// lifetime also covers the end of each predecessor, where its moves write it.
 
 import { successors, termUses, type Inst, type IrFunction } from "./ir.ts";
 
@@ -15,7 +16,9 @@ export interface Intervals {
   to: Int32Array;
   /** Position of each instruction, by value id (-1: not placed). */
   pos: Int32Array;
-  /** The hull of each value's live range; start > end for a value that needs no location. */
+  /** Where each value is live: sorted, disjoint half-open ranges [s0, e0, s1, e1, ...]; undefined for a value that needs no location. */
+  ranges: Int32Array[];
+  /** The first range's start and the last range's end (start > end: no location). */
   start: Int32Array;
   end: Int32Array;
   /** Sum of 10^loopDepth over each value's definition and uses: what spilling it costs. */
@@ -105,14 +108,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     }
   }
 
-  const start = new Int32Array(n).fill(0x7fffffff);
-  const end = new Int32Array(n).fill(-1);
   const weight = new Float64Array(n);
-  const extend = (v: number, at: number): void => {
-    if (!tracked[v]) return;
-    if (at < start[v]!) start[v] = at;
-    if (at > end[v]!) end[v] = at;
-  };
   const each = (s: Uint32Array, fn: (v: number) => void): void => {
     for (let w = 0; w < words; w++) {
       let bits = s[w]!;
@@ -123,32 +119,73 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       }
     }
   };
+  // Ranges, half-open [s, e): a value defined at p and last used at q holds
+  // [p, q), so an instruction's result may take the register of an operand
+  // it reads last; a value live out of a block holds through `to + 1`.
+  const parts: number[][] = Array.from({ length: n }, () => []);
+  const add = (v: number, s0: number, e0: number): void => {
+    if (tracked[v]) parts[v]!.push(s0, e0);
+  };
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     const cost = Math.pow(10, Math.min(b.loopDepth, 5));
-    each(liveIn.get(id)!, (v) => extend(v, from[id]!));
-    each(liveOut.get(id)!, (v) => extend(v, to[id]!));
+    const lo = from[id]!, hi = to[id]!;
+    // Last use and definition of each value in this block.
+    const lastUse = new Map<number, number>();
+    const defAt = new Map<number, number>();
+    const use = (v: number, at: number): void => {
+      lastUse.set(v, at);
+      weight[v]! += cost;
+    };
     for (const phi of b.phis) {
-      extend(phi.id, from[id]!);
+      defAt.set(phi.id, lo);
       weight[phi.id]! += cost;
-      b.preds.forEach((pred, j) => {
-        extend(phi.id, to[pred]!);
-        extend(phi.args[j]!, to[pred]!);
-        weight[phi.args[j]!]! += cost;
-      });
     }
     for (const i of b.insts) {
-      if (i.type !== null) extend(i.id, pos[i.id]!);
+      for (const a of i.args) use(a, pos[i.id]!);
+      defAt.set(i.id, pos[i.id]!);
       weight[i.id]! += cost;
-      for (const a of i.args) {
-        extend(a, pos[i.id]!);
-        weight[a]! += cost;
+    }
+    for (const v of termUses(b.term)) use(v, hi);
+    for (const sid of successors(b.term)) {
+      const sb = f.blocks[sid]!;
+      const j = sb.preds.indexOf(id);
+      for (const phi of sb.phis) {
+        use(phi.args[j]!, hi);
+        // The moves into the successor's phis write them here.
+        add(phi.id, hi, hi + 1);
       }
     }
-    for (const v of termUses(b.term)) {
-      extend(v, to[id]!);
-      weight[v]! += cost;
+    const out = liveOut.get(id)!;
+    const isOut = (v: number): boolean => (out[v >>> 5]! & (1 << (v & 31))) !== 0;
+    each(out, (v) => add(v, defAt.get(v) ?? lo, hi + 1));
+    each(liveIn.get(id)!, (v) => {
+      if (!isOut(v)) add(v, lo, lastUse.get(v) ?? lo);
+    });
+    for (const [v, d] of defAt) {
+      if (isOut(v)) continue;
+      const u = lastUse.get(v);
+      add(v, d, u !== undefined && u > d ? u : d + 1);
     }
   }
-  return { from, to, pos, start, end, weight };
+  const ranges: Int32Array[] = new Array<Int32Array>(n);
+  const start = new Int32Array(n).fill(0x7fffffff);
+  const end = new Int32Array(n).fill(-1);
+  for (let v = 0; v < n; v++) {
+    const ps = parts[v]!;
+    if (ps.length === 0) continue;
+    const pairs: [number, number][] = [];
+    for (let k = 0; k < ps.length; k += 2) pairs.push([ps[k]!, ps[k + 1]!]);
+    pairs.sort((x, y) => x[0] - y[0]);
+    const merged: number[] = [];
+    for (const [s0, e0] of pairs) {
+      const last = merged.length - 1;
+      if (last > 0 && s0 <= merged[last]!) merged[last] = Math.max(merged[last]!, e0);
+      else merged.push(s0, e0);
+    }
+    ranges[v] = Int32Array.from(merged);
+    start[v] = merged[0]!;
+    end[v] = merged[merged.length - 1]!;
+  }
+  return { from, to, pos, start, end, weight, ranges };
 }

@@ -1,7 +1,8 @@
-// Register allocation: linear scan over the live intervals' hulls
-// (Poletto & Sarkar, "Linear Scan Register Allocation", TOPLAS 1999), with
-// spill choice by loop-weighted use counts. Each value gets one location
-// for its whole life: a register or a frame slot. Constants and fused
+// Register allocation: linear scan over lifetimes with holes (Wimmer &
+// Franz, "Linear Scan Register Allocation on SSA Form", CGO 2010, without
+// interval splitting), with spill choice by loop-weighted use counts. Each
+// value gets one location for its whole life: a register or a frame slot;
+// two values share a register when their lifetimes do not meet. Constants and fused
 // compares get none (the code generator rematerializes them at each use).
 //
 // Registers: rax, rcx, rdx and xmm0, xmm1 are the code generator's scratch
@@ -60,22 +61,41 @@ export function allocate(
     }
   }
   // Positions increase along the layout, so `at` is sorted.
-  /** The registers clobbered strictly inside v's interval (its operands are read, its result written, at the ends). */
+  const R = iv.ranges;
+  /** The registers clobbered strictly inside one of v's ranges (operands are read, results written, at the ends). */
   const clobbered = (v: number): number => {
-    const s = iv.start[v]!, e = iv.end[v]!;
-    let lo = 0, hi = at.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (at[mid]! <= s) lo = mid + 1;
-      else hi = mid;
-    }
+    const r = R[v]!;
     let m = 0;
-    for (let k = lo; k < at.length && at[k]! < e; k++) m |= masks[k]!;
+    for (let k = 0; k < r.length; k += 2) {
+      const s = r[k]!, e = r[k + 1]!;
+      let lo = 0, hi = at.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (at[mid]! <= s) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let j = lo; j < at.length && at[j]! < e; j++) m |= masks[j]!;
+    }
     return m;
+  };
+  const covers = (v: number, p: number): boolean => {
+    const r = R[v]!;
+    for (let k = 0; k < r.length && r[k]! <= p; k += 2) if (p < r[k + 1]!) return true;
+    return false;
+  };
+  const intersects = (x: number, y: number): boolean => {
+    const a = R[x]!, b = R[y]!;
+    let i = 0, j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i + 1]! <= b[j]!) i += 2;
+      else if (b[j + 1]! <= a[i]!) j += 2;
+      else return true;
+    }
+    return false;
   };
 
   const order: number[] = [];
-  for (let v = 0; v < n; v++) if (iv.start[v]! <= iv.end[v]!) order.push(v);
+  for (let v = 0; v < n; v++) if (R[v] !== undefined) order.push(v);
   order.sort((x, y) => iv.start[x]! - iv.start[y]! || x - y);
 
   const reg = new Int16Array(n).fill(-1);
@@ -85,49 +105,68 @@ export function allocate(
     reg[v] = -1;
     slot[v] = slots++;
   };
-  /** Which value holds each register (gpr 0–15, xmm 16–31), or -1. */
-  const holder = new Int32Array(32).fill(-1);
-  const active: number[] = [];
+  // Wimmer & Franz's lists: active values cover the current position, inactive ones are in a hole.
+  let active: number[] = [];
+  let inactive: number[] = [];
   const used = new Set<number>();
+  const bankOf = (v: number): number => (isFloatType(f.values[v]!) ? 16 : 0);
 
   for (const v of order) {
-    const start = iv.start[v]!;
-    // A value whose last use is here frees its register for this one: the code generator reads operands before it writes.
-    for (let k = active.length - 1; k >= 0; k--) {
-      const a = active[k]!;
-      if (iv.end[a]! <= start) {
-        holder[reg[a]! + (isFloatType(f.values[a]!) ? 16 : 0)] = -1;
-        active.splice(k, 1);
-      }
+    const pos = iv.start[v]!;
+    const stillActive: number[] = [];
+    const nowInactive: number[] = [];
+    for (const a of active) {
+      if (iv.end[a]! <= pos) continue;
+      (covers(a, pos) ? stillActive : nowInactive).push(a);
     }
+    for (const i of inactive) {
+      if (iv.end[i]! <= pos) continue;
+      (covers(i, pos) ? stillActive : nowInactive).push(i);
+    }
+    active = stillActive;
+    inactive = nowInactive;
+
     const float = isFloatType(f.values[v]!);
+    const bank = bankOf(v);
     const lost = clobbered(v);
     const candidates = float ? (lost & XMM_BIT ? [] : XMM) : ALL_GPR.filter((r) => (lost & (1 << r)) === 0);
-    const bank = float ? 16 : 0;
-    const free = candidates.find((r) => holder[r + bank] === -1);
+    /** Per register of v's bank, the values holding it that v's lifetime meets. */
+    const holders = new Map<number, number[]>();
+    const hold = (x: number): void => {
+      if (bankOf(x) !== bank) return;
+      const list = holders.get(reg[x]!) ?? [];
+      list.push(x);
+      holders.set(reg[x]!, list);
+    };
+    for (const a of active) hold(a);
+    for (const i of inactive) if (intersects(i, v)) hold(i);
+    const free = candidates.find((r) => !holders.has(r));
     if (free !== undefined) {
       reg[v] = free;
-      holder[free + bank] = v;
       active.push(v);
       if (!float) used.add(free);
       continue;
     }
-    // No free register: the cheapest of this value and the holders of its candidates goes to memory.
-    let victim = v;
+    // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to memory.
+    let best = -1, bestCost = iv.weight[v]!;
     for (const r of candidates) {
-      const h = holder[r + bank]!;
-      if (h >= 0 && iv.weight[h]! < iv.weight[victim]!) victim = h;
+      const cost = holders.get(r)!.reduce((c, x) => c + iv.weight[x]!, 0);
+      if (cost < bestCost) {
+        best = r;
+        bestCost = cost;
+      }
     }
-    if (victim === v) {
+    if (best < 0) {
       spill(v);
       continue;
     }
-    const r = reg[victim]!;
-    spill(victim);
-    active.splice(active.indexOf(victim), 1);
-    reg[v] = r;
-    holder[r + bank] = v;
+    const evicted = new Set(holders.get(best)!);
+    for (const x of evicted) spill(x);
+    active = active.filter((x) => !evicted.has(x));
+    inactive = inactive.filter((x) => !evicted.has(x));
+    reg[v] = best;
     active.push(v);
+    if (!float) used.add(best);
   }
   const calleeSaved = GPR_CALLEE.filter((r) => used.has(r));
   return { reg, slot, slots, calleeSaved, intervals: iv };
