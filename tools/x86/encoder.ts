@@ -4,8 +4,15 @@
 //   [66] [mandatory prefix] [REX] opcode... [ModRM [SIB] [disp]] [imm] [rel]
 //
 // Fields that depend on where things end up (branch displacements, rip-relative
-// references to labels or symbols) are written as zeros and returned as fixups
+// references to labels or symbols) are written as zeros and reported as fixups
 // for the assembler to fill in or turn into relocations.
+//
+// The assembler calls this once per instruction, so it writes straight into
+// a ByteBuffer and allocates nothing on the way: the row's fixed parts are
+// worked out once per row (a Plan), the operands are checked before the
+// first byte is written (a failed instruction leaves the buffer as it was),
+// and immediates that a double holds exactly skip bigint arithmetic.
+import { ByteBuffer } from "./buffer.ts";
 import type { Encoding, Pattern } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
 import { formatInstruction, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
@@ -27,6 +34,11 @@ export interface Fixup {
 export interface Encoded {
   readonly bytes: number[];
   readonly fixups: Fixup[];
+}
+
+/** Where encodeInto reports a field to fill in; `at` is the field's position in the buffer. */
+export interface FixupSink {
+  fixup(at: number, size: 1 | 4, target: Label | Sym, addend: number, e: Encoding, ops: readonly Operand[]): void;
 }
 
 const immBytes: Partial<Record<Pattern, number>> = { ib: 1, ub: 1, pred: 1, iw: 2, id: 4, iq: 8 };
@@ -51,128 +63,204 @@ export function littleEndian(value: bigint | number, n: number): number[] {
   return out;
 }
 
-const scaleBits = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
+// Bounds as constants: `-x` on a bigint allocates a new one on every call.
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const NEG_SAFE = -SAFE;
+const TWO32 = 2 ** 32;
 
-interface Address {
-  mod: number;
-  rm: number;
-  sib: number | null;
-  disp: number[];
-  x: number;
-  b: number;
-  /** A rip-relative reference to resolve: the disp32 field holds target + mem.disp - end of instruction. */
-  relative: Label | Sym | null;
+/** Appends the low `n` (1, 2, 4 or 8) bytes of `value`, little-endian, as littleEndian() would. */
+function putImm(out: ByteBuffer, value: bigint, n: number): void {
+  if (value >= NEG_SAFE && value <= SAFE) {
+    // Exact as a double: the low word by ToInt32 (what BigInt.asIntN(32) gives), the high one by division.
+    const v = Number(value);
+    if (n <= 4) {
+      out.putLE(v, n);
+    } else {
+      out.putLE(v, 4);
+      out.putLE(Math.floor(v / TWO32), n - 4);
+    }
+    return;
+  }
+  for (const b of littleEndian(value, n)) out.put(b);
 }
 
-/** ModRM.mod/rm, SIB and displacement for a memory operand (SDM Vol 2A Tables 2-2, 2-3, §2.2.1.6). */
-function address(m: Mem): Address {
-  const disp32 = littleEndian(m.disp, 4);
-  if (m.base !== null && m.base.kind === "rip") {
-    // mod=00 rm=101 is [rip + disp32] in 64-bit mode.
-    return { mod: 0, rm: 5, sib: null, disp: m.target === null ? disp32 : [0, 0, 0, 0], x: 0, b: 0, relative: m.target };
-  }
-  const index = m.index;
-  const indexBits = index === null ? 4 : index.num & 7; // SIB.index=100 without REX.X: no index
-  const x = index === null ? 0 : index.num >> 3;
-  const ss = scaleBits[m.scale] << 6;
-  if (m.base === null) {
-    // No base: mod=00 with SIB.base=101 means [index*scale + disp32]; with no index either, [disp32].
-    return { mod: 0, rm: 4, sib: ss | (indexBits << 3) | 5, disp: disp32, x, b: 0, relative: null };
-  }
-  const base = m.base.num;
-  // rsp and r12 (low bits 100) can only be a base through a SIB byte.
-  const needSib = index !== null || (base & 7) === 4;
-  // rbp and r13 (low bits 101) with mod=00 would mean rip/disp32, so they take a disp8 of 0.
-  const mod = m.disp === 0 && (base & 7) !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
-  const disp = mod === 0 ? [] : mod === 1 ? littleEndian(m.disp, 1) : disp32;
-  return {
-    mod,
-    rm: needSib ? 4 : base & 7,
-    sib: needSib ? ss | (indexBits << 3) | (base & 7) : null,
-    disp,
-    x,
-    b: base >> 3,
-    relative: null,
-  };
+/** The row's operand roles as small numbers, so the per-instruction loop compares integers. */
+const enum R {
+  Reg,
+  Rm,
+  Opc,
+  Imm,
+  Rel,
+  Fixed,
 }
+const roleCodes: Record<string, R> = { R: R.Reg, M: R.Rm, O: R.Opc, I: R.Imm, D: R.Rel, F: R.Fixed };
+
+/** What encoding a row needs beyond its operands, worked out once per row. */
+interface Plan {
+  readonly roles: readonly R[];
+  /** Bytes of each immediate operand (0 for other operands). */
+  readonly immSize: readonly number[];
+  /** Bytes of each relative operand (0 for other operands). */
+  readonly relSize: readonly number[];
+  readonly hasOpcodeReg: boolean;
+}
+
+const plans = new Map<Encoding, Plan>();
+
+function planOf(e: Encoding): Plan {
+  let p = plans.get(e);
+  if (p === undefined) {
+    p = {
+      roles: e.roles.map((r) => roleCodes[r]!),
+      immSize: e.operands.map((o, i) => (e.roles[i] === "I" ? immBytes[o]! : 0)),
+      relSize: e.operands.map((o, i) => (e.roles[i] === "D" ? (o === "rel8" ? 1 : 4) : 0)),
+      hasOpcodeReg: e.roles.includes("O"),
+    };
+    plans.set(e, p);
+  }
+  return p;
+}
+
+const scaleBits = [0, 0, 1, 0, 2, 0, 0, 0, 3];
 
 /** Whether a register is spl/bpl/sil/dil, which exist only with a REX prefix (SDM Vol 2A §2.2.1.2). */
 function needsRex(op: Operand): boolean {
   return op.kind === "gpr" && op.size === 8 && op.num >= 4 && op.num <= 7;
 }
 
-/** Encodes `ops` with row `e`; the operands must fit the row (see select.ts). */
-export function encode(e: Encoding, ops: readonly Operand[]): Encoded {
-  const fail = (why: string): never => {
-    throw new AsmError(`${formatInstruction(e.mnemonic, ops)}: ${why}`);
-  };
-  if (ops.length !== e.operands.length) fail(`expected ${e.operands.length} operands`);
+function fail(e: Encoding, ops: readonly Operand[], why: string): never {
+  throw new AsmError(`${formatInstruction(e.mnemonic, ops)}: ${why}`);
+}
+
+/** The REX.X and REX.B bits a memory operand's index and base need. */
+function memRex(m: Mem): number {
+  if (m.base !== null && m.base.kind === "rip") return 0;
+  const x = m.index === null ? 0 : (m.index.num >> 3) << 1;
+  const b = m.base === null ? 0 : m.base.num >> 3;
+  return x | b;
+}
+
+/**
+ * ModRM, SIB and displacement for a memory operand (SDM Vol 2A Tables 2-2,
+ * 2-3, §2.2.1.6); `reg` is ModRM.reg. A rip-relative reference to a label or
+ * symbol leaves its disp32 zero for the caller's fixup.
+ */
+function putAddress(out: ByteBuffer, m: Mem, reg: number): void {
+  const r = (reg & 7) << 3;
+  if (m.base !== null && m.base.kind === "rip") {
+    // mod=00 rm=101 is [rip + disp32] in 64-bit mode.
+    out.put(r | 5);
+    out.putLE(m.target === null ? m.disp : 0, 4);
+    return;
+  }
+  const index = m.index;
+  const indexBits = index === null ? 4 : index.num & 7; // SIB.index=100 without REX.X: no index
+  const ss = scaleBits[m.scale]! << 6;
+  if (m.base === null) {
+    // No base: mod=00 with SIB.base=101 means [index*scale + disp32]; with no index either, [disp32].
+    out.put(r | 4);
+    out.put(ss | (indexBits << 3) | 5);
+    out.putLE(m.disp, 4);
+    return;
+  }
+  const base = m.base.num & 7;
+  // rbp and r13 (low bits 101) with mod=00 would mean rip/disp32, so they take a disp8 of 0.
+  const mod = m.disp === 0 && base !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
+  // rsp and r12 (low bits 100) can only be a base through a SIB byte.
+  if (index !== null || base === 4) {
+    out.put((mod << 6) | r | 4);
+    out.put(ss | (indexBits << 3) | base);
+  } else {
+    out.put((mod << 6) | r | base);
+  }
+  if (mod === 1) out.put(m.disp);
+  else if (mod === 2) out.putLE(m.disp, 4);
+}
+
+/**
+ * Encodes `ops` with row `e` at the end of `out`; the operands must fit the
+ * row (see select.ts). Fields to resolve later go to `sink`.
+ */
+export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[], sink: FixupSink): void {
+  const n = ops.length;
+  if (n !== e.operands.length) fail(e, ops, `expected ${e.operands.length} operands`);
+  const plan = planOf(e);
 
   let reg = e.digit ?? 0; // ModRM.reg: a register operand or the /digit
   let rm: Operand | null = null;
   let opcodeReg = 0;
-  let imm: number[] = [];
-  let rel: { target: Label | Sym; size: 1 | 4 } | null = null;
+  let imm: bigint | null = null;
+  let immSize = 0;
+  let rel: Label | Sym | null = null;
+  let relSize = 0;
   let rex = e.w ? 0x08 : 0; // REX.W; R, X, B are or-ed in below (SDM Vol 2A §2.2.1.2)
   let forceRex = false;
 
-  for (let i = 0; i < ops.length; i++) {
+  for (let i = 0; i < n; i++) {
     const op = ops[i]!;
-    const role = e.roles[i]!;
-    if ((role === "R" || role === "M" || role === "O") && needsRex(op)) forceRex = true;
-    if (role === "R") {
-      if (op.kind !== "gpr" && op.kind !== "xmm" && op.kind !== "cr") return fail(`operand ${i + 1} must be a register`);
+    const role = plan.roles[i]!;
+    if ((role === R.Reg || role === R.Rm || role === R.Opc) && needsRex(op)) forceRex = true;
+    if (role === R.Reg) {
+      if (op.kind !== "gpr" && op.kind !== "xmm" && op.kind !== "cr") fail(e, ops, `operand ${i + 1} must be a register`);
       reg = op.num;
       rex |= (op.num >> 3) << 2; // REX.R
-    } else if (role === "M") {
+    } else if (role === R.Rm) {
       rm = op;
-    } else if (role === "O") {
-      if (op.kind !== "gpr") return fail(`operand ${i + 1} must be a general-purpose register`);
+    } else if (role === R.Opc) {
+      if (op.kind !== "gpr") fail(e, ops, `operand ${i + 1} must be a general-purpose register`);
       opcodeReg = op.num & 7;
       rex |= op.num >> 3; // REX.B
-    } else if (role === "I") {
-      if (op.kind !== "imm") return fail(`operand ${i + 1} must be an immediate`);
-      imm = littleEndian(op.value, immBytes[e.operands[i]!]!);
-    } else if (role === "D") {
-      if (op.kind !== "label" && op.kind !== "sym") return fail(`operand ${i + 1} must be a label or symbol`);
-      rel = { target: op, size: e.operands[i] === "rel8" ? 1 : 4 };
+    } else if (role === R.Imm) {
+      if (op.kind !== "imm") fail(e, ops, `operand ${i + 1} must be an immediate`);
+      imm = op.value;
+      immSize = plan.immSize[i]!;
+    } else if (role === R.Rel) {
+      if (op.kind !== "label" && op.kind !== "sym") fail(e, ops, `operand ${i + 1} must be a label or symbol`);
+      rel = op;
+      relSize = plan.relSize[i]!;
     }
   }
 
-  const modrm: number[] = [];
-  const fixups: Fixup[] = [];
-  let ripFixup: { target: Label | Sym; disp: number } | null = null;
+  let ripTarget: Label | Sym | null = null;
   if (rm !== null) {
     if (rm.kind === "mem") {
-      const a = address(rm);
-      rex |= (a.x << 1) | a.b; // REX.X, REX.B
-      modrm.push((a.mod << 6) | ((reg & 7) << 3) | a.rm);
-      if (a.sib !== null) modrm.push(a.sib);
-      modrm.push(...a.disp);
-      if (a.relative !== null) ripFixup = { target: a.relative, disp: rm.disp };
+      rex |= memRex(rm);
+      if (rm.base !== null && rm.base.kind === "rip") ripTarget = rm.target;
     } else if (rm.kind === "gpr" || rm.kind === "xmm") {
       rex |= rm.num >> 3; // REX.B
-      modrm.push(0xc0 | ((reg & 7) << 3) | (rm.num & 7));
     } else {
-      return fail("the r/m operand must be a register or memory");
+      fail(e, ops, "the r/m operand must be a register or memory");
     }
   }
 
-  const bytes: number[] = [];
-  if (e.o16) bytes.push(0x66);
-  if (e.prefix !== null) bytes.push(e.prefix);
-  if (rex !== 0 || forceRex) bytes.push(0x40 | rex);
-  bytes.push(...e.opcode);
-  if (e.roles.includes("O")) bytes[bytes.length - 1]! += opcodeReg;
-  bytes.push(...modrm);
-  if (ripFixup !== null) {
+  // Longest instruction: 66 + prefix + REX + 3 opcode bytes + ModRM + SIB + disp32 + imm64 + rel32.
+  out.reserve(24);
+  if (e.o16) out.put(0x66);
+  if (e.prefix !== null) out.put(e.prefix);
+  if (rex !== 0 || forceRex) out.put(0x40 | rex);
+  const opcode = e.opcode;
+  const last = opcode.length - 1;
+  for (let i = 0; i < last; i++) out.put(opcode[i]!);
+  out.put(plan.hasOpcodeReg ? opcode[last]! + opcodeReg : opcode[last]!);
+  if (rm !== null) {
+    if (rm.kind === "mem") putAddress(out, rm, reg);
+    else out.put(0xc0 | ((reg & 7) << 3) | ((rm as { num: number }).num & 7));
+  }
+  if (ripTarget !== null) {
     // The disp32 ends the ModRM bytes; rip points past the immediate that follows it.
-    fixups.push({ at: bytes.length - 4, size: 4, target: ripFixup.target, addend: ripFixup.disp - 4 - imm.length });
+    sink.fixup(out.length - 4, 4, ripTarget, (rm as Mem).disp - 4 - immSize, e, ops);
   }
-  bytes.push(...imm);
+  if (imm !== null) putImm(out, imm, immSize);
   if (rel !== null) {
-    fixups.push({ at: bytes.length, size: rel.size, target: rel.target, addend: -rel.size });
-    for (let i = 0; i < rel.size; i++) bytes.push(0);
+    sink.fixup(out.length, relSize as 1 | 4, rel, -relSize, e, ops);
+    out.putLE(0, relSize);
   }
-  return { bytes, fixups };
+}
+
+/** Encodes `ops` with row `e` on its own; the operands must fit the row (see select.ts). */
+export function encode(e: Encoding, ops: readonly Operand[]): Encoded {
+  const out = new ByteBuffer(32);
+  const fixups: Fixup[] = [];
+  encodeInto(out, e, ops, { fixup: (at, size, target, addend) => fixups.push({ at, size, target, addend }) });
+  return { bytes: Array.from(out.view()), fixups };
 }
