@@ -5,7 +5,7 @@
 // memo as a whole is exercised by table.test.ts, whose 44 000 forms go
 // through Assembler.emit, mostly as memo hits, and are checked against objdump.
 import { describe, expect, it } from "vitest";
-import { immClass, immFits } from "../../tools/x86/immediates.ts";
+import { IMM_CLASS_NUMBERS, immClass, immClassNumber, immFits } from "../../tools/x86/immediates.ts";
 import type { Pattern } from "../../tools/x86/encodings.ts";
 import type { GprSize } from "../../tools/x86/registers.ts";
 import { Assembler } from "../../tools/x86/assembler.ts";
@@ -16,11 +16,12 @@ import { hexBytes } from "./objdump.ts";
 const patterns: Pattern[] = ["ib", "iw", "id", "iq", "ub", "pred"];
 const sizes: (GprSize | null)[] = [8, 16, 32, 64, null];
 
-/** Values either side of every power of two and its negation, to 2^64. */
+/** Values around every power of two and its negation, to 2^64 (every bound of every case sits within 256 of one). */
 function boundaries(): bigint[] {
   const out = new Set<bigint>([0n, 1n, -1n, 7n, 8n, 0x1234n, -0x1234n]);
+  const near = [-300n, -257n, -256n, -255n, -129n, -128n, -127n, -2n, -1n, 0n, 1n, 2n, 127n, 128n, 129n, 255n, 256n, 257n, 300n];
   for (let k = 0n; k <= 64n; k++) {
-    for (const d of [-2n, -1n, 0n, 1n, 2n]) {
+    for (const d of near) {
       out.add((1n << k) + d);
       out.add(-(1n << k) + d);
     }
@@ -31,14 +32,19 @@ function boundaries(): bigint[] {
 describe("the selection memo's immediate classes", () => {
   it("puts two values in one class only when immFits treats them alike", () => {
     const byClass = new Map<number, string>();
+    const byNumber = new Map<number, string>();
     for (const v of boundaries()) {
       const fits = patterns.flatMap((p) => sizes.map((s) => (immFits(p, v, s) ? "1" : "0"))).join("");
-      const c = immClass(v);
-      const seen = byClass.get(c);
-      if (seen === undefined) byClass.set(c, fits);
-      else expect(fits, `value ${v} in class ${c}`).toBe(seen);
+      for (const [c, seenBy] of [[immClass(v), byClass], [immClassNumber(v), byNumber]] as const) {
+        const seen = seenBy.get(c);
+        if (seen === undefined) seenBy.set(c, fits);
+        else expect(fits, `value ${v} in class ${c}`).toBe(seen);
+      }
     }
     expect(byClass.size).toBeGreaterThan(8);
+    // The shape key has room for IMM_CLASS_NUMBERS classes; every one there is shows up among these values.
+    expect(byNumber.size).toBe(byClass.size);
+    expect(byNumber.size).toBeLessThanOrEqual(IMM_CLASS_NUMBERS);
   });
 
   it("picks per value, not per first value seen with the same operand kinds", () => {

@@ -32,7 +32,8 @@ import {
   type Sym,
 } from "./operands.ts";
 import { condCode, condNames, type Cond, type ControlReg, type Gpr, type Xmm } from "./registers.ts";
-import { select } from "./select.ts";
+import { selectByKey } from "./select.ts";
+import { keyHasLabel, LONE_LABEL_KEY, shapeKey } from "./shape.ts";
 
 /**
  * A place in `code` the linker must patch.
@@ -180,17 +181,22 @@ export class Assembler {
 
   /** Emits `mnemonic ops` (e.g. `emit("add", rax, imm(8))`); the typed methods below all come here. */
   emit(mnemonic: string, ...ops: Operand[]): void {
+    // The key says whether a label is involved; most instructions take the short way.
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) {
+      encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+      return;
+    }
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       if (op.kind === "label") this.useIn(op, mnemonic, ops);
       else if (op.kind === "mem" && op.target !== null && op.target.kind === "label") this.useIn(op.target, mnemonic, ops);
     }
-    const target = ops[0];
-    if (ops.length === 1 && target !== undefined && target.kind === "label" && (mnemonic === "jmp" || jccMnemonics.has(mnemonic))) {
-      this.branch(mnemonic, target, false);
+    if (key === LONE_LABEL_KEY && (mnemonic === "jmp" || jccMnemonics.has(mnemonic))) {
+      this.branch(mnemonic, ops[0] as Label, false);
       return;
     }
-    encodeInto(this.buf, select(mnemonic, ops), ops, this.sink);
+    encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
   }
 
   // --- data -------------------------------------------------------------------

@@ -9,13 +9,17 @@
 //
 // The assembler calls this once per instruction, so it writes straight into
 // a ByteBuffer and allocates nothing on the way: the row's fixed parts are
-// worked out once per row (a Plan), the operands are checked before the
-// first byte is written (a failed instruction leaves the buffer as it was),
-// and immediates that a double holds exactly skip bigint arithmetic.
+// worked out once per row (a Plan), the operands' kinds come from their
+// shape key (shape.ts) rather than from their megamorphic `kind` fields, the
+// operands are checked before the first byte is written (a failed
+// instruction leaves the buffer as it was), and immediates that a double
+// holds exactly skip bigint arithmetic.
 import { ByteBuffer } from "./buffer.ts";
 import type { Encoding, Pattern } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
-import { formatInstruction, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
+import { formatInstruction, type Imm, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
+import type { Gpr, Register, Xmm } from "./registers.ts";
+import { Code, codeAt, isGpr, isImm, isMem, needsRex, shapeKey } from "./shape.ts";
 
 /**
  * A field to fill in later: `value = target + addend - P`, where P is the
@@ -68,20 +72,28 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const NEG_SAFE = -SAFE;
 const TWO32 = 2 ** 32;
 
-/** Appends the low `n` (1, 2, 4 or 8) bytes of `value`, little-endian, as littleEndian() would. */
-function putImm(out: ByteBuffer, value: bigint, n: number): void {
+/** Writes the low `n` (1, 2 or 4) bytes of a 32-bit value at `p`, little-endian; returns the position after them. */
+function le(b: Uint8Array, p: number, v: number, n: number): number {
+  b[p] = v;
+  if (n === 1) return p + 1;
+  b[p + 1] = v >> 8;
+  if (n === 2) return p + 2;
+  b[p + 2] = v >> 16;
+  b[p + 3] = v >> 24;
+  return p + 4;
+}
+
+/** Writes the low `n` (1, 2, 4 or 8) bytes of `value` at `p`, as littleEndian() would; returns the position after them. */
+function putImm(b: Uint8Array, p: number, value: bigint, n: number): number {
   if (value >= NEG_SAFE && value <= SAFE) {
     // Exact as a double: the low word by ToInt32 (what BigInt.asIntN(32) gives), the high one by division.
     const v = Number(value);
-    if (n <= 4) {
-      out.putLE(v, n);
-    } else {
-      out.putLE(v, 4);
-      out.putLE(Math.floor(v / TWO32), n - 4);
-    }
-    return;
+    if (n <= 4) return le(b, p, v, n);
+    p = le(b, p, v, 4);
+    return le(b, p, Math.floor(v / TWO32), 4);
   }
-  for (const b of littleEndian(value, n)) out.put(b);
+  for (const x of littleEndian(value, n)) b[p++] = x;
+  return p;
 }
 
 /** The row's operand roles as small numbers, so the per-instruction loop compares integers. */
@@ -123,16 +135,11 @@ function planOf(e: Encoding): Plan {
 
 const scaleBits = [0, 0, 1, 0, 2, 0, 0, 0, 3];
 
-/** Whether a register is spl/bpl/sil/dil, which exist only with a REX prefix (SDM Vol 2A §2.2.1.2). */
-function needsRex(op: Operand): boolean {
-  return op.kind === "gpr" && op.size === 8 && op.num >= 4 && op.num <= 7;
-}
-
 function fail(e: Encoding, ops: readonly Operand[], why: string): never {
   throw new AsmError(`${formatInstruction(e.mnemonic, ops)}: ${why}`);
 }
 
-/** The REX.X and REX.B bits a memory operand's index and base need. */
+/** The REX.X and REX.B bits a memory operand's index and base need (none for rip-relative). */
 function memRex(m: Mem): number {
   if (m.base !== null && m.base.kind === "rip") return 0;
   const x = m.index === null ? 0 : (m.index.num >> 3) << 1;
@@ -141,53 +148,55 @@ function memRex(m: Mem): number {
 }
 
 /**
- * ModRM, SIB and displacement for a memory operand (SDM Vol 2A Tables 2-2,
- * 2-3, §2.2.1.6); `reg` is ModRM.reg. A rip-relative reference to a label or
- * symbol leaves its disp32 zero for the caller's fixup.
+ * Writes ModRM, SIB and displacement for a memory operand at `p` (SDM Vol 2A
+ * Tables 2-2, 2-3, §2.2.1.6); `reg` is ModRM.reg. A rip-relative reference
+ * to a label or symbol leaves its disp32 zero for the caller's fixup.
+ * Returns the position after them.
  */
-function putAddress(out: ByteBuffer, m: Mem, reg: number): void {
+function putAddress(b: Uint8Array, p: number, m: Mem, reg: number): number {
   const r = (reg & 7) << 3;
-  if (m.base !== null && m.base.kind === "rip") {
+  const disp = m.disp;
+  const baseReg = m.base;
+  if (baseReg !== null && baseReg.kind === "rip") {
     // mod=00 rm=101 is [rip + disp32] in 64-bit mode.
-    out.put(r | 5);
-    out.putLE(m.target === null ? m.disp : 0, 4);
-    return;
+    b[p] = r | 5;
+    return le(b, p + 1, m.target === null ? disp : 0, 4);
   }
   const index = m.index;
   const indexBits = index === null ? 4 : index.num & 7; // SIB.index=100 without REX.X: no index
-  const ss = scaleBits[m.scale]! << 6;
-  if (m.base === null) {
+  if (baseReg === null) {
     // No base: mod=00 with SIB.base=101 means [index*scale + disp32]; with no index either, [disp32].
-    out.put(r | 4);
-    out.put(ss | (indexBits << 3) | 5);
-    out.putLE(m.disp, 4);
-    return;
+    b[p] = r | 4;
+    b[p + 1] = (scaleBits[m.scale]! << 6) | (indexBits << 3) | 5;
+    return le(b, p + 2, disp, 4);
   }
-  const base = m.base.num & 7;
+  const base = baseReg.num & 7;
   // rbp and r13 (low bits 101) with mod=00 would mean rip/disp32, so they take a disp8 of 0.
-  const mod = m.disp === 0 && base !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
+  const mod = disp === 0 && base !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
   // rsp and r12 (low bits 100) can only be a base through a SIB byte.
   if (index !== null || base === 4) {
-    out.put((mod << 6) | r | 4);
-    out.put(ss | (indexBits << 3) | base);
+    b[p++] = (mod << 6) | r | 4;
+    b[p++] = (scaleBits[m.scale]! << 6) | (indexBits << 3) | base;
   } else {
-    out.put((mod << 6) | r | base);
+    b[p++] = (mod << 6) | r | base;
   }
-  if (mod === 1) out.put(m.disp);
-  else if (mod === 2) out.putLE(m.disp, 4);
+  if (mod === 0) return p;
+  return le(b, p, disp, mod === 1 ? 1 : 4);
 }
 
 /**
  * Encodes `ops` with row `e` at the end of `out`; the operands must fit the
- * row (see select.ts). Fields to resolve later go to `sink`.
+ * row (see select.ts). `key` is their shapeKey, from which the operands'
+ * kinds are read. Fields to resolve later go to `sink`.
  */
-export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[], sink: FixupSink): void {
+export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[], key: number, sink: FixupSink): void {
   const n = ops.length;
   if (n !== e.operands.length) fail(e, ops, `expected ${e.operands.length} operands`);
   const plan = planOf(e);
 
   let reg = e.digit ?? 0; // ModRM.reg: a register operand or the /digit
   let rm: Operand | null = null;
+  let rmCode = 0;
   let opcodeReg = 0;
   let imm: bigint | null = null;
   let immSize = 0;
@@ -198,36 +207,43 @@ export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[]
 
   for (let i = 0; i < n; i++) {
     const op = ops[i]!;
+    const code = codeAt(key, i);
     const role = plan.roles[i]!;
-    if ((role === R.Reg || role === R.Rm || role === R.Opc) && needsRex(op)) forceRex = true;
     if (role === R.Reg) {
-      if (op.kind !== "gpr" && op.kind !== "xmm" && op.kind !== "cr") fail(e, ops, `operand ${i + 1} must be a register`);
-      reg = op.num;
-      rex |= (op.num >> 3) << 2; // REX.R
+      if (!isGpr(code) && code !== Code.Xmm && code !== Code.Cr) fail(e, ops, `operand ${i + 1} must be a register`);
+      if (needsRex(code, op)) forceRex = true;
+      const num = (op as Register).num;
+      reg = num;
+      rex |= (num >> 3) << 2; // REX.R
     } else if (role === R.Rm) {
+      if (needsRex(code, op)) forceRex = true;
       rm = op;
+      rmCode = code;
     } else if (role === R.Opc) {
-      if (op.kind !== "gpr") fail(e, ops, `operand ${i + 1} must be a general-purpose register`);
-      opcodeReg = op.num & 7;
-      rex |= op.num >> 3; // REX.B
+      if (!isGpr(code)) fail(e, ops, `operand ${i + 1} must be a general-purpose register`);
+      if (needsRex(code, op)) forceRex = true;
+      const num = (op as Gpr).num;
+      opcodeReg = num & 7;
+      rex |= num >> 3; // REX.B
     } else if (role === R.Imm) {
-      if (op.kind !== "imm") fail(e, ops, `operand ${i + 1} must be an immediate`);
-      imm = op.value;
+      if (!isImm(code)) fail(e, ops, `operand ${i + 1} must be an immediate`);
+      imm = (op as Imm).value;
       immSize = plan.immSize[i]!;
     } else if (role === R.Rel) {
-      if (op.kind !== "label" && op.kind !== "sym") fail(e, ops, `operand ${i + 1} must be a label or symbol`);
-      rel = op;
+      if (code !== Code.Label && code !== Code.Sym) fail(e, ops, `operand ${i + 1} must be a label or symbol`);
+      rel = op as Label | Sym;
       relSize = plan.relSize[i]!;
     }
   }
 
   let ripTarget: Label | Sym | null = null;
   if (rm !== null) {
-    if (rm.kind === "mem") {
-      rex |= memRex(rm);
-      if (rm.base !== null && rm.base.kind === "rip") ripTarget = rm.target;
-    } else if (rm.kind === "gpr" || rm.kind === "xmm") {
-      rex |= rm.num >> 3; // REX.B
+    if (isMem(rmCode)) {
+      const m = rm as Mem;
+      if (m.base !== null && m.base.kind === "rip") ripTarget = m.target;
+      else rex |= memRex(m);
+    } else if (isGpr(rmCode) || rmCode === Code.Xmm) {
+      rex |= (rm as Gpr | Xmm).num >> 3; // REX.B
     } else {
       fail(e, ops, "the r/m operand must be a register or memory");
     }
@@ -235,32 +251,35 @@ export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[]
 
   // Longest instruction: 66 + prefix + REX + 3 opcode bytes + ModRM + SIB + disp32 + imm64 + rel32.
   out.reserve(24);
-  if (e.o16) out.put(0x66);
-  if (e.prefix !== null) out.put(e.prefix);
-  if (rex !== 0 || forceRex) out.put(0x40 | rex);
+  const b = out.bytes;
+  let p = out.length;
+  if (e.o16) b[p++] = 0x66;
+  if (e.prefix !== null) b[p++] = e.prefix;
+  if (rex !== 0 || forceRex) b[p++] = 0x40 | rex;
   const opcode = e.opcode;
   const last = opcode.length - 1;
-  for (let i = 0; i < last; i++) out.put(opcode[i]!);
-  out.put(plan.hasOpcodeReg ? opcode[last]! + opcodeReg : opcode[last]!);
+  for (let i = 0; i < last; i++) b[p++] = opcode[i]!;
+  b[p++] = plan.hasOpcodeReg ? opcode[last]! + opcodeReg : opcode[last]!;
   if (rm !== null) {
-    if (rm.kind === "mem") putAddress(out, rm, reg);
-    else out.put(0xc0 | ((reg & 7) << 3) | ((rm as { num: number }).num & 7));
+    if (isMem(rmCode)) p = putAddress(b, p, rm as Mem, reg);
+    else b[p++] = 0xc0 | ((reg & 7) << 3) | ((rm as Gpr | Xmm).num & 7);
   }
   if (ripTarget !== null) {
     // The disp32 ends the ModRM bytes; rip points past the immediate that follows it.
-    sink.fixup(out.length - 4, 4, ripTarget, (rm as Mem).disp - 4 - immSize, e, ops);
+    sink.fixup(p - 4, 4, ripTarget, (rm as Mem).disp - 4 - immSize, e, ops);
   }
-  if (imm !== null) putImm(out, imm, immSize);
+  if (imm !== null) p = putImm(b, p, imm, immSize);
   if (rel !== null) {
-    sink.fixup(out.length, relSize as 1 | 4, rel, -relSize, e, ops);
-    out.putLE(0, relSize);
+    sink.fixup(p, relSize as 1 | 4, rel, -relSize, e, ops);
+    p = le(b, p, 0, relSize);
   }
+  out.length = p;
 }
 
 /** Encodes `ops` with row `e` on its own; the operands must fit the row (see select.ts). */
 export function encode(e: Encoding, ops: readonly Operand[]): Encoded {
   const out = new ByteBuffer(32);
   const fixups: Fixup[] = [];
-  encodeInto(out, e, ops, { fixup: (at, size, target, addend) => fixups.push({ at, size, target, addend }) });
+  encodeInto(out, e, ops, shapeKey(ops), { fixup: (at, size, target, addend) => fixups.push({ at, size, target, addend }) });
   return { bytes: Array.from(out.view()), fixups };
 }

@@ -37,12 +37,10 @@ const IMM_CASES: readonly (readonly [Pattern, GprSize])[] = [
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const NEG_SAFE = -SAFE;
 
-/** In [lo, hi] after sign-extending the low `bits` of n (n a safe integer within the operation's width). */
-function extendedIn(n: number, bits: number, lo: number, hi: number): boolean {
-  const half = 2 ** (bits - 1);
-  const v = n >= half ? n - 2 * half : n;
-  return v >= lo && v <= hi;
-}
+/** The class of every value in [0, 7], [8, 127] and [-128, -1]: those fit every field but ub and pred as they must. */
+const SMALL_PRED = 0b11111111111;
+const SMALL_POS = 0b01111111111;
+const SMALL_NEG = 0b00111111111;
 
 /**
  * Which of IMM_CASES a value fits, one bit each, in IMM_CASES order. Values
@@ -51,29 +49,50 @@ function extendedIn(n: number, bits: number, lo: number, hi: number): boolean {
  */
 export function immClass(value: bigint): number {
   if (value < NEG_SAFE || value > SAFE) {
-    let mask = 0;
-    for (let i = 0; i < IMM_CASES.length; i++) if (immFits(IMM_CASES[i]![0], value, IMM_CASES[i]![1])) mask |= 1 << i;
-    return mask;
+    // Beyond ±2^53 no 8-, 16- or 32-bit width holds the value, nor ub or pred: only the 64-bit cases remain.
+    return (immFits("ib", value, 64) ? 8 : 0) | (immFits("id", value, 64) ? 128 : 0) | (immFits("iq", value, 64) ? 256 : 0);
   }
   const n = Number(value);
+  // Most immediates are small: one comparison chain instead of eleven range checks.
+  if (n >= -0x80 && n <= 0x7f) return n < 0 ? SMALL_NEG : n <= 7 ? SMALL_PRED : SMALL_POS;
   const w8 = n >= -0x80 && n <= 0xff;
   const w16 = n >= -0x8000 && n <= 0xffff;
   const w32 = n >= -0x8000_0000 && n <= 0xffff_ffff;
   // A value of the operation's width fits ib when its sign extension from that width is in [-128, 127].
+  const ext16 = n >= 0x8000 ? n - 0x1_0000 : n;
+  const ext32 = n >= 0x8000_0000 ? n - 0x1_0000_0000 : n;
   return (
     (w8 ? 1 : 0) |
-    (w16 && extendedIn(n, 16, -0x80, 0x7f) ? 2 : 0) |
-    (w32 && extendedIn(n, 32, -0x80, 0x7f) ? 4 : 0) |
-    (n >= -0x80 && n <= 0x7f ? 8 : 0) |
+    (w16 && ext16 >= -0x80 && ext16 <= 0x7f ? 2 : 0) |
+    (w32 && ext32 >= -0x80 && ext32 <= 0x7f ? 4 : 0) |
+    // bit 3 (ib, 64-bit): n is outside [-128, 127] here
     (w8 ? 16 : 0) |
     (w16 ? 32 : 0) |
     (w32 ? 64 : 0) |
     (n >= -0x8000_0000 && n <= 0x7fff_ffff ? 128 : 0) |
     256 |
-    (n >= 0 && n <= 0xff ? 512 : 0) |
-    (n >= 0 && n <= 7 ? 1024 : 0)
+    (n >= 0 && n <= 0xff ? 512 : 0)
+    // bit 10 (pred): n is outside [0, 7] here
   );
 }
 
-/** How many different values immClass can return (it is a mask of IMM_CASES.length bits). */
-export const IMM_CLASSES = 1 << IMM_CASES.length;
+/**
+ * Classes numbered in order of first appearance. Of the 2^11 masks only a
+ * dozen occur (the cases' bounds all sit near powers of two, and between two
+ * bounds nothing changes), so a class fits in a few bits of a shape key.
+ */
+const classNumbers = new Int8Array(1 << IMM_CASES.length).fill(-1);
+let classCount = 0;
+
+/** The most classes immClassNumber hands out. */
+export const IMM_CLASS_NUMBERS = 32;
+
+/** A small number per immClass: values with one number fit the same fields. */
+export function immClassNumber(value: bigint): number {
+  const mask = immClass(value);
+  const known = classNumbers[mask]!;
+  if (known >= 0) return known;
+  if (classCount === IMM_CLASS_NUMBERS) throw new Error(`tools/x86: immediate class ${mask.toString(2)} is one more than the ${IMM_CLASS_NUMBERS} a shape key has room for`);
+  classNumbers[mask] = classCount;
+  return classCount++;
+}

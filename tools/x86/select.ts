@@ -88,7 +88,11 @@ const chosen = new Map<string, Map<number, Encoding>>();
 
 /** The row to encode `mnemonic ops` with; throws an AsmError that names the instruction when there is none. */
 export function select(mnemonic: string, ops: readonly Operand[]): Encoding {
-  const key = shapeKey(ops);
+  return selectByKey(mnemonic, shapeKey(ops), ops);
+}
+
+/** select() for a caller that has the operands' shapeKey already. */
+export function selectByKey(mnemonic: string, key: number, ops: readonly Operand[]): Encoding {
   const byShape = chosen.get(mnemonic);
   const known = key < 0 || byShape === undefined ? undefined : byShape.get(key);
   if (known !== undefined) return known;
