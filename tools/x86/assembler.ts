@@ -274,7 +274,7 @@ export class Assembler {
     const labelAt = this.labelAt;
     const labelItem = this.labelItem;
     // extra[k]: the bytes items 0..k-1 take, under the current branch sizes.
-    const extra = new Float64Array(count + 1);
+    const extra = new Int32Array(count + 1);
     const near = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
       const it = items[k]!;
@@ -332,15 +332,18 @@ export class Assembler {
     };
 
     // The fixed bytes between items, each run moved by the items before it; then the items.
+    const move = (from: number, to: number, shift: number): void => {
+      code.set(buf.subarray(from, to), from + shift);
+    };
     let from = 0;
     for (let k = 0; k < count; k++) {
       const it = items[k]!;
       const base = it.at + extra[k]!;
-      code.set(buf.subarray(from, it.at), from + extra[k]!);
+      move(from, it.at, extra[k]!);
       from = it.at;
       if (it.kind === "branch") {
         const f = near[k] ? it.near : it.short;
-        code.set(f.bytes, base);
+        for (let i = 0; i < f.bytes.length; i++) code[base + i] = f.bytes[i]!;
         pcrel(base + f.at, f.size, it.target, f.addend, it.mnemonic, null);
       } else {
         const n = extra[k + 1]! - extra[k]!;
@@ -348,7 +351,7 @@ export class Assembler {
         else code.fill(it.fill, base, base + n);
       }
     }
-    code.set(buf.subarray(from, this.buf.length), from + extra[count]!);
+    move(from, this.buf.length, extra[count]!);
 
     for (let i = 0; i < this.fixKind.length; i++) {
       const p = this.fixAt[i]! + extra[this.fixItem[i]!]!;
