@@ -15,7 +15,7 @@
 // instruction leaves the buffer as it was), and immediates that a double
 // holds exactly skip bigint arithmetic.
 import { ByteBuffer } from "./buffer.ts";
-import type { Encoding, Pattern } from "./encodings.ts";
+import { encodingsOf, type Encoding, type Pattern } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
 import { formatInstruction, type Imm, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
 import type { Gpr, Register, Xmm } from "./registers.ts";
@@ -96,40 +96,65 @@ function putImm(b: Uint8Array, p: number, value: bigint, n: number): number {
   return p;
 }
 
-/** The row's operand roles as small numbers, so the per-instruction loop compares integers. */
-const enum R {
-  Reg,
-  Rm,
-  Opc,
-  Imm,
-  Rel,
-  Fixed,
-}
-const roleCodes: Record<string, R> = { R: R.Reg, M: R.Rm, O: R.Opc, I: R.Imm, D: R.Rel, F: R.Fixed };
-
-/** What encoding a row needs beyond its operands, worked out once per row. */
+/**
+ * What encoding a row needs, worked out once per row: where each operand
+ * goes (the index of the operand in each role, -1 for none; no row has two
+ * operands in one role, F aside) and the fixed bytes as plain fields.
+ */
 interface Plan {
-  readonly roles: readonly R[];
-  /** Bytes of each immediate operand (0 for other operands). */
-  readonly immSize: readonly number[];
-  /** Bytes of each relative operand (0 for other operands). */
-  readonly relSize: readonly number[];
-  readonly hasOpcodeReg: boolean;
+  readonly e: Encoding;
+  readonly count: number;
+  /** The operand in ModRM.reg, ModRM.rm, the opcode's low bits, the immediate, the relative field. */
+  readonly reg: number;
+  readonly rm: number;
+  readonly opc: number;
+  readonly imm: number;
+  readonly rel: number;
+  readonly immSize: number;
+  readonly relSize: 0 | 1 | 4;
+  /** Whether the r/m operand may be an xmm register (else a GPR); memory either way. */
+  readonly digit: number;
+  readonly rexW: number;
+  readonly o16: boolean;
+  /** The mandatory prefix, or -1. */
+  readonly prefix: number;
+  /** Opcode bytes: 1 to 3, the last one taking the register of an `O` operand. */
+  readonly opLen: number;
+  readonly op0: number;
+  readonly op1: number;
+  readonly op2: number;
 }
 
-const plans = new Map<Encoding, Plan>();
+/** Plans by row index, made on first use. */
+const plans: (Plan | undefined)[] = [];
 
 function planOf(e: Encoding): Plan {
-  let p = plans.get(e);
-  if (p === undefined) {
-    p = {
-      roles: e.roles.map((r) => roleCodes[r]!),
-      immSize: e.operands.map((o, i) => (e.roles[i] === "I" ? immBytes[o]! : 0)),
-      relSize: e.operands.map((o, i) => (e.roles[i] === "D" ? (o === "rel8" ? 1 : 4) : 0)),
-      hasOpcodeReg: e.roles.includes("O"),
-    };
-    plans.set(e, p);
-  }
+  const known = plans[e.index];
+  if (known !== undefined && known.e === e) return known;
+  const role = (r: string): number => e.roles.indexOf(r as Encoding["roles"][number]);
+  const imm = role("I");
+  const rel = role("D");
+  const p: Plan = {
+    e,
+    count: e.operands.length,
+    reg: role("R"),
+    rm: role("M"),
+    opc: role("O"),
+    imm,
+    rel,
+    immSize: imm < 0 ? 0 : immBytes[e.operands[imm]!]!,
+    relSize: rel < 0 ? 0 : e.operands[rel] === "rel8" ? 1 : 4,
+    digit: e.digit ?? 0,
+    rexW: e.w ? 0x08 : 0,
+    o16: e.o16,
+    prefix: e.prefix ?? -1,
+    opLen: e.opcode.length,
+    op0: e.opcode[0] ?? 0,
+    op1: e.opcode[1] ?? 0,
+    op2: e.opcode[2] ?? 0,
+  };
+  // A row made outside the table (tests) may share an index with a table row; it is planned each time.
+  if (known === undefined && encodingsOf(e.mnemonic).includes(e)) plans[e.index] = p;
   return p;
 }
 
@@ -185,67 +210,78 @@ function putAddress(b: Uint8Array, p: number, m: Mem, reg: number): number {
 }
 
 /**
+ * Throws the message for operands that do not fit row `e`'s roles, naming
+ * the first that does not, as a check in operand order would.
+ */
+function misfit(e: Encoding, ops: readonly Operand[], key: number): never {
+  for (let i = 0; i < ops.length; i++) {
+    const code = codeAt(key, i);
+    const role = e.roles[i];
+    if (role === "R" && !isGpr(code) && code !== Code.Xmm && code !== Code.Cr) fail(e, ops, `operand ${i + 1} must be a register`);
+    if (role === "O" && !isGpr(code)) fail(e, ops, `operand ${i + 1} must be a general-purpose register`);
+    if (role === "I" && !isImm(code)) fail(e, ops, `operand ${i + 1} must be an immediate`);
+    if (role === "D" && code !== Code.Label && code !== Code.Sym) fail(e, ops, `operand ${i + 1} must be a label or symbol`);
+  }
+  fail(e, ops, "the r/m operand must be a register or memory");
+}
+
+/**
  * Encodes `ops` with row `e` at the end of `out`; the operands must fit the
  * row (see select.ts). `key` is their shapeKey, from which the operands'
  * kinds are read. Fields to resolve later go to `sink`.
  */
 export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[], key: number, sink: FixupSink): void {
-  const n = ops.length;
-  if (n !== e.operands.length) fail(e, ops, `expected ${e.operands.length} operands`);
   const plan = planOf(e);
+  if (ops.length !== plan.count) fail(e, ops, `expected ${plan.count} operands`);
 
-  let reg = e.digit ?? 0; // ModRM.reg: a register operand or the /digit
-  let rm: Operand | null = null;
-  let rmCode = 0;
-  let opcodeReg = 0;
-  let imm: bigint | null = null;
-  let immSize = 0;
-  let rel: Label | Sym | null = null;
-  let relSize = 0;
-  let rex = e.w ? 0x08 : 0; // REX.W; R, X, B are or-ed in below (SDM Vol 2A §2.2.1.2)
+  let reg = plan.digit; // ModRM.reg: a register operand or the /digit
+  let rex = plan.rexW; // REX.W; R, X, B are or-ed in below (SDM Vol 2A §2.2.1.2)
   let forceRex = false;
+  let opcodeReg = 0;
 
-  for (let i = 0; i < n; i++) {
-    const op = ops[i]!;
-    const code = codeAt(key, i);
-    const role = plan.roles[i]!;
-    if (role === R.Reg) {
-      if (!isGpr(code) && code !== Code.Xmm && code !== Code.Cr) fail(e, ops, `operand ${i + 1} must be a register`);
-      if (needsRex(code, op)) forceRex = true;
-      const num = (op as Register).num;
-      reg = num;
-      rex |= (num >> 3) << 2; // REX.R
-    } else if (role === R.Rm) {
-      if (needsRex(code, op)) forceRex = true;
-      rm = op;
-      rmCode = code;
-    } else if (role === R.Opc) {
-      if (!isGpr(code)) fail(e, ops, `operand ${i + 1} must be a general-purpose register`);
-      if (needsRex(code, op)) forceRex = true;
-      const num = (op as Gpr).num;
-      opcodeReg = num & 7;
-      rex |= num >> 3; // REX.B
-    } else if (role === R.Imm) {
-      if (!isImm(code)) fail(e, ops, `operand ${i + 1} must be an immediate`);
-      imm = (op as Imm).value;
-      immSize = plan.immSize[i]!;
-    } else if (role === R.Rel) {
-      if (code !== Code.Label && code !== Code.Sym) fail(e, ops, `operand ${i + 1} must be a label or symbol`);
-      rel = op as Label | Sym;
-      relSize = plan.relSize[i]!;
-    }
+  if (plan.reg >= 0) {
+    const code = codeAt(key, plan.reg);
+    if (!isGpr(code) && code !== Code.Xmm && code !== Code.Cr) misfit(e, ops, key);
+    const op = ops[plan.reg] as Register;
+    if (needsRex(code, op)) forceRex = true;
+    reg = op.num;
+    rex |= (reg >> 3) << 2; // REX.R
   }
-
+  if (plan.opc >= 0) {
+    const code = codeAt(key, plan.opc);
+    if (!isGpr(code)) misfit(e, ops, key);
+    const op = ops[plan.opc] as Gpr;
+    if (needsRex(code, op)) forceRex = true;
+    opcodeReg = op.num & 7;
+    rex |= op.num >> 3; // REX.B
+  }
+  let imm: bigint | null = null;
+  if (plan.imm >= 0) {
+    if (!isImm(codeAt(key, plan.imm))) misfit(e, ops, key);
+    imm = (ops[plan.imm] as Imm).value;
+  }
+  let rel: Label | Sym | null = null;
+  if (plan.rel >= 0) {
+    const code = codeAt(key, plan.rel);
+    if (code !== Code.Label && code !== Code.Sym) misfit(e, ops, key);
+    rel = ops[plan.rel] as Label | Sym;
+  }
+  let rm: Operand | null = null;
+  let rmIsMem = false;
   let ripTarget: Label | Sym | null = null;
-  if (rm !== null) {
-    if (isMem(rmCode)) {
+  if (plan.rm >= 0) {
+    const code = codeAt(key, plan.rm);
+    rm = ops[plan.rm]!;
+    if (isMem(code)) {
+      rmIsMem = true;
       const m = rm as Mem;
       if (m.base !== null && m.base.kind === "rip") ripTarget = m.target;
       else rex |= memRex(m);
-    } else if (isGpr(rmCode) || rmCode === Code.Xmm) {
+    } else if (isGpr(code) || code === Code.Xmm) {
+      if (needsRex(code, rm)) forceRex = true;
       rex |= (rm as Gpr | Xmm).num >> 3; // REX.B
     } else {
-      fail(e, ops, "the r/m operand must be a register or memory");
+      misfit(e, ops, key);
     }
   }
 
@@ -253,25 +289,34 @@ export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[]
   out.reserve(24);
   const b = out.bytes;
   let p = out.length;
-  if (e.o16) b[p++] = 0x66;
-  if (e.prefix !== null) b[p++] = e.prefix;
+  if (plan.o16) b[p++] = 0x66;
+  if (plan.prefix >= 0) b[p++] = plan.prefix;
   if (rex !== 0 || forceRex) b[p++] = 0x40 | rex;
-  const opcode = e.opcode;
-  const last = opcode.length - 1;
-  for (let i = 0; i < last; i++) b[p++] = opcode[i]!;
-  b[p++] = plan.hasOpcodeReg ? opcode[last]! + opcodeReg : opcode[last]!;
+  // The register of an O operand goes into the last opcode byte (opcodeReg is 0 otherwise).
+  const opLen = plan.opLen;
+  if (opLen === 1) {
+    b[p++] = plan.op0 + opcodeReg;
+  } else {
+    b[p++] = plan.op0;
+    if (opLen === 2) {
+      b[p++] = plan.op1 + opcodeReg;
+    } else {
+      b[p++] = plan.op1;
+      b[p++] = plan.op2 + opcodeReg;
+    }
+  }
   if (rm !== null) {
-    if (isMem(rmCode)) p = putAddress(b, p, rm as Mem, reg);
+    if (rmIsMem) p = putAddress(b, p, rm as Mem, reg);
     else b[p++] = 0xc0 | ((reg & 7) << 3) | ((rm as Gpr | Xmm).num & 7);
   }
   if (ripTarget !== null) {
     // The disp32 ends the ModRM bytes; rip points past the immediate that follows it.
-    sink.fixup(p - 4, 4, ripTarget, (rm as Mem).disp - 4 - immSize, e, ops);
+    sink.fixup(p - 4, 4, ripTarget, (rm as Mem).disp - 4 - plan.immSize, e, ops);
   }
-  if (imm !== null) p = putImm(b, p, imm, immSize);
+  if (imm !== null) p = putImm(b, p, imm, plan.immSize);
   if (rel !== null) {
-    sink.fixup(p, relSize as 1 | 4, rel, -relSize, e, ops);
-    p = le(b, p, 0, relSize);
+    sink.fixup(p, plan.relSize as 1 | 4, rel, -plan.relSize, e, ops);
+    p = le(b, p, 0, plan.relSize);
   }
   out.length = p;
 }
