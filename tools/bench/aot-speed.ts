@@ -6,9 +6,11 @@
 //
 // Each row also prints a digest of everything the phases produce (the
 // validated module and the compiled object): a change meant to make the
-// pipeline faster must leave it the same.
+// pipeline faster must leave it the same. With ATOLL_AOT_DIGESTS=FILE the
+// digests are written to FILE, or compared with it when it exists (exit
+// status 1 on a difference): run once before a change and once after.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../paths.ts";
 import { configure } from "../configure/configure.ts";
@@ -66,6 +68,7 @@ export async function aotSpeedBench(opts: { runs: number; only?: string[] }): Pr
   const programs = readdirSync(suite).filter((d) => existsSync(path.join(suite, d, "config.ts"))).filter((d) => !opts.only || opts.only.includes(d)).sort();
   const runs = Math.max(opts.runs, 3);
   const rows: string[][] = [];
+  const digests: Record<string, string> = {};
   for (const name of programs) {
     const wasm = await wasmOf(path.join(suite, name));
     let decode = Infinity, validate = Infinity, compile = Infinity, total = Infinity, first3 = Infinity;
@@ -81,10 +84,27 @@ export async function aotSpeedBench(opts: { runs: number; only?: string[] }): Pr
       if (i < 3) first3 = total;
     }
     const kbps = (ms: number): string => (wasm.length / 1024 / (ms / 1000)).toFixed(0);
-    rows.push([name, (wasm.length / 1024).toFixed(1), kbps(decode), kbps(validate), kbps(compile), kbps(total), kbps(first3), pipelineDigest(wasm).slice(0, 16)]);
+    const digest = pipelineDigest(wasm);
+    digests[name] = digest;
+    rows.push([name, (wasm.length / 1024).toFixed(1), kbps(decode), kbps(validate), kbps(compile), kbps(total), kbps(first3), digest.slice(0, 16)]);
   }
   process.stdout.write("\n" + formatTable(["program", "wasm KiB", "decode KB/s", "validate KB/s", "compile KB/s", "total KB/s", "first 3 KB/s", "digest"], rows) + "\n");
   process.stdout.write(`\nbest of ${runs} runs per phase; "first 3" is the best of the first three whole runs (the compute suite's AOT KB/s).\n`);
   process.stdout.write(`digest: sha256 of the validated module and the compiled object; an optimisation of the pipeline must leave it unchanged.\n`);
-  return 0;
+  return checkDigests(digests, process.env.ATOLL_AOT_DIGESTS);
+}
+
+/** Writes the digests to `file`, or compares them with the ones it holds; 1 when one differs. */
+function checkDigests(digests: Record<string, string>, file: string | undefined): number {
+  if (file === undefined) return 0;
+  if (!existsSync(file)) {
+    writeFileSync(file, JSON.stringify(digests, null, 2) + "\n");
+    process.stdout.write(`digests written to ${file}\n`);
+    return 0;
+  }
+  const before = JSON.parse(readFileSync(file, "utf8")) as Record<string, string>;
+  const differ = Object.keys(digests).filter((n) => before[n] !== undefined && before[n] !== digests[n]);
+  const compared = Object.keys(digests).filter((n) => before[n] !== undefined).length;
+  process.stdout.write(differ.length === 0 ? `digests: ${compared} the same as in ${file}\n` : `digests: ${differ.join(", ")} differ from ${file}\n`);
+  return differ.length === 0 ? 0 : 1;
 }
