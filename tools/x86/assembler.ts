@@ -91,7 +91,7 @@ interface BranchForm {
 
 /** What finish() sizes: a branch (rel8 or rel32) or alignment padding, sitting at buffer position `at`. */
 type Item =
-  | { kind: "branch"; at: number; short: BranchForm; near: BranchForm; forceNear: boolean; target: Label; mnemonic: string }
+  | { kind: "branch"; at: number; short: BranchForm; near: BranchForm; forceNear: boolean; targetId: number; mnemonic: string }
   | { kind: "align"; at: number; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
@@ -124,18 +124,22 @@ export class Assembler {
   /**
    * Fields to resolve at finish, one index across these arrays (numbers in
    * arrays of their own, not an object per field, which the garbage
-   * collector would copy around until finish). `fixAt` is the field's buffer
-   * position, `fixItem` the number of items before it; a pcrel field to a
-   * label keeps its instruction for the message should it not fit.
+   * collector would copy around until finish; and finish reads no operand
+   * object, which by then is scattered over the heap). `fixAt` is the
+   * field's buffer position, `fixItem` the number of items before it; the
+   * target is a label id, or -1 and a symbol name. A pcrel field to a label
+   * keeps its instruction for the message should it not fit.
    */
   private readonly fixKind: FixKind[] = [];
   private readonly fixAt: number[] = [];
   private readonly fixItem: number[] = [];
   private readonly fixSize: number[] = [];
   private readonly fixAddend: number[] = [];
-  private readonly fixTarget: (Label | Sym)[] = [];
-  /** diff32: the base label; pcrel to a label: the mnemonic and operands; otherwise null. */
-  private readonly fixBase: (Label | null)[] = [];
+  private readonly fixLabel: number[] = [];
+  private readonly fixSymbol: (string | null)[] = [];
+  /** diff32: the base label's id; otherwise -1. */
+  private readonly fixBase: number[] = [];
+  /** pcrel to a label: the instruction's mnemonic and operands; otherwise null. */
   private readonly fixMnemonic: (string | null)[] = [];
   private readonly fixOps: (readonly Operand[] | null)[] = [];
   /** By label id: the label, its buffer position (-1 while unbound), the number of items before it. */
@@ -151,8 +155,8 @@ export class Assembler {
   /** Where the encoder reports rip-relative and branch fields. */
   private readonly sink: FixupSink = {
     fixup: (at, size, target, addend, e: Encoding, ops) => {
-      const label = target.kind === "label";
-      this.addFixup(FixKind.PcRel, at, size, addend, target, null, label ? e.mnemonic : null, label ? ops : null);
+      if (target.kind === "label") this.addFixup(FixKind.PcRel, at, size, addend, target.id, null, -1, e.mnemonic, ops);
+      else this.addFixup(FixKind.PcRel, at, size, addend, -1, target.name, -1, null, null);
     },
   };
 
@@ -229,7 +233,7 @@ export class Assembler {
     if (base === undefined) throw new AsmError(`${what()}: a label entry needs a base label: dd(target, base) stores target - base`);
     this.use(value, what);
     this.use(base, what);
-    this.addFixup(FixKind.Diff32, this.buf.length, 4, 0, value, base, null, null);
+    this.addFixup(FixKind.Diff32, this.buf.length, 4, 0, value.id, null, base.id, null, null);
     this.buf.reserve(4);
     this.buf.putLE(0, 4);
   }
@@ -244,7 +248,8 @@ export class Assembler {
       return;
     }
     if (value.kind === "label") this.use(value, () => `dq(${value.toString()})`);
-    this.addFixup(FixKind.Abs64, this.buf.length, 8, 0, value, null, null, null);
+    if (value.kind === "label") this.addFixup(FixKind.Abs64, this.buf.length, 8, 0, value.id, null, -1, null, null);
+    else this.addFixup(FixKind.Abs64, this.buf.length, 8, 0, -1, value.name, -1, null, null);
     this.buf.reserve(8);
     this.buf.putLE(0, 4);
     this.buf.putLE(0, 4);
@@ -300,7 +305,7 @@ export class Assembler {
         const it = items[k]!;
         if (it.kind !== "branch" || near[k]) continue;
         const field = it.short;
-        const rel = labelOffset(it.target.id) + field.addend - (it.at + extra[k]! + field.at);
+        const rel = labelOffset(it.targetId) + field.addend - (it.at + extra[k]! + field.at);
         if (rel < -128 || rel > 127) {
           near[k] = 1;
           grew = true;
@@ -317,16 +322,17 @@ export class Assembler {
         value >>= 8;
       }
     };
-    const pcrel = (p: number, size: number, target: Label | Sym, addend: number, mnemonic: string | null, ops: readonly Operand[] | null): void => {
-      if (target.kind === "sym") {
-        relocs.push({ offset: p, symbol: target.name, kind: "rel32", addend });
+    /** A displacement to label `id` (a message names `mnemonic ops`), or a rel32 relocation to `symbol`. */
+    const pcrel = (p: number, size: number, id: number, symbol: string | null, addend: number, mnemonic: string | null, ops: readonly Operand[] | null): void => {
+      if (id < 0) {
+        relocs.push({ offset: p, symbol, kind: "rel32", addend });
         return;
       }
-      const value = labelOffset(target.id) + addend - p;
+      const value = labelOffset(id) + addend - p;
       const limit = size === 1 ? 0x80 : 0x8000_0000;
       if (value < -limit || value >= limit) {
         // A branch item keeps no operand list: its one operand is the target.
-        throw new AsmError(`${formatInstruction(mnemonic!, ops ?? [target])}: displacement ${value} does not fit in ${size * 8} bits`);
+        throw new AsmError(`${formatInstruction(mnemonic!, ops ?? [this.labelObjects[id]!])}: displacement ${value} does not fit in ${size * 8} bits`);
       }
       patch(p, value, size);
     };
@@ -344,7 +350,7 @@ export class Assembler {
       if (it.kind === "branch") {
         const f = near[k] ? it.near : it.short;
         for (let i = 0; i < f.bytes.length; i++) code[base + i] = f.bytes[i]!;
-        pcrel(base + f.at, f.size, it.target, f.addend, it.mnemonic, null);
+        pcrel(base + f.at, f.size, it.targetId, null, f.addend, it.mnemonic, null);
       } else {
         const n = extra[k + 1]! - extra[k]!;
         if (it.fill === null) code.set(nopBytes(n), base);
@@ -356,11 +362,11 @@ export class Assembler {
     for (let i = 0; i < this.fixKind.length; i++) {
       const p = this.fixAt[i]! + extra[this.fixItem[i]!]!;
       const kind = this.fixKind[i]!;
-      const target = this.fixTarget[i]!;
-      if (kind === FixKind.PcRel) pcrel(p, this.fixSize[i]!, target, this.fixAddend[i]!, this.fixMnemonic[i]!, this.fixOps[i]!);
-      else if (kind === FixKind.Diff32) patch(p, labelOffset((target as Label).id) - labelOffset(this.fixBase[i]!.id), 4);
-      else if (target.kind === "sym") relocs.push({ offset: p, symbol: target.name, kind: "abs64", addend: 0 });
-      else relocs.push({ offset: p, symbol: null, kind: "abs64", addend: labelOffset(target.id) });
+      const id = this.fixLabel[i]!;
+      if (kind === FixKind.PcRel) pcrel(p, this.fixSize[i]!, id, this.fixSymbol[i]!, this.fixAddend[i]!, this.fixMnemonic[i]!, this.fixOps[i]!);
+      else if (kind === FixKind.Diff32) patch(p, labelOffset(id) - labelOffset(this.fixBase[i]!), 4);
+      else if (id < 0) relocs.push({ offset: p, symbol: this.fixSymbol[i]!, kind: "abs64", addend: 0 });
+      else relocs.push({ offset: p, symbol: null, kind: "abs64", addend: labelOffset(id) });
     }
 
     const labels = new Map<Label, number>();
@@ -371,15 +377,16 @@ export class Assembler {
   // --- internals ----------------------------------------------------------------
 
   private addFixup(
-    kind: FixKind, at: number, size: number, addend: number, target: Label | Sym,
-    base: Label | null, mnemonic: string | null, ops: readonly Operand[] | null,
+    kind: FixKind, at: number, size: number, addend: number, label: number, symbol: string | null,
+    base: number, mnemonic: string | null, ops: readonly Operand[] | null,
   ): void {
     this.fixKind.push(kind);
     this.fixAt.push(at);
     this.fixItem.push(this.items.length);
     this.fixSize.push(size);
     this.fixAddend.push(addend);
-    this.fixTarget.push(target);
+    this.fixLabel.push(label);
+    this.fixSymbol.push(symbol);
     this.fixBase.push(base);
     this.fixMnemonic.push(mnemonic);
     this.fixOps.push(ops);
@@ -414,7 +421,7 @@ export class Assembler {
 
   private branch(mnemonic: string, target: Label, forceNear: boolean): void {
     const { short, near } = formsOf(mnemonic, target);
-    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, target, mnemonic });
+    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic });
   }
 
   private jump(mnemonic: string, target: Label | Sym | Gpr | Mem, width?: "near"): void {
