@@ -15,7 +15,7 @@
 // instruction leaves the buffer as it was), and immediates that a double
 // holds exactly skip bigint arithmetic.
 import { ByteBuffer } from "./buffer.ts";
-import { encodingsOf, type Encoding, type Pattern } from "./encodings.ts";
+import { encodings, encodingsOf, type Encoding, type Pattern } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
 import { formatInstruction, type Imm, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
 import type { Gpr, Register, Xmm } from "./registers.ts";
@@ -112,7 +112,7 @@ interface Plan {
   readonly rel: number;
   readonly immSize: number;
   readonly relSize: 0 | 1 | 4;
-  /** Whether the r/m operand may be an xmm register (else a GPR); memory either way. */
+  /** ModRM.reg when no operand fills it: the /digit, or 0. */
   readonly digit: number;
   readonly rexW: number;
   readonly o16: boolean;
@@ -125,8 +125,8 @@ interface Plan {
   readonly op2: number;
 }
 
-/** Plans by row index, made on first use. */
-const plans: (Plan | undefined)[] = [];
+/** Plans by row index, made on first use (filled, so the array stays a dense one). */
+const plans = new Array<Plan | undefined>(encodings.length).fill(undefined);
 
 function planOf(e: Encoding): Plan {
   const known = plans[e.index];

@@ -1,6 +1,6 @@
 // Which immediate values fit which immediate fields: the rule select.ts
-// picks rows by, and the same rule summed up as a small number per value
-// (immClass) for the memo of selections in shape.ts.
+// picks rows by, and the same rule summed up per value (immClass, and a
+// small number per class) for the shape key of shape.ts.
 import type { Pattern } from "./encodings.ts";
 import type { GprSize } from "./registers.ts";
 

@@ -16,8 +16,6 @@ import { formatInstruction, type Operand } from "./operands.ts";
 import type { GprSize } from "./registers.ts";
 import { shapeKey } from "./shape.ts";
 
-export { immFits };
-
 /** The width an rmN/rN pattern stands for; null for patterns without a fixed GPR width. */
 function gprWidth(p: Pattern): GprSize | null {
   switch (p) {
