@@ -5,7 +5,7 @@
 // for a row. The expected text is written from the operands, independently
 // of the encoder: only objdump decodes the bytes.
 import type { Encoding, Pattern } from "../../tools/x86/encodings.ts";
-import { immFits } from "../../tools/x86/select.ts";
+import { immFits } from "../../tools/x86/immediates.ts";
 import { imm, imm64, Label, mem, type Mem, type MemSize, type Operand, type Scale } from "../../tools/x86/operands.ts";
 import {
   al, ax, cl, controlRegs, dx, eax, gpr16, gpr32, gpr64, gpr8, rip, xmms,

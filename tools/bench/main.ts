@@ -7,6 +7,7 @@ import path from "node:path";
 import { repoRoot } from "../paths.ts";
 import { computeBench } from "./compute.ts";
 import { computeProfile } from "./profile.ts";
+import { aotSpeedBench } from "./aot-speed.ts";
 import { bootBench } from "./boot.ts";
 import { blockBench } from "./block.ts";
 import { netBench } from "./net.ts";
@@ -18,6 +19,7 @@ interface Suite {
 
 const suites: Record<string, Suite> = {
   compute: { summary: "AssemblyScript programs on unix (AOT), node (V8) and wasm2c+gcc -O2", run: computeBench },
+  aot: { summary: "the AOT pipeline's speed on the compute programs' wasm: decode, validate and compile in KB/s, and a digest of their output", run: aotSpeedBench },
   boot: { summary: "kvm images under QEMU: hello's size, wall time to first line and exit beside an empty PVH kernel, in-guest boot time (TSC)", run: bootBench },
   block: { summary: "block device throughput on unix, node and kvm beside dd and fio on the same file", run: blockBench },
   net: { summary: "HTTP req/s (wrk) of examples/web on unix and node beside Node.js http and nginx; TCP throughput each way on unix", run: netBench },

@@ -9,7 +9,7 @@
 
 import { hex, unsupported } from "./errors.ts";
 import type { FuncType, Instr, ValType } from "./module.ts";
-import { BYTE_OPS, FC_OPS, Op, UNSUPPORTED_OPCODES, type OpInfo } from "./opcodes.ts";
+import { BYTE_OPS, FC_OPS, Op, UNSUPPORTED_OPCODES, type Imm, type OpInfo } from "./opcodes.ts";
 import type { Reader } from "./reader.ts";
 import { readHeapType, readValType } from "./types.ts";
 
@@ -46,25 +46,60 @@ function readBlockType(r: Reader, ctx: CodeContext): FuncType {
   return t;
 }
 
+/** Immediate layouts: OpInfo.imm as a small number, for a switch of integer cases. */
+const enum K {
+  None,
+  Block,
+  Index,
+  Data,
+  DataMem0,
+  BrTable,
+  TwoIndex,
+  MemArg,
+  Mem0,
+  Mem0x2,
+  I32,
+  I64,
+  F32,
+  F64,
+  SelectT,
+  HeapType,
+}
+
+const KIND_OF_IMM: Readonly<Record<Imm, K>> = {
+  none: K.None,
+  block: K.Block,
+  label: K.Index,
+  func: K.Index,
+  local: K.Index,
+  global: K.Index,
+  table: K.Index,
+  elem: K.Index,
+  data: K.Data,
+  data_mem0: K.DataMem0,
+  br_table: K.BrTable,
+  call_indirect: K.TwoIndex,
+  elem_table: K.TwoIndex,
+  table_table: K.TwoIndex,
+  memarg: K.MemArg,
+  mem0: K.Mem0,
+  mem0x2: K.Mem0x2,
+  i32: K.I32,
+  i64: K.I64,
+  f32: K.F32,
+  f64: K.F64,
+  select_t: K.SelectT,
+  heaptype: K.HeapType,
+};
+
+const kindsOf = (ops: readonly (OpInfo | undefined)[]): Uint8Array => Uint8Array.from(ops, (info) => (info === undefined ? 0 : KIND_OF_IMM[info.imm]));
+const BYTE_KINDS = kindsOf(BYTE_OPS);
+const FC_KINDS = kindsOf(FC_OPS);
+
 function zeroByte(r: Reader): void {
   const at = r.pos;
   const b = r.u8();
   if (b !== 0) r.fail(`zero byte expected, got ${hex(b)} (multiple memories are not part of WebAssembly 2.0)`, at);
-}
-
-function readOpcode(r: Reader, at: number): OpInfo {
-  const b = r.u8();
-  if (b === 0xfc) {
-    const sub = r.u32();
-    const info = sub < FC_OPS.length ? FC_OPS[sub] : undefined;
-    if (info === undefined) r.fail(`unknown opcode 0xfc ${hex(sub)}`, at);
-    return info;
-  }
-  const info = BYTE_OPS[b];
-  if (info !== undefined) return info;
-  const feature = UNSUPPORTED_OPCODES.get(b);
-  if (feature !== undefined) r.fail(unsupported(feature), at);
-  r.fail(`unknown opcode ${hex(b)}`, at);
 }
 
 /**
@@ -84,93 +119,103 @@ export function readInstrs(r: Reader, ctx: CodeContext, constExpr: boolean): Ins
     if (!constExpr && at >= r.limit) {
       r.fail(`END opcode expected: the function body ends with ${open.length + 1} block(s) still open`, at);
     }
-    const info = readOpcode(r, at);
-    if (info.feature !== undefined && !(constExpr && (info.code === Op.RefNull || info.code === Op.RefFunc))) {
+    const b = r.u8();
+    let info: OpInfo | undefined;
+    let kind: K;
+    if (b === 0xfc) {
+      const sub = r.u32();
+      info = sub < FC_OPS.length ? FC_OPS[sub] : undefined;
+      if (info === undefined) r.fail(`unknown opcode 0xfc ${hex(sub)}`, at);
+      kind = FC_KINDS[sub]!;
+    } else {
+      info = BYTE_OPS[b];
+      if (info === undefined) {
+        const feature = UNSUPPORTED_OPCODES.get(b);
+        if (feature !== undefined) r.fail(unsupported(feature), at);
+        r.fail(`unknown opcode ${hex(b)}`, at);
+      }
+      kind = BYTE_KINDS[b]!;
+    }
+    const op = info.code;
+    if (info.feature !== undefined && !(constExpr && (op === Op.RefNull || op === Op.RefFunc))) {
       r.fail(unsupported(`${info.feature} (${info.name})`), at);
     }
-    const ins: Instr = { op: info.code, offset: at };
-    switch (info.imm) {
-      case "none":
+    // One object literal per immediate layout, with the fields in the order
+    // they used to be added: adding a field to an object after it is made
+    // moves its fields out of line, an allocation per instruction.
+    let ins: Instr;
+    switch (kind) {
+      case K.None:
+        ins = { op, offset: at };
         break;
-      case "block":
-        ins.blockType = readBlockType(r, ctx);
+      case K.Block:
+        ins = { op, offset: at, blockType: readBlockType(r, ctx) };
         break;
-      case "label":
-      case "func":
-      case "local":
-      case "global":
-      case "table":
-      case "elem":
-        ins.index = r.u32();
+      case K.Index:
+        ins = { op, offset: at, index: r.u32() };
         break;
-      case "data":
-        ins.index = r.u32();
+      case K.Data:
+        ins = { op, offset: at, index: r.u32() };
         if (ctx.dataCount === undefined) r.fail(`data count section required by ${info.name}`, at);
         break;
-      case "data_mem0":
-        ins.index = r.u32();
+      case K.DataMem0:
+        ins = { op, offset: at, index: r.u32() };
         zeroByte(r);
         if (ctx.dataCount === undefined) r.fail(`data count section required by ${info.name}`, at);
         break;
-      case "br_table": {
+      case K.BrTable: {
         const labels: number[] = [];
         for (let n = r.u32(); n > 0; n--) labels.push(r.u32());
-        ins.labels = labels;
-        ins.index = r.u32();
+        ins = { op, offset: at, labels, index: r.u32() };
         break;
       }
-      case "call_indirect":
-        ins.index = r.u32();
-        ins.table = r.u32();
+      case K.TwoIndex: {
+        const index = r.u32();
+        ins = { op, offset: at, index, table: r.u32() };
         break;
-      case "elem_table":
-        ins.index = r.u32();
-        ins.table = r.u32();
-        break;
-      case "table_table":
-        ins.index = r.u32();
-        ins.table = r.u32();
-        break;
-      case "memarg": {
+      }
+      case K.MemArg: {
         const align = r.u32();
-        ins.memarg = { align, offset: r.u32() };
+        ins = { op, offset: at, memarg: { align, offset: r.u32() } };
         break;
       }
-      case "mem0":
+      case K.Mem0:
         zeroByte(r);
+        ins = { op, offset: at };
         break;
-      case "mem0x2":
+      case K.Mem0x2:
         zeroByte(r);
         zeroByte(r);
+        ins = { op, offset: at };
         break;
-      case "i32":
-        ins.value = r.s32();
+      case K.I32:
+        ins = { op, offset: at, value: r.s32() };
         break;
-      case "i64":
-        ins.value = r.s64();
+      case K.I64:
+        ins = { op, offset: at, value: r.s64() };
         break;
-      case "f32":
-        ins.value = r.f32Bits();
+      case K.F32:
+        ins = { op, offset: at, value: r.f32Bits() };
         break;
-      case "f64":
-        ins.value = r.f64Bits();
+      case K.F64:
+        ins = { op, offset: at, value: r.f64Bits() };
         break;
-      case "select_t": {
+      case K.SelectT: {
         const n = r.u32();
         if (n !== 1) r.fail(`invalid result arity: typed select must name exactly 1 type, got ${n}`, at);
-        ins.type = readValType(r);
+        ins = { op, offset: at, type: readValType(r) };
         break;
       }
-      case "heaptype":
-        ins.type = readHeapType(r);
+      case K.HeapType:
+        ins = { op, offset: at, type: readHeapType(r) };
         break;
     }
 
-    switch (info.code) {
+    switch (op) {
       case Op.Block:
       case Op.Loop:
       case Op.If:
-        open.push(info.code);
+        open.push(op);
         break;
       case Op.Else:
         if (open.length === 0 || open[open.length - 1] !== Op.If) {

@@ -10,10 +10,16 @@
 // regions, and also after the end of a block nothing falls through or
 // branches to (an infinite loop, an if whose arms both return). Only `live`
 // drives the `dead` annotation; typing stays exactly the spec's.
+//
+// This runs once per instruction of every function, so it allocates
+// nothing on the way: the operand stack is an array with an explicit height
+// (assigning an array's length is a slow builtin call), and what a message
+// names ("local.set 3", "end of block") is kept as a constant and a number
+// until a message is actually made.
 
 import { WasmError } from "./errors.ts";
 import type { Func, FuncType, GlobalType, Instr, Module, TableType, ValType } from "./module.ts";
-import { Op, opInfo, opNameOf } from "./opcodes.ts";
+import { BYTE_OPS, FC_OPS, Op, opNameOf, type OpInfo } from "./opcodes.ts";
 
 /** What validate.ts hands the checker: the module's index spaces, resolved once. */
 export interface ModuleContext {
@@ -46,8 +52,6 @@ interface Frame {
   thenFell: boolean;
 }
 
-const I32: readonly ValType[] = ["i32"];
-
 function list(ts: readonly StackType[]): string {
   return `[${ts.join(" ")}]`;
 }
@@ -56,8 +60,26 @@ function frameName(op: number): string {
   return op === -1 ? "function" : opNameOf(op);
 }
 
+/** `end of block` and the like, made once rather than per `end`. */
+const END_OF: ReadonlyMap<number, string> = new Map([-1, Op.Block, Op.Loop, Op.If, Op.Else].map((op) => [op, `end of ${frameName(op)}`]));
+
+/** No number to append to a message's `what`. */
+const NONE = -1;
+
+/** What a message names: `what`, and the index after it when there is one ("local.set 3"). */
+function named(what: string, arg: number): string {
+  return arg === NONE ? what : `${what} ${arg}`;
+}
+
+/** Metadata for an `Instr.op` by array index: opInfo() without its map lookup. */
+function infoOf(op: number): OpInfo | undefined {
+  return op < 0x100 ? BYTE_OPS[op] : (op & 0xff00) === 0xfc00 ? FC_OPS[op & 0xff] : undefined;
+}
+
 class Checker {
+  /** The operand stack is vals[0..sp); entries above sp are stale. */
   readonly vals: StackType[] = [];
+  sp = 0;
   readonly frames: Frame[] = [];
   readonly locals: ValType[];
   maxDepth = 0;
@@ -87,66 +109,82 @@ class Checker {
   }
 
   push(t: StackType): void {
-    this.vals.push(t);
+    this.vals[this.sp++] = t;
   }
 
   pushAll(ts: readonly ValType[]): void {
-    for (let i = 0; i < ts.length; i++) this.vals.push(ts[i]!);
+    const vals = this.vals;
+    let sp = this.sp;
+    for (let i = 0; i < ts.length; i++) vals[sp++] = ts[i]!;
+    this.sp = sp;
   }
 
-  mismatch(want: readonly ValType[], what: string): never {
+  mismatch(want: readonly ValType[], what: string, arg: number): never {
     const f = this.top();
-    const got = this.vals.slice(Math.max(f.height, this.vals.length - want.length));
-    this.fail(`type mismatch: ${what} expects ${list(want)}, got ${list(got)}`);
+    const got = this.vals.slice(Math.max(f.height, this.sp - want.length), this.sp);
+    this.fail(`type mismatch: ${named(what, arg)} expects ${list(want)}, got ${list(got)}`);
   }
 
   /** Pops `want` (last element on top), honouring the polymorphic stack. */
-  pop(want: readonly ValType[], what: string): void {
+  pop(want: readonly ValType[], what: string, arg: number = NONE): void {
     const n = want.length;
     if (n === 0) return;
     const f = this.top();
     const vals = this.vals;
-    let sp = vals.length;
+    let sp = this.sp;
     for (let k = n - 1; k >= 0; k--) {
       if (sp === f.height) {
-        if (!f.unreachable) this.mismatch(want, what);
+        if (!f.unreachable) this.mismatch(want, what, arg);
         break;
       }
       const got = vals[sp - 1];
-      if (got !== want[k] && got !== ANY) this.mismatch(want, what);
+      if (got !== want[k] && got !== ANY) this.mismatch(want, what, arg);
       sp--;
     }
-    vals.length = sp;
+    this.sp = sp;
+  }
+
+  /** pop([t], what, arg) without the array. */
+  popOne(t: ValType, what: string, arg: number = NONE): void {
+    const f = this.top();
+    const sp = this.sp;
+    if (sp === f.height) {
+      if (!f.unreachable) this.mismatch([t], what, arg);
+      return;
+    }
+    const got = this.vals[sp - 1];
+    if (got !== t && got !== ANY) this.mismatch([t], what, arg);
+    this.sp = sp - 1;
   }
 
   /** Checks that the stack ends with `want` without popping (br_table's non-default targets). */
-  peek(want: readonly ValType[], what: string): void {
+  peek(want: readonly ValType[], what: string, arg: number): void {
     const f = this.top();
-    let sp = this.vals.length;
+    let sp = this.sp;
     for (let k = want.length - 1; k >= 0; k--) {
       if (sp === f.height) {
-        if (!f.unreachable) this.mismatch(want, what);
+        if (!f.unreachable) this.mismatch(want, what, arg);
         return;
       }
       const got = this.vals[sp - 1];
-      if (got !== want[k] && got !== ANY) this.mismatch(want, what);
+      if (got !== want[k] && got !== ANY) this.mismatch(want, what, arg);
       sp--;
     }
   }
 
   popAny(what: string): StackType {
     const f = this.top();
-    if (this.vals.length === f.height) {
+    if (this.sp === f.height) {
       if (f.unreachable) return ANY;
       this.fail(`type mismatch: ${what} expects a value, got []`);
     }
-    return this.vals.pop()!;
+    return this.vals[--this.sp]!;
   }
 
   /** The frame's stack must hold exactly its results (at end and else). */
   popExactly(f: Frame, want: readonly ValType[], what: string): void {
-    if (this.vals.length - f.height > want.length) {
-      this.fail(`type mismatch: ${what} expects ${list(want)}, got ${list(this.vals.slice(f.height))}`);
+    if (this.sp - f.height > want.length) {
+      this.fail(`type mismatch: ${what} expects ${list(want)}, got ${list(this.vals.slice(f.height, this.sp))}`);
     }
     this.pop(want, what);
   }
@@ -158,7 +196,7 @@ class Checker {
       op,
       params: bt.params,
       results: bt.results,
-      height: this.vals.length,
+      height: this.sp,
       unreachable: false,
       live,
       startLive: live,
@@ -170,7 +208,7 @@ class Checker {
 
   setUnreachable(): void {
     const f = this.top();
-    this.vals.length = f.height;
+    this.sp = f.height;
     f.unreachable = true;
     f.live = false;
   }
@@ -234,7 +272,7 @@ class Checker {
       const dead = op === Op.End || op === Op.Else ? !f.startLive : !f.live;
       if (dead) ins.dead = true;
       this.step(ins, f, dead);
-      if (!dead && this.vals.length > this.maxDepth) this.maxDepth = this.vals.length;
+      if (!dead && this.sp > this.maxDepth) this.maxDepth = this.sp;
     }
     if (this.frames.length !== 0) this.fail("function body does not end with end");
     this.fn.maxStackDepth = this.maxDepth;
@@ -249,13 +287,13 @@ class Checker {
       case Op.Block:
       case Op.Loop: {
         const bt = ins.blockType!;
-        this.pop(bt.params, frameName(op));
+        this.pop(bt.params, op === Op.Block ? "block" : "loop");
         this.pushFrame(op, bt);
         return;
       }
       case Op.If: {
         const bt = ins.blockType!;
-        this.pop(I32, "if condition");
+        this.popOne("i32", "if condition");
         this.pop(bt.params, "if");
         this.pushFrame(op, bt);
         return;
@@ -265,14 +303,14 @@ class Checker {
         this.popExactly(f, f.results, "end of if's then-arm");
         f.thenFell = f.live;
         f.op = Op.Else;
-        this.vals.length = f.height;
+        this.sp = f.height;
         f.unreachable = false;
         f.live = f.startLive;
         this.pushAll(f.params);
         return;
       }
       case Op.End: {
-        this.popExactly(f, f.results, `end of ${frameName(f.op)}`);
+        this.popExactly(f, f.results, END_OF.get(f.op)!);
         let endLive: boolean;
         if (f.op === Op.Loop) endLive = f.live;
         else if (f.op === Op.If) {
@@ -286,7 +324,7 @@ class Checker {
         } else if (f.op === Op.Else) endLive = f.live || f.thenFell || f.reached;
         else endLive = f.live || f.reached;
         this.frames.pop();
-        this.vals.length = f.height;
+        this.sp = f.height;
         if (this.frames.length > 0) {
           this.pushAll(f.results);
           this.top().live = endLive;
@@ -295,22 +333,22 @@ class Checker {
       }
       case Op.Br: {
         const target = this.label(ins.index!);
-        this.pop(Checker.labelTypes(target), `br ${ins.index}`);
+        this.pop(Checker.labelTypes(target), "br", ins.index!);
         this.branch(target);
         this.setUnreachable();
         return;
       }
       case Op.BrIf: {
-        this.pop(I32, "br_if condition");
+        this.popOne("i32", "br_if condition");
         const target = this.label(ins.index!);
         const types = Checker.labelTypes(target);
-        this.pop(types, `br_if ${ins.index}`);
+        this.pop(types, "br_if", ins.index!);
         this.pushAll(types);
         this.branch(target);
         return;
       }
       case Op.BrTable: {
-        this.pop(I32, "br_table index");
+        this.popOne("i32", "br_table index");
         const def = this.label(ins.index!);
         const types = Checker.labelTypes(def);
         for (const l of ins.labels!) {
@@ -321,10 +359,10 @@ class Checker {
               `type mismatch: br_table targets must take the same number of values: label ${l} takes ${list(t)}, default label ${ins.index} takes ${list(types)}`,
             );
           }
-          this.peek(t, `br_table label ${l}`);
+          this.peek(t, "br_table label", l);
           this.branch(target);
         }
-        this.pop(types, `br_table default label ${ins.index}`);
+        this.pop(types, "br_table default label", ins.index!);
         this.branch(def);
         this.setUnreachable();
         return;
@@ -338,7 +376,7 @@ class Checker {
         if (idx >= this.ctx.funcTypes.length) this.fail(`unknown function ${idx}`);
         const t = this.ctx.funcTypes[idx];
         if (t === undefined) this.fail(`unknown type of function ${idx}`);
-        this.pop(t.params, `call ${idx}`);
+        this.pop(t.params, "call", idx);
         this.pushAll(t.results);
         return;
       }
@@ -347,7 +385,7 @@ class Checker {
         if (table.elemType !== "funcref") this.fail(`type mismatch: call_indirect needs a funcref table, table ${ins.table} holds ${table.elemType}`);
         const t = this.ctx.m.types[ins.index!];
         if (t === undefined) this.fail(`unknown type ${ins.index} in call_indirect`);
-        this.pop(I32, "call_indirect index");
+        this.popOne("i32", "call_indirect index");
         this.pop(t.params, "call_indirect");
         this.pushAll(t.results);
         return;
@@ -358,7 +396,7 @@ class Checker {
         return;
       }
       case Op.Select: {
-        this.pop(I32, "select condition");
+        this.popOne("i32", "select condition");
         const t1 = this.popAny("select");
         const t2 = this.popAny("select");
         if ((t1 !== ANY && !isNum(t1)) || (t2 !== ANY && !isNum(t2))) {
@@ -374,7 +412,7 @@ class Checker {
       }
       case Op.SelectT: {
         const t = ins.type!;
-        this.pop(I32, "select condition");
+        this.popOne("i32", "select condition");
         this.pop([t, t], "select");
         this.push(t);
         return;
@@ -384,12 +422,12 @@ class Checker {
         return;
       case Op.LocalSet: {
         const t = this.local(ins.index!);
-        this.pop([t], `local.set ${ins.index}`);
+        this.popOne(t, "local.set", ins.index!);
         return;
       }
       case Op.LocalTee: {
         const t = this.local(ins.index!);
-        this.pop([t], `local.tee ${ins.index}`);
+        this.popOne(t, "local.tee", ins.index!);
         this.push(t);
         return;
       }
@@ -399,7 +437,7 @@ class Checker {
       case Op.GlobalSet: {
         const g = this.global(ins.index!);
         if (!g.mutable) this.fail(`global is immutable: global.set ${ins.index}`);
-        this.pop([g.type], `global.set ${ins.index}`);
+        this.popOne(g.type, "global.set", ins.index!);
         return;
       }
     }
@@ -408,7 +446,7 @@ class Checker {
 
   /** Instructions whose types the opcode table fixes; only their immediates need checks. */
   generic(ins: Instr): void {
-    const info = opInfo(ins.op);
+    const info = infoOf(ins.op);
     if (info === undefined) this.fail(`unknown opcode 0x${ins.op.toString(16)}`);
     if (info.params === undefined || info.results === undefined) {
       this.fail(`unsupported feature: ${info.feature ?? "?"} (${info.name})`);

@@ -8,8 +8,18 @@
 // this ends). Pass `"near"` to jmp/jcc to force rel32. Calls are always rel32.
 // Because of this, offsets are only known after `finish()`; bind a label
 // where you need one.
-import { encode, littleEndian, type Encoded, type Fixup } from "./encoder.ts";
-import { encodingsOf } from "./encodings.ts";
+//
+// How the code is kept until finish(): every instruction and datum whose size
+// is known goes straight into one ByteBuffer; what is sized at finish (a
+// relaxable branch, align() padding) is an Item that remembers where in those
+// bytes it sits. A position in the final code is then a buffer position plus
+// the bytes the items before it came to, so labels and fixups record the
+// buffer position and the number of items before them, and a layout pass is
+// one walk over the items. Nothing here formats a message until one is
+// thrown: errors keep the mnemonic and operands, not a string.
+import { ByteBuffer } from "./buffer.ts";
+import { encode, encodeInto, littleEndian, type FixupSink } from "./encoder.ts";
+import { encodingsOf, type Encoding } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
 import { nopBytes } from "./nops.ts";
 import {
@@ -22,7 +32,8 @@ import {
   type Sym,
 } from "./operands.ts";
 import { condCode, condNames, type Cond, type ControlReg, type Gpr, type Xmm } from "./registers.ts";
-import { select } from "./select.ts";
+import { selectByKey } from "./select.ts";
+import { keyHasLabel, LONE_LABEL_KEY, shapeKey } from "./shape.ts";
 
 /**
  * A place in `code` the linker must patch.
@@ -57,82 +68,151 @@ export type CmpPredicate = keyof typeof cmpPredicates;
 type RM = Gpr | Mem;
 type XM = Xmm | Mem;
 
-/** A field to resolve at finish, at an offset inside a bytes piece. */
 /** Describes the instruction or directive for a message; computed only when one is needed. */
 type What = () => string;
 
-type PieceFixup =
-  | { kind: "pcrel"; fixup: Fixup; what: What }
-  | { kind: "abs64"; at: number; target: Label | Sym }
-  | { kind: "diff32"; at: number; target: Label; base: Label };
-
-interface BytesPiece {
-  kind: "bytes";
-  bytes: number[];
-  fixups: PieceFixup[];
+/** What a field resolved at finish holds. */
+const enum FixKind {
+  /** A 1- or 4-byte displacement from the end of the field: a relocation for a symbol, filled in for a label. */
+  PcRel,
+  /** An 8-byte address: always a relocation. */
+  Abs64,
+  /** A 4-byte label difference (dd). */
+  Diff32,
 }
 
-/** The code as a sequence of pieces: fixed bytes, relaxable branches, and alignment padding. */
-type Piece =
-  | BytesPiece
-  | { kind: "branch"; short: Encoded; near: Encoded; forceNear: boolean; target: Label; what: What }
-  | { kind: "align"; boundary: number; fill: number | null };
+/** One size of a relaxable branch: its bytes (the displacement zero) and where the displacement is. */
+interface BranchForm {
+  readonly bytes: readonly number[];
+  readonly at: number;
+  readonly size: 1 | 4;
+  readonly addend: number;
+}
+
+/** What finish() sizes: a branch (rel8 or rel32) or alignment padding, sitting at buffer position `at`. */
+type Item =
+  | { kind: "branch"; at: number; short: BranchForm; near: BranchForm; forceNear: boolean; targetId: number; mnemonic: string }
+  | { kind: "align"; at: number; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
+
+/** The rel8 and rel32 forms of jmp and each jcc, encoded once. */
+const branchForms = new Map<string, { short: BranchForm; near: BranchForm }>();
+
+function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: BranchForm } {
+  let f = branchForms.get(mnemonic);
+  if (f === undefined) {
+    const form = (p: "rel8" | "rel32"): BranchForm => {
+      const { bytes, fixups } = encode(encodingsOf(mnemonic).find((e) => e.operands[0] === p)!, [target]);
+      const field = fixups[0]!;
+      return { bytes, at: field.at, size: field.size, addend: field.addend };
+    };
+    f = { short: form("rel8"), near: form("rel32") };
+    branchForms.set(mnemonic, f);
+  }
+  return f;
+}
 
 let nextAssemblerId = 1;
 
 export class Assembler {
   private readonly id = nextAssemblerId++;
-  /** The bytes piece being appended to; always the last piece. */
-  private current: BytesPiece = { kind: "bytes", bytes: [], fixups: [] };
-  private readonly pieces: Piece[] = [this.current];
-  private labelCount = 0;
-  private readonly bound = new Map<Label, { piece: number; at: number }>();
-  /** Labels used before finish, with the first instruction that used each. */
-  private readonly used = new Map<Label, What>();
+  /** Every byte whose value or size does not wait for finish(). */
+  private readonly buf = new ByteBuffer(4096);
+  /** Branches and alignments, in order. */
+  private readonly items: Item[] = [];
+  /**
+   * Fields to resolve at finish, one index across these arrays (numbers in
+   * arrays of their own, not an object per field, which the garbage
+   * collector would copy around until finish; and finish reads no operand
+   * object, which by then is scattered over the heap). `fixAt` is the
+   * field's buffer position, `fixItem` the number of items before it; the
+   * target is a label id, or -1 and a symbol name. A pcrel field to a label
+   * keeps its instruction for the message should it not fit.
+   */
+  private readonly fixKind: FixKind[] = [];
+  private readonly fixAt: number[] = [];
+  private readonly fixItem: number[] = [];
+  private readonly fixSize: number[] = [];
+  private readonly fixAddend: number[] = [];
+  private readonly fixLabel: number[] = [];
+  private readonly fixSymbol: (string | null)[] = [];
+  /** diff32: the base label's id; otherwise -1. */
+  private readonly fixBase: number[] = [];
+  /** pcrel to a label: the instruction's mnemonic and operands; otherwise null. */
+  private readonly fixMnemonic: (string | null)[] = [];
+  private readonly fixOps: (readonly Operand[] | null)[] = [];
+  /** By label id: the label, its buffer position (-1 while unbound), the number of items before it. */
+  private readonly labelObjects: Label[] = [];
+  private readonly labelAt: number[] = [];
+  private readonly labelItem: number[] = [];
+  /** Bound label ids in the order they were bound. */
+  private readonly boundOrder: number[] = [];
+  /** By label id: the first instruction that used the label; ids in order of first use. */
+  private readonly firstUse: (What | undefined)[] = [];
+  private readonly usedOrder: number[] = [];
   private alignment = 1;
+  /** Where the encoder reports rip-relative and branch fields. */
+  private readonly sink: FixupSink = {
+    fixup: (at, size, target, addend, e: Encoding, ops) => {
+      if (target.kind === "label") this.addFixup(FixKind.PcRel, at, size, addend, target.id, null, -1, e.mnemonic, ops);
+      else this.addFixup(FixKind.PcRel, at, size, addend, -1, target.name, -1, null, null);
+    },
+  };
 
   // --- labels ---------------------------------------------------------------
 
   /** A new, unbound label; `name` only shows in messages. */
   newLabel(name?: string): Label {
-    return new Label(this.labelCount++, this.id, name);
+    const l = new Label(this.labelObjects.length, this.id, name);
+    this.labelObjects.push(l);
+    this.labelAt.push(-1);
+    this.labelItem.push(0);
+    this.firstUse.push(undefined);
+    return l;
   }
 
   /** Binds `label` to the current position. A label is bound once. */
   bind(label: Label): void {
-    this.own(label, () => `bind(${label})`);
-    if (this.bound.has(label)) throw new AsmError(`bind(${label}): label is already bound`);
-    this.bound.set(label, { piece: this.pieces.length - 1, at: this.current.bytes.length });
+    if (!this.owns(label)) this.foreign(label, () => `bind(${label})`);
+    if (this.labelAt[label.id]! >= 0) throw new AsmError(`bind(${label}): label is already bound`);
+    this.labelAt[label.id] = this.buf.length;
+    this.labelItem[label.id] = this.items.length;
+    this.boundOrder.push(label.id);
   }
 
   // --- the generic entry point ---------------------------------------------
 
   /** Emits `mnemonic ops` (e.g. `emit("add", rax, imm(8))`); the typed methods below all come here. */
   emit(mnemonic: string, ...ops: Operand[]): void {
-    const what = (): string => formatInstruction(mnemonic, ops);
-    for (const op of ops) {
-      if (op.kind === "label") this.use(op, what);
-      if (op.kind === "mem" && op.target !== null && op.target.kind === "label") this.use(op.target, what);
-    }
-    const target = ops[0];
-    if (ops.length === 1 && target !== undefined && target.kind === "label" && (mnemonic === "jmp" || jccMnemonics.has(mnemonic))) {
-      this.branch(mnemonic, target, false, what);
+    // The key says whether a label is involved; most instructions take the short way.
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) {
+      encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
       return;
     }
-    const encoded = encode(select(mnemonic, ops), ops);
-    this.append(encoded, what);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      if (op.kind === "label") this.useIn(op, mnemonic, ops);
+      else if (op.kind === "mem" && op.target !== null && op.target.kind === "label") this.useIn(op.target, mnemonic, ops);
+    }
+    if (key === LONE_LABEL_KEY && (mnemonic === "jmp" || jccMnemonics.has(mnemonic))) {
+      this.branch(mnemonic, ops[0] as Label, false);
+      return;
+    }
+    encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
   }
 
   // --- data -------------------------------------------------------------------
 
   /** Raw bytes, each 0-255. */
   emitBytes(bytes: ArrayLike<number>): void {
+    const buf = this.buf;
+    buf.reserve(bytes.length);
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i]!;
       if (!Number.isInteger(b) || b < 0 || b > 255) throw new AsmError(`emitBytes: byte ${i} is ${b}, not 0-255`);
-      this.current.bytes.push(b);
+      buf.put(b);
     }
   }
 
@@ -145,15 +225,17 @@ export class Assembler {
       if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0xffff_ffff) {
         throw new AsmError(`dd(${value}): not a 32-bit integer`);
       }
-      this.current.bytes.push(...littleEndian(value, 4));
+      this.buf.reserve(4);
+      this.buf.putLE(value, 4);
       return;
     }
     const what = (): string => `dd(${value}, ${base})`;
     if (base === undefined) throw new AsmError(`${what()}: a label entry needs a base label: dd(target, base) stores target - base`);
     this.use(value, what);
     this.use(base, what);
-    this.current.fixups.push({ kind: "diff32", at: this.current.bytes.length, target: value, base });
-    this.current.bytes.push(0, 0, 0, 0);
+    this.addFixup(FixKind.Diff32, this.buf.length, 4, 0, value.id, null, base.id, null, null);
+    this.buf.reserve(4);
+    this.buf.putLE(0, 4);
   }
 
   /** A 64-bit value: a number or bigint, or the absolute address of a label or symbol (an abs64 relocation). */
@@ -162,12 +244,15 @@ export class Assembler {
       if (typeof value === "number" && !Number.isSafeInteger(value)) throw new AsmError(`dq(${value}): pass a bigint`);
       const v = BigInt(value);
       if (v < -(1n << 63n) || v >= 1n << 64n) throw new AsmError(`dq(${v}): not a 64-bit integer`);
-      this.current.bytes.push(...littleEndian(v, 8));
+      this.emitBytes(littleEndian(v, 8));
       return;
     }
     if (value.kind === "label") this.use(value, () => `dq(${value.toString()})`);
-    this.current.fixups.push({ kind: "abs64", at: this.current.bytes.length, target: value });
-    this.current.bytes.push(0, 0, 0, 0, 0, 0, 0, 0);
+    if (value.kind === "label") this.addFixup(FixKind.Abs64, this.buf.length, 8, 0, value.id, null, -1, null, null);
+    else this.addFixup(FixKind.Abs64, this.buf.length, 8, 0, -1, value.name, -1, null, null);
+    this.buf.reserve(8);
+    this.buf.putLE(0, 4);
+    this.buf.putLE(0, 4);
   }
 
   /** Pads to a multiple of `boundary` (a power of two) with `fill` bytes, or with multi-byte NOPs when fill is omitted. */
@@ -179,122 +264,170 @@ export class Assembler {
       throw new AsmError(`align(${boundary}, ${fill}): the fill must be a byte`);
     }
     this.alignment = Math.max(this.alignment, boundary);
-    this.pushPiece({ kind: "align", boundary, fill: fill ?? null });
+    this.items.push({ kind: "align", at: this.buf.length, boundary, fill: fill ?? null });
   }
 
   // --- layout -----------------------------------------------------------------
 
   /** Lays out the code, picks branch sizes, fills in label references; throws if a used label is unbound. */
   finish(): Assembled {
-    for (const [label, what] of this.used) {
-      if (!this.bound.has(label)) throw new AsmError(`${what()}: label ${label} is never bound`);
+    for (const id of this.usedOrder) {
+      if (this.labelAt[id]! < 0) throw new AsmError(`${this.firstUse[id]!()}: label ${this.labelObjects[id]} is never bound`);
     }
-    const pieces = this.pieces;
-    const start = new Array<number>(pieces.length + 1).fill(0);
-    const near = pieces.map((p) => p.kind === "branch" && p.forceNear);
+    const items = this.items;
+    const count = items.length;
+    const labelAt = this.labelAt;
+    const labelItem = this.labelItem;
+    // extra[k]: the bytes items 0..k-1 take, under the current branch sizes.
+    const extra = new Int32Array(count + 1);
+    const near = new Uint8Array(count);
+    for (let k = 0; k < count; k++) {
+      const it = items[k]!;
+      if (it.kind === "branch" && it.forceNear) near[k] = 1;
+    }
     const layout = (): void => {
-      let pos = 0;
-      pieces.forEach((p, i) => {
-        start[i] = pos;
-        if (p.kind === "bytes") pos += p.bytes.length;
-        else if (p.kind === "branch") pos += (near[i] ? p.near : p.short).bytes.length;
-        else pos += padding(pos, p.boundary);
-      });
-      start[pieces.length] = pos;
+      let add = 0;
+      for (let k = 0; k < count; k++) {
+        extra[k] = add;
+        const it = items[k]!;
+        if (it.kind === "branch") add += (near[k] ? it.near : it.short).bytes.length;
+        else add += padding(it.at + add, it.boundary);
+      }
+      extra[count] = add;
     };
-    const labelOffset = (l: Label): number => {
-      const b = this.bound.get(l)!;
-      return start[b.piece]! + b.at;
-    };
+    const labelOffset = (id: number): number => labelAt[id]! + extra[labelItem[id]!]!;
 
+    // Every pass widens each short branch its target is out of reach of under the previous pass's layout.
     for (let grew = true; grew; ) {
       layout();
       grew = false;
-      pieces.forEach((p, i) => {
-        if (p.kind !== "branch" || near[i]) return;
-        const field = p.short.fixups[0]!;
-        const rel = labelOffset(p.target) + field.addend - (start[i]! + field.at);
+      for (let k = 0; k < count; k++) {
+        const it = items[k]!;
+        if (it.kind !== "branch" || near[k]) continue;
+        const field = it.short;
+        const rel = labelOffset(it.targetId) + field.addend - (it.at + extra[k]! + field.at);
         if (rel < -128 || rel > 127) {
-          near[i] = true;
+          near[k] = 1;
           grew = true;
         }
-      });
+      }
     }
 
-    const code = new Uint8Array(start[pieces.length]!);
+    const buf = this.buf.bytes;
+    const code = new Uint8Array(this.buf.length + extra[count]!);
     const relocs: Reloc[] = [];
-    const patch = (at: number, value: bigint | number, size: number): void => code.set(littleEndian(value, size), at);
-    const pcrel = (f: Fixup, base: number, what: What): void => {
-      const p = base + f.at;
-      if (f.target.kind === "sym") {
-        relocs.push({ offset: p, symbol: f.target.name, kind: "rel32", addend: f.addend });
+    const patch = (at: number, value: number, size: number): void => {
+      for (let i = 0; i < size; i++) {
+        code[at + i] = value;
+        value >>= 8;
+      }
+    };
+    /** A displacement to label `id` (a message names `mnemonic ops`), or a rel32 relocation to `symbol`. */
+    const pcrel = (p: number, size: number, id: number, symbol: string | null, addend: number, mnemonic: string | null, ops: readonly Operand[] | null): void => {
+      if (id < 0) {
+        relocs.push({ offset: p, symbol, kind: "rel32", addend });
         return;
       }
-      const value = labelOffset(f.target) + f.addend - p;
-      const limit = f.size === 1 ? 0x80 : 0x8000_0000;
-      if (value < -limit || value >= limit) throw new AsmError(`${what()}: displacement ${value} does not fit in ${f.size * 8} bits`);
-      patch(p, value, f.size);
+      const value = labelOffset(id) + addend - p;
+      const limit = size === 1 ? 0x80 : 0x8000_0000;
+      if (value < -limit || value >= limit) {
+        // A branch item keeps no operand list: its one operand is the target.
+        throw new AsmError(`${formatInstruction(mnemonic!, ops ?? [this.labelObjects[id]!])}: displacement ${value} does not fit in ${size * 8} bits`);
+      }
+      patch(p, value, size);
     };
 
-    pieces.forEach((p, i) => {
-      const base = start[i]!;
-      if (p.kind === "bytes") {
-        code.set(p.bytes, base);
-        for (const f of p.fixups) {
-          if (f.kind === "pcrel") pcrel(f.fixup, base, f.what);
-          else if (f.kind === "diff32") patch(base + f.at, labelOffset(f.target) - labelOffset(f.base), 4);
-          else if (f.target.kind === "sym") relocs.push({ offset: base + f.at, symbol: f.target.name, kind: "abs64", addend: 0 });
-          else relocs.push({ offset: base + f.at, symbol: null, kind: "abs64", addend: labelOffset(f.target) });
-        }
-      } else if (p.kind === "branch") {
-        const e = near[i] ? p.near : p.short;
-        code.set(e.bytes, base);
-        pcrel(e.fixups[0]!, base, p.what);
+    // The fixed bytes between items, each run moved by the items before it; then the items.
+    const move = (from: number, to: number, shift: number): void => {
+      code.set(buf.subarray(from, to), from + shift);
+    };
+    let from = 0;
+    for (let k = 0; k < count; k++) {
+      const it = items[k]!;
+      const base = it.at + extra[k]!;
+      move(from, it.at, extra[k]!);
+      from = it.at;
+      if (it.kind === "branch") {
+        const f = near[k] ? it.near : it.short;
+        for (let i = 0; i < f.bytes.length; i++) code[base + i] = f.bytes[i]!;
+        pcrel(base + f.at, f.size, it.targetId, null, f.addend, it.mnemonic, null);
       } else {
-        const n = padding(base, p.boundary);
-        code.set(p.fill === null ? nopBytes(n) : new Array<number>(n).fill(p.fill), base);
+        const n = extra[k + 1]! - extra[k]!;
+        if (it.fill === null) code.set(nopBytes(n), base);
+        else code.fill(it.fill, base, base + n);
       }
-    });
+    }
+    move(from, this.buf.length, extra[count]!);
+
+    for (let i = 0; i < this.fixKind.length; i++) {
+      const p = this.fixAt[i]! + extra[this.fixItem[i]!]!;
+      const kind = this.fixKind[i]!;
+      const id = this.fixLabel[i]!;
+      if (kind === FixKind.PcRel) pcrel(p, this.fixSize[i]!, id, this.fixSymbol[i]!, this.fixAddend[i]!, this.fixMnemonic[i]!, this.fixOps[i]!);
+      else if (kind === FixKind.Diff32) patch(p, labelOffset(id) - labelOffset(this.fixBase[i]!), 4);
+      else if (id < 0) relocs.push({ offset: p, symbol: this.fixSymbol[i]!, kind: "abs64", addend: 0 });
+      else relocs.push({ offset: p, symbol: null, kind: "abs64", addend: labelOffset(id) });
+    }
 
     const labels = new Map<Label, number>();
-    for (const l of this.bound.keys()) labels.set(l, labelOffset(l));
+    for (const id of this.boundOrder) labels.set(this.labelObjects[id]!, labelOffset(id));
     return { code, labels, relocs, alignment: this.alignment };
   }
 
   // --- internals ----------------------------------------------------------------
 
-  private own(label: Label, what: What): void {
-    if (label.owner !== this.id) throw new AsmError(`${what()}: label ${label} belongs to another assembler`);
+  private addFixup(
+    kind: FixKind, at: number, size: number, addend: number, label: number, symbol: string | null,
+    base: number, mnemonic: string | null, ops: readonly Operand[] | null,
+  ): void {
+    this.fixKind.push(kind);
+    this.fixAt.push(at);
+    this.fixItem.push(this.items.length);
+    this.fixSize.push(size);
+    this.fixAddend.push(addend);
+    this.fixLabel.push(label);
+    this.fixSymbol.push(symbol);
+    this.fixBase.push(base);
+    this.fixMnemonic.push(mnemonic);
+    this.fixOps.push(ops);
   }
 
+  /** Whether `label` came from this assembler's newLabel(). */
+  private owns(label: Label): boolean {
+    return label.owner === this.id && this.labelObjects[label.id] === label;
+  }
+
+  private foreign(label: Label, what: What): never {
+    throw new AsmError(`${what()}: label ${label} belongs to another assembler`);
+  }
+
+  /** Records a use of `label` by a directive (for the "never bound" message). */
   private use(label: Label, what: What): void {
-    this.own(label, what);
-    if (!this.used.has(label)) this.used.set(label, what);
+    if (!this.owns(label)) this.foreign(label, what);
+    if (this.firstUse[label.id] === undefined) {
+      this.firstUse[label.id] = what;
+      this.usedOrder.push(label.id);
+    }
   }
 
-  private pushPiece(piece: Piece): void {
-    this.pieces.push(piece);
-    this.current = { kind: "bytes", bytes: [], fixups: [] };
-    this.pieces.push(this.current);
+  /** Records a use of `label` by an instruction; its description is made only on a first use. */
+  private useIn(label: Label, mnemonic: string, ops: readonly Operand[]): void {
+    if (!this.owns(label)) this.foreign(label, () => formatInstruction(mnemonic, ops));
+    if (this.firstUse[label.id] === undefined) {
+      this.firstUse[label.id] = () => formatInstruction(mnemonic, ops);
+      this.usedOrder.push(label.id);
+    }
   }
 
-  private append(encoded: Encoded, what: What): void {
-    const at = this.current.bytes.length;
-    for (const f of encoded.fixups) this.current.fixups.push({ kind: "pcrel", fixup: { ...f, at: at + f.at }, what });
-    const out = this.current.bytes;
-    for (const b of encoded.bytes) out.push(b);
-  }
-
-  private branch(mnemonic: string, target: Label, forceNear: boolean, what: What): void {
-    const form = (p: "rel8" | "rel32"): Encoded => encode(encodingsOf(mnemonic).find((e) => e.operands[0] === p)!, [target]);
-    this.pushPiece({ kind: "branch", short: form("rel8"), near: form("rel32"), forceNear, target, what });
+  private branch(mnemonic: string, target: Label, forceNear: boolean): void {
+    const { short, near } = formsOf(mnemonic, target);
+    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic });
   }
 
   private jump(mnemonic: string, target: Label | Sym | Gpr | Mem, width?: "near"): void {
     if (target.kind === "label" && width === "near") {
-      const what = (): string => formatInstruction(mnemonic, [target]);
-      this.use(target, what);
-      this.branch(mnemonic, target, true, what);
+      this.useIn(target, mnemonic, [target]);
+      this.branch(mnemonic, target, true);
     } else {
       this.emit(mnemonic, target);
     }

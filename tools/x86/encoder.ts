@@ -4,11 +4,22 @@
 //   [66] [mandatory prefix] [REX] opcode... [ModRM [SIB] [disp]] [imm] [rel]
 //
 // Fields that depend on where things end up (branch displacements, rip-relative
-// references to labels or symbols) are written as zeros and returned as fixups
+// references to labels or symbols) are written as zeros and reported as fixups
 // for the assembler to fill in or turn into relocations.
-import type { Encoding, Pattern } from "./encodings.ts";
+//
+// The assembler calls this once per instruction, so it writes straight into
+// a ByteBuffer and allocates nothing on the way: the row's fixed parts are
+// worked out once per row (a Plan), the operands' kinds come from their
+// shape key (shape.ts) rather than from their megamorphic `kind` fields, the
+// operands are checked before the first byte is written (a failed
+// instruction leaves the buffer as it was), and immediates that a double
+// holds exactly skip bigint arithmetic.
+import { ByteBuffer } from "./buffer.ts";
+import { encodings, encodingsOf, type Encoding, type Pattern } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
-import { formatInstruction, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
+import { formatInstruction, type Imm, type Label, type Mem, type Operand, type Sym } from "./operands.ts";
+import type { Gpr, Register, Xmm } from "./registers.ts";
+import { Code, codeAt, isGpr, isImm, isMem, needsRex, shapeKey } from "./shape.ts";
 
 /**
  * A field to fill in later: `value = target + addend - P`, where P is the
@@ -27,6 +38,11 @@ export interface Fixup {
 export interface Encoded {
   readonly bytes: number[];
   readonly fixups: Fixup[];
+}
+
+/** Where encodeInto reports a field to fill in; `at` is the field's position in the buffer. */
+export interface FixupSink {
+  fixup(at: number, size: 1 | 4, target: Label | Sym, addend: number, e: Encoding, ops: readonly Operand[]): void;
 }
 
 const immBytes: Partial<Record<Pattern, number>> = { ib: 1, ub: 1, pred: 1, iw: 2, id: 4, iq: 8 };
@@ -51,128 +67,264 @@ export function littleEndian(value: bigint | number, n: number): number[] {
   return out;
 }
 
-const scaleBits = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
+// Bounds as constants: `-x` on a bigint allocates a new one on every call.
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const NEG_SAFE = -SAFE;
+const TWO32 = 2 ** 32;
 
-interface Address {
-  mod: number;
-  rm: number;
-  sib: number | null;
-  disp: number[];
-  x: number;
-  b: number;
-  /** A rip-relative reference to resolve: the disp32 field holds target + mem.disp - end of instruction. */
-  relative: Label | Sym | null;
+/** Writes the low `n` (1, 2 or 4) bytes of a 32-bit value at `p`, little-endian; returns the position after them. */
+function le(b: Uint8Array, p: number, v: number, n: number): number {
+  b[p] = v;
+  if (n === 1) return p + 1;
+  b[p + 1] = v >> 8;
+  if (n === 2) return p + 2;
+  b[p + 2] = v >> 16;
+  b[p + 3] = v >> 24;
+  return p + 4;
 }
 
-/** ModRM.mod/rm, SIB and displacement for a memory operand (SDM Vol 2A Tables 2-2, 2-3, §2.2.1.6). */
-function address(m: Mem): Address {
-  const disp32 = littleEndian(m.disp, 4);
-  if (m.base !== null && m.base.kind === "rip") {
+/** Writes the low `n` (1, 2, 4 or 8) bytes of `value` at `p`, as littleEndian() would; returns the position after them. */
+function putImm(b: Uint8Array, p: number, value: bigint, n: number): number {
+  if (value >= NEG_SAFE && value <= SAFE) {
+    // Exact as a double: the low word by ToInt32 (what BigInt.asIntN(32) gives), the high one by division.
+    const v = Number(value);
+    if (n <= 4) return le(b, p, v, n);
+    p = le(b, p, v, 4);
+    return le(b, p, Math.floor(v / TWO32), 4);
+  }
+  for (const x of littleEndian(value, n)) b[p++] = x;
+  return p;
+}
+
+/**
+ * What encoding a row needs, worked out once per row: where each operand
+ * goes (the index of the operand in each role, -1 for none; no row has two
+ * operands in one role, F aside) and the fixed bytes as plain fields.
+ */
+interface Plan {
+  readonly e: Encoding;
+  readonly count: number;
+  /** The operand in ModRM.reg, ModRM.rm, the opcode's low bits, the immediate, the relative field. */
+  readonly reg: number;
+  readonly rm: number;
+  readonly opc: number;
+  readonly imm: number;
+  readonly rel: number;
+  readonly immSize: number;
+  readonly relSize: 0 | 1 | 4;
+  /** ModRM.reg when no operand fills it: the /digit, or 0. */
+  readonly digit: number;
+  readonly rexW: number;
+  readonly o16: boolean;
+  /** The mandatory prefix, or -1. */
+  readonly prefix: number;
+  /** Opcode bytes: 1 to 3, the last one taking the register of an `O` operand. */
+  readonly opLen: number;
+  readonly op0: number;
+  readonly op1: number;
+  readonly op2: number;
+}
+
+/** Plans by row index, made on first use (filled, so the array stays a dense one). */
+const plans = new Array<Plan | undefined>(encodings.length).fill(undefined);
+
+function planOf(e: Encoding): Plan {
+  const known = plans[e.index];
+  if (known !== undefined && known.e === e) return known;
+  const role = (r: string): number => e.roles.indexOf(r as Encoding["roles"][number]);
+  const imm = role("I");
+  const rel = role("D");
+  const p: Plan = {
+    e,
+    count: e.operands.length,
+    reg: role("R"),
+    rm: role("M"),
+    opc: role("O"),
+    imm,
+    rel,
+    immSize: imm < 0 ? 0 : immBytes[e.operands[imm]!]!,
+    relSize: rel < 0 ? 0 : e.operands[rel] === "rel8" ? 1 : 4,
+    digit: e.digit ?? 0,
+    rexW: e.w ? 0x08 : 0,
+    o16: e.o16,
+    prefix: e.prefix ?? -1,
+    opLen: e.opcode.length,
+    op0: e.opcode[0] ?? 0,
+    op1: e.opcode[1] ?? 0,
+    op2: e.opcode[2] ?? 0,
+  };
+  // A row made outside the table (tests) may share an index with a table row; it is planned each time.
+  if (known === undefined && encodingsOf(e.mnemonic).includes(e)) plans[e.index] = p;
+  return p;
+}
+
+const scaleBits = [0, 0, 1, 0, 2, 0, 0, 0, 3];
+
+function fail(e: Encoding, ops: readonly Operand[], why: string): never {
+  throw new AsmError(`${formatInstruction(e.mnemonic, ops)}: ${why}`);
+}
+
+/** The REX.X and REX.B bits a memory operand's index and base need (none for rip-relative). */
+function memRex(m: Mem): number {
+  if (m.base !== null && m.base.kind === "rip") return 0;
+  const x = m.index === null ? 0 : (m.index.num >> 3) << 1;
+  const b = m.base === null ? 0 : m.base.num >> 3;
+  return x | b;
+}
+
+/**
+ * Writes ModRM, SIB and displacement for a memory operand at `p` (SDM Vol 2A
+ * Tables 2-2, 2-3, §2.2.1.6); `reg` is ModRM.reg. A rip-relative reference
+ * to a label or symbol leaves its disp32 zero for the caller's fixup.
+ * Returns the position after them.
+ */
+function putAddress(b: Uint8Array, p: number, m: Mem, reg: number): number {
+  const r = (reg & 7) << 3;
+  const disp = m.disp;
+  const baseReg = m.base;
+  if (baseReg !== null && baseReg.kind === "rip") {
     // mod=00 rm=101 is [rip + disp32] in 64-bit mode.
-    return { mod: 0, rm: 5, sib: null, disp: m.target === null ? disp32 : [0, 0, 0, 0], x: 0, b: 0, relative: m.target };
+    b[p] = r | 5;
+    return le(b, p + 1, m.target === null ? disp : 0, 4);
   }
   const index = m.index;
   const indexBits = index === null ? 4 : index.num & 7; // SIB.index=100 without REX.X: no index
-  const x = index === null ? 0 : index.num >> 3;
-  const ss = scaleBits[m.scale] << 6;
-  if (m.base === null) {
+  if (baseReg === null) {
     // No base: mod=00 with SIB.base=101 means [index*scale + disp32]; with no index either, [disp32].
-    return { mod: 0, rm: 4, sib: ss | (indexBits << 3) | 5, disp: disp32, x, b: 0, relative: null };
+    b[p] = r | 4;
+    b[p + 1] = (scaleBits[m.scale]! << 6) | (indexBits << 3) | 5;
+    return le(b, p + 2, disp, 4);
   }
-  const base = m.base.num;
-  // rsp and r12 (low bits 100) can only be a base through a SIB byte.
-  const needSib = index !== null || (base & 7) === 4;
+  const base = baseReg.num & 7;
   // rbp and r13 (low bits 101) with mod=00 would mean rip/disp32, so they take a disp8 of 0.
-  const mod = m.disp === 0 && (base & 7) !== 5 ? 0 : m.disp >= -128 && m.disp <= 127 ? 1 : 2;
-  const disp = mod === 0 ? [] : mod === 1 ? littleEndian(m.disp, 1) : disp32;
-  return {
-    mod,
-    rm: needSib ? 4 : base & 7,
-    sib: needSib ? ss | (indexBits << 3) | (base & 7) : null,
-    disp,
-    x,
-    b: base >> 3,
-    relative: null,
-  };
+  const mod = disp === 0 && base !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
+  // rsp and r12 (low bits 100) can only be a base through a SIB byte.
+  if (index !== null || base === 4) {
+    b[p++] = (mod << 6) | r | 4;
+    b[p++] = (scaleBits[m.scale]! << 6) | (indexBits << 3) | base;
+  } else {
+    b[p++] = (mod << 6) | r | base;
+  }
+  if (mod === 0) return p;
+  return le(b, p, disp, mod === 1 ? 1 : 4);
 }
 
-/** Whether a register is spl/bpl/sil/dil, which exist only with a REX prefix (SDM Vol 2A §2.2.1.2). */
-function needsRex(op: Operand): boolean {
-  return op.kind === "gpr" && op.size === 8 && op.num >= 4 && op.num <= 7;
-}
-
-/** Encodes `ops` with row `e`; the operands must fit the row (see select.ts). */
-export function encode(e: Encoding, ops: readonly Operand[]): Encoded {
-  const fail = (why: string): never => {
-    throw new AsmError(`${formatInstruction(e.mnemonic, ops)}: ${why}`);
-  };
-  if (ops.length !== e.operands.length) fail(`expected ${e.operands.length} operands`);
-
-  let reg = e.digit ?? 0; // ModRM.reg: a register operand or the /digit
-  let rm: Operand | null = null;
-  let opcodeReg = 0;
-  let imm: number[] = [];
-  let rel: { target: Label | Sym; size: 1 | 4 } | null = null;
-  let rex = e.w ? 0x08 : 0; // REX.W; R, X, B are or-ed in below (SDM Vol 2A §2.2.1.2)
-  let forceRex = false;
-
+/**
+ * Throws the message for operands that do not fit row `e`'s roles, naming
+ * the first that does not, as a check in operand order would.
+ */
+function misfit(e: Encoding, ops: readonly Operand[], key: number): never {
   for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    const role = e.roles[i]!;
-    if ((role === "R" || role === "M" || role === "O") && needsRex(op)) forceRex = true;
-    if (role === "R") {
-      if (op.kind !== "gpr" && op.kind !== "xmm" && op.kind !== "cr") return fail(`operand ${i + 1} must be a register`);
-      reg = op.num;
-      rex |= (op.num >> 3) << 2; // REX.R
-    } else if (role === "M") {
-      rm = op;
-    } else if (role === "O") {
-      if (op.kind !== "gpr") return fail(`operand ${i + 1} must be a general-purpose register`);
-      opcodeReg = op.num & 7;
-      rex |= op.num >> 3; // REX.B
-    } else if (role === "I") {
-      if (op.kind !== "imm") return fail(`operand ${i + 1} must be an immediate`);
-      imm = littleEndian(op.value, immBytes[e.operands[i]!]!);
-    } else if (role === "D") {
-      if (op.kind !== "label" && op.kind !== "sym") return fail(`operand ${i + 1} must be a label or symbol`);
-      rel = { target: op, size: e.operands[i] === "rel8" ? 1 : 4 };
-    }
+    const code = codeAt(key, i);
+    const role = e.roles[i];
+    if (role === "R" && !isGpr(code) && code !== Code.Xmm && code !== Code.Cr) fail(e, ops, `operand ${i + 1} must be a register`);
+    if (role === "O" && !isGpr(code)) fail(e, ops, `operand ${i + 1} must be a general-purpose register`);
+    if (role === "I" && !isImm(code)) fail(e, ops, `operand ${i + 1} must be an immediate`);
+    if (role === "D" && code !== Code.Label && code !== Code.Sym) fail(e, ops, `operand ${i + 1} must be a label or symbol`);
   }
+  fail(e, ops, "the r/m operand must be a register or memory");
+}
 
-  const modrm: number[] = [];
-  const fixups: Fixup[] = [];
-  let ripFixup: { target: Label | Sym; disp: number } | null = null;
-  if (rm !== null) {
-    if (rm.kind === "mem") {
-      const a = address(rm);
-      rex |= (a.x << 1) | a.b; // REX.X, REX.B
-      modrm.push((a.mod << 6) | ((reg & 7) << 3) | a.rm);
-      if (a.sib !== null) modrm.push(a.sib);
-      modrm.push(...a.disp);
-      if (a.relative !== null) ripFixup = { target: a.relative, disp: rm.disp };
-    } else if (rm.kind === "gpr" || rm.kind === "xmm") {
-      rex |= rm.num >> 3; // REX.B
-      modrm.push(0xc0 | ((reg & 7) << 3) | (rm.num & 7));
+/**
+ * Encodes `ops` with row `e` at the end of `out`; the operands must fit the
+ * row (see select.ts). `key` is their shapeKey, from which the operands'
+ * kinds are read. Fields to resolve later go to `sink`.
+ */
+export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[], key: number, sink: FixupSink): void {
+  const plan = planOf(e);
+  if (ops.length !== plan.count) fail(e, ops, `expected ${plan.count} operands`);
+
+  let reg = plan.digit; // ModRM.reg: a register operand or the /digit
+  let rex = plan.rexW; // REX.W; R, X, B are or-ed in below (SDM Vol 2A §2.2.1.2)
+  let forceRex = false;
+  let opcodeReg = 0;
+
+  if (plan.reg >= 0) {
+    const code = codeAt(key, plan.reg);
+    if (!isGpr(code) && code !== Code.Xmm && code !== Code.Cr) misfit(e, ops, key);
+    const op = ops[plan.reg] as Register;
+    if (needsRex(code, op)) forceRex = true;
+    reg = op.num;
+    rex |= (reg >> 3) << 2; // REX.R
+  }
+  if (plan.opc >= 0) {
+    const code = codeAt(key, plan.opc);
+    if (!isGpr(code)) misfit(e, ops, key);
+    const op = ops[plan.opc] as Gpr;
+    if (needsRex(code, op)) forceRex = true;
+    opcodeReg = op.num & 7;
+    rex |= op.num >> 3; // REX.B
+  }
+  let imm: bigint | null = null;
+  if (plan.imm >= 0) {
+    if (!isImm(codeAt(key, plan.imm))) misfit(e, ops, key);
+    imm = (ops[plan.imm] as Imm).value;
+  }
+  let rel: Label | Sym | null = null;
+  if (plan.rel >= 0) {
+    const code = codeAt(key, plan.rel);
+    if (code !== Code.Label && code !== Code.Sym) misfit(e, ops, key);
+    rel = ops[plan.rel] as Label | Sym;
+  }
+  let rm: Operand | null = null;
+  let rmIsMem = false;
+  let ripTarget: Label | Sym | null = null;
+  if (plan.rm >= 0) {
+    const code = codeAt(key, plan.rm);
+    rm = ops[plan.rm]!;
+    if (isMem(code)) {
+      rmIsMem = true;
+      const m = rm as Mem;
+      if (m.base !== null && m.base.kind === "rip") ripTarget = m.target;
+      else rex |= memRex(m);
+    } else if (isGpr(code) || code === Code.Xmm) {
+      if (needsRex(code, rm)) forceRex = true;
+      rex |= (rm as Gpr | Xmm).num >> 3; // REX.B
     } else {
-      return fail("the r/m operand must be a register or memory");
+      misfit(e, ops, key);
     }
   }
 
-  const bytes: number[] = [];
-  if (e.o16) bytes.push(0x66);
-  if (e.prefix !== null) bytes.push(e.prefix);
-  if (rex !== 0 || forceRex) bytes.push(0x40 | rex);
-  bytes.push(...e.opcode);
-  if (e.roles.includes("O")) bytes[bytes.length - 1]! += opcodeReg;
-  bytes.push(...modrm);
-  if (ripFixup !== null) {
+  // Longest instruction: 66 + prefix + REX + 3 opcode bytes + ModRM + SIB + disp32 + imm64 + rel32.
+  out.reserve(24);
+  const b = out.bytes;
+  let p = out.length;
+  if (plan.o16) b[p++] = 0x66;
+  if (plan.prefix >= 0) b[p++] = plan.prefix;
+  if (rex !== 0 || forceRex) b[p++] = 0x40 | rex;
+  // The register of an O operand goes into the last opcode byte (opcodeReg is 0 otherwise).
+  const opLen = plan.opLen;
+  if (opLen === 1) {
+    b[p++] = plan.op0 + opcodeReg;
+  } else {
+    b[p++] = plan.op0;
+    if (opLen === 2) {
+      b[p++] = plan.op1 + opcodeReg;
+    } else {
+      b[p++] = plan.op1;
+      b[p++] = plan.op2 + opcodeReg;
+    }
+  }
+  if (rm !== null) {
+    if (rmIsMem) p = putAddress(b, p, rm as Mem, reg);
+    else b[p++] = 0xc0 | ((reg & 7) << 3) | ((rm as Gpr | Xmm).num & 7);
+  }
+  if (ripTarget !== null) {
     // The disp32 ends the ModRM bytes; rip points past the immediate that follows it.
-    fixups.push({ at: bytes.length - 4, size: 4, target: ripFixup.target, addend: ripFixup.disp - 4 - imm.length });
+    sink.fixup(p - 4, 4, ripTarget, (rm as Mem).disp - 4 - plan.immSize, e, ops);
   }
-  bytes.push(...imm);
+  if (imm !== null) p = putImm(b, p, imm, plan.immSize);
   if (rel !== null) {
-    fixups.push({ at: bytes.length, size: rel.size, target: rel.target, addend: -rel.size });
-    for (let i = 0; i < rel.size; i++) bytes.push(0);
+    sink.fixup(p, plan.relSize as 1 | 4, rel, -plan.relSize, e, ops);
+    p = le(b, p, 0, plan.relSize);
   }
-  return { bytes, fixups };
+  out.length = p;
+}
+
+/** Encodes `ops` with row `e` on its own; the operands must fit the row (see select.ts). */
+export function encode(e: Encoding, ops: readonly Operand[]): Encoded {
+  const out = new ByteBuffer(32);
+  const fixups: Fixup[] = [];
+  encodeInto(out, e, ops, shapeKey(ops), { fixup: (at, size, target, addend) => fixups.push({ at, size, target, addend }) });
+  return { bytes: Array.from(out.view()), fixups };
 }

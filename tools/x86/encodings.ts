@@ -42,6 +42,8 @@ export type Pattern =
 export type Role = "R" | "M" | "O" | "I" | "D" | "F";
 
 export interface Encoding {
+  /** The row's position in the table (`encodings[index]`), for per-row data kept elsewhere. */
+  readonly index: number;
   readonly mnemonic: string;
   readonly operands: readonly Pattern[];
   readonly roles: readonly Role[];
@@ -73,6 +75,7 @@ function def(mnemonic: string, operands: Pattern[], roles: string, opcode: numbe
   if (roles.length !== operands.length) throw new Error(`encodings: ${mnemonic} has ${operands.length} operands but roles "${roles}"`);
   table.push(
     Object.freeze({
+      index: table.length,
       mnemonic,
       operands: Object.freeze(operands),
       roles: Object.freeze([...roles] as Role[]),

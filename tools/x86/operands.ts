@@ -19,12 +19,13 @@ const MIN_I64 = -(1n << 63n);
 const MAX_U64 = (1n << 64n) - 1n;
 
 function toBigInt(v: number | bigint, what: string): bigint {
-  if (typeof v === "number" && !Number.isSafeInteger(v)) {
-    throw new AsmError(`${what}(${v}): not an integer that a number holds exactly; pass a bigint`);
+  if (typeof v === "number") {
+    // A safe integer is always inside the 64-bit range.
+    if (!Number.isSafeInteger(v)) throw new AsmError(`${what}(${v}): not an integer that a number holds exactly; pass a bigint`);
+    return BigInt(v);
   }
-  const b = BigInt(v);
-  if (b < MIN_I64 || b > MAX_U64) throw new AsmError(`${what}(${b}): outside the 64-bit range`);
-  return b;
+  if (v < MIN_I64 || v > MAX_U64) throw new AsmError(`${what}(${v}): outside the 64-bit range`);
+  return v;
 }
 
 /** An immediate; the instruction decides how many bytes it takes, and rejects values that do not fit. */
@@ -99,37 +100,37 @@ export interface MemOptions {
  * `index*scale + disp`, or the absolute `disp` when there is no index either.
  */
 export function mem(base: Gpr | Rip | null, opts: MemOptions = {}, size?: MemSize): Mem {
-  const m: Mem = {
-    kind: "mem",
-    base,
-    index: opts.index ?? null,
-    scale: opts.scale ?? 1,
-    disp: opts.disp ?? 0,
-    target: opts.label ?? null,
-    size: size ?? null,
-  };
-  const fail = (why: string): never => {
-    throw new AsmError(`memory operand ${formatMem(m)}: ${why}`);
-  };
+  const index = opts.index ?? null;
+  const scale = opts.scale ?? 1;
+  const disp = opts.disp ?? 0;
+  const target = opts.label ?? null;
+  const m: Mem = { kind: "mem", base, index, scale, disp, target, size: size ?? null };
+  // The checks compare fields directly: a code generator builds a memory operand for nearly every instruction.
   if (base !== null && base.kind === "gpr" && base.size !== 64) {
-    fail(`base register ${base.name} must be 64-bit (32-bit addressing is not supported)`);
+    memError(m, `base register ${base.name} must be 64-bit (32-bit addressing is not supported)`);
   }
-  if (m.index !== null) {
-    if (m.index.kind !== "gpr" || m.index.size !== 64) fail(`index register ${m.index.name} must be a 64-bit register`);
+  if (index !== null) {
+    if (index.kind !== "gpr" || index.size !== 64) memError(m, `index register ${index.name} must be a 64-bit register`);
     // SIB.index = 100 without REX.X means "no index" (SDM Vol 2A Table 2-3).
-    if (m.index.num === 4) fail("rsp cannot be an index register");
-    if (base !== null && base.kind === "rip") fail("a rip-relative address cannot have an index");
+    if (index.num === 4) memError(m, "rsp cannot be an index register");
+    if (base !== null && base.kind === "rip") memError(m, "a rip-relative address cannot have an index");
   }
-  if (![1, 2, 4, 8].includes(m.scale)) fail(`scale ${m.scale} is not 1, 2, 4 or 8`);
-  if (m.scale !== 1 && m.index === null) fail(`scale ${m.scale} without an index register`);
-  if (!Number.isInteger(m.disp) || m.disp < -0x8000_0000 || m.disp > 0x7fff_ffff) {
-    fail(`displacement ${m.disp} does not fit in a signed 32-bit field`);
+  if (scale !== 1 && scale !== 2 && scale !== 4 && scale !== 8) memError(m, `scale ${m.scale} is not 1, 2, 4 or 8`);
+  if (scale !== 1 && index === null) memError(m, `scale ${m.scale} without an index register`);
+  if (!Number.isInteger(disp) || disp < -0x8000_0000 || disp > 0x7fff_ffff) {
+    memError(m, `displacement ${m.disp} does not fit in a signed 32-bit field`);
   }
-  if (m.target !== null && (base === null || base.kind !== "rip")) {
-    fail("a label or symbol can only be addressed relative to rip: mem(rip, { label })");
+  if (target !== null && (base === null || base.kind !== "rip")) {
+    memError(m, "a label or symbol can only be addressed relative to rip: mem(rip, { label })");
   }
-  if (size !== undefined && ![8, 16, 32, 64, 128].includes(size)) fail(`size ${String(size)} is not 8, 16, 32, 64 or 128`);
+  if (size !== undefined && size !== 8 && size !== 16 && size !== 32 && size !== 64 && size !== 128) {
+    memError(m, `size ${String(size)} is not 8, 16, 32, 64 or 128`);
+  }
   return m;
+}
+
+function memError(m: Mem, why: string): never {
+  throw new AsmError(`memory operand ${formatMem(m)}: ${why}`);
 }
 
 export type Operand = Gpr | Xmm | ControlReg | Imm | Mem | Label | Sym;

@@ -5,10 +5,16 @@
 // operand of the same instruction, or from the instruction itself when every
 // fitting row agrees (`movsxd r64, [m]` reads 32 bits); otherwise it is
 // ambiguous and the caller must say `mem(..., size)`.
+//
+// The choice depends on the operands' shapes only (shape.ts), and a code
+// generator asks for the same few hundred shapes over and over, so it is
+// memoized per mnemonic and shape: the search runs once per shape.
 import { encodingsOf, formatEncoding, type Encoding, type Pattern } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
+import { immFits } from "./immediates.ts";
 import { formatInstruction, type Operand } from "./operands.ts";
 import type { GprSize } from "./registers.ts";
+import { shapeKey } from "./shape.ts";
 
 /** The width an rmN/rN pattern stands for; null for patterns without a fixed GPR width. */
 function gprWidth(p: Pattern): GprSize | null {
@@ -37,27 +43,6 @@ function memWidth(p: Pattern): number | "any" | null {
 const fixedRegs: Partial<Record<Pattern, [number, GprSize]>> = {
   al: [0, 8], ax: [0, 16], eax: [0, 32], cl: [1, 8], dx: [2, 16],
 };
-
-/**
- * Whether an immediate value is representable in a field of this pattern, for
- * an operation of `size` bits. Values of the operation's width may be written
- * signed or unsigned (`add eax, 0xffffffff` is `add eax, -1`); ib, and id in a
- * 64-bit operation, must survive sign-extension from their field.
- */
-export function immFits(p: Pattern, value: bigint, size: GprSize | null): boolean {
-  const inRange = (v: bigint, lo: bigint, hi: bigint): boolean => v >= lo && v <= hi;
-  const bits = size ?? 64;
-  const ofWidth = inRange(value, -(1n << BigInt(bits - 1)), (1n << BigInt(bits)) - 1n);
-  const extended = BigInt.asIntN(bits, value);
-  switch (p) {
-    case "ib": return ofWidth && inRange(extended, -128n, 127n);
-    case "iw": case "id": return ofWidth && (bits < 64 || inRange(extended, -(1n << 31n), (1n << 31n) - 1n));
-    case "iq": return inRange(value, -(1n << 63n), (1n << 64n) - 1n);
-    case "ub": return inRange(value, 0n, 255n);
-    case "pred": return inRange(value, 0n, 7n);
-    default: return false;
-  }
-}
 
 function fits(p: Pattern, op: Operand, e: Encoding, checkRange: boolean): boolean {
   const width = gprWidth(p);
@@ -96,8 +81,29 @@ function matches(e: Encoding, ops: readonly Operand[], checkRange: boolean): boo
   return true;
 }
 
+/** Rows already chosen, by mnemonic and then by shapeKey. */
+const chosen = new Map<string, Map<number, Encoding>>();
+
 /** The row to encode `mnemonic ops` with; throws an AsmError that names the instruction when there is none. */
 export function select(mnemonic: string, ops: readonly Operand[]): Encoding {
+  return selectByKey(mnemonic, shapeKey(ops), ops);
+}
+
+/** select() for a caller that has the operands' shapeKey already. */
+export function selectByKey(mnemonic: string, key: number, ops: readonly Operand[]): Encoding {
+  const byShape = chosen.get(mnemonic);
+  const known = key < 0 || byShape === undefined ? undefined : byShape.get(key);
+  if (known !== undefined) return known;
+  const e = search(mnemonic, ops);
+  if (key >= 0) {
+    if (byShape === undefined) chosen.set(mnemonic, new Map([[key, e]]));
+    else byShape.set(key, e);
+  }
+  return e;
+}
+
+/** select() without the memo: the first fitting row, with the width inference for unsized memory. */
+function search(mnemonic: string, ops: readonly Operand[]): Encoding {
   const rows = encodingsOf(mnemonic);
   const what = (): string => formatInstruction(mnemonic, ops);
   if (rows.length === 0) throw new AsmError(`${what()}: unknown instruction "${mnemonic}"`);
