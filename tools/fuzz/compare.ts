@@ -38,6 +38,8 @@ export interface Comparison {
   skipped: number;
   /** True when a stack exhaustion cut the comparison short. */
   exhausted: boolean;
+  /** True when instantiation trapped (the same way on both sides), so no call ran. */
+  initTrapped?: boolean;
   mismatch?: Mismatch;
 }
 
@@ -117,7 +119,7 @@ export function compareRuns(plan: Plan, native: EngineRun, v8: EngineRun): Compa
     const call = plan.calls[k]!;
     const n = native.calls[k];
     const v = v8.calls[k];
-    if (v === undefined) break; // instantiation trapped on both sides
+    if (v === undefined) return { equal: 0, skipped: total, exhausted: false, initTrapped: true };
     if (n === undefined) return stop(k, false, { kind: "died", where: showCall(call), native: native.died ?? "no record of the call", v8: showOutcome(v.outcome, call.results) });
     if (n.outcome.kind === "exhausted" || v.outcome.kind === "exhausted") return stop(k, true);
     const m = compareCall(plan, call, n, v);

@@ -5,7 +5,7 @@
 // same binaryen version).
 
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runBinaryen } from "./binaryen.ts";
 
@@ -54,13 +54,18 @@ export function moduleInput(seed: number, index: number): Uint8Array {
 
 /**
  * Module `index` of the run seeded `seed`: its binary, made in `dir` (two
- * scratch files per call, named after the index). `root` is the repository.
+ * scratch files while it runs, named after the index). `root` is the repository.
  */
 export async function generateModule(root: string, dir: string, seed: number, index: number): Promise<Uint8Array> {
   const input = path.join(dir, `${index}.in`);
   const output = path.join(dir, `${index}.ttf.wasm`);
-  await writeFile(input, moduleInput(seed, index));
-  const status = await runBinaryen(root, "wasm-opt", ["-ttf", input, ...FEATURES, "-q", "-o", output]);
-  if (status !== 0) throw new Error(`wasm-opt -ttf ${input} failed with status ${status}`);
-  return new Uint8Array(await readFile(output));
+  try {
+    await writeFile(input, moduleInput(seed, index));
+    const status = await runBinaryen(root, "wasm-opt", ["-ttf", input, ...FEATURES, "-q", "-o", output]);
+    if (status !== 0) throw new Error(`wasm-opt -ttf failed with status ${status} on module ${index} of seed ${seed}`);
+    return new Uint8Array(await readFile(output));
+  } finally {
+    await rm(input, { force: true });
+    await rm(output, { force: true });
+  }
 }
