@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Trap } from "../../tools/aot/index.ts";
+import { Trap, type TrapCode } from "../../tools/aot/index.ts";
 import { decodeModule, validateModule } from "../../tools/wasm/index.ts";
 import { checkModule } from "../../tools/fuzz/check.ts";
 import { compareRuns } from "../../tools/fuzz/compare.ts";
@@ -157,7 +157,7 @@ describe("fuzz: compareRuns", () => {
     expect(compareRuns(plan, run(n), run(v)).mismatch?.kind).toBe("results");
   });
   it("traps match when V8's message may mean the native code", () => {
-    const trap = (...codes: number[]): Outcome => ({ kind: "trap", codes: codes as Trap[keyof Trap][], text: "" });
+    const trap = (...codes: TrapCode[]): Outcome => ({ kind: "trap", codes, text: "" });
     const n = base();
     n[1] = rec(trap(Trap.UninitializedElement));
     const v = base();

@@ -45,11 +45,23 @@ export function randomBytes(seed: number, index: number, n: number): Uint8Array 
   return out;
 }
 
-/** The input for module `index`: its size is drawn from the same stream. */
-export function moduleInput(seed: number, index: number): Uint8Array {
+/**
+ * Some modules also go through binaryen's optimizer. Raw translate-to-fuzz
+ * code is deep trees of blocks with a local per value; what asc emits has
+ * been through binaryen -O3 or -Oz (locals coalesced, blocks merged, br_if
+ * and select where branches were), and the compiler should see both. The
+ * optimizer costs two to three times what generation does, so a third of
+ * the modules get one of these levels. (`--fuzz-passes` would pick passes
+ * from the input, but among them is the lowering of i64 at the JS boundary,
+ * which adds `env` imports and changes the logging imports' types.)
+ */
+const OPTIMIZE: readonly (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined, "-O1", "-O3", "-Oz"];
+
+/** The input for module `index`, and its optimization level if any: its size and that choice are drawn from the same stream. */
+export function moduleInput(seed: number, index: number): { bytes: Uint8Array; optimize?: string } {
   const head = randomBytes(seed, index, 4);
   const size = MIN_INPUT + (((head[0]! << 8) | head[1]!) % (MAX_INPUT - MIN_INPUT + 1));
-  return randomBytes(seed, index, size + 4).subarray(4);
+  return { bytes: randomBytes(seed, index, size + 4).subarray(4), optimize: OPTIMIZE[head[2]! % OPTIMIZE.length] };
 }
 
 /**
@@ -60,8 +72,9 @@ export async function generateModule(root: string, dir: string, seed: number, in
   const input = path.join(dir, `${index}.in`);
   const output = path.join(dir, `${index}.ttf.wasm`);
   try {
-    await writeFile(input, moduleInput(seed, index));
-    const status = await runBinaryen(root, "wasm-opt", ["-ttf", input, ...FEATURES, "-q", "-o", output]);
+    const { bytes, optimize } = moduleInput(seed, index);
+    await writeFile(input, bytes);
+    const status = await runBinaryen(root, "wasm-opt", ["-ttf", input, ...FEATURES, ...(optimize === undefined ? [] : [optimize]), "-q", "-o", output]);
     if (status !== 0) throw new Error(`wasm-opt -ttf failed with status ${status} on module ${index} of seed ${seed}`);
     return new Uint8Array(await readFile(output));
   } finally {

@@ -28,6 +28,8 @@ export interface Regression {
   /** Whether wasm-reduce shrank the module (else it is the generated one). */
   reduced: boolean;
   open: boolean;
+  /** Anything a reader should know (what the bug was, the fix). */
+  note?: string;
 }
 
 export interface SavedRegression {
