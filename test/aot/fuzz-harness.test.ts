@@ -15,7 +15,7 @@ import { compareRuns } from "../../tools/fuzz/compare.ts";
 import { generateModule } from "../../tools/fuzz/generate.ts";
 import { globalExport, instrument, MEMORY_EXPORT } from "../../tools/fuzz/instrument.ts";
 import { buildImage, parseOutput, runNative } from "../../tools/fuzz/native.ts";
-import { makePlan, type Plan } from "../../tools/fuzz/plan.ts";
+import { makePlan, TUPLES, type Plan } from "../../tools/fuzz/plan.ts";
 import type { CallRecord, EngineRun, Outcome } from "../../tools/fuzz/record.ts";
 import { v8TrapCodes } from "../../tools/fuzz/traps.ts";
 import { runV8 } from "../../tools/fuzz/v8.ts";
@@ -234,7 +234,7 @@ describe("fuzz: one module both ways", () => {
     // "deep" runs out of stack with its first arguments, which ends the comparison there.
     const beforeDeep = makePlan(decodeModule(bytes)).calls.findIndex((c) => c.name === "deep");
     expect(r.comparison).toMatchObject({ equal: beforeDeep, exhausted: true });
-    expect(beforeDeep).toBe(6 * 3);
+    expect(beforeDeep).toBe(6 * TUPLES);
   });
 
   it("reports a difference: native runs one module, V8 a copy with one stored value changed", async () => {

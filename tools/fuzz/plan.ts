@@ -33,8 +33,12 @@ export interface Plan {
   memory?: string;
 }
 
-/** Calls per exported function: zeros, then this many - 1 picked tuples. */
-export const TUPLES = 3;
+/**
+ * Calls per exported function: zeros, then this many - 1 picked tuples.
+ * Calls cost little beside making a module (a fraction of a millisecond
+ * each against about 100 ms), so each module is used for several.
+ */
+export const TUPLES = 5;
 
 const f32 = (x: number): bigint => {
   const dv = new DataView(new ArrayBuffer(4));
