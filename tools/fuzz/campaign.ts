@@ -74,15 +74,23 @@ export async function runCampaign(opts: CampaignOptions): Promise<Totals> {
 
   const one = async (index: number): Promise<void> => {
     let finding: Finding | undefined;
-    const raw = await generateModule(opts.root, dir, opts.seed, index);
-    let bytes: Uint8Array | undefined;
+    let raw: Uint8Array | undefined;
     try {
-      bytes = instrument(raw);
+      raw = await generateModule(opts.root, dir, opts.seed, index);
     } catch (e) {
-      if (!(e instanceof WasmError)) throw e;
-      const r = rejection(raw, e);
-      if ("skip" in r) skip(r.skip);
-      else finding = { seed: opts.seed, index, bytes: raw, mismatch: r.mismatch };
+      // binaryen's failure, not the compiler's: counted, and the run goes on.
+      skip(`translate-to-fuzz failed: ${(e as Error).message.split("\n")[0]}`);
+    }
+    let bytes: Uint8Array | undefined;
+    if (raw !== undefined) {
+      try {
+        bytes = instrument(raw);
+      } catch (e) {
+        if (!(e instanceof WasmError)) throw e;
+        const r = rejection(raw, e);
+        if ("skip" in r) skip(r.skip);
+        else finding = { seed: opts.seed, index, bytes: raw, mismatch: r.mismatch };
+      }
     }
     if (bytes !== undefined) {
       const r = await checkModule(bytes, path.join(dir, `${index}.elf`), opts.timeoutMs ?? RUN_TIMEOUT_MS);

@@ -27,6 +27,9 @@ import { describeMismatch, type Mismatch, type MismatchKind } from "./compare.ts
 import { reduceModule } from "./reduce.ts";
 import { regressionName, regressionOf, saveRegression } from "./regressions.ts";
 
+/** Mismatches reduced and saved per run, the first ones found. */
+const MAX_SAVED = 5;
+
 const USAGE = `usage: npm run fuzz -- [--seconds N] [--seed S] [--modules N] [--first K] [--jobs N] [--aot v1|v2] [--reduce-seconds N] [--no-reduce]
        npm run fuzz -- check FILE.wasm [--kind KIND] [--quiet] [--aot v1|v2]
 `;
@@ -146,8 +149,12 @@ async function check(args: Args): Promise<number> {
 // ---- workers --------------------------------------------------------------
 //
 // A worker is this program with `worker --stride I/N`: it runs the module
-// numbers that are I modulo N and writes one JSON line per module (its
-// totals so far, and the finding if there was one) for the parent.
+// numbers that are I modulo N and writes one line per module, WORKER_TAG
+// and JSON (its totals so far, and the finding if there was one), for the
+// parent. Other lines on its standard output (binaryen writes there
+// directly) are passed on to standard error.
+
+const WORKER_TAG = "fuzz-worker ";
 
 interface WorkerLine {
   totals: Omit<Totals, "findings" | "skipped"> & { skipped: [string, number][] };
@@ -166,7 +173,7 @@ async function worker(args: Args): Promise<number> {
       const { findings: _, skipped, ...rest } = t;
       const line: WorkerLine = { totals: { ...rest, skipped: [...skipped] } };
       if (f !== undefined) line.finding = { seed: f.seed, index: f.index, wasm: Buffer.from(f.bytes).toString("base64"), mismatch: f.mismatch };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      process.stdout.write(`${WORKER_TAG}${JSON.stringify(line)}\n`);
     },
   });
   return 0;
@@ -208,8 +215,13 @@ async function runWorkers(args: Args, onModule: (t: Totals, f?: Finding) => void
         buffered += b.toString();
         let nl: number;
         while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = JSON.parse(buffered.slice(0, nl)) as WorkerLine;
+          const text = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
+          if (!text.startsWith(WORKER_TAG)) {
+            process.stderr.write(`${text}\n`);
+            continue;
+          }
+          const line = JSON.parse(text.slice(WORKER_TAG.length)) as WorkerLine;
           latest[i] = line.totals;
           let f: Finding | undefined;
           if (line.finding !== undefined) {
@@ -263,9 +275,16 @@ async function run(args: Args): Promise<number> {
     for (const [why, n] of [...totals.skipped].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${why}`);
   }
   const aot = process.env.ATOLL_AOT ? ` --aot ${process.env.ATOLL_AOT}` : "";
+  // With a time limit and several workers, each worker stopped after its own count: the replay runs the same
+  // modules give or take the last few of each worker. A single module replays exactly (see a mismatch's line).
   console.log(`reproduce: npm run fuzz -- --seed ${args.seed} --first ${args.first} --modules ${totals.modules}${aot}`);
 
-  for (const f of totals.findings) {
+  // One broken instruction shows up in many modules: the first few are enough to work on.
+  const saved = totals.findings.slice(0, MAX_SAVED);
+  if (totals.findings.length > saved.length) {
+    console.log(`saving the first ${saved.length} mismatches; the others replay with the commands printed above`);
+  }
+  for (const f of saved) {
     const name = regressionName(f.seed, f.index, f.mismatch.kind);
     let wasm = f.bytes;
     let reduced = false;
