@@ -2,7 +2,7 @@
 //
 //   npm run fuzz -- [--seconds N] [--seed S] [--modules N] [--first K]
 //                   [--jobs N] [--aot v1|v2] [--reduce-seconds N] [--no-reduce]
-//   npm run fuzz -- check FILE.wasm [--kind KIND] [--quiet] [--aot v1|v2]
+//   npm run fuzz -- check FILE.wasm [--kind KIND] [--quiet] [--run-timeout S] [--aot v1|v2]
 //
 // The first form runs modules K, K+1... of seed S (default: random, and
 // printed) for N seconds (default 60) or N modules, on --jobs worker
@@ -31,7 +31,7 @@ import { regressionName, regressionOf, saveRegression } from "./regressions.ts";
 const MAX_SAVED = 5;
 
 const USAGE = `usage: npm run fuzz -- [--seconds N] [--seed S] [--modules N] [--first K] [--jobs N] [--aot v1|v2] [--reduce-seconds N] [--no-reduce]
-       npm run fuzz -- check FILE.wasm [--kind KIND] [--quiet] [--aot v1|v2]
+       npm run fuzz -- check FILE.wasm [--kind KIND] [--quiet] [--run-timeout SECONDS] [--aot v1|v2]
 `;
 
 interface Args {
@@ -46,6 +46,8 @@ interface Args {
   quiet: boolean;
   reduce: boolean;
   reduceSeconds: number;
+  /** How long one image may run, in seconds (check). */
+  runTimeout?: number;
   stride?: { of: number; mine: number };
 }
 
@@ -89,6 +91,9 @@ function parse(argv: string[]): Args | string {
         case "--quiet":
           args.quiet = true;
           break;
+        case "--run-timeout":
+          args.runTimeout = int(a, rest.shift(), 1);
+          break;
         case "--stride": {
           const [mine, of] = (rest.shift() ?? "").split("/").map(Number);
           if (!Number.isInteger(mine) || !Number.isInteger(of) || of! < 1 || mine! < 0 || mine! >= of!) throw new Error("--stride takes I/N");
@@ -130,7 +135,7 @@ async function check(args: Args): Promise<number> {
   const wasm = new Uint8Array(readFileSync(args.file!));
   const dir = await mkdtemp(path.join(tmpdir(), "atoll-fuzz-check-"));
   try {
-    const r = await checkModule(wasm, path.join(dir, "check.elf"));
+    const r = await checkModule(wasm, path.join(dir, "check.elf"), args.runTimeout === undefined ? undefined : args.runTimeout * 1000);
     if (r.status === "skipped") {
       if (!args.quiet) console.log(`skipped: ${r.why}`);
       return 0;

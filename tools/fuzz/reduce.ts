@@ -2,8 +2,8 @@
 // repeatedly rewrites the module smaller and runs a command on each
 // candidate, keeping a candidate when the command's exit status and output
 // stay what they were on the original. The command is this tool's `check`
-// (`node bin/fuzz.mjs check FILE --kind KIND --quiet`): status 1 while a
-// mismatch of the same kind shows, 0 otherwise, and no output.
+// (`node bin/fuzz.mjs check FILE --kind KIND --quiet --run-timeout 5`):
+// status 1 while a mismatch of the same kind shows, 0 otherwise, and no output.
 //
 // The binaryen npm package's wasm-reduce cannot do this: it is an
 // Emscripten build, and running a command is something Emscripten does not
@@ -20,8 +20,14 @@ import type { MismatchKind } from "./compare.ts";
 /** Feature flags for the wasm-opt that wasm-reduce runs (binaryen 108 has no --enable-bulk-memory-opt). */
 const REDUCE_FEATURES = "--mvp-features --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory --enable-mutable-globals --enable-multivalue";
 
-/** Seconds one check may take before wasm-reduce counts it as a different behaviour. */
-const CHECK_TIMEOUT = 20;
+/**
+ * Seconds the image of one check may run (they take milliseconds; a
+ * candidate that hangs natively is a "died" mismatch after this long), and
+ * seconds one whole check may take before wasm-reduce counts it as a
+ * different behaviour: more than the image's limit, so a hang is seen as one.
+ */
+const RUN_TIMEOUT = 5;
+const CHECK_TIMEOUT = 30;
 
 /** A native wasm-reduce, or undefined. */
 export function findWasmReduce(): string | undefined {
@@ -43,7 +49,7 @@ export async function reduceModule(launcher: string, wasm: Uint8Array, kind: Mis
   const started = Date.now();
   try {
     await writeFile(path.join(dir, "original.wasm"), wasm);
-    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(launcher)} check test.wasm --kind ${kind} --quiet`;
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(launcher)} check test.wasm --kind ${kind} --quiet --run-timeout ${RUN_TIMEOUT}`;
     const args = [
       "original.wasm",
       `--command=${command}`,
