@@ -8,7 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Trap, type TrapCode } from "../../tools/aot/index.ts";
+import { compileModule, SYMBOLS, Trap, type TrapCode } from "../../tools/aot/index.ts";
+import { link } from "../../tools/link/index.ts";
+import { ObjectBuilder } from "../../tools/runtime/object-builder.ts";
+import { unixRuntime } from "../../tools/runtime/unix/index.ts";
+import { eax, imm, mem, rbx, rsp } from "../../tools/x86/index.ts";
+import { driverObject } from "../../tools/fuzz/driver.ts";
 import { decodeModule, validateModule } from "../../tools/wasm/index.ts";
 import { checkModule } from "../../tools/fuzz/check.ts";
 import { compareRuns } from "../../tools/fuzz/compare.ts";
@@ -26,6 +31,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "atoll-fuzz-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Fn = (...a: unknown[]) => unknown;
+const values = (...bits: bigint[]): Outcome => ({ kind: "values", bits });
 const exportsOf = (bytes: Uint8Array): Record<string, unknown> => new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), {}).exports;
 
 describe("fuzz: instrument", () => {
@@ -126,7 +132,6 @@ describe("fuzz: compareRuns", () => {
     globals: [{ name: "g0", index: 0, type: "f64" }],
     memory: "mem",
   };
-  const values = (...bits: bigint[]): Outcome => ({ kind: "values", bits });
   const rec = (outcome: Outcome, extra: Partial<CallRecord> = {}): CallRecord => ({ logs: [], outcome, state: { pages: 1, hash: 5, globals: [0n] }, ...extra });
   const run = (calls: CallRecord[], died?: string): EngineRun => ({ init: { logs: [], outcome: values() }, calls, ...(died === undefined ? {} : { died }) });
   const base = (): CallRecord[] => [rec(values(0x7fc0_0000n, 1n)), rec(values()), rec(values())];
@@ -189,6 +194,15 @@ describe("fuzz: compareRuns", () => {
     const c = compareRuns(plan, run(base().slice(0, 1), "the image ended with status SIGSEGV"), run(base()));
     expect(c.mismatch).toMatchObject({ kind: "died", where: "g(0x0000000000000007 (7))", native: "the image ended with status SIGSEGV" });
   });
+  it("a call that broke the calling convention is a mismatch even when everything else agrees", () => {
+    const out = "i ok\nx\nc 000000007fc00000 0000000000000001\ns 0000000000000001 0000000000000005 0000000000000000\n";
+    const r = parseOutput(out, { ...plan, calls: plan.calls.slice(0, 1) }, undefined);
+    expect(r.calls[0]?.brokeConvention).toBe(true);
+    expect(compareRuns({ ...plan, calls: plan.calls.slice(0, 1) }, r, run(base().slice(0, 1))).mismatch?.kind).toBe("convention");
+  });
+  it("a native run that died after its last call is a mismatch", () => {
+    expect(compareRuns(plan, run(base(), "the image ended with status SIGSEGV"), run(base())).mismatch).toMatchObject({ kind: "died", where: "after the last call" });
+  });
   it("parseOutput: a line cut off mid-write is dropped and the run counts as died", () => {
     const out = "i ok\nl 0 0000000000000005\nc 000000007fc00000 0000000000000001\ns 0000000000000001 0000000000000005 0000000000000000\nc\ns 00000000000000";
     const r = parseOutput(out, plan, undefined);
@@ -250,6 +264,46 @@ describe("fuzz: one module both ways", () => {
     // Everything before state(0) is the same; it stores 0 natively, 1 in V8.
     expect(c.mismatch).toMatchObject({ kind: "memory", where: "state(0x00000000 (0))" });
     expect(c.equal).toBe(plan.calls.findIndex((x) => x.name === "state"));
+  });
+});
+
+describe("fuzz: the native driver's convention check", () => {
+  it("a function that returns with rbx changed is reported, one that keeps it is not", async () => {
+    // Two hand-written "exports" beside a real module: the compiler keeps
+    // the convention, so the check needs a function that breaks it on purpose.
+    const m = decodeModule(wat2wasm(`(module (func (export "ok")))`));
+    validateModule(m);
+    const plan: Plan = {
+      calls: [
+        { name: "ok", params: [], results: [], args: [] },
+        { name: "keeps", params: ["i32"], results: ["i32"], args: [5n] },
+        { name: "clobbers", params: ["i32"], results: ["i32"], args: [5n] },
+      ],
+      globals: [],
+    };
+    const b = new ObjectBuilder("evil");
+    b.func(SYMBOLS.export("keeps"));
+    b.text.push(rbx);
+    b.text.mov(rbx, imm(1));
+    b.text.mov(eax, mem(rsp, { disp: 16 }, 32));
+    b.text.pop(rbx);
+    b.text.ret();
+    b.func(SYMBOLS.export("clobbers"));
+    b.text.mov(rbx, imm(1));
+    b.text.mov(eax, mem(rsp, { disp: 8 }, 32));
+    b.text.ret();
+    const { image } = link(
+      [
+        { name: "ok.wasm", object: compileModule(m) },
+        { name: "driver", object: driverObject(m, plan) },
+        { name: "evil", object: b.finish() },
+        { name: "runtime", object: unixRuntime({ start: "custom" }) },
+      ],
+      { entry: "_start" },
+    );
+    const r = await runNative(image, path.join(dir, "evil.elf"), plan, 20_000);
+    expect(r.calls.map((c) => c.brokeConvention === true)).toEqual([false, false, true]);
+    expect(r.calls.map((c) => c.outcome)).toEqual([values(), values(5n), values(5n)]);
   });
 });
 

@@ -18,8 +18,9 @@ export type CheckResult =
   | { status: "ran"; exports: number; calls: number; comparison: Comparison };
 
 /**
- * Why tools/wasm turned the module down, as a mismatch when V8 accepts it
- * and the reason is not a feature Atoll leaves out; undefined when it is fine.
+ * What tools/wasm turning a module down means: a skip when the reason is a
+ * feature Atoll leaves out or V8 rejects the module too, else a mismatch
+ * (a valid module the decoder or validator gets wrong).
  */
 export function rejection(bytes: Uint8Array, e: WasmError): { skip: string } | { mismatch: Mismatch } {
   if (e.unsupported) return { skip: e.message.replace(/^.*?(unsupported feature: [^,(]*).*$/s, "$1") };
@@ -42,12 +43,12 @@ function decoded(bytes: Uint8Array): { m: Module } | { skip: string } | { mismat
 export async function checkModule(bytes: Uint8Array, imagePath: string, timeoutMs = RUN_TIMEOUT_MS): Promise<CheckResult> {
   const d = decoded(bytes);
   if ("skip" in d) return { status: "skipped", why: d.skip };
-  const exports = (plan: Plan): number => new Set(plan.calls.map((c) => c.name)).size;
   if ("mismatch" in d) return { status: "ran", exports: 0, calls: 0, comparison: { equal: 0, skipped: 0, exhausted: false, mismatch: d.mismatch } };
   const { m } = d;
   const unsupported = unsupportedImport(m);
   if (unsupported !== undefined) return { status: "skipped", why: unsupported };
   const plan = makePlan(m);
+  const exports = (p: Plan): number => new Set(p.calls.map((c) => c.name)).size;
   const v8 = runV8(bytes, plan);
   let image: Uint8Array;
   try {

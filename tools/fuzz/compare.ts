@@ -9,6 +9,8 @@
 // - The state after each call: memory size, memory hash, exported globals.
 //   Engines that trapped at different points leave different state; that is
 //   a mismatch even when the trap kinds agree.
+// - Natively, also the calling convention: a call that returns with rsp or
+//   a callee-saved register changed is a mismatch (V8 cannot show one).
 // - Stack exhaustion: the depth at which it happens differs between engines
 //   (frame sizes, stack sizes), and so does everything the calls before it
 //   did (logs, the hang-limit global, memory). When either side runs out of
@@ -21,7 +23,7 @@ import type { CallRecord, EngineRun, LogEntry, Outcome } from "./record.ts";
 import { sameValue, showBits } from "./values.ts";
 
 /** Kinds of mismatch; wasm-reduce keeps the kind while it shrinks a module. */
-export type MismatchKind = "decode" | "compile" | "instantiation" | "results" | "trap" | "logs" | "memory" | "globals" | "died";
+export type MismatchKind = "decode" | "compile" | "instantiation" | "results" | "trap" | "logs" | "memory" | "globals" | "convention" | "died";
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -86,6 +88,9 @@ function compareCall(plan: Plan, call: PlannedCall, n: CallRecord, v: CallRecord
     const kind = n.outcome.kind === "values" && v.outcome.kind === "values" ? "results" : "trap";
     return { kind, where, native: showOutcome(n.outcome, call.results), v8: showOutcome(v.outcome, call.results) };
   }
+  if (n.brokeConvention === true) {
+    return { kind: "convention", where, native: "returned with rsp, rbp, rbx or r12-r14 changed (docs/aot.md: wasm functions preserve them)", v8: showOutcome(v.outcome, call.results) };
+  }
   const at = logsDiffer(n.logs, v.logs);
   if (at >= 0) return { kind: "logs", where, native: showLogs(n.logs, at), v8: showLogs(v.logs, at) };
   if (n.state.pages !== v.state.pages || n.state.hash !== v.state.hash) {
@@ -125,7 +130,10 @@ export function compareRuns(plan: Plan, native: EngineRun, v8: EngineRun): Compa
     const m = compareCall(plan, call, n, v);
     if (m !== undefined) return stop(k, false, m);
   }
-  return { equal: Math.min(native.calls.length, v8.calls.length), skipped: total - Math.min(native.calls.length, v8.calls.length), exhausted: false };
+  if (native.died !== undefined) {
+    return { equal: total, skipped: 0, exhausted: false, mismatch: { kind: "died", where: "after the last call", native: native.died, v8: "returned" } };
+  }
+  return { equal: total, skipped: 0, exhausted: false };
 }
 
 /** A mismatch as lines of text. */

@@ -5,6 +5,9 @@
 //
 //   l T X          a fuzzing-support log call: T = 0 i32, 1 i64, 2 f32, 3 f64
 //   i ok | i t C   instantiation (wasm:init) returned | trapped with code C
+//   x              the call that returned next broke the calling convention:
+//                  rsp, or a callee-saved register (rbx, rbp, r12-r14: set to
+//                  canaries before the call) is not what it was (docs/aot.md)
 //   c X X ...      a call returned these results
 //   t C            a call trapped with code C (9: call stack exhausted)
 //   s P H G ...    the state after the call: memory pages, memory hash
@@ -21,7 +24,7 @@ import type { Module } from "../wasm/index.ts";
 import type { LinkObject } from "../link/index.ts";
 import { ObjectBuilder } from "../runtime/object-builder.ts";
 import { SYMBOLS } from "../aot/index.ts";
-import { eax, ecx, edi, edx, esi, imm, imm64, mem, r15, r8, r8d, rax, rbp, rcx, rdi, rdx, rip, rsi, rsp, sym, xmm0, cl, type Label } from "../x86/index.ts";
+import { eax, ecx, edi, edx, esi, imm, imm64, mem, r12, r13, r14, r15, r8, r8d, rax, rbp, rbx, rcx, rdi, rdx, rip, rsi, rsp, sym, xmm0, cl, type Label } from "../x86/index.ts";
 import type { Plan } from "./plan.ts";
 import { HOST_MODULE } from "./host.ts";
 import { FNV_OFFSET, FNV_PRIME } from "./record.ts";
@@ -30,12 +33,20 @@ const P = "fuzz:";
 const SYS_WRITE = 1;
 const BUFFER = 64 * 1024;
 const LOG_TYPE: Readonly<Record<string, number>> = { "log-i32": 0, "log-i64": 1, "log-f32": 2, "log-f64": 3 };
+/** Values the callee-saved registers hold across each call (r15, the memory base, is checked by every access). */
+const CANARIES = [
+  [rbx, 0x5b5b_0000_1111_0001n],
+  [r12, 0x5b5b_0000_1212_0002n],
+  [r13, 0x5b5b_0000_1313_0003n],
+  [r14, 0x5b5b_0000_1414_0004n],
+] as const;
 
 export function driverObject(m: Module, plan: Plan): LinkObject {
   const b = new ObjectBuilder("fuzz-driver");
   const a = b.text;
   b.bss(`${P}resume`, 24);
   b.bss(`${P}saved`, 8);
+  b.bss(`${P}sp`, 8);
   b.bss(`${P}hexbuf`, 17);
   b.bss(`${P}len`, 8);
   b.bss(`${P}buf`, BUFFER, 16);
@@ -110,6 +121,8 @@ export function driverObject(m: Module, plan: Plan): LinkObject {
     const trapped = a.newLabel(`call${k}.trap`);
     const state = a.newLabel(`call${k}.state`);
     arm(trapped);
+    for (const [reg, value] of CANARIES) a.mov(reg, imm64(value));
+    a.mov(at(`${P}sp`), rsp);
     for (let i = 0; i < call.args.length; i++) {
       const bits = call.args[i]!;
       const narrow = call.params[i] === "i32" || call.params[i] === "f32";
@@ -124,6 +137,7 @@ export function driverObject(m: Module, plan: Plan): LinkObject {
     if (call.args.length > 0) a.add(rsp, imm(8 * call.args.length));
     if (call.results[0] === "f32" || call.results[0] === "f64") a.movq(rax, xmm0);
     a.mov(at(`${P}saved`), rax);
+    a.call(sym(`${P}abi`));
     put("c");
     call.results.forEach((_, i) => {
       a.mov(rax, i === 0 ? at(`${P}saved`) : at(SYMBOLS.results, 8 * (i - 1)));
@@ -219,6 +233,26 @@ export function driverObject(m: Module, plan: Plan): LinkObject {
     a.lea(rsi, at(`${P}hexbuf`));
     a.mov(edx, imm(17));
     a.jmp(sym(`${P}put`));
+  }
+
+  // abi(): an "x" line unless rsp, rbp and the canaried registers are what they were before the call.
+  b.func(`${P}abi`);
+  {
+    const broken = a.newLabel("broken");
+    a.lea(rax, mem(rsp, { disp: 8 }));
+    a.cmp(rax, at(`${P}sp`));
+    a.jcc("ne", broken);
+    a.cmp(rbp, at(`${P}resume`, 16));
+    a.jcc("ne", broken);
+    for (const [reg, value] of CANARIES) {
+      a.mov(rax, imm64(value));
+      a.cmp(reg, rax);
+      a.jcc("ne", broken);
+    }
+    a.ret();
+    a.bind(broken);
+    put("x\n");
+    a.ret();
   }
 
   // state(): the "s" line, flushed.

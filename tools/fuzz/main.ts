@@ -214,7 +214,10 @@ async function runWorkers(args: Args, onModule: (t: Totals, f?: Finding) => void
     if (n !== undefined) wargs.push("--modules", String(n));
     if (args.seconds !== undefined) wargs.push("--seconds", String(args.seconds));
     return new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, [launcher, ...wargs], { stdio: ["ignore", "pipe", "inherit"] });
+      // stderr through the parent too: a descriptor shared with the parent may be non-blocking, and a
+      // child's synchronous write to it can then fail with EAGAIN.
+      const child = spawn(process.execPath, [launcher, ...wargs], { stdio: ["ignore", "pipe", "pipe"] });
+      child.stderr.on("data", (b: Buffer) => process.stderr.write(b));
       let buffered = "";
       child.stdout.on("data", (b: Buffer) => {
         buffered += b.toString();

@@ -44,6 +44,7 @@ export function parseOutput(stdout: string, plan: Plan, died: string | undefined
   const run: EngineRun = { calls: [] };
   let logs: LogEntry[] = [];
   let outcome: Outcome | undefined;
+  let broke = false;
   const lines = stdout.split("\n");
   // A last line without its newline was cut off mid-write.
   if (lines[lines.length - 1] !== "") lines.pop();
@@ -65,6 +66,9 @@ export function parseOutput(stdout: string, plan: Plan, died: string | undefined
       case "t":
         outcome = trapOutcome(w[1]);
         break;
+      case "x":
+        broke = true;
+        break;
       case "s": {
         const nums = w.slice(1).map((h) => BigInt(`0x${h}`));
         const state: State = { globals: [] };
@@ -73,9 +77,10 @@ export function parseOutput(stdout: string, plan: Plan, died: string | undefined
           state.hash = Number(BigInt.asUintN(32, nums.shift() ?? 0n));
         }
         state.globals = plan.globals.map((g, i) => clean(g.type, nums[i] ?? 0n));
-        run.calls.push({ logs, outcome: outcome ?? { kind: "values", bits: [] }, state });
+        run.calls.push({ logs, outcome: outcome ?? { kind: "values", bits: [] }, state, ...(broke ? { brokeConvention: true as const } : {}) });
         logs = [];
         outcome = undefined;
+        broke = false;
         break;
       }
       default:

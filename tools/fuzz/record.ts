@@ -30,6 +30,8 @@ export interface CallRecord {
   logs: LogEntry[];
   outcome: Outcome;
   state: State;
+  /** Native only: the call returned with rsp or a callee-saved register changed. */
+  brokeConvention?: true;
 }
 
 export interface EngineRun {
