@@ -153,8 +153,8 @@ async function check(args: Args): Promise<number> {
 
 // ---- workers --------------------------------------------------------------
 //
-// A worker is this program with `worker --stride I/N`: it runs the module
-// numbers that are I modulo N and writes one line per module, WORKER_TAG
+// A worker is this program with `worker --stride I/N`: it runs the modules
+// first + I, first + I + N, first + I + 2N... and writes one line per module, WORKER_TAG
 // and JSON (its totals so far, and the finding if there was one), for the
 // parent. Other lines on its standard output (binaryen writes there
 // directly) are passed on to standard error.
@@ -273,10 +273,14 @@ async function run(args: Args): Promise<number> {
   if (tty) process.stdout.write("\r\x1b[K");
 
   const skipped = [...totals.skipped.values()].reduce((a, b) => a + b, 0);
+  const why: string[] = [];
+  if (totals.initTrapped > 0) why.push(`${plural(totals.initTrapped, "module")} whose instantiation trapped on both sides`);
+  if (totals.exhausted > 0) why.push(`after a stack exhaustion in ${plural(totals.exhausted, "module")}`);
+  if (totals.findings.length > 0) why.push("after a mismatch");
   console.log(
     `fuzz: ${plural(totals.modules, "module")} in ${totals.seconds.toFixed(1)} s (${(totals.modules / Math.max(totals.seconds, 0.001)).toFixed(1)}/s), ` +
-      `${plural(totals.exports, "export")} run, ${plural(totals.calls, "call")} (${totals.equal} equal, ${totals.notCompared} not compared: ` +
-      `after a mismatch, in ${plural(totals.exhausted, "module")} after a stack exhaustion, in ${totals.initTrapped} whose instantiation trapped)`,
+      `${plural(totals.exports, "export")} run, ${plural(totals.calls, "call")} planned: ${totals.equal} equal` +
+      (totals.notCompared > 0 ? `, ${totals.notCompared} not compared (${why.join("; ")})` : ""),
   );
   if (skipped > 0) {
     console.log(`skipped ${plural(skipped, "module")}:`);
