@@ -19,6 +19,12 @@
 // come back through the runtime's `atoll_trap_resume`, as in tools/spec.
 //
 // Also here: the fuzzing-support imports (host.ts says what they do).
+//
+// Like tools/spec's driver it relies on docs/aot.md's symbols: wasm:init,
+// wasm:export:NAME (the runtimes' calling convention), atoll_results,
+// wasm:globals (8 bytes per global), wasm:memory:pages, r15 as the memory
+// base, and the runtime's atoll_trap_resume. A compiler that changes them
+// changes this file with tools/spec/driver.ts.
 
 import type { Module } from "../wasm/index.ts";
 import type { LinkObject } from "../link/index.ts";
