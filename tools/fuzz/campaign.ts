@@ -66,8 +66,12 @@ export async function runCampaign(opts: CampaignOptions): Promise<Totals> {
   const stride = opts.stride ?? { of: 1, mine: 0 };
   let next = (opts.first ?? 0) + stride.mine;
   let taken = 0;
+  /** The first module the harness itself failed on (an exception that is not a verdict), and the error. */
+  let failed: { index: number; error: unknown } | undefined;
   const more = (): boolean =>
-    (opts.modules === undefined || taken < opts.modules) && (opts.seconds === undefined || Date.now() - started < opts.seconds * 1000);
+    failed === undefined &&
+    (opts.modules === undefined || taken < opts.modules) &&
+    (opts.seconds === undefined || Date.now() - started < opts.seconds * 1000);
   const skip = (why: string): void => {
     totals.skipped.set(why, (totals.skipped.get(why) ?? 0) + 1);
   };
@@ -113,18 +117,25 @@ export async function runCampaign(opts: CampaignOptions): Promise<Totals> {
     opts.onModule?.(totals, finding);
   };
 
-  try {
-    const lanes = Array.from({ length: opts.inFlight ?? 3 }, async () => {
-      while (more()) {
-        const index = next;
-        next += stride.of;
-        taken++;
+  // A lane that fails stops the others from starting modules; they finish
+  // theirs before the scratch folder goes, and the error names the module.
+  const lanes = Array.from({ length: opts.inFlight ?? 3 }, async () => {
+    while (more()) {
+      const index = next;
+      next += stride.of;
+      taken++;
+      try {
         await one(index);
+      } catch (error) {
+        failed ??= { index, error };
       }
-    });
-    await Promise.all(lanes);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    }
+  });
+  await Promise.all(lanes);
+  await rm(dir, { recursive: true, force: true });
+  if (failed !== undefined) {
+    const e = failed.error;
+    throw new Error(`fuzz: the harness failed on module ${failed.index} of seed ${opts.seed}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, { cause: e });
   }
   totals.seconds = (Date.now() - started) / 1000;
   return totals;
