@@ -12,6 +12,9 @@
 #   python3         raw frames (spoofed SYNs, fragments) for test/hostile's floods
 #   fio             the host's random I/O figures beside the block bench
 #   util-linux      prlimit: an RLIMIT_DATA the unix runtime's memory.grow runs into (test/oom.test.ts)
+#   binaryen        a native wasm-reduce, which `npm run fuzz` shrinks mismatching modules with (the
+#                   npm package's is an Emscripten build that cannot run the command it needs); probed
+#                   by its path, since npm puts node_modules/.bin, with that other wasm-reduce, on PATH
 set -euo pipefail
 
 # probe command → package
@@ -29,6 +32,7 @@ declare -A want=(
   [fio]=fio
   [python3]=python3
   [prlimit]=util-linux
+  [/usr/bin/wasm-reduce]=binaryen
 )
 
 missing=()
