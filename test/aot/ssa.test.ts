@@ -16,6 +16,7 @@ import { link } from "../../tools/link/index.ts";
 import { unixRuntime } from "../../tools/runtime/unix/index.ts";
 import { decodeModule, Op, validateModule, type Module } from "../../tools/wasm/index.ts";
 import { inlinePolicy } from "../../tools/aot/ssa/inline-policy.ts";
+import { functionSymbolNames } from "../../tools/build/symbol-names.ts";
 import { compare, wat2wasm, type Case } from "./harness.ts";
 
 function decode(wasm: Uint8Array): Module {
@@ -111,6 +112,15 @@ describe("aot v2: inlining", () => {
       const origins = f.layout.flatMap((b) => [f.blocks[b]!.origin, ...f.blocks[b]!.insts.map((i) => i.origin)]);
       expect(origins.some((o) => o < 6)).toBe(true);
     });
+  });
+
+  it("names each stretch of inlined code after its function in the executable's symbol names", () => {
+    const m = decode(wat2wasm(INLINE_WAT, ["--debug-names"]));
+    const obj = compileModule(m);
+    const names = functionSymbolNames(m, obj.inlined);
+    const inlinedNames = new Set([...names].filter(([sym]) => sym.startsWith("wasm:inlined:")).map(([, n]) => n));
+    expect(inlinedNames).toEqual(new Set(["div (inlined)", "load (inlined)", "check (inlined)", "twice (inlined)", "early (inlined)", "never (inlined)"]));
+    for (const sym of obj.inlined!.keys()) expect(obj.symbols.get(sym)?.section).toBe("text");
   });
 
   // A real image: the runtime's trap report must name the function the trap was written in.

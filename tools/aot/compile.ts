@@ -133,8 +133,10 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   const bss = new BssBuilder(symbols);
   layoutData(m, env, rodata, data, bss);
   // Inlined code first: the runtime takes the first range that holds an address.
+  const inlinedOrigin = new Map<string, number>();
   const inlinedRanges: CodeRange[] = inlined.map((r, k) => {
     const name = S.inlined(k);
+    inlinedOrigin.set(name, r.origin);
     const start = at(r.start);
     define(name, start, at(r.end) - start);
     return { symbol: name, size: at(r.end) - start, name: m.names.funcs.get(r.origin) ?? `function ${r.origin}` };
@@ -155,5 +157,6 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
     symbols,
     relocs,
     undefined: [...undef].sort(),
+    inlined: inlinedOrigin,
   };
 }

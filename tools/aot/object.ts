@@ -31,6 +31,8 @@ export interface AotObject {
   relocs: AotReloc[];
   /** Symbols the runtime must define (imports, runtime helpers). */
   undefined: string[];
+  /** For each `wasm:inlined:K` symbol (code inlined from another function), that function's index. */
+  inlined?: Map<string, number>;
 }
 
 /** Bytes of one data-like section, growing as symbols are appended. */

@@ -33,7 +33,8 @@ function compileWasm(wasm: Uint8Array): Compiled {
   try {
     const m = decodeModule(wasm);
     validateModule(m);
-    return { aot: compileModule(m, { name: "app.wasm" }), symbolNames: functionSymbolNames(m) };
+    const aot = compileModule(m, { name: "app.wasm" });
+    return { aot, symbolNames: functionSymbolNames(m, aot.inlined) };
   } catch (e) {
     if (e instanceof WasmError) throw new UserError(`app.wasm: ${e.message}`);
     throw e;
