@@ -3,7 +3,7 @@
 // invariant) + the offset; a constant address folds into the displacement.
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, mem, r15, rip, sym, xmm, type Gpr, type Mem, type MemSize } from "../../x86/index.ts";
+import { gpr, imm, mem, r15, rip, sym, xmm, type Gpr, type Mem, type MemSize, type Xmm } from "../../x86/index.ts";
 import { S } from "../symbols.ts";
 import { isFloat, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
@@ -64,7 +64,7 @@ function store(size: 8 | 16 | 32 | 64): Selector {
     const t = g.value(v).type;
     // The value first (in rax if it must move), then the address (rdx).
     let src: Gpr | ReturnType<typeof imm> | null = null;
-    let fx = null;
+    let fx: Xmm | null = null;
     if (g.isConst(v)) {
       const b = g.bits(v);
       const mask = size === 64 ? (1n << 64n) - 1n : (1n << BigInt(size)) - 1n;
@@ -118,7 +118,6 @@ const globalGet: Selector = (g, i) => {
 
 const globalSet: Selector = (g, i) => {
   const v = i.args[0]!;
-  const t = g.value(v).type!;
   const index = i.ins!.index!;
   const x = g.xmm(v);
   if (x !== null) {
@@ -127,7 +126,6 @@ const globalSet: Selector = (g, i) => {
   }
   const r = g.reg(v, 64, RAX);
   g.a.mov(globalMem(index, 64), r);
-  void t;
 };
 
 const table: [number, Selector][] = [
