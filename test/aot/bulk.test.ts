@@ -100,6 +100,17 @@ describe("aot: bulk memory and table operations against V8", () => {
     expect(await compare(wat2wasm(MEMORY), cases)).toEqual([]);
   });
 
+  it("memory.fill of every length 0..40 at every alignment 0..7, with values whose bytes differ in their upper bits, touches only its range", async () => {
+    const cases: Case[] = [];
+    for (let at = 0; at < 8; at++) {
+      for (let n = 0; n <= 40; n++) {
+        cases.push({ fn: "copy", args: [990, 100, 26] }, { fn: "copy", args: [1016, 100, 26] });
+        cases.push({ fn: "fill", args: [1000 + at, (0x1234_5600 | (n * 7 + at)) >>> 0, n] }, { fn: "sum", args: [990, 60] });
+      }
+    }
+    expect(await compare(wat2wasm(MEMORY), cases)).toEqual([]);
+  });
+
   it("memory.init within the segment and the memory, then data.drop", async () => {
     const cases: Case[] = [
       { fn: "init", args: [500, 2, 8] },

@@ -7,7 +7,7 @@
 // below the source, backward (direction flag set) otherwise.
 
 import { Op } from "../wasm/index.ts";
-import { al, ax, dx, eax, ecx, edi, edx, esi, imm, mem, r15, r8, rax, rcx, rdi, rdx, rsi, type Gpr, type Label, type Mem } from "../x86/index.ts";
+import { al, ax, dx, eax, ecx, edi, edx, esi, imm, imm64, mem, r15, r8, rax, rcx, rdi, rdx, rsi, sil, type Gpr, type Label, type Mem } from "../x86/index.ts";
 import { symMem, type Ctx, type Emitter } from "./context.ts";
 import { S, TABLE_ENTRY } from "./symbols.ts";
 import { Trap } from "./traps.ts";
@@ -121,6 +121,46 @@ function smallCopy(c: Ctx, done: Label): void {
   c.a.bind(big);
 }
 
+/**
+ * Fills of at most 16 bytes (asc's allocator clears every new object with
+ * memory.fill) as two overlapping stores of the byte repeated, from both
+ * ends; rep stosb's start-up costs more than the fill. Falls through for
+ * longer ones.
+ */
+function smallFill(c: Ctx, done: Label): void {
+  const big = c.a.newLabel("fill.big");
+  const below8 = c.a.newLabel("fill.lt8");
+  const below4 = c.a.newLabel("fill.lt4");
+  const one = c.a.newLabel("fill.one");
+  c.a.cmp(rcx, imm(16));
+  c.a.jcc("a", big);
+  c.a.movzx(eax, sil);
+  c.a.mov(rdx, imm64(0x0101_0101_0101_0101n));
+  c.a.imul(rax, rdx);
+  const pair = (size: 16 | 32 | 64, r: Gpr): void => {
+    c.a.mov(mem(rdi, {}, size), r);
+    c.a.mov(mem(rdi, { index: rcx, disp: -(size / 8) }, size), r);
+    c.a.jmp(done);
+  };
+  c.a.cmp(ecx, imm(8));
+  c.a.jcc("b", below8);
+  pair(64, rax);
+  c.a.bind(below8);
+  c.a.cmp(ecx, imm(4));
+  c.a.jcc("b", below4);
+  pair(32, eax);
+  c.a.bind(below4);
+  c.a.cmp(ecx, imm(2));
+  c.a.jcc("b", one);
+  pair(16, ax);
+  c.a.bind(one);
+  c.a.test(ecx, ecx);
+  c.a.jcc("z", done);
+  c.a.mov(mem(rdi, {}, 8), al);
+  c.a.jmp(done);
+  c.a.bind(big);
+}
+
 const emitters: [number, Emitter][] = [
   [
     Op.MemoryCopy,
@@ -142,9 +182,12 @@ const emitters: [number, Emitter][] = [
       operands(c);
       memoryBytes(c);
       checkRange(c, rdi, rcx, r8, c.trap(Trap.MemoryOutOfBounds));
-      c.a.mov(eax, esi);
       c.a.add(rdi, r15);
+      const done = c.a.newLabel("fill.done");
+      smallFill(c, done);
+      c.a.mov(eax, esi);
       c.a.repStosb();
+      c.a.bind(done);
     },
   ],
   [
