@@ -7,7 +7,7 @@
 // below the source, backward (direction flag set) otherwise.
 
 import { Op } from "../wasm/index.ts";
-import { al, ax, dx, eax, ecx, edi, edx, esi, imm, imm64, mem, r15, r8, rax, rcx, rdi, rdx, rsi, sil, type Gpr, type Label, type Mem } from "../x86/index.ts";
+import { al, eax, ecx, edi, esi, gpr, imm, imm64, mem, r15, r8, rax, rcx, rdi, rdx, rsi, sil, type Gpr, type Label, type Mem } from "../x86/index.ts";
 import { symMem, type Ctx, type Emitter } from "./context.ts";
 import { S, TABLE_ENTRY } from "./symbols.ts";
 import { Trap } from "./traps.ts";
@@ -82,43 +82,57 @@ function memmove(c: Ctx, unit: 1 | 8): void {
 }
 
 /**
+ * The short-length ladder shared by copy and fill: for a length in rcx of at
+ * most 16, `pair(size)` handles 8..16, 4..7 and 2..3 bytes with two accesses
+ * of `size` bits from both ends (overlapping in the middle), `single` one
+ * byte; each then jumps to `done`. `prepare` runs first on the short path
+ * only. Longer lengths fall through.
+ */
+function shortLengths(c: Ctx, done: Label, prepare: () => void, pair: (size: 16 | 32 | 64) => void, single: () => void): void {
+  const big = c.a.newLabel("short.big");
+  c.a.cmp(rcx, imm(16));
+  c.a.jcc("a", big);
+  prepare();
+  for (const size of [64, 32, 16] as const) {
+    const below = c.a.newLabel("short.below");
+    c.a.cmp(ecx, imm(size / 8));
+    c.a.jcc("b", below);
+    pair(size);
+    c.a.jmp(done);
+    c.a.bind(below);
+  }
+  c.a.test(ecx, ecx);
+  c.a.jcc("z", done);
+  single();
+  c.a.jmp(done);
+  c.a.bind(big);
+}
+
+/** The low `size` bits of register number r. */
+const part = (r: Gpr, size: 16 | 32 | 64): Gpr => gpr(r.num, size);
+
+/**
  * Copies of at most 16 bytes (most of asc's string and array copies) as two
  * loads from both ends of the source, then two stores: every byte is read
  * before any is written, so overlap either way is fine, and no rep start-up.
  */
 function smallCopy(c: Ctx, done: Label): void {
-  const big = c.a.newLabel("copy.big");
-  const below8 = c.a.newLabel("copy.lt8");
-  const below4 = c.a.newLabel("copy.lt4");
-  const one = c.a.newLabel("copy.one");
-  c.a.cmp(rcx, imm(16));
-  c.a.jcc("a", big);
-  const pair = (size: 16 | 32 | 64, a: Gpr, d: Gpr): void => {
-    const bytes = size / 8;
-    c.a.mov(a, mem(rsi, {}, size));
-    c.a.mov(d, mem(rsi, { index: rcx, disp: -bytes }, size));
-    c.a.mov(mem(rdi, {}, size), a);
-    c.a.mov(mem(rdi, { index: rcx, disp: -bytes }, size), d);
-    c.a.jmp(done);
-  };
-  c.a.cmp(ecx, imm(8));
-  c.a.jcc("b", below8);
-  pair(64, rax, rdx);
-  c.a.bind(below8);
-  c.a.cmp(ecx, imm(4));
-  c.a.jcc("b", below4);
-  pair(32, eax, edx);
-  c.a.bind(below4);
-  c.a.cmp(ecx, imm(2));
-  c.a.jcc("b", one);
-  pair(16, ax, dx);
-  c.a.bind(one);
-  c.a.test(ecx, ecx);
-  c.a.jcc("z", done);
-  c.a.mov(al, mem(rsi, {}, 8));
-  c.a.mov(mem(rdi, {}, 8), al);
-  c.a.jmp(done);
-  c.a.bind(big);
+  shortLengths(
+    c,
+    done,
+    () => {},
+    (size) => {
+      const bytes = size / 8;
+      c.a.mov(part(rax, size), mem(rsi, {}, size));
+      c.a.mov(part(rdx, size), mem(rsi, { index: rcx, disp: -bytes }, size));
+      c.a.mov(mem(rdi, {}, size), part(rax, size));
+      c.a.mov(mem(rdi, { index: rcx, disp: -bytes }, size), part(rdx, size));
+    },
+    () => {
+      c.a.mov(al, mem(rsi, {}, 8));
+      c.a.mov(mem(rdi, {}, 8), al);
+    },
+  );
 }
 
 /**
@@ -128,37 +142,21 @@ function smallCopy(c: Ctx, done: Label): void {
  * longer ones.
  */
 function smallFill(c: Ctx, done: Label): void {
-  const big = c.a.newLabel("fill.big");
-  const below8 = c.a.newLabel("fill.lt8");
-  const below4 = c.a.newLabel("fill.lt4");
-  const one = c.a.newLabel("fill.one");
-  c.a.cmp(rcx, imm(16));
-  c.a.jcc("a", big);
-  c.a.movzx(eax, sil);
-  c.a.mov(rdx, imm64(0x0101_0101_0101_0101n));
-  c.a.imul(rax, rdx);
-  const pair = (size: 16 | 32 | 64, r: Gpr): void => {
-    c.a.mov(mem(rdi, {}, size), r);
-    c.a.mov(mem(rdi, { index: rcx, disp: -(size / 8) }, size), r);
-    c.a.jmp(done);
-  };
-  c.a.cmp(ecx, imm(8));
-  c.a.jcc("b", below8);
-  pair(64, rax);
-  c.a.bind(below8);
-  c.a.cmp(ecx, imm(4));
-  c.a.jcc("b", below4);
-  pair(32, eax);
-  c.a.bind(below4);
-  c.a.cmp(ecx, imm(2));
-  c.a.jcc("b", one);
-  pair(16, ax);
-  c.a.bind(one);
-  c.a.test(ecx, ecx);
-  c.a.jcc("z", done);
-  c.a.mov(mem(rdi, {}, 8), al);
-  c.a.jmp(done);
-  c.a.bind(big);
+  shortLengths(
+    c,
+    done,
+    () => {
+      // The byte in every byte of rax.
+      c.a.movzx(eax, sil);
+      c.a.mov(rdx, imm64(0x0101_0101_0101_0101n));
+      c.a.imul(rax, rdx);
+    },
+    (size) => {
+      c.a.mov(mem(rdi, {}, size), part(rax, size));
+      c.a.mov(mem(rdi, { index: rcx, disp: -(size / 8) }, size), part(rax, size));
+    },
+    () => c.a.mov(mem(rdi, {}, 8), al),
+  );
 }
 
 const emitters: [number, Emitter][] = [
