@@ -122,8 +122,17 @@ describe("aot: the object", () => {
       /^(push|pop|mov|movabs|movzx|movsx|movsxd|lea|add|sub|and|or|xor|cmp|test|neg|not|imul|idiv|div|cdq|cqo|shl|shr|sar|rol|ror|bsr|bsf|popcnt|sete|setne|setnp|setp|seta|setae|setb|setbe|setl|setle|setg|setge|cmov\w+|j\w+|call|ret|nop|int3|std|cld|rep (movs|stos)|movs[sd]|movap[sd]|movq|movd|adds[sd]|subs[sd]|muls[sd]|divs[sd]|sqrts[sd]|mins[sd]|maxs[sd]|rounds[sd]|ucomis[sd]|cvt\w+|andp[sd]|orp[sd]|xorp[sd]|xchg|data16|cs)\b/;
     const bad = [...listing].filter(([, text]) => !allowed.test(text) || text.includes("(bad)"));
     expect(bad.map(([at, text]) => `0x${at.toString(16)}: ${text}`)).toEqual([]);
-    // The prologue of docs/aot.md: push rbp; mov rbp, rsp; sub rsp, N; cmp rsp, [rip + atoll_stack_limit]; jb.
-    const first = [...listing.values()].slice(0, 5).join(" | ");
-    expect(first).toMatch(/^push rbp \| mov rbp,rsp \| (sub rsp,0x[0-9a-f]+ \| )?cmp rsp,QWORD PTR \[rip\+0x0\].*\| jb /);
+    const code = (index: number): string => {
+      const s = big.symbols.get(`wasm:func:${index}`)!;
+      return [...listing].filter(([at]) => at >= s.offset && at < s.offset + s.size!).map(([, text]) => text).join(" | ");
+    };
+    const last = ops.length + fops.length + conv.length;
+    // A function that calls: the stack entry loads the argument into its register (docs/aot.md, "Version 2"),
+    // then the prologue of docs/aot.md: push rbp; mov rbp, rsp; sub rsp, N; cmp rsp, [rip + atoll_stack_limit]; jb.
+    expect(code(last)).toMatch(/^mov esi,DWORD PTR \[rsp\+0x8\] \| push rbp \| mov rbp,rsp \| (sub rsp,0x[0-9a-f]+ \| )?cmp rsp,QWORD PTR \[rip\+0x0\].*\| jb /);
+    // A leaf with nothing on the stack has no frame and no check: i32.eqz is the argument, the test, ret.
+    expect(code(3)).toMatch(/^mov esi,DWORD PTR \[rsp\+0x8\] \| (?!.*(push rbp|cmp rsp)).*\bsete\b.*\| ret$/);
+    // A leaf with a small frame (i32.clz runs version 1's emitter over bridge slots) has the frame but no check.
+    expect(code(0)).toMatch(/^mov esi,DWORD PTR \[rsp\+0x8\] \| push rbp \| mov rbp,rsp \| sub rsp,0x[0-9a-f]+ \| (?!.*cmp rsp).*\bbsr\b.*\| ret$/);
   });
 });

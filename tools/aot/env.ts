@@ -28,6 +28,8 @@ export class ModuleEnv {
   readonly typeIds: number[];
   /** Labels of the defined functions, by index-space index minus the imports. */
   readonly funcLabels: Label[];
+  /** Version 2's register entries of the defined functions (tools/aot/ssa/convention.ts), indexed like funcLabels. */
+  readonly regEntries: Label[];
   /** The symbol of each imported function. */
   readonly importSyms: string[];
   /** Largest number of results of any function or block type, for atoll_results. */
@@ -40,6 +42,7 @@ export class ModuleEnv {
     this.numImportedFuncs = numImportedFuncs(m);
     this.typeIds = canonicalTypeIds(m.types);
     this.funcLabels = m.funcs.map((_, i) => a.newLabel(S.func(i + this.numImportedFuncs)));
+    this.regEntries = m.funcs.map((_, i) => a.newLabel(`${S.func(i + this.numImportedFuncs)} registers`));
     this.importSyms = [];
     for (const imp of m.imports) if (imp.kind === "func") this.importSyms.push(S.import(imp.module, imp.name));
     this.maxResults = Math.max(1, ...m.types.map((t) => t.results.length));

@@ -2,7 +2,7 @@
 // code out → critical edges split → compares fused into branches → linear
 // scan → code, block by block in layout order, terminators last.
 
-import type { Func, FuncType } from "../../wasm/index.ts";
+import { Op, type Func, type FuncType } from "../../wasm/index.ts";
 import { gpr, imm, mem, negate, rbp, rip, rsp, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
 import { symMem, type EmitterTable } from "../context.ts";
 import { OriginCtx, OriginTracker, type OriginRange } from "./origins.ts";
@@ -20,8 +20,9 @@ import { removeDeadCode } from "./dce.ts";
 import { splitCriticalEdges } from "./edges.ts";
 import { fuseCompares, isIntCompare } from "./fuse.ts";
 import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
-import { IrOp, successors, type Inst, type IrFunction } from "./ir.ts";
-import { parallelMove } from "./moves.ts";
+import { IrOp, successors, type Block, type Inst, type IrFunction } from "./ir.ts";
+import { moveOutOfRegisters, movesAreNoOps, parallelMove } from "./moves.ts";
+import { argRegisters } from "./convention.ts";
 import { removeTrivialPhis } from "./phis.ts";
 import { forwardGlobals } from "./globals.ts";
 import { moveColdBlocks } from "./cold.ts";
@@ -105,7 +106,25 @@ export function planFunction(
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
   const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
-  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers) };
+  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers, registerHints(env, f)) };
+}
+
+/** The register a value would best live in: a parameter's where it arrives, a call's argument where the callee wants it (-1: none). */
+function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
+  const prefer = new Int16Array(f.values.length).fill(-1);
+  const own = argRegisters(f.type);
+  for (const id of f.layout) {
+    for (const i of f.blocks[id]!.insts) {
+      if (i.op === IrOp.Param && own !== null) prefer[i.id] = own[i.index]!;
+      if (i.op !== Op.Call || i.ins!.index! < env.numImportedFuncs) continue;
+      const regs = argRegisters(env.funcType(i.ins!.index!));
+      if (regs === null) continue;
+      i.args.forEach((v, j) => {
+        if (prefer[v]! < 0) prefer[v] = regs[j]!;
+      });
+    }
+  }
+  return prefer;
 }
 
 /** Emits a planned function at `start`; returns where code inlined from other functions went. */
@@ -114,18 +133,35 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
   const type = f.type;
   const where = f.where;
   const saved = alloc.calleeSaved;
-  const frame = new Frame(0, saved.length + alloc.slots, BRIDGE_SLOTS);
+  const bridged = f.layout.some((id) => f.blocks[id]!.insts.some((i) => isBridged(i, fused)));
+  const frame = new Frame(0, saved.length + alloc.slots, bridged ? BRIDGE_SLOTS : 0);
   const ctx = new OriginCtx(a, env, frame, type, where);
   const origins = new OriginTracker(a, p.index);
   ctx.tracker = origins;
   const g = new Gen(a, env, f, alloc, fused, ctx);
 
+  const regs = g.argRegs;
   a.bind(start);
-  prologue(ctx);
+  if (regs !== null) stackEntry(a, type, regs);
+  a.bind(env.regEntries[p.index - env.numImportedFuncs]!);
+  const leaf = !f.layout.some((id) => f.blocks[id]!.insts.some((i) => clobbers(i) === CALL_CLOBBERS));
+  g.frameless = leaf && frame.size === 0 && (regs !== null || type.params.length === 0);
+  if (g.frameless) {
+    // Nothing to keep on the stack and no call to make: no frame, no check (the caller's covers the return address).
+  } else if (leaf && frame.size <= UNCHECKED_LEAF_FRAME) {
+    a.push(rbp);
+    a.mov(rbp, rsp);
+    if (frame.size > 0) a.sub(rsp, imm(frame.size));
+  } else prologue(ctx);
   saved.forEach((r, k) => a.mov(mem(rbp, { disp: -8 * (k + 1) }, 64), gpr(r, 64)));
-  f.layout.forEach((id, k) => {
+  if (regs !== null) {
+    const params = f.blocks[f.layout[0]!]!.insts.filter((i) => i.op === IrOp.Param);
+    moveOutOfRegisters(g, params.map((i) => i.id), params.map((i) => regs[i.index]!));
+  }
+  const emitted = threadJumps(g);
+  emitted.forEach((id, k) => {
     g.block = id;
-    g.next = f.layout[k + 1] ?? -1;
+    g.next = emitted[k + 1] ?? -1;
     a.bind(g.labels[id]!);
     const b = f.blocks[id]!;
     for (const i of b.insts) {
@@ -140,9 +176,68 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
   return origins.ranges;
 }
 
+/** The stack-convention entry (docs/aot.md): each argument from its slot into its register; then falls into the register entry. */
+function stackEntry(a: Assembler, type: FuncType, regs: readonly number[]): void {
+  const n = type.params.length;
+  type.params.forEach((t, i) => {
+    const at = mem(rsp, { disp: 8 + 8 * (n - 1 - i) }, t === "i64" || t === "f64" ? 64 : 32);
+    if (t === "f32") a.movss(xmm(regs[i]!), at);
+    else if (t === "f64") a.movsd(xmm(regs[i]!), at);
+    else a.mov(gpr(regs[i]!, at.size as 32 | 64), at);
+  });
+}
+
+/**
+ * A block that emits no code (no instructions but constants, a jump whose
+ * phi moves are all no-ops after allocation: most split edges, and joins
+ * whose phis' values are already in place) is not emitted: a jump to it goes where
+ * it goes, and its label is that block's. This is what lets a branch fall
+ * through to the block after it instead of `jcc next; jmp else`. Returns the
+ * layout of the blocks that are emitted.
+ */
+function threadJumps(g: Gen): number[] {
+  const f = g.f;
+  const entry = f.layout[0]!;
+  const passThrough = (b: Block): number => {
+    if (b.id === entry || b.insts.some((i) => i.op !== IrOp.Const)) return -1;
+    const succs = successors(b.term);
+    if (succs.length !== 1 || b.term.kind === "return" || b.term.kind === "unreachable") return -1;
+    const s = f.blocks[succs[0]!]!;
+    const j = s.preds.indexOf(b.id);
+    return movesAreNoOps(g, s.phis.map((p) => p.id), s.phis.map((p) => p.args[j]!)) ? s.id : -1;
+  };
+  const via = new Int32Array(f.blocks.length).fill(-1);
+  for (const id of f.layout) via[id] = passThrough(f.blocks[id]!);
+  for (const id of f.layout) {
+    // Follow the chain; a cycle of empty blocks (an empty infinite loop) keeps its first block.
+    let t = id;
+    for (let steps = 0; via[t]! >= 0 && steps <= f.blocks.length; steps++) t = via[t]!;
+    if (via[t]! >= 0) t = id;
+    g.land[id] = t;
+  }
+  const emitted = f.layout.filter((id) => g.land[id] === id);
+  for (const id of f.layout) g.labels[id] = g.labels[g.land[id]!]!;
+  return emitted;
+}
+
+/**
+ * A function that calls nothing and whose frame is at most this big skips
+ * the stack check: its caller passed the check, so rsp ends at most this
+ * far (plus the return address and rbp) below atoll_stack_limit, well
+ * inside the runtime's headroom (16 KiB on kvm), as after a checked frame
+ * of up to 4 KiB (../function.ts).
+ */
+const UNCHECKED_LEAF_FRAME = 512;
+
+/** Whether i runs version 1's emitter (bridge.ts), which needs the bridge slots. */
+function isBridged(i: Inst, fused: ReadonlySet<number>): boolean {
+  return i.op !== IrOp.Const && i.op !== IrOp.Param && !fused.has(i.id) && !SELECTORS.has(i.op);
+}
+
 function instruction(g: Gen, i: Inst, v1: EmitterTable): void {
   if (i.op === IrOp.Const || g.fused.has(i.id)) return;
   if (i.op === IrOp.Param) {
+    if (g.argRegs !== null) return; // moved out of its register at the entry
     const r = g.regOf(i.id);
     if (r < 0) return; // lives in its argument slot
     const at = mem(rbp, { disp: g.paramDisp(i.index) }, i.type === "i32" || i.type === "f32" ? 32 : 64);
@@ -158,7 +253,7 @@ function instruction(g: Gen, i: Inst, v1: EmitterTable): void {
 }
 
 function jumpTo(g: Gen, target: number): void {
-  if (target !== g.next) g.a.jmp(g.labels[target]!);
+  if (g.land[target] !== g.next) g.a.jmp(g.labels[target]!);
 }
 
 function terminator(g: Gen, id: number): void {
@@ -189,7 +284,7 @@ function terminator(g: Gen, id: number): void {
         if (r !== null) a.test(r, r);
         else a.cmp(g.slotMem(c, 32), imm(0));
       }
-      if (t.then === g.next) a.jcc(negate(cc), g.labels[t.else]!);
+      if (g.land[t.then] === g.next) a.jcc(negate(cc), g.labels[t.else]!);
       else {
         a.jcc(cc, g.labels[t.then]!);
         jumpTo(g, t.else);
@@ -253,7 +348,9 @@ function ret(g: Gen, values: readonly number[]): void {
     else g.loadInto(gpr(0, types[0] === "i64" ? 64 : 32), v);
   }
   g.alloc.calleeSaved.forEach((r, k) => a.mov(gpr(r, 64), mem(rbp, { disp: -8 * (k + 1) }, 64)));
-  a.mov(rsp, rbp);
-  a.pop(rbp);
+  if (!g.frameless) {
+    a.mov(rsp, rbp);
+    a.pop(rbp);
+  }
   a.ret();
 }

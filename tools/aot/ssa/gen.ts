@@ -4,8 +4,9 @@
 //
 // Frame (below rbp, 8 bytes each): the callee-saved registers the function
 // uses, the spill slots, then the bridge slots where version 1's emitters
-// find their operands (bridge.ts). Parameters stay in the caller's argument
-// slots above rbp; a spilled parameter lives there.
+// find their operands (bridge.ts). Parameters arrive in registers
+// (convention.ts) and are allocated like any value; a function that takes its
+// arguments on the stack leaves a spilled parameter in its argument slot.
 //
 // Invariant: an i32 in a general register has its upper 32 bits zero (every
 // 32-bit x86 instruction writes them so), so it can index memory as is.
@@ -28,6 +29,7 @@ import {
 } from "../../x86/index.ts";
 import type { Ctx } from "../context.ts";
 import type { ModuleEnv } from "../env.ts";
+import { argRegisters } from "./convention.ts";
 import { IrOp, type Inst, type IrFunction } from "./ir.ts";
 import type { Allocation } from "./regalloc.ts";
 
@@ -53,9 +55,15 @@ export function fitsImm32(v: bigint): boolean {
 export class Gen {
   /** Each block's label, by id. */
   readonly labels: Label[];
-  /** The block being emitted, and the next one in the layout (-1 at the end). */
+  /** The block being emitted, and the next one emitted after it (-1 at the end). */
   block = 0;
   next = -1;
+  /** By block id: where a jump to the block lands (itself, or past blocks that emit no code; see function.ts). */
+  land: Int32Array;
+  /** No frame at all: a leaf with nothing on the stack (function.ts); it returns with a bare `ret`. */
+  frameless = false;
+  /** The registers the parameters arrive in, or null: on the stack (convention.ts). */
+  readonly argRegs: number[] | null;
 
   constructor(
     readonly a: Assembler,
@@ -67,6 +75,8 @@ export class Gen {
     readonly bridge: Ctx,
   ) {
     this.labels = f.blocks.map((b) => a.newLabel(`b${b.id}`));
+    this.land = Int32Array.from(f.blocks, (b) => b.id);
+    this.argRegs = argRegisters(f.type);
   }
 
   value(v: number): Inst {
@@ -102,7 +112,7 @@ export class Gen {
     const i = this.f.values[v]!;
     const k = this.alloc.slot[v]!;
     if (k < 0) throw new Error(`tools/aot: ${this.f.where}: value ${v} has no location`);
-    const disp = i.op === IrOp.Param ? this.paramDisp(i.index) : this.slotDisp(k);
+    const disp = i.op === IrOp.Param && this.argRegs === null ? this.paramDisp(i.index) : this.slotDisp(k);
     return mem(rbp, { disp }, size);
   }
 

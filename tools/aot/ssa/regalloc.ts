@@ -11,7 +11,7 @@
 // register, so a value live across one can only take a callee-saved
 // register (rbx, r12–r14), and a float none; memory.copy rsi, rdi and r8.
 
-import type { Inst, IrFunction } from "./ir.ts";
+import { IrOp, type Inst, type IrFunction } from "./ir.ts";
 import { liveIntervals, type Intervals } from "./liveness.ts";
 
 /** Caller-saved first: they cost nothing to use. */
@@ -46,6 +46,8 @@ export function allocate(
   needsLocation: (i: Inst) => boolean,
   /** The allocatable registers instruction i overwrites (0 for most). */
   clobbers: (i: Inst) => number,
+  /** By value id: the register the value would best live in, or -1. */
+  prefer?: Int16Array,
 ): Allocation {
   const iv = liveIntervals(f, needsLocation);
   const n = f.values.length;
@@ -94,6 +96,25 @@ export function allocate(
     return false;
   };
 
+  // Hints, so that a move is not needed: a phi and its operands want one
+  // register (the phi's moves then vanish), and a result wants its first
+  // operand's register (x86's two-operand forms then need no copy).
+  const phisUsing = new Map<number, number[]>();
+  for (const id of f.layout) {
+    for (const phi of f.blocks[id]!.phis) {
+      for (const a of phi.args) {
+        const list = phisUsing.get(a);
+        if (list === undefined) phisUsing.set(a, [phi.id]);
+        else list.push(phi.id);
+      }
+    }
+  }
+  const hints = (v: number): number[] => {
+    const i = f.values[v]!;
+    const out = i.op === IrOp.Phi ? [...i.args] : i.args.length > 0 ? [i.args[0]!] : [];
+    return [...out, ...(phisUsing.get(v) ?? [])];
+  };
+
   const order: number[] = [];
   for (let v = 0; v < n; v++) if (R[v] !== undefined) order.push(v);
   order.sort((x, y) => iv.start[x]! - iv.start[y]! || x - y);
@@ -140,7 +161,18 @@ export function allocate(
     };
     for (const a of active) hold(a);
     for (const i of inactive) if (intersects(i, v)) hold(i);
-    const free = candidates.find((r) => !holders.has(r));
+    const isFree = (r: number): boolean => r >= 0 && !holders.has(r) && candidates.includes(r);
+    let free: number | undefined = candidates.find((r) => !holders.has(r));
+    const wanted = prefer?.[v] ?? -1;
+    if (wanted >= 0 && isFree(wanted)) free = wanted;
+    else {
+      for (const h of hints(v)) {
+        if (bankOf(h) === bank && isFree(reg[h]!)) {
+          free = reg[h]!;
+          break;
+        }
+      }
+    }
     if (free !== undefined) {
       reg[v] = free;
       active.push(v);

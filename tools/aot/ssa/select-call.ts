@@ -1,7 +1,8 @@
-// Calls, in version 1's convention (docs/aot.md): arguments pushed in
-// order, result 0 in rax or xmm0, results 1.. in atoll_results, the caller
-// pops. Every caller-saved register is clobbered (the allocator keeps
-// nothing there across a call).
+// Calls. To the module's own functions, arguments in registers
+// (convention.ts); to imports and through tables, docs/aot.md's convention:
+// arguments pushed in order, the caller pops. Either way result 0 comes in
+// rax or xmm0, results 1.. in atoll_results, and every caller-saved
+// register is clobbered (the allocator keeps nothing there across a call).
 
 import { Op } from "../../wasm/index.ts";
 import { gpr, imm, mem, rip, rsp, sym, xmm } from "../../x86/index.ts";
@@ -10,6 +11,8 @@ import { S } from "../symbols.ts";
 import { Trap } from "../traps.ts";
 import { fitsImm32, isFloat, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
+import { argRegisters } from "./convention.ts";
+import { moveIntoRegisters } from "./moves.ts";
 import type { Selector } from "./select-int.ts";
 
 const RAX = gpr(0, 64);
@@ -54,10 +57,18 @@ function takeResult(g: Gen, i: Inst): void {
 }
 
 const call: Selector = (g, i) => {
-  const t = g.env.funcType(i.ins!.index!);
-  pushArgs(g, i.args);
-  g.a.call(g.env.callTarget(i.ins!.index!));
-  if (t.params.length > 0) g.a.add(rsp, imm(8 * t.params.length));
+  const k = i.ins!.index!;
+  const t = g.env.funcType(k);
+  const defined = k - g.env.numImportedFuncs;
+  const regs = defined >= 0 ? argRegisters(t) : null;
+  if (regs !== null) {
+    moveIntoRegisters(g, regs, i.args);
+    g.a.call(g.env.regEntries[defined]!);
+  } else {
+    pushArgs(g, i.args);
+    g.a.call(g.env.callTarget(k));
+    if (t.params.length > 0) g.a.add(rsp, imm(8 * t.params.length));
+  }
   takeResult(g, i);
 };
 
