@@ -1,7 +1,7 @@
 // Instantiation (`wasm:init`, docs/aot.md): imported globals copied in,
 // globals initialised from other globals, active element segments then
 // active data segments (bounds-checked, trapping, applied in order and
-// then dropped), then the start function. Everything constant is already
+// then dropped; data-init.ts), then the start function. Everything constant is already
 // in the data section; this is the part that needs the runtime's values.
 
 import { Op, numImportedGlobals, type ConstExpr, type Module } from "../wasm/index.ts";
@@ -13,6 +13,7 @@ import { Frame } from "./frame.ts";
 import { prologue } from "./function.ts";
 import { S, TABLE_ENTRY } from "./symbols.ts";
 import { Trap } from "./traps.ts";
+import { emitActiveData } from "./data-init.ts";
 
 /** The value of a constant expression that needs no other global: its 64-bit pattern. */
 export function staticValue(e: ConstExpr): bigint | undefined {
@@ -87,22 +88,7 @@ export function compileInit(a: Assembler, env: ModuleEnv, start: Label): void {
     dropStore(c, S.elemLengths, k);
   });
 
-  m.datas.forEach((seg, k) => {
-    if (seg.mode !== "active") return;
-    offsetInto(c, seg.offsetExpr, `data segment ${k}`);
-    a.mov(ecx, imm(seg.bytes.length));
-    a.lea(rdx, mem(rax, { index: rcx }));
-    a.mov(r8, symMem(S.memoryPages));
-    a.shl(r8, imm(16));
-    a.cmp(rdx, r8);
-    a.jcc("a", c.trap(Trap.MemoryOutOfBounds));
-    if (seg.bytes.length > 0) {
-      a.lea(rdi, mem(r15, { index: rax }));
-      a.lea(rsi, symMem(S.data(k)));
-      a.repMovsb();
-    }
-    dropStore(c, S.dataLengths, k);
-  });
+  emitActiveData(c);
 
   if (m.start !== undefined) a.call(env.callTarget(m.start));
   epilogue(c);

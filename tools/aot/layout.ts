@@ -2,6 +2,7 @@
 // segments' contents and lengths, atoll_results.
 
 import { memoryType, numImportedGlobals, numMemories, numTables, tableType, type Module } from "../wasm/index.ts";
+import { layoutActiveData } from "./data-init.ts";
 import type { ModuleEnv } from "./env.ts";
 import { staticValue } from "./init.ts";
 import type { BssBuilder, SectionBuilder } from "./object.ts";
@@ -51,6 +52,7 @@ export function layoutData(m: Module, env: ModuleEnv, rodata: SectionBuilder, da
   });
   data.define(S.dataLengths, 8, 8 * m.datas.length);
   for (const d of m.datas) data.u64(d.bytes.length);
+  layoutActiveData(m, rodata);
 
   // Element segments: entries laid out like table entries, so that table.init is a copy.
   m.elems.forEach((e, k) => {
