@@ -67,7 +67,7 @@ export class Builder {
     /** This function's index in the index space. */
     readonly index: number,
     /** Which calls to inline: the callee's index → its body, or null to keep the call. */
-    private readonly inlinable: (callee: number, depth: number, caller: readonly number[]) => Func | null,
+    private readonly inlinable: (callee: number, depth: number, inLoop: boolean) => Func | null,
   ) {
     this.f = { type, values: [], blocks: [], layout: [], where };
     this.localTypes = [...type.params, ...fn.locals];
@@ -280,7 +280,7 @@ export class Builder {
       case Op.CallIndirect: {
         const t = op === Op.Call ? this.funcTypeOf(ins.index!) : this.m.types[ins.index!]!;
         if (op === Op.Call && !this.inlining.includes(ins.index!)) {
-          const body = this.inlinable(ins.index!, this.inlining.length, this.inlining);
+          const body = this.inlinable(ins.index!, this.inlining.length, this.loopDepth > 0);
           if (body !== null) return this.inline(ins.index!, body, t);
         }
         const callee = op === Op.CallIndirect ? [this.pop()] : [];
@@ -461,7 +461,7 @@ export function buildIr(
   type: FuncType,
   where: string,
   index: number,
-  inlinable: (callee: number, depth: number, caller: readonly number[]) => Func | null = () => null,
+  inlinable: (callee: number, depth: number, inLoop: boolean) => Func | null = () => null,
 ): IrFunction {
   return new Builder(m, funcTypeOf, fn, type, where, index, inlinable).build(fn.body);
 }

@@ -100,7 +100,7 @@ export function planFunction(
   type: FuncType,
   where: string,
   index: number,
-  inlinable: (callee: number, depth: number) => Func | null,
+  inlinable: (callee: number, depth: number, inLoop: boolean) => Func | null,
   check = false,
 ): Planned {
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);

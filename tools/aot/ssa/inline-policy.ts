@@ -1,5 +1,6 @@
-// Which calls version 2 inlines: calls to small defined functions, at most
-// a few levels deep and never recursively. "Small" counts the instructions
+// Which calls version 2 inlines: calls to small defined functions (smaller
+// still outside loops, where inlining buys little time and costs code), at
+// most a few levels deep and never recursively. "Small" counts the instructions
 // that become code; local.get/set/tee, constants and block markers are
 // free in SSA, and an `if` arm that ends in `unreachable` (asc's abort
 // path: a call to abort with constant arguments, then unreachable) counts
@@ -7,8 +8,10 @@
 
 import { Op, type Func, type Module } from "../../wasm/index.ts";
 
-/** Inline callees up to this cost. */
+/** Inline callees up to this cost at a call inside a loop. */
 export const INLINE_COST = Number(process.env.ATOLL_AOT_INLINE ?? 24);
+/** Inline callees up to this cost anywhere (about what the call itself costs). */
+export const INLINE_ANYWHERE = Math.min(INLINE_COST, Number(process.env.ATOLL_AOT_INLINE_ANYWHERE ?? 8));
 /** Inlined bodies inside inlined bodies, at most this deep. */
 export const INLINE_DEPTH = 3;
 
@@ -34,9 +37,9 @@ export function inlineCost(fn: Func): number {
 }
 
 /** The inlining decision for module `m`, with each function's cost computed once. */
-export function inlinePolicy(m: Module, numImported: number): (callee: number, depth: number) => Func | null {
+export function inlinePolicy(m: Module, numImported: number): (callee: number, depth: number, inLoop: boolean) => Func | null {
   const costs = new Map<number, number>();
-  return (callee, depth) => {
+  return (callee, depth, inLoop) => {
     if (depth > INLINE_DEPTH || callee < numImported) return null;
     const fn = m.funcs[callee - numImported];
     if (fn === undefined || fn.maxStackDepth === undefined) return null;
@@ -45,6 +48,6 @@ export function inlinePolicy(m: Module, numImported: number): (callee: number, d
       c = inlineCost(fn);
       costs.set(callee, c);
     }
-    return c <= INLINE_COST ? fn : null;
+    return c <= (inLoop ? INLINE_COST : INLINE_ANYWHERE) ? fn : null;
   };
 }
