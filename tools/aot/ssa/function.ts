@@ -25,6 +25,9 @@ import { moveOutOfRegisters, movesAreNoOps, parallelMove } from "./moves.ts";
 import { argRegisters } from "./convention.ts";
 import { removeTrivialPhis } from "./phis.ts";
 import { forwardGlobals } from "./globals.ts";
+import { foldConstants } from "./fold.ts";
+import { eliminateCommonSubexpressions } from "./cse.ts";
+import { removeDeadStores } from "./stores.ts";
 import { moveColdBlocks } from "./cold.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
 import { allocate, CALL_CLOBBERS, type Allocation } from "./regalloc.ts";
@@ -77,6 +80,13 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
   step("unreachable", () => removeUnreachableBlocks(f));
   step("phis", () => removeTrivialPhis(f));
   step("globals", () => forwardGlobals(f));
+  step("fold", () => foldConstants(f));
+  step("cse", () => {
+    if (!eliminateCommonSubexpressions(f)) return;
+    removeUnreachableBlocks(f);
+    removeTrivialPhis(f);
+  });
+  step("stores", () => removeDeadStores(f));
   step("dce", () => removeDeadCode(f));
   step("edges", () => splitCriticalEdges(f));
   step("cold", () => moveColdBlocks(f));

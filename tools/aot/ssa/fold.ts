@@ -1,0 +1,114 @@
+// Constant folding and reassociation of constant offsets, after globals
+// are forwarded (so that asc's `__stack_pointer - 12 ... + 12 ... - 12`
+// chains meet): an integer add or sub of a constant whose operand is itself
+// an add or sub of a constant becomes one add of the sum, or the operand
+// when the sum is zero; an operation whose operands are all constants
+// becomes a constant. Wrapping arithmetic on the 64-bit patterns, so the
+// result is what the instructions would have computed.
+//
+// One pass in layout order: a value is defined before its non-phi uses in
+// the textual order of a structured body, so operands are final when their
+// users are looked at.
+
+import { Op } from "../../wasm/index.ts";
+import { IrOp, replaceUses, type Inst, type IrFunction } from "./ir.ts";
+
+type Fold = (x: bigint, y: bigint, bits: 32 | 64) => bigint | null;
+
+const u = (v: bigint, bits: 32 | 64): bigint => BigInt.asUintN(bits, v);
+const s = (v: bigint, bits: 32 | 64): bigint => BigInt.asIntN(bits, v);
+const shift = (y: bigint, bits: 32 | 64): bigint => y & BigInt(bits - 1);
+const flag = (c: boolean): bigint => (c ? 1n : 0n);
+
+/** Binary operations on two constants: the result's pattern (null: may trap, left for run time). */
+const BINARY: ReadonlyMap<number, [32 | 64, Fold]> = new Map<number, [32 | 64, Fold]>([
+  ...([32, 64] as const).flatMap((w): [number, [32 | 64, Fold]][] => {
+    const o = w === 32 ? { add: Op.I32Add, sub: Op.I32Sub, mul: Op.I32Mul, and: Op.I32And, or: Op.I32Or, xor: Op.I32Xor, shl: Op.I32Shl, shrS: Op.I32ShrS, shrU: Op.I32ShrU, eq: Op.I32Eq, ne: Op.I32Ne, ltS: Op.I32LtS, ltU: Op.I32LtU, gtS: Op.I32GtS, gtU: Op.I32GtU, leS: Op.I32LeS, leU: Op.I32LeU, geS: Op.I32GeS, geU: Op.I32GeU }
+      : { add: Op.I64Add, sub: Op.I64Sub, mul: Op.I64Mul, and: Op.I64And, or: Op.I64Or, xor: Op.I64Xor, shl: Op.I64Shl, shrS: Op.I64ShrS, shrU: Op.I64ShrU, eq: Op.I64Eq, ne: Op.I64Ne, ltS: Op.I64LtS, ltU: Op.I64LtU, gtS: Op.I64GtS, gtU: Op.I64GtU, leS: Op.I64LeS, leU: Op.I64LeU, geS: Op.I64GeS, geU: Op.I64GeU };
+    const rows: [number, Fold][] = [
+      [o.add, (x, y) => u(x + y, w)],
+      [o.sub, (x, y) => u(x - y, w)],
+      [o.mul, (x, y) => u(x * y, w)],
+      [o.and, (x, y) => x & y],
+      [o.or, (x, y) => x | y],
+      [o.xor, (x, y) => x ^ y],
+      [o.shl, (x, y) => u(x << shift(y, w), w)],
+      [o.shrU, (x, y) => u(x, w) >> shift(y, w)],
+      [o.shrS, (x, y) => u(s(x, w) >> shift(y, w), w)],
+      [o.eq, (x, y) => flag(u(x, w) === u(y, w))],
+      [o.ne, (x, y) => flag(u(x, w) !== u(y, w))],
+      [o.ltS, (x, y) => flag(s(x, w) < s(y, w))],
+      [o.ltU, (x, y) => flag(u(x, w) < u(y, w))],
+      [o.gtS, (x, y) => flag(s(x, w) > s(y, w))],
+      [o.gtU, (x, y) => flag(u(x, w) > u(y, w))],
+      [o.leS, (x, y) => flag(s(x, w) <= s(y, w))],
+      [o.leU, (x, y) => flag(u(x, w) <= u(y, w))],
+      [o.geS, (x, y) => flag(s(x, w) >= s(y, w))],
+      [o.geU, (x, y) => flag(u(x, w) >= u(y, w))],
+    ];
+    return rows.map(([op, fn]) => [op, [w, fn]]);
+  }),
+]);
+
+/** Add and sub by width: the offset chains that reassociate. */
+const ADD = new Map<number, 32 | 64>([[Op.I32Add, 32], [Op.I64Add, 64]]);
+const SUB = new Map<number, 32 | 64>([[Op.I32Sub, 32], [Op.I64Sub, 64]]);
+
+export function foldConstants(f: IrFunction): void {
+  const repl = new Map<number, number>();
+  const find = (v: number): number => {
+    let r = v;
+    for (let n = repl.get(r); n !== undefined; n = repl.get(r)) r = n;
+    return r;
+  };
+  const isConst = (v: number): boolean => f.values[v]!.op === IrOp.Const;
+  const bits = (v: number): bigint => f.values[v]!.bits;
+  /** A new constant, placed before `at` in `out`. */
+  const constant = (out: Inst[], at: Inst, pattern: bigint): number => {
+    const c: Inst = { id: f.values.length, op: IrOp.Const, type: at.type, args: [], block: at.block, ins: null, bits: pattern, index: 0, origin: at.origin };
+    f.values.push(c);
+    out.push(c);
+    return c.id;
+  };
+  /** `v` as y + k (k a constant), when it is an add or sub of a constant. */
+  const offsetOf = (v: number): [number, bigint] | null => {
+    const i = f.values[v]!;
+    const w = ADD.get(i.op) ?? SUB.get(i.op);
+    if (w === undefined || !isConst(i.args[1]!)) return null;
+    const k = bits(i.args[1]!);
+    return [i.args[0]!, ADD.has(i.op) ? k : u(-k, w)];
+  };
+
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    const out: Inst[] = [];
+    for (const i of b.insts) {
+      i.args = i.args.map(find);
+      const bin = BINARY.get(i.op);
+      if (bin !== undefined && i.args.length === 2 && isConst(i.args[0]!) && isConst(i.args[1]!)) {
+        const r = bin[1](bits(i.args[0]!), bits(i.args[1]!), bin[0]);
+        if (r !== null) {
+          repl.set(i.id, constant(out, i, u(r, bin[0])));
+          continue;
+        }
+      }
+      const w = ADD.get(i.op) ?? SUB.get(i.op);
+      if (w !== undefined && isConst(i.args[1]!)) {
+        const k = ADD.has(i.op) ? bits(i.args[1]!) : u(-bits(i.args[1]!), w);
+        const inner = offsetOf(i.args[0]!);
+        const [base, sum] = inner === null ? [i.args[0]!, k] : [inner[0], u(inner[1] + k, w)];
+        if (sum === 0n) {
+          repl.set(i.id, base);
+          continue;
+        }
+        if (inner !== null) {
+          i.op = w === 32 ? Op.I32Add : Op.I64Add;
+          i.args = [base, constant(out, i, sum)];
+        }
+      }
+      out.push(i);
+    }
+    b.insts = out;
+  }
+  replaceUses(f, repl);
+}
