@@ -99,6 +99,7 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   compileInit(a, env, init);
   const initEnd = a.newLabel();
   a.bind(initEnd);
+  env.emitTrapEntries();
 
   const out = a.finish();
   const symbols = new Map<string, AotSymbol>();

@@ -7,10 +7,10 @@
 // and calls it.
 
 import type { FuncType, Instr } from "../wasm/index.ts";
-import { Assembler, edi, imm, Label, mem, rip, sym, type Mem, type MemSize } from "../x86/index.ts";
+import { Assembler, Label, mem, rip, sym, type Mem, type MemSize } from "../x86/index.ts";
 import type { Frame } from "./frame.ts";
 import type { ModuleEnv } from "./env.ts";
-import { RUNTIME, type TrapCode } from "./traps.ts";
+import type { TrapCode } from "./traps.ts";
 
 export interface ControlFrame {
   kind: "func" | "block" | "loop" | "if";
@@ -86,14 +86,14 @@ export class Ctx {
   }
 
   /**
-   * The stubs are `call`s so that `[rsp]` is an address inside this
+   * The stubs are `call`s (to the module's trap entry for the code, which
+   * jumps to atoll_trap) so that `[rsp]` is an address inside this
    * function: the runtime names the trapping function from it.
    */
   finishTraps(): void {
     for (const [code, l] of [...this.trapLabels].sort((x, y) => x[0] - y[0])) {
       this.a.bind(l);
-      this.a.mov(edi, imm(code));
-      this.a.call(sym(RUNTIME.trap));
+      this.a.call(this.env.trapEntry(code));
     }
   }
 

@@ -2,7 +2,8 @@
 // code is, canonical type ids for call_indirect, and the one table.
 
 import { funcType, numImportedFuncs, type FuncType, type Module } from "../wasm/index.ts";
-import { sym, type Assembler, type Label, type Sym } from "../x86/index.ts";
+import { edi, imm, sym, type Assembler, type Label, type Sym } from "../x86/index.ts";
+import { RUNTIME } from "./traps.ts";
 import { S } from "./symbols.ts";
 
 /**
@@ -37,7 +38,7 @@ export class ModuleEnv {
 
   constructor(
     readonly m: Module,
-    a: Assembler,
+    private readonly a: Assembler,
   ) {
     this.numImportedFuncs = numImportedFuncs(m);
     this.typeIds = canonicalTypeIds(m.types);
@@ -46,6 +47,32 @@ export class ModuleEnv {
     this.importSyms = [];
     for (const imp of m.imports) if (imp.kind === "func") this.importSyms.push(S.import(imp.module, imp.name));
     this.maxResults = Math.max(1, ...m.types.map((t) => t.results.length));
+  }
+
+  /** The module's entry into atoll_trap for each trap code, by code (see trapEntry). */
+  private readonly trapEntries = new Map<number, Label>();
+
+  /**
+   * Where a trap stub calls for trap `code`: a shared `mov edi, code; jmp
+   * atoll_trap`, so that each stub is one 5-byte call and `[rsp]` in
+   * atoll_trap is still an address inside the trapping function.
+   */
+  trapEntry(code: number): Label {
+    let l = this.trapEntries.get(code);
+    if (l === undefined) {
+      l = this.a.newLabel(`trap entry ${code}`);
+      this.trapEntries.set(code, l);
+    }
+    return l;
+  }
+
+  /** Emits the trap entries the stubs used; after the last function. */
+  emitTrapEntries(): void {
+    for (const [code, l] of [...this.trapEntries].sort((x, y) => x[0] - y[0])) {
+      this.a.bind(l);
+      this.a.mov(edi, imm(code));
+      this.a.jmp(sym(RUNTIME.trap));
+    }
   }
 
   /** What `call` targets for function `index` of the index space. */

@@ -28,6 +28,7 @@ import { forwardGlobals } from "./globals.ts";
 import { foldConstants } from "./fold.ts";
 import { eliminateCommonSubexpressions } from "./cse.ts";
 import { removeDeadStores } from "./stores.ts";
+import { mergeAbortPaths } from "./tails.ts";
 import { moveColdBlocks } from "./cold.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
 import { allocate, CALL_CLOBBERS, type Allocation } from "./regalloc.ts";
@@ -87,6 +88,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
     removeTrivialPhis(f);
   });
   step("stores", () => removeDeadStores(f));
+  step("tails", () => mergeAbortPaths(f));
   step("dce", () => removeDeadCode(f));
   step("edges", () => splitCriticalEdges(f));
   step("cold", () => moveColdBlocks(f));

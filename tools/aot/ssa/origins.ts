@@ -4,9 +4,9 @@
 // own, listed before the functions': a trap in an inlined body, including
 // its out-of-line trap stubs, names the function it was written in.
 
-import { edi, imm, sym, type Assembler, type Label } from "../../x86/index.ts";
+import type { Assembler, Label } from "../../x86/index.ts";
 import { Ctx } from "../context.ts";
-import { RUNTIME, type TrapCode } from "../traps.ts";
+import type { TrapCode } from "../traps.ts";
 
 /** A stretch of code that came from function `origin` (index space). */
 export interface OriginRange {
@@ -82,8 +82,7 @@ export class OriginCtx extends Ctx {
       t.at(origin);
       for (const [code, l] of [...byCode].sort((x, y) => x[0] - y[0])) {
         this.a.bind(l);
-        this.a.mov(edi, imm(code));
-        this.a.call(sym(RUNTIME.trap));
+        this.a.call(this.env.trapEntry(code));
       }
     }
     t.close();
