@@ -21,6 +21,14 @@ import { dominators } from "./verify.ts";
 
 const COMMUTATIVE = new Set<number>([Op.I32Add, Op.I32Mul, Op.I32And, Op.I32Or, Op.I32Xor, Op.I32Eq, Op.I32Ne, Op.I64Add, Op.I64Mul, Op.I64And, Op.I64Or, Op.I64Xor, Op.I64Eq, Op.I64Ne]);
 
+/** One level of the value-number trie: the number of the computation so far, and the next operand's levels. */
+interface Trie {
+  n: number;
+  next: Map<number, Trie>;
+}
+
+const TYPE_CODE: Readonly<Record<string, number>> = { i32: 0, i64: 1, f32: 2, f64: 3 };
+
 /** Integer and float compares: their result is exactly 0 or 1. */
 const isCompare = (op: number): boolean => op >= Op.I32Eqz && op <= Op.F64Ge;
 
@@ -41,31 +49,42 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     for (let n = repl.get(r); n !== undefined; n = repl.get(r)) r = n;
     return r;
   };
+  const pureKey = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param && i.op !== Op.GlobalGet && i.op !== IrOp.CallResult && isPure(i);
   // Value numbers, in layout order (operands come before their users but for phis, which get their own).
   const vn = new Int32Array(f.values.length).fill(-1);
   /** A value's number; -1 for the constants this pass makes. */
   const vnOf = (v: number): number => (v < vn.length ? vn[v]! : -1);
-  const numbers = new Map<string, number>();
+  // Numbers by computation, as a trie keyed by opcode and type, then each operand's number (no strings to build).
+  const consts = new Map<string, Map<bigint, number>>();
+  const computations = new Map<number, Trie>();
   let next = 0;
   const number = (i: Inst): number => {
-    let key: string | null = null;
-    if (i.op === IrOp.Const) key = `k${i.type}:${i.bits}`;
-    else if (i.op !== IrOp.Phi && i.op !== IrOp.Param && i.op !== Op.GlobalGet && i.op !== IrOp.CallResult && isPure(i)) {
-      const args = i.args.map((a) => (vn[a]! >= 0 ? vn[a]! : -1 - a));
-      if (COMMUTATIVE.has(i.op)) args.sort((x, y) => x - y);
-      key = `${i.op}:${i.type}:${args.join(",")}`;
+    if (i.op === IrOp.Const) {
+      let byBits = consts.get(i.type!);
+      if (byBits === undefined) consts.set(i.type!, (byBits = new Map()));
+      let n = byBits.get(i.bits);
+      if (n === undefined) byBits.set(i.bits, (n = next++));
+      return n;
     }
-    if (key === null) return next++;
-    let n = numbers.get(key);
-    if (n === undefined) numbers.set(key, (n = next++));
-    return n;
+    if (!pureKey(i)) return next++;
+    const args = i.args.map((a) => vn[a]!);
+    if (COMMUTATIVE.has(i.op)) args.sort((x, y) => x - y);
+    const head = i.op * 4 + TYPE_CODE[i.type!]!;
+    let node: Trie | undefined = computations.get(head);
+    if (node === undefined) computations.set(head, (node = { n: -1, next: new Map() }));
+    for (const a of args) {
+      let child: Trie | undefined = node.next.get(a);
+      if (child === undefined) node.next.set(a, (child = { n: -1, next: new Map() }));
+      node = child;
+    }
+    if (node.n < 0) node.n = next++;
+    return node.n;
   };
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     for (const p of b.phis) vn[p.id] = next++;
     for (const i of b.insts) vn[i.id] = number(i);
   }
-  const pureKey = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param && i.op !== Op.GlobalGet && i.op !== IrOp.CallResult && isPure(i);
 
   const facts = new Map<number, boolean>();
   const undo: (() => void)[] = [];
