@@ -12,6 +12,7 @@ import { floatEmitters } from "./float-ops.ts";
 import { compileFunction } from "./function.ts";
 import { emitFunction, planFunction, type Planned } from "./ssa/function.ts";
 import { inlinePolicy } from "./ssa/inline-policy.ts";
+import { emitEntryThunk, emitImportEntry, pinnedGlobal } from "./ssa/pinned.ts";
 import type { OriginRange } from "./ssa/origins.ts";
 import { functionRanges, layoutFunctions, type CodeRange } from "./functions.ts";
 import { compileInit } from "./init.ts";
@@ -62,6 +63,7 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   const prefix = opts.name === undefined ? "" : `${opts.name}: `;
 
   const v2 = aotVersion(opts) === "v2";
+  if (v2) env.pinned = pinnedGlobal(m);
   const check = opts.verify ?? process.env.ATOLL_AOT_VERIFY === "1";
   const inlinable = inlinePolicy(m, env.numImportedFuncs);
   const ends: Label[] = [];
@@ -94,9 +96,41 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
     thunks.set(e.index, l);
   }
 
+  // With a pinned global the runtime enters through thunks that load and store it (ssa/pinned.ts).
+  const entryThunks = new Map<number, [Label, Label]>();
+  if (env.pinned !== null) {
+    for (const e of m.exports) {
+      const i = e.index - env.numImportedFuncs;
+      if (e.kind !== "func" || i < 0 || entryThunks.has(i)) continue;
+      const start = a.newLabel(`entry ${e.index}`), end = a.newLabel();
+      a.align(16);
+      a.bind(start);
+      emitEntryThunk(a, env, m.types[m.funcs[i]!.typeIndex]!, env.funcLabels[i]!, env.regEntries[i]!);
+      a.bind(end);
+      entryThunks.set(i, [start, end]);
+    }
+  }
+
+  const importEntries: [number, Label][] = [];
+  if (env.pinned !== null) {
+    for (let k = 0; k < env.numImportedFuncs; k++) {
+      const l = a.newLabel(`import entry ${k}`);
+      a.align(16);
+      a.bind(l);
+      emitImportEntry(a, env, env.funcType(k), env.importSyms[k]!);
+      importEntries.push([k, l]);
+    }
+  }
+
   a.align(16);
   const init = a.newLabel("init");
-  compileInit(a, env, init);
+  let initBody = init;
+  if (env.pinned !== null) {
+    a.bind(init);
+    initBody = a.newLabel("init body");
+    emitEntryThunk(a, env, { params: [], results: [] }, initBody, initBody);
+  }
+  compileInit(a, env, initBody);
   const initEnd = a.newLabel();
   a.bind(initEnd);
   env.emitTrapEntries();
@@ -116,11 +150,17 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
     sizes.push(at(ends[i]!) - start);
     define(S.func(env.numImportedFuncs + i), start, sizes[i]);
   });
+  for (const [k, l] of importEntries) define(S.importEntry(k), at(l));
   const initStart = at(init);
   define(S.init, initStart, at(initEnd) - initStart);
   for (const e of m.exports) {
     if (e.kind !== "func") continue;
     const i = e.index - env.numImportedFuncs;
+    const entry = entryThunks.get(i);
+    if (entry !== undefined) {
+      define(S.export(e.name), at(entry[0]), at(entry[1]) - at(entry[0]));
+      continue;
+    }
     const offset = i >= 0 ? at(env.funcLabels[i]!) : at(thunks.get(e.index)!);
     define(S.export(e.name), offset, i >= 0 ? sizes[i] : undefined);
   }

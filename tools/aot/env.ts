@@ -2,7 +2,8 @@
 // code is, canonical type ids for call_indirect, and the one table.
 
 import { funcType, numImportedFuncs, type FuncType, type Module } from "../wasm/index.ts";
-import { edi, imm, sym, type Assembler, type Label, type Sym } from "../x86/index.ts";
+import { edi, imm, r14, r14d, sym, type Assembler, type Label, type Sym } from "../x86/index.ts";
+import { symMem } from "./context.ts";
 import { RUNTIME } from "./traps.ts";
 import { S } from "./symbols.ts";
 
@@ -49,6 +50,19 @@ export class ModuleEnv {
     this.maxResults = Math.max(1, ...m.types.map((t) => t.results.length));
   }
 
+  /** Version 2's global kept in r14 for the whole module (ssa/pinned.ts), or null. */
+  pinned: number | null = null;
+
+  /** Writes the pinned global back to wasm:globals, before code outside the module may read it. */
+  pinnedOut(): void {
+    if (this.pinned !== null) this.a.mov(symMem(S.globals, 8 * this.pinned, 64), r14);
+  }
+
+  /** Reads the pinned global into r14 again, after code outside the module may have written it. */
+  pinnedIn(): void {
+    if (this.pinned !== null) this.a.mov(r14d, symMem(S.globals, 8 * this.pinned, 32));
+  }
+
   /** The module's entry into atoll_trap for each trap code, by code (see trapEntry). */
   private readonly trapEntries = new Map<number, Label>();
 
@@ -70,6 +84,7 @@ export class ModuleEnv {
   emitTrapEntries(): void {
     for (const [code, l] of [...this.trapEntries].sort((x, y) => x[0] - y[0])) {
       this.a.bind(l);
+      this.pinnedOut();
       this.a.mov(edi, imm(code));
       this.a.jmp(sym(RUNTIME.trap));
     }
@@ -82,6 +97,7 @@ export class ModuleEnv {
 
   /** The symbol naming function `index`'s code (for tables and the function list). */
   funcSymbol(index: number): string {
+    if (index < this.numImportedFuncs && this.pinned !== null) return S.importEntry(index);
     return index < this.numImportedFuncs ? this.importSyms[index]! : S.func(index);
   }
 

@@ -68,6 +68,8 @@ export function compileInit(a: Assembler, env: ModuleEnv, start: Label): void {
     a.mov(rax, symMem(S.globals, 8 * ins.index!));
     a.mov(symMem(S.globals, 8 * (nImported + i)), rax);
   });
+  // The initialisers may have set the pinned global (ssa/pinned.ts): read it again before anything can trap or call.
+  env.pinnedIn();
 
   m.elems.forEach((seg, k) => {
     if (seg.mode !== "active") return;

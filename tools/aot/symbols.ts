@@ -20,6 +20,8 @@ export const S = {
   names: "wasm:names",
   /** The k-th stretch of code inlined from another function (text; private, for atoll_functions). */
   inlined: (k: number): string => `wasm:inlined:${k}`,
+  /** An imported function's entry for tables when a global is pinned (text; private; ssa/pinned.ts). */
+  importEntry: (index: number): string => `wasm:import-entry:${index}`,
   /** A data segment's bytes (rodata). */
   data: (index: number): string => `wasm:data:${index}`,
   /** u64 per data segment: its current length, 0 once dropped. */

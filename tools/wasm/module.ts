@@ -170,6 +170,8 @@ export interface Names {
   module?: string;
   /** Function index (index space) to name, from the "name" custom section. */
   funcs: Map<number, string>;
+  /** Global index (index space) to name, from the extended name section's global names (subsection 7). */
+  globals: Map<number, string>;
 }
 
 export interface Module {

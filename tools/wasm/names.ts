@@ -1,5 +1,7 @@
 // The "name" custom section (spec appendix 7.4): the module's name and its
-// functions' names, for error messages, symbols and trap reports.
+// functions' names, for error messages, symbols and trap reports, and its
+// globals' names (the extended name section), by which tools/aot finds
+// asc's shadow-stack pointer.
 //
 // A custom section must never make a module invalid, so a malformed name
 // section is ignored as a whole rather than half used.
@@ -9,9 +11,11 @@ import { Reader } from "./reader.ts";
 
 const MODULE_NAME = 0;
 const FUNCTION_NAMES = 1;
+/** The extended name section's global names (wasm 3.0's appendix; asc and wabt write them). */
+const GLOBAL_NAMES = 7;
 
 export function emptyNames(): Names {
-  return { funcs: new Map() };
+  return { funcs: new Map(), globals: new Map() };
 }
 
 /** Parses a name section's payload (after the section's own name); undefined when malformed. */
@@ -32,10 +36,11 @@ export function parseNameSection(payload: Uint8Array): Names | undefined {
       r.limit = end;
       if (id === MODULE_NAME) {
         names.module = r.name();
-      } else if (id === FUNCTION_NAMES) {
+      } else if (id === FUNCTION_NAMES || id === GLOBAL_NAMES) {
+        const map = id === FUNCTION_NAMES ? names.funcs : names.globals;
         for (let n = r.u32(); n > 0; n--) {
           const index = r.u32();
-          names.funcs.set(index, r.name());
+          map.set(index, r.name());
         }
       } else {
         r.pos = end; // local, label, type ... names: not needed yet

@@ -13,6 +13,7 @@
 // into the register entry right after them.
 
 import type { FuncType } from "../../wasm/index.ts";
+import { gpr, mem, rsp, xmm, type Assembler } from "../../x86/index.ts";
 
 const INT_ARGS = [6, 7, 8, 9, 10, 11]; // rsi rdi r8 r9 r10 r11
 const FLOAT_ARGS = [2, 3, 4, 5, 6, 7]; // xmm2..xmm7
@@ -28,4 +29,19 @@ export function argRegisters(t: FuncType): number[] | null {
   const out = regs.includes(-1) ? null : regs;
   cache.set(t, out);
   return out;
+}
+
+/**
+ * Loads each argument from its stack slot into its register: argument i
+ * of n at [rsp + above + 8 * (n - 1 - i)] (`above` = 8 at a function's
+ * entry: the return address).
+ */
+export function loadArgs(a: Assembler, type: FuncType, regs: readonly number[], above: number): void {
+  const n = type.params.length;
+  type.params.forEach((t, i) => {
+    const at = mem(rsp, { disp: above + 8 * (n - 1 - i) }, t === "i64" || t === "f64" ? 64 : 32);
+    if (t === "f32") a.movss(xmm(regs[i]!), at);
+    else if (t === "f64") a.movsd(xmm(regs[i]!), at);
+    else a.mov(gpr(regs[i]!, at.size as 32 | 64), at);
+  });
 }

@@ -22,7 +22,8 @@ import { fuseCompares, isIntCompare } from "./fuse.ts";
 import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
 import { IrOp, successors, type Block, type Inst, type IrFunction } from "./ir.ts";
 import { moveOutOfRegisters, movesAreNoOps, parallelMove } from "./moves.ts";
-import { argRegisters } from "./convention.ts";
+import { argRegisters, loadArgs } from "./convention.ts";
+import { PINNED_REG } from "./pinned.ts";
 import { removeTrivialPhis } from "./phis.ts";
 import { forwardGlobals } from "./globals.ts";
 import { foldConstants } from "./fold.ts";
@@ -118,7 +119,8 @@ export function planFunction(
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
   const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
-  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers, registerHints(env, f)) };
+  const reserved = env.pinned === null ? 0 : 1 << PINNED_REG;
+  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers, registerHints(env, f), reserved) };
 }
 
 /** The register a value would best live in: a parameter's where it arrives, a call's argument where the callee wants it (-1: none). */
@@ -154,7 +156,7 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
 
   const regs = g.argRegs;
   a.bind(start);
-  if (regs !== null) stackEntry(a, type, regs);
+  if (regs !== null) loadArgs(a, type, regs, 8); // the stack entry (docs/aot.md), falling into the register entry
   a.bind(env.regEntries[p.index - env.numImportedFuncs]!);
   const leaf = !f.layout.some((id) => f.blocks[id]!.insts.some((i) => clobbers(i) === CALL_CLOBBERS));
   g.frameless = leaf && frame.size === 0 && (regs !== null || type.params.length === 0);
@@ -186,17 +188,6 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
   origins.close();
   ctx.finishTraps();
   return origins.ranges;
-}
-
-/** The stack-convention entry (docs/aot.md): each argument from its slot into its register; then falls into the register entry. */
-function stackEntry(a: Assembler, type: FuncType, regs: readonly number[]): void {
-  const n = type.params.length;
-  type.params.forEach((t, i) => {
-    const at = mem(rsp, { disp: 8 + 8 * (n - 1 - i) }, t === "i64" || t === "f64" ? 64 : 32);
-    if (t === "f32") a.movss(xmm(regs[i]!), at);
-    else if (t === "f64") a.movsd(xmm(regs[i]!), at);
-    else a.mov(gpr(regs[i]!, at.size as 32 | 64), at);
-  });
 }
 
 /**

@@ -48,6 +48,8 @@ export function allocate(
   clobbers: (i: Inst) => number,
   /** By value id: the register the value would best live in, or -1. */
   prefer?: Int16Array,
+  /** General registers not to hand out (bit r for register r): the pinned global's. */
+  reserved = 0,
 ): Allocation {
   const iv = liveIntervals(f, needsLocation);
   const n = f.values.length;
@@ -150,7 +152,7 @@ export function allocate(
     const float = isFloatType(f.values[v]!);
     const bank = bankOf(v);
     const lost = clobbered(v);
-    const candidates = float ? (lost & XMM_BIT ? [] : XMM) : ALL_GPR.filter((r) => (lost & (1 << r)) === 0);
+    const candidates = float ? (lost & XMM_BIT ? [] : XMM) : ALL_GPR.filter((r) => ((lost | reserved) & (1 << r)) === 0);
     /** Per register of v's bank, the values holding it that v's lifetime meets. */
     const holders = new Map<number, number[]>();
     const hold = (x: number): void => {

@@ -66,7 +66,10 @@ const call: Selector = (g, i) => {
     g.a.call(g.env.regEntries[defined]!);
   } else {
     pushArgs(g, i.args);
+    // An import may read or write the pinned global (pinned.ts).
+    if (defined < 0) g.env.pinnedOut();
     g.a.call(g.env.callTarget(k));
+    if (defined < 0) g.env.pinnedIn();
     if (t.params.length > 0) g.a.add(rsp, imm(8 * t.params.length));
   }
   takeResult(g, i);
@@ -90,7 +93,7 @@ const callIndirect: Selector = (g, i) => {
   a.jcc("ne", g.bridge.trap(Trap.IndirectCallTypeMismatch));
   a.mov(RAX, mem(RAX, {}, 64));
   pushArgs(g, i.args.slice(0, -1));
-  a.call(RAX);
+  a.call(RAX); // a table's imports are entered through pinned.ts's import entries
   if (t.params.length > 0) a.add(rsp, imm(8 * t.params.length));
   takeResult(g, i);
 };

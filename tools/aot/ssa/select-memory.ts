@@ -8,6 +8,7 @@ import { S } from "../symbols.ts";
 import { isFloat, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
 import type { Selector } from "./select-int.ts";
+import { PINNED_REG } from "./pinned.ts";
 
 const RAX = gpr(0, 64);
 const RDX = gpr(2, 64);
@@ -101,9 +102,17 @@ function globalMem(index: number, size: MemSize): Mem {
   return mem(rip, { label: sym(S.globals), disp: 8 * index }, size);
 }
 
+const PINNED = gpr(PINNED_REG, 32);
+
 const globalGet: Selector = (g, i) => {
   const t = i.type!;
   const index = i.ins!.index!;
+  if (index === g.env.pinned) {
+    const d = g.dst(i, RAX);
+    g.a.mov(d, PINNED);
+    g.finish(i, d);
+    return;
+  }
   if (isFloat(t)) {
     const x = g.fdst(i, xmm(0));
     if (t === "f32") g.a.movss(x, globalMem(index, 32));
@@ -119,6 +128,10 @@ const globalGet: Selector = (g, i) => {
 const globalSet: Selector = (g, i) => {
   const v = i.args[0]!;
   const index = i.ins!.index!;
+  if (index === g.env.pinned) {
+    g.a.mov(PINNED, g.src(v, 32, RAX));
+    return;
+  }
   const x = g.xmm(v);
   if (x !== null) {
     g.a.movsd(globalMem(index, 64), x);
