@@ -93,7 +93,7 @@ describe("aot v2: asc's __stack_pointer in r14", () => {
     expect(await compare(wat2wasm(WAT, ["--debug-names"]), cases)).toEqual([]);
   });
 
-  it("enters through thunks that save r14 and load the global; without the name nothing is pinned", () => {
+  it("enters through thunks that save r14 and load the global; without the name, or with ATOLL_AOT_PIN=0, nothing is pinned", () => {
     const compile = (flags: string[]) => {
       const m = decodeModule(wat2wasm(WAT, flags));
       validateModule(m);
@@ -106,6 +106,12 @@ describe("aot v2: asc's __stack_pointer in r14", () => {
     const pinned = compile(["--debug-names"]);
     for (const name of ["sp", "direct", "many"]) expect(startsWithPushR14(pinned, name)).toBe(true);
     expect(startsWithPushR14(pinned, "other")).toBe(true);
+    process.env.ATOLL_AOT_PIN = "0";
+    try {
+      expect(startsWithPushR14(compile(["--debug-names"]), "sp")).toBe(false);
+    } finally {
+      delete process.env.ATOLL_AOT_PIN;
+    }
     const plain = compile([]);
     expect(startsWithPushR14(plain, "sp")).toBe(false);
     const sp = decodeModule(wat2wasm(WAT)).exports.find((e) => e.name === "sp")!.index;
