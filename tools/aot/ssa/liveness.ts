@@ -13,8 +13,8 @@
 // visiting order). The ranges are produced block by block in layout order,
 // so each value's pieces come in order of their start and merge as they come.
 
-import type { IrFunction, Terminator } from "./ir.ts";
-import type { Inst } from "./ir.ts";
+import { float64s, int32s, uint8s } from "./arena.ts";
+import type { Inst, IrFunction, Terminator } from "./ir.ts";
 
 export interface Intervals {
   /** Position of each block's phis and of its terminator, by block id. */
@@ -73,15 +73,15 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const nl = layout.length;
   const blocks = f.blocks;
   const nb = blocks.length;
-  const from = new Int32Array(nb).fill(-1);
-  const to = new Int32Array(nb).fill(-1);
-  const pos = new Int32Array(n).fill(-1);
-  const tracked = new Uint8Array(n);
+  const from = int32s(nb).fill(-1);
+  const to = int32s(nb).fill(-1);
+  const pos = int32s(n).fill(-1);
+  const tracked = uint8s(n);
   // Per layout index x: the successors (by layout index) and which operand of their phis this edge carries.
-  const succStart = new Int32Array(nl + 1);
+  const succStart = int32s(nl + 1);
   const succ: number[] = [];
   const succArg: number[] = [];
-  const xOf = new Int32Array(nb);
+  const xOf = int32s(nb);
   let p = 0;
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
@@ -174,12 +174,12 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // it reads last; a value live out of a block holds through `to + 1`.
   // Pieces go to `pieces` as (value, start, end); a piece that meets the
   // value's previous one extends it.
-  const weight = new Float64Array(n);
-  const lastUse = new Int32Array(n);
-  const useBlock = new Int32Array(n).fill(-1);
-  const defBlock = new Int32Array(n).fill(-1);
-  const lastPiece = new Int32Array(n).fill(-1);
-  const count = new Int32Array(n);
+  const weight = float64s(n);
+  const lastUse = int32s(n);
+  const useBlock = int32s(n).fill(-1);
+  const defBlock = int32s(n).fill(-1);
+  const lastPiece = int32s(n).fill(-1);
+  const count = int32s(n);
   let np = 0;
   const add = (v: number, s0: number, e0: number): void => {
     const q = lastPiece[v]!;
@@ -284,10 +284,11 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     }
   }
   // Each value's pieces, in order, into one array.
-  const offset = new Int32Array(n + 1);
+  const offset = int32s(n + 1);
   for (let v = 0; v < n; v++) offset[v + 1] = offset[v]! + 2 * count[v]!;
-  const flat = new Int32Array(offset[n]!);
-  const fill = offset.slice(0, n);
+  const flat = int32s(offset[n]!);
+  const fill = int32s(n);
+  fill.set(offset.subarray(0, n));
   for (let q = 0; q < np; q += 3) {
     const v = pieces[q]!;
     const o = fill[v]!;
@@ -296,8 +297,8 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     fill[v] = o + 2;
   }
   const ranges: Int32Array[] = new Array<Int32Array>(n);
-  const start = new Int32Array(n).fill(0x7fffffff);
-  const end = new Int32Array(n).fill(-1);
+  const start = int32s(n).fill(0x7fffffff);
+  const end = int32s(n).fill(-1);
   for (let v = 0; v < n; v++) {
     const o = offset[v]!, e = offset[v + 1]!;
     if (o === e) continue;
