@@ -12,6 +12,7 @@
 // register (rbx, r12–r14), and a float none; memory.copy rsi, rdi and r8.
 
 import type { Inst, IrFunction } from "./ir.ts";
+import { int16s, int32s, uint8s } from "./arena.ts";
 import { liveIntervals, type Intervals } from "./liveness.ts";
 
 /** Caller-saved first: they cost nothing to use. */
@@ -94,12 +95,22 @@ export function allocate(
     return false;
   };
 
-  const order: number[] = [];
-  for (let v = 0; v < n; v++) if (R[v] !== undefined) order.push(v);
-  order.sort((x, y) => iv.start[x]! - iv.start[y]! || x - y);
+  // Values in order of their start (ties by id): a counting sort by start, ids ascending within one start.
+  const start = iv.start;
+  let count = 0, maxStart = 0;
+  for (let v = 0; v < n; v++) {
+    if (R[v] === undefined) continue;
+    count++;
+    if (start[v]! > maxStart) maxStart = start[v]!;
+  }
+  const bucket = int32s(maxStart + 2);
+  for (let v = 0; v < n; v++) if (R[v] !== undefined) bucket[start[v]! + 1]!++;
+  for (let k = 1; k < bucket.length; k++) bucket[k]! += bucket[k - 1]!;
+  const order = int32s(count);
+  for (let v = 0; v < n; v++) if (R[v] !== undefined) order[bucket[start[v]!]!++] = v;
 
-  const reg = new Int16Array(n).fill(-1);
-  const slot = new Int32Array(n).fill(-1);
+  const reg = int16s(n).fill(-1);
+  const slot = int32s(n).fill(-1);
   let slots = 0;
   const spill = (v: number): void => {
     reg[v] = -1;
@@ -108,49 +119,77 @@ export function allocate(
   // Wimmer & Franz's lists: active values cover the current position, inactive ones are in a hole.
   let active: number[] = [];
   let inactive: number[] = [];
-  const used = new Set<number>();
-  const bankOf = (v: number): number => (isFloatType(f.values[v]!) ? 16 : 0);
+  // The next lists are built in these (swapped with the current ones each time).
+  let nextActive: number[] = [];
+  let nextInactive: number[] = [];
+  let used = 0;
+  const floats = uint8s(n);
+  for (let v = 0; v < n; v++) if (R[v] !== undefined && isFloatType(f.values[v]!)) floats[v] = 1;
+  /** Per register of v's bank, the values holding it that v's lifetime meets (holderCount[r] of holderList[r]). */
+  const holderList: number[][] = [];
+  for (let r = 0; r < 16; r++) holderList.push([]);
+  const holderCount = new Int32Array(16);
+  const candidates: number[] = [];
+  const evicted = new Set<number>();
 
-  for (const v of order) {
+  for (let o = 0; o < count; o++) {
+    const v = order[o]!;
     const pos = iv.start[v]!;
-    const stillActive: number[] = [];
-    const nowInactive: number[] = [];
-    for (const a of active) {
+    const stillActive = nextActive;
+    const nowInactive = nextInactive;
+    stillActive.length = 0;
+    nowInactive.length = 0;
+    for (let k = 0; k < active.length; k++) {
+      const a = active[k]!;
       if (iv.end[a]! <= pos) continue;
       (covers(a, pos) ? stillActive : nowInactive).push(a);
     }
-    for (const i of inactive) {
+    for (let k = 0; k < inactive.length; k++) {
+      const i = inactive[k]!;
       if (iv.end[i]! <= pos) continue;
       (covers(i, pos) ? stillActive : nowInactive).push(i);
     }
+    nextActive = active;
+    nextInactive = inactive;
     active = stillActive;
     inactive = nowInactive;
 
-    const float = isFloatType(f.values[v]!);
-    const bank = bankOf(v);
+    const float = floats[v] === 1;
+    const bank = floats[v]!;
     const lost = clobbered(v);
-    const candidates = float ? (lost & XMM_BIT ? [] : XMM) : ALL_GPR.filter((r) => (lost & (1 << r)) === 0);
-    /** Per register of v's bank, the values holding it that v's lifetime meets. */
-    const holders = new Map<number, number[]>();
+    candidates.length = 0;
+    if (float) {
+      if (!(lost & XMM_BIT)) for (const r of XMM) candidates.push(r);
+    } else {
+      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) candidates.push(r);
+    }
+    holderCount.fill(0);
     const hold = (x: number): void => {
-      if (bankOf(x) !== bank) return;
-      const list = holders.get(reg[x]!) ?? [];
-      list.push(x);
-      holders.set(reg[x]!, list);
+      if (floats[x] !== bank) return;
+      const r = reg[x]!;
+      holderList[r]![holderCount[r]!++] = x;
     };
-    for (const a of active) hold(a);
-    for (const i of inactive) if (intersects(i, v)) hold(i);
-    const free = candidates.find((r) => !holders.has(r));
-    if (free !== undefined) {
+    for (let k = 0; k < active.length; k++) hold(active[k]!);
+    for (let k = 0; k < inactive.length; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!);
+    let free = -1;
+    for (let k = 0; k < candidates.length; k++) {
+      if (holderCount[candidates[k]!] === 0) {
+        free = candidates[k]!;
+        break;
+      }
+    }
+    if (free >= 0) {
       reg[v] = free;
       active.push(v);
-      if (!float) used.add(free);
+      if (!float) used |= 1 << free;
       continue;
     }
     // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to memory.
     let best = -1, bestCost = iv.weight[v]!;
     for (const r of candidates) {
-      const cost = holders.get(r)!.reduce((c, x) => c + iv.weight[x]!, 0);
+      const list = holderList[r]!;
+      let cost = 0;
+      for (let k = 0; k < holderCount[r]!; k++) cost += iv.weight[list[k]!]!;
       if (cost < bestCost) {
         best = r;
         bestCost = cost;
@@ -160,14 +199,15 @@ export function allocate(
       spill(v);
       continue;
     }
-    const evicted = new Set(holders.get(best)!);
+    evicted.clear();
+    for (let k = 0; k < holderCount[best]!; k++) evicted.add(holderList[best]![k]!);
     for (const x of evicted) spill(x);
     active = active.filter((x) => !evicted.has(x));
     inactive = inactive.filter((x) => !evicted.has(x));
     reg[v] = best;
     active.push(v);
-    if (!float) used.add(best);
+    if (!float) used |= 1 << best;
   }
-  const calleeSaved = GPR_CALLEE.filter((r) => used.has(r));
+  const calleeSaved = GPR_CALLEE.filter((r) => (used & (1 << r)) !== 0);
   return { reg, slot, slots, calleeSaved, intervals: iv };
 }
