@@ -33,10 +33,16 @@ interface Ctl {
 }
 
 /** Wasm opcodes a function body may use that the builder turns into plain IR instructions (the rest of the non-control set). */
-const CONTROL = new Set<number>([
+const CONTROL_OPS = [
   Op.Unreachable, Op.Nop, Op.Block, Op.Loop, Op.If, Op.Else, Op.End, Op.Br, Op.BrIf, Op.BrTable, Op.Return,
   Op.Call, Op.CallIndirect, Op.Drop, Op.Select, Op.SelectT, Op.LocalGet, Op.LocalSet, Op.LocalTee, Op.GlobalGet, Op.GlobalSet,
-]);
+];
+/** CONTROL_OPS as a table by opcode (all of them are one-byte opcodes). */
+const CONTROL = new Uint8Array(256);
+for (const op of CONTROL_OPS) {
+  if (op > 0xff) throw new Error(`tools/aot: control opcode ${op} outside the one-byte table`);
+  CONTROL[op] = 1;
+}
 
 export class Builder {
   readonly f: IrFunction;
@@ -226,7 +232,7 @@ export class Builder {
 
   private instruction(ins: Instr): void {
     const op = ins.op;
-    if (!CONTROL.has(op)) return this.plain(ins);
+    if (op > 0xff || CONTROL[op] === 0) return this.plain(ins);
     switch (op) {
       case Op.Nop:
         return;

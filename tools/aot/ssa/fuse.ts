@@ -3,6 +3,7 @@
 // emits it as `cmp` + `jcc` at the branch instead of materializing a 0/1.
 
 import { Op } from "../../wasm/index.ts";
+import { int32s } from "./arena.ts";
 import { termUses, type IrFunction } from "./ir.ts";
 import { isFusableFloatCompare } from "./select-float.ts";
 
@@ -13,7 +14,7 @@ export function isIntCompare(op: number): boolean {
 
 /** Returns the ids of the fused compares. */
 export function fuseCompares(f: IrFunction): Set<number> {
-  const uses = new Int32Array(f.values.length);
+  const uses = int32s(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     for (const i of b.phis) for (const a of i.args) uses[a]!++;

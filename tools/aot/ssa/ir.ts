@@ -147,8 +147,13 @@ export function replaceUses(f: IrFunction, repl: ReadonlyMap<number, number>): v
   };
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const p of b.phis) p.args = p.args.map(find);
-    for (const i of b.insts) i.args = i.args.map(find);
+    for (const p of b.phis) mapArgs(p.args, find);
+    for (const i of b.insts) mapArgs(i.args, find);
     mapTermUses(b.term, find);
   }
+}
+
+/** Rewrites each operand in `args` through `f`, in place (f gives a value not rewritten further, so rewriting twice changes nothing). */
+export function mapArgs(args: number[], f: (v: number) => number): void {
+  for (let k = 0; k < args.length; k++) args[k] = f(args[k]!);
 }

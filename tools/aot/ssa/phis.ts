@@ -3,7 +3,7 @@
 // local read through a merge or a loop header makes one); this pass
 // replaces them until none is left and rewrites every use.
 
-import { mapTermUses, type IrFunction } from "./ir.ts";
+import { mapArgs, mapTermUses, type IrFunction } from "./ir.ts";
 
 export function removeTrivialPhis(f: IrFunction): void {
   const repl = new Map<number, number>();
@@ -23,6 +23,7 @@ export function removeTrivialPhis(f: IrFunction): void {
     changed = false;
     for (const id of f.layout) {
       const b = f.blocks[id]!;
+      if (b.phis.length === 0) continue;
       b.phis = b.phis.filter((p) => {
         let same = -1;
         for (const a0 of p.args) {
@@ -41,8 +42,8 @@ export function removeTrivialPhis(f: IrFunction): void {
   if (repl.size === 0) return;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const p of b.phis) p.args = p.args.map(find);
-    for (const i of b.insts) i.args = i.args.map(find);
+    for (const p of b.phis) mapArgs(p.args, find);
+    for (const i of b.insts) mapArgs(i.args, find);
     mapTermUses(b.term, find);
   }
 }
