@@ -95,6 +95,10 @@ type Item =
   | { kind: "align"; at: number; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
+/** The mnemonics of jcc, setcc and cmovcc by condition code, made once (a string made per call is hashed per lookup). */
+const jccNames = condNames.map((c) => `j${c}`);
+const setNames = condNames.map((c) => `set${c}`);
+const cmovNames = condNames.map((c) => `cmov${c}`);
 
 /** The rel8 and rel32 forms of jmp and each jcc, encoded once. */
 const branchForms = new Map<string, { short: BranchForm; near: BranchForm }>();
@@ -487,15 +491,15 @@ export class Assembler {
   popcnt(dst: Gpr, src: RM): void { this.emit("popcnt", dst, src); }
   bt(base: RM, bit: Gpr | Imm): void { this.emit("bt", base, bit); }
 
-  setcc(cc: Cond, dst: RM): void { this.emit(`set${condNames[condCode(cc)]}`, dst); }
-  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit(`cmov${condNames[condCode(cc)]}`, dst, src); }
+  setcc(cc: Cond, dst: RM): void { this.emit(setNames[condCode(cc)]!, dst); }
+  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit(cmovNames[condCode(cc)]!, dst, src); }
 
   // --- instructions: control flow -------------------------------------------------
 
   /** jmp to a label (rel8 or rel32, chosen at finish; "near" forces rel32), a symbol (rel32 relocation), or through a register or memory. */
   jmp(target: Label | Sym | Gpr | Mem, width?: "near"): void { this.jump("jmp", target, width); }
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
-  jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(`j${condNames[condCode(cc)]}`, target, width); }
+  jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccNames[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
   call(target: Label | Sym | Gpr | Mem): void { this.emit("call", target); }
   ret(): void { this.emit("ret"); }
