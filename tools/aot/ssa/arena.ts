@@ -57,3 +57,28 @@ export function float64s(n: number): Float64Array {
   carve(8 * n);
   return new Float64Array(buf, at, n);
 }
+
+// Temporaries: tables a pass needs only while it runs, carved from one
+// buffer that every pass reuses. resetTemps() at the start of a pass hands
+// the whole buffer out again, so a view from before it must not be used
+// after it; each view comes filled with `fill`.
+
+let temps = new Int32Array(1 << 14);
+let tempUsed = 0;
+
+/** Starts over: every temporary handed out so far is dead. */
+export function resetTemps(): void {
+  tempUsed = 0;
+}
+
+/** A temporary table of n 32-bit integers, each `fill`. */
+export function tempInt32s(n: number, fill: number): Int32Array {
+  if (tempUsed + n > temps.length) {
+    // Views already handed out keep the old buffer; new ones come from a larger one.
+    temps = new Int32Array(Math.max(2 * temps.length, 2 * n));
+    tempUsed = 0;
+  }
+  const t = temps.subarray(tempUsed, tempUsed + n);
+  tempUsed += n;
+  return t.fill(fill);
+}

@@ -13,7 +13,7 @@
 // visiting order). The ranges are produced block by block in layout order,
 // so each value's pieces come in order of their start and merge as they come.
 
-import { float64s, int32s, uint8s } from "./arena.ts";
+import { float64s, int32s, resetTemps, tempInt32s } from "./arena.ts";
 import type { Inst, IrFunction, Terminator } from "./ir.ts";
 
 export interface Intervals {
@@ -76,12 +76,13 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const from = int32s(nb).fill(-1);
   const to = int32s(nb).fill(-1);
   const pos = int32s(n).fill(-1);
-  const tracked = uint8s(n);
+  resetTemps();
+  const tracked = tempInt32s(n, 0);
   // Per layout index x: the successors (by layout index) and which operand of their phis this edge carries.
-  const succStart = int32s(nl + 1);
+  const succStart = tempInt32s(nl + 1, 0);
   const succ: number[] = [];
   const succArg: number[] = [];
-  const xOf = int32s(nb);
+  const xOf = tempInt32s(nb, 0);
   let p = 0;
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
@@ -175,11 +176,11 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // Pieces go to `pieces` as (value, start, end); a piece that meets the
   // value's previous one extends it.
   const weight = float64s(n);
-  const lastUse = int32s(n);
-  const useBlock = int32s(n).fill(-1);
-  const defBlock = int32s(n).fill(-1);
-  const lastPiece = int32s(n).fill(-1);
-  const count = int32s(n);
+  const lastUse = tempInt32s(n, 0);
+  const useBlock = tempInt32s(n, -1);
+  const defBlock = tempInt32s(n, -1);
+  const lastPiece = tempInt32s(n, -1);
+  const count = tempInt32s(n, 0);
   let np = 0;
   const add = (v: number, s0: number, e0: number): void => {
     const q = lastPiece[v]!;
@@ -284,10 +285,10 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     }
   }
   // Each value's pieces, in order, into one array.
-  const offset = int32s(n + 1);
+  const offset = tempInt32s(n + 1, 0);
   for (let v = 0; v < n; v++) offset[v + 1] = offset[v]! + 2 * count[v]!;
   const flat = int32s(offset[n]!);
-  const fill = int32s(n);
+  const fill = tempInt32s(n, 0);
   fill.set(offset.subarray(0, n));
   for (let q = 0; q < np; q += 3) {
     const v = pieces[q]!;
