@@ -12,7 +12,7 @@
 // register (rbx, r12–r14), and a float none; memory.copy rsi, rdi and r8.
 
 import type { Inst, IrFunction } from "./ir.ts";
-import { int16s, int32s, uint8s } from "./arena.ts";
+import { int16s, int32s, resetTemps, tempInt32s } from "./arena.ts";
 import { liveIntervals, type Intervals } from "./liveness.ts";
 
 /** Caller-saved first: they cost nothing to use. */
@@ -41,6 +41,12 @@ export function isFloatType(i: Inst): boolean {
 export const XMM_BIT = 1 << 16;
 /** What a call clobbers: every caller-saved register. */
 export const CALL_CLOBBERS = XMM_BIT | GPR_CALLER.reduce((m, r) => m | (1 << r), 0);
+
+/** Per register of the bank of the value being allocated, the values holding it that its lifetime meets (holderCount[r] of holderList[r]); reused from value to value. */
+const holderList: number[][] = Array.from({ length: 16 }, () => []);
+const holderCount = new Int32Array(16);
+/** The registers the value being allocated may take, in order of preference; reused. */
+const candidates: number[] = [];
 
 export function allocate(
   f: IrFunction,
@@ -103,10 +109,11 @@ export function allocate(
     count++;
     if (start[v]! > maxStart) maxStart = start[v]!;
   }
-  const bucket = int32s(maxStart + 2);
+  resetTemps(); // liveness's temporaries are dead
+  const bucket = tempInt32s(maxStart + 2, 0);
   for (let v = 0; v < n; v++) if (R[v] !== undefined) bucket[start[v]! + 1]!++;
   for (let k = 1; k < bucket.length; k++) bucket[k]! += bucket[k - 1]!;
-  const order = int32s(count);
+  const order = tempInt32s(count, 0);
   for (let v = 0; v < n; v++) if (R[v] !== undefined) order[bucket[start[v]!]!++] = v;
 
   const reg = int16s(n).fill(-1);
@@ -123,13 +130,13 @@ export function allocate(
   let nextActive: number[] = [];
   let nextInactive: number[] = [];
   let used = 0;
-  const floats = uint8s(n);
+  const floats = tempInt32s(n, 0);
   for (let v = 0; v < n; v++) if (R[v] !== undefined && isFloatType(f.values[v]!)) floats[v] = 1;
-  /** Per register of v's bank, the values holding it that v's lifetime meets (holderCount[r] of holderList[r]). */
-  const holderList: number[][] = [];
-  for (let r = 0; r < 16; r++) holderList.push([]);
-  const holderCount = new Int32Array(16);
-  const candidates: number[] = [];
+  const hold = (x: number, bank: number): void => {
+    if (floats[x] !== bank) return;
+    const r = reg[x]!;
+    holderList[r]![holderCount[r]!++] = x;
+  };
   const evicted = new Set<number>();
 
   for (let o = 0; o < count; o++) {
@@ -164,13 +171,8 @@ export function allocate(
       for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) candidates.push(r);
     }
     holderCount.fill(0);
-    const hold = (x: number): void => {
-      if (floats[x] !== bank) return;
-      const r = reg[x]!;
-      holderList[r]![holderCount[r]!++] = x;
-    };
-    for (let k = 0; k < active.length; k++) hold(active[k]!);
-    for (let k = 0; k < inactive.length; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!);
+    for (let k = 0; k < active.length; k++) hold(active[k]!, bank);
+    for (let k = 0; k < inactive.length; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!, bank);
     let free = -1;
     for (let k = 0; k < candidates.length; k++) {
       if (holderCount[candidates[k]!] === 0) {
