@@ -55,9 +55,11 @@ export class Builder {
   private readonly bodies: number[] = [];
   /** Functions being inlined, innermost last (no recursion, bounded depth). */
   private readonly inlining: number[] = [];
-  private readonly defs: Map<number, number>[] = [];
+  /** By block: the value each local was last given there (made on the block's first write). */
+  private readonly defs: (Map<number, number> | undefined)[] = [];
   private readonly sealed: boolean[] = [];
-  private readonly incomplete: Map<number, Inst>[] = [];
+  /** By block: the incomplete phis of an unsealed block, by local (made on the first). */
+  private readonly incomplete: (Map<number, Inst> | undefined)[] = [];
   private readonly stack: number[] = [];
   private readonly ctl: Ctl[] = [];
   private cur: number | null = null;
@@ -85,9 +87,9 @@ export class Builder {
     const id = this.f.blocks.length;
     const b: Block = { id, phis: [], insts: [], term: { kind: "unreachable" }, preds: [], loopDepth: this.loopDepth, cold: false, origin: this.origin };
     this.f.blocks.push(b);
-    this.defs.push(new Map());
+    this.defs.push(undefined);
     this.sealed.push(false);
-    this.incomplete.push(new Map());
+    this.incomplete.push(undefined);
     return id;
   }
 
@@ -133,17 +135,21 @@ export class Builder {
   }
 
   private write(local: number, block: number, value: number): void {
-    this.defs[block]!.set(local, value);
+    const d = this.defs[block];
+    if (d === undefined) this.defs[block] = new Map([[local, value]]);
+    else d.set(local, value);
   }
 
   private read(local: number, block: number): number {
-    const known = this.defs[block]!.get(local);
+    const known = this.defs[block]?.get(local);
     if (known !== undefined) return known;
     const b = this.f.blocks[block]!;
     let v: number;
     if (!this.sealed[block]) {
       const p = this.phi(block, this.localTypes[local]!);
-      this.incomplete[block]!.set(local, p);
+      const inc = this.incomplete[block];
+      if (inc === undefined) this.incomplete[block] = new Map([[local, p]]);
+      else inc.set(local, p);
       v = p.id;
     } else if (b.preds.length === 1) {
       v = this.read(local, b.preds[0]!);
@@ -158,10 +164,13 @@ export class Builder {
   }
 
   private seal(block: number): void {
-    for (const [local, p] of this.incomplete[block]!) {
-      for (const pred of this.f.blocks[block]!.preds) p.args.push(this.read(local, pred));
+    const inc = this.incomplete[block];
+    if (inc !== undefined) {
+      for (const [local, p] of inc) {
+        for (const pred of this.f.blocks[block]!.preds) p.args.push(this.read(local, pred));
+      }
+      inc.clear();
     }
-    this.incomplete[block]!.clear();
     this.sealed[block] = true;
   }
 
