@@ -45,8 +45,8 @@ export const CALL_CLOBBERS = XMM_BIT | GPR_CALLER.reduce((m, r) => m | (1 << r),
 /** Per register of the bank of the value being allocated, the values holding it that its lifetime meets (holderCount[r] of holderList[r]); reused from value to value. */
 const holderList: number[][] = Array.from({ length: 16 }, () => []);
 const holderCount = new Int32Array(16);
-/** The registers the value being allocated may take, in order of preference; reused. */
-const candidates: number[] = [];
+/** The registers the value being allocated may take, in order of preference (a count of them); reused. */
+const candidates = new Int32Array(16);
 
 export function allocate(
   f: IrFunction,
@@ -124,11 +124,13 @@ export function allocate(
     slot[v] = slots++;
   };
   // Wimmer & Franz's lists: active values cover the current position, inactive ones are in a hole.
-  let active: number[] = [];
-  let inactive: number[] = [];
-  // The next lists are built in these (swapped with the current ones each time).
-  let nextActive: number[] = [];
-  let nextInactive: number[] = [];
+  // Wimmer & Franz's lists, as the first nActive of `active` and nInactive of `inactive`; each pass
+  // builds the next lists in the other two buffers, and they swap.
+  let active = tempInt32s(count + 1, 0);
+  let inactive = tempInt32s(count + 1, 0);
+  let nextActive = tempInt32s(count + 1, 0);
+  let nextInactive = tempInt32s(count + 1, 0);
+  let nActive = 0, nInactive = 0;
   let used = 0;
   const floats = tempInt32s(n, 0);
   for (let v = 0; v < n; v++) if (R[v] !== undefined && isFloatType(f.values[v]!)) floats[v] = 1;
@@ -137,44 +139,48 @@ export function allocate(
     const r = reg[x]!;
     holderList[r]![holderCount[r]!++] = x;
   };
-  const evicted = new Set<number>();
+  /** evicted[x] === o + 1: x was evicted for the o-th value. */
+  const evicted = tempInt32s(n, 0);
 
   for (let o = 0; o < count; o++) {
     const v = order[o]!;
     const pos = iv.start[v]!;
     const stillActive = nextActive;
     const nowInactive = nextInactive;
-    stillActive.length = 0;
-    nowInactive.length = 0;
-    for (let k = 0; k < active.length; k++) {
+    let na = 0, ni = 0;
+    for (let k = 0; k < nActive; k++) {
       const a = active[k]!;
       if (iv.end[a]! <= pos) continue;
-      (covers(a, pos) ? stillActive : nowInactive).push(a);
+      if (covers(a, pos)) stillActive[na++] = a;
+      else nowInactive[ni++] = a;
     }
-    for (let k = 0; k < inactive.length; k++) {
+    for (let k = 0; k < nInactive; k++) {
       const i = inactive[k]!;
       if (iv.end[i]! <= pos) continue;
-      (covers(i, pos) ? stillActive : nowInactive).push(i);
+      if (covers(i, pos)) stillActive[na++] = i;
+      else nowInactive[ni++] = i;
     }
     nextActive = active;
     nextInactive = inactive;
     active = stillActive;
     inactive = nowInactive;
+    nActive = na;
+    nInactive = ni;
 
     const float = floats[v] === 1;
     const bank = floats[v]!;
     const lost = clobbered(v);
-    candidates.length = 0;
+    let nc = 0;
     if (float) {
-      if (!(lost & XMM_BIT)) for (const r of XMM) candidates.push(r);
+      if (!(lost & XMM_BIT)) for (const r of XMM) candidates[nc++] = r;
     } else {
-      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) candidates.push(r);
+      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) candidates[nc++] = r;
     }
     holderCount.fill(0);
-    for (let k = 0; k < active.length; k++) hold(active[k]!, bank);
-    for (let k = 0; k < inactive.length; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!, bank);
+    for (let k = 0; k < nActive; k++) hold(active[k]!, bank);
+    for (let k = 0; k < nInactive; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!, bank);
     let free = -1;
-    for (let k = 0; k < candidates.length; k++) {
+    for (let k = 0; k < nc; k++) {
       if (holderCount[candidates[k]!] === 0) {
         free = candidates[k]!;
         break;
@@ -182,13 +188,14 @@ export function allocate(
     }
     if (free >= 0) {
       reg[v] = free;
-      active.push(v);
+      active[nActive++] = v;
       if (!float) used |= 1 << free;
       continue;
     }
     // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to memory.
     let best = -1, bestCost = iv.weight[v]!;
-    for (const r of candidates) {
+    for (let c = 0; c < nc; c++) {
+      const r = candidates[c]!;
       const list = holderList[r]!;
       let cost = 0;
       for (let k = 0; k < holderCount[r]!; k++) cost += iv.weight[list[k]!]!;
@@ -201,13 +208,21 @@ export function allocate(
       spill(v);
       continue;
     }
-    evicted.clear();
-    for (let k = 0; k < holderCount[best]!; k++) evicted.add(holderList[best]![k]!);
-    for (const x of evicted) spill(x);
-    active = active.filter((x) => !evicted.has(x));
-    inactive = inactive.filter((x) => !evicted.has(x));
+    // The holders are distinct values: spilled in the order they were found.
+    const mark = o + 1;
+    for (let k = 0; k < holderCount[best]!; k++) {
+      const x = holderList[best]![k]!;
+      evicted[x] = mark;
+      spill(x);
+    }
+    let keep = 0;
+    for (let k = 0; k < nActive; k++) if (evicted[active[k]!] !== mark) active[keep++] = active[k]!;
+    nActive = keep;
+    keep = 0;
+    for (let k = 0; k < nInactive; k++) if (evicted[inactive[k]!] !== mark) inactive[keep++] = inactive[k]!;
+    nInactive = keep;
     reg[v] = best;
-    active.push(v);
+    active[nActive++] = v;
     if (!float) used |= 1 << best;
   }
   const calleeSaved = GPR_CALLEE.filter((r) => (used & (1 << r)) !== 0);
