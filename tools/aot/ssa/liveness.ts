@@ -22,8 +22,11 @@ export interface Intervals {
   to: Int32Array;
   /** Position of each instruction, by value id (-1: not placed). */
   pos: Int32Array;
-  /** Where each value is live: sorted, disjoint half-open ranges [s0, e0, s1, e1, ...]; undefined for a value that needs no location. */
-  ranges: Int32Array[];
+  /** Where each value is live: sorted, disjoint half-open ranges [s0, e0, s1, e1, ...]; undefined for a value that needs no location. Made on first use from `flat`. */
+  readonly ranges: Int32Array[];
+  /** Every value's ranges, one after the other: value v's are flat[rangeAt[v]] to flat[rangeAt[v + 1]] (none for a value that needs no location). */
+  flat: Int32Array;
+  rangeAt: Int32Array;
   /** The first range's start and the last range's end (start > end: no location). */
   start: Int32Array;
   end: Int32Array;
@@ -285,11 +288,11 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     }
   }
   // Each value's pieces, in order, into one array.
-  const offset = tempInt32s(n + 1, 0);
-  for (let v = 0; v < n; v++) offset[v + 1] = offset[v]! + 2 * count[v]!;
-  const flat = int32s(offset[n]!);
+  const rangeAt = int32s(n + 1);
+  for (let v = 0; v < n; v++) rangeAt[v + 1] = rangeAt[v]! + 2 * count[v]!;
+  const flat = int32s(rangeAt[n]!);
   const fill = tempInt32s(n, 0);
-  fill.set(offset.subarray(0, n));
+  fill.set(rangeAt.subarray(0, n));
   for (let q = 0; q < np; q += 3) {
     const v = pieces[q]!;
     const o = fill[v]!;
@@ -297,15 +300,23 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     flat[o + 1] = pieces[q + 2]!;
     fill[v] = o + 2;
   }
-  const ranges: Int32Array[] = new Array<Int32Array>(n);
   const start = int32s(n).fill(0x7fffffff);
   const end = int32s(n).fill(-1);
   for (let v = 0; v < n; v++) {
-    const o = offset[v]!, e = offset[v + 1]!;
+    const o = rangeAt[v]!, e = rangeAt[v + 1]!;
     if (o === e) continue;
-    ranges[v] = flat.subarray(o, e);
     start[v] = flat[o]!;
     end[v] = flat[e - 1]!;
   }
-  return { from, to, pos, start, end, weight, ranges };
+  let ranges: Int32Array[] | undefined;
+  return {
+    from, to, pos, start, end, weight, flat, rangeAt,
+    get ranges(): Int32Array[] {
+      if (ranges === undefined) {
+        ranges = new Array<Int32Array>(n);
+        for (let v = 0; v < n; v++) if (rangeAt[v] !== rangeAt[v + 1]) ranges[v] = flat.subarray(rangeAt[v]!, rangeAt[v + 1]!);
+      }
+      return ranges;
+    },
+  };
 }
