@@ -68,13 +68,14 @@ export function allocate(
     }
   }
   // Positions increase along the layout, so `at` is sorted.
-  const R = iv.ranges;
+  // Value v's ranges are F[A[v]] to F[A[v + 1]] (none: v needs no location).
+  const F = iv.flat;
+  const A = iv.rangeAt;
   /** The registers clobbered strictly inside one of v's ranges (operands are read, results written, at the ends). */
   const clobbered = (v: number): number => {
-    const r = R[v]!;
     let m = 0;
-    for (let k = 0; k < r.length; k += 2) {
-      const s = r[k]!, e = r[k + 1]!;
+    for (let k = A[v]!; k < A[v + 1]!; k += 2) {
+      const s = F[k]!, e = F[k + 1]!;
       let lo = 0, hi = at.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
@@ -86,35 +87,35 @@ export function allocate(
     return m;
   };
   const covers = (v: number, p: number): boolean => {
-    const r = R[v]!;
-    for (let k = 0; k < r.length && r[k]! <= p; k += 2) if (p < r[k + 1]!) return true;
+    for (let k = A[v]!, e = A[v + 1]!; k < e && F[k]! <= p; k += 2) if (p < F[k + 1]!) return true;
     return false;
   };
   const intersects = (x: number, y: number): boolean => {
-    const a = R[x]!, b = R[y]!;
-    let i = 0, j = 0;
-    while (i < a.length && j < b.length) {
-      if (a[i + 1]! <= b[j]!) i += 2;
-      else if (b[j + 1]! <= a[i]!) j += 2;
+    let i = A[x]!, j = A[y]!;
+    const ie = A[x + 1]!, je = A[y + 1]!;
+    while (i < ie && j < je) {
+      if (F[i + 1]! <= F[j]!) i += 2;
+      else if (F[j + 1]! <= F[i]!) j += 2;
       else return true;
     }
     return false;
   };
+  /** Whether v has a lifetime (values that need no location have none). */
+  const ranged = (v: number): boolean => A[v] !== A[v + 1];
 
-  // Values in order of their start (ties by id): a counting sort by start, ids ascending within one start.
   const start = iv.start;
   let count = 0, maxStart = 0;
   for (let v = 0; v < n; v++) {
-    if (R[v] === undefined) continue;
+    if (!ranged(v)) continue;
     count++;
     if (start[v]! > maxStart) maxStart = start[v]!;
   }
   resetTemps(); // liveness's temporaries are dead
   const bucket = tempInt32s(maxStart + 2, 0);
-  for (let v = 0; v < n; v++) if (R[v] !== undefined) bucket[start[v]! + 1]!++;
+  for (let v = 0; v < n; v++) if (ranged(v)) bucket[start[v]! + 1]!++;
   for (let k = 1; k < bucket.length; k++) bucket[k]! += bucket[k - 1]!;
   const order = tempInt32s(count, 0);
-  for (let v = 0; v < n; v++) if (R[v] !== undefined) order[bucket[start[v]!]!++] = v;
+  for (let v = 0; v < n; v++) if (ranged(v)) order[bucket[start[v]!]!++] = v;
 
   const reg = int16s(n).fill(-1);
   const slot = int32s(n).fill(-1);
@@ -133,7 +134,7 @@ export function allocate(
   let nActive = 0, nInactive = 0;
   let used = 0;
   const floats = tempInt32s(n, 0);
-  for (let v = 0; v < n; v++) if (R[v] !== undefined && isFloatType(f.values[v]!)) floats[v] = 1;
+  for (let v = 0; v < n; v++) if (ranged(v) && isFloatType(f.values[v]!)) floats[v] = 1;
   const hold = (x: number, bank: number): void => {
     if (floats[x] !== bank) return;
     const r = reg[x]!;
