@@ -153,22 +153,35 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       }
     }
   }
-  let changed = true;
-  while (changed) {
-    changed = false;
+  // Blocks to (re)compute: all at first, then those whose successors' live-in grew. Visiting in
+  // reverse layout order reaches most predecessors later in the same round; a predecessor at or
+  // after its successor (a loop's back edge) waits for another round.
+  const dirty = tempInt32s(nl, 1);
+  let again = true;
+  while (again) {
+    again = false;
     for (let x = nl - 1; x >= 0; x--) {
+      if (dirty[x] === 0) continue;
+      dirty[x] = 0;
       const out = OUT + x * words;
       for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
         const sin = IN + succ[j]! * words;
         for (let w = 0; w < words; w++) sets[out + w]! |= sets[sin + w]!;
       }
       const inn = IN + x * words, g = GEN + x * words, k = KILL + x * words;
+      let changed = false;
       for (let w = 0; w < words; w++) {
         const v = (sets[g + w]! | (sets[out + w]! & ~sets[k + w]!)) >>> 0;
         if (v !== sets[inn + w]) {
           sets[inn + w] = v;
           changed = true;
         }
+      }
+      if (!changed) continue;
+      for (const pred of blocks[layout[x]!]!.preds) {
+        const px = xOf[pred]!;
+        dirty[px] = 1;
+        if (px >= x) again = true;
       }
     }
   }
@@ -308,15 +321,30 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     start[v] = flat[o]!;
     end[v] = flat[e - 1]!;
   }
-  let ranges: Int32Array[] | undefined;
-  return {
-    from, to, pos, start, end, weight, flat, rangeAt,
-    get ranges(): Int32Array[] {
-      if (ranges === undefined) {
-        ranges = new Array<Int32Array>(n);
-        for (let v = 0; v < n; v++) if (rangeAt[v] !== rangeAt[v + 1]) ranges[v] = flat.subarray(rangeAt[v]!, rangeAt[v + 1]!);
-      }
-      return ranges;
-    },
-  };
+  return new LiveIntervals(from, to, pos, start, end, weight, flat, rangeAt);
+}
+
+class LiveIntervals implements Intervals {
+  private views: Int32Array[] | undefined = undefined;
+
+  constructor(
+    readonly from: Int32Array,
+    readonly to: Int32Array,
+    readonly pos: Int32Array,
+    readonly start: Int32Array,
+    readonly end: Int32Array,
+    readonly weight: Float64Array,
+    readonly flat: Int32Array,
+    readonly rangeAt: Int32Array,
+  ) {}
+
+  get ranges(): Int32Array[] {
+    if (this.views === undefined) {
+      const n = this.start.length;
+      const at = this.rangeAt;
+      this.views = new Array<Int32Array>(n);
+      for (let v = 0; v < n; v++) if (at[v] !== at[v + 1]) this.views[v] = this.flat.subarray(at[v]!, at[v + 1]!);
+    }
+    return this.views;
+  }
 }
