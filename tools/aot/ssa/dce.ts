@@ -23,20 +23,23 @@ export function isPure(i: Inst): boolean {
 
 export function removeDeadCode(f: IrFunction): void {
   const uses = int32s(f.values.length);
-  const all: Inst[] = [];
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const i of b.phis) all.push(i);
-    for (const i of b.insts) all.push(i);
+    for (const i of b.phis) for (const a of i.args) uses[a]!++;
+    for (const i of b.insts) for (const a of i.args) uses[a]!++;
     const t = b.term;
     if (t.kind === "branch") uses[t.cond]!++;
     else if (t.kind === "switch") uses[t.index]!++;
     else if (t.kind === "return") for (const v of t.values) uses[v]!++;
   }
-  for (const i of all) for (const a of i.args) uses[a]!++;
   const dead = uint8s(f.values.length);
+  // The unused pure instructions, in layout order (phis before instructions in each block).
   const work: Inst[] = [];
-  for (const i of all) if (uses[i.id] === 0 && isPure(i)) work.push(i);
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const i of b.phis) if (uses[i.id] === 0 && isPure(i)) work.push(i);
+    for (const i of b.insts) if (uses[i.id] === 0 && isPure(i)) work.push(i);
+  }
   if (work.length === 0) return;
   while (work.length > 0) {
     const i = work.pop()!;

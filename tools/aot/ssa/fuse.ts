@@ -4,7 +4,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { int32s } from "./arena.ts";
-import { termUses, type IrFunction } from "./ir.ts";
+import type { IrFunction } from "./ir.ts";
 import { isFusableFloatCompare } from "./select-float.ts";
 
 /** i32.eqz .. i64.ge_u: the integer tests. */
@@ -19,7 +19,10 @@ export function fuseCompares(f: IrFunction): Set<number> {
     const b = f.blocks[id]!;
     for (const i of b.phis) for (const a of i.args) uses[a]!++;
     for (const i of b.insts) for (const a of i.args) uses[a]!++;
-    for (const v of termUses(b.term)) uses[v]!++;
+    const t = b.term;
+    if (t.kind === "branch") uses[t.cond]!++;
+    else if (t.kind === "switch") uses[t.index]!++;
+    else if (t.kind === "return") for (const v of t.values) uses[v]!++;
   }
   const fused = new Set<number>();
   for (const id of f.layout) {
