@@ -119,6 +119,8 @@ function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: Br
 
 let nextAssemblerId = 1;
 
+const NO_OPERANDS: readonly Operand[] = Object.freeze([]);
+
 export class Assembler {
   private readonly id = nextAssemblerId++;
   /** Every byte whose value or size does not wait for finish(). */
@@ -164,6 +166,11 @@ export class Assembler {
     },
   };
 
+  /** The operand arrays of emit1, emit2 and emit3 (see there). */
+  private readonly ops1: Operand[] = [imm(0)];
+  private readonly ops2: Operand[] = [imm(0), imm(0)];
+  private readonly ops3: Operand[] = [imm(0), imm(0), imm(0)];
+
   // --- labels ---------------------------------------------------------------
 
   /** A new, unbound label; `name` only shows in messages. */
@@ -205,6 +212,44 @@ export class Assembler {
       return;
     }
     encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+  }
+
+  /**
+   * emit() for one, two or three operands without an array per call: the
+   * operands go into an array kept for that count. Only an instruction that
+   * refers to no label takes this way; nothing keeps the array after the
+   * call then (fields for symbols keep no operands, and a message is
+   * formatted when it is thrown). The rest go through emit().
+   */
+  private emit1(mnemonic: string, a: Operand): void {
+    const ops = this.ops1;
+    ops[0] = a;
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    else this.emit(mnemonic, a);
+  }
+
+  private emit2(mnemonic: string, a: Operand, b: Operand): void {
+    const ops = this.ops2;
+    ops[0] = a;
+    ops[1] = b;
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    else this.emit(mnemonic, a, b);
+  }
+
+  private emit3(mnemonic: string, a: Operand, b: Operand, c: Operand): void {
+    const ops = this.ops3;
+    ops[0] = a;
+    ops[1] = b;
+    ops[2] = c;
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    else this.emit(mnemonic, a, b, c);
+  }
+
+  private emit0(mnemonic: string): void {
+    encodeInto(this.buf, selectByKey(mnemonic, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
   }
 
   // --- data -------------------------------------------------------------------
@@ -433,37 +478,37 @@ export class Assembler {
       this.useIn(target, mnemonic, [target]);
       this.branch(mnemonic, target, true);
     } else {
-      this.emit(mnemonic, target);
+      this.emit1(mnemonic, target);
     }
   }
 
   // --- instructions: integer ------------------------------------------------------
 
-  mov(dst: Gpr | Mem | ControlReg, src: Gpr | Mem | Imm | ControlReg): void { this.emit("mov", dst, src); }
-  movzx(dst: Gpr, src: RM): void { this.emit("movzx", dst, src); }
-  movsx(dst: Gpr, src: RM): void { this.emit("movsx", dst, src); }
-  movsxd(dst: Gpr, src: RM): void { this.emit("movsxd", dst, src); }
-  lea(dst: Gpr, src: Mem): void { this.emit("lea", dst, src); }
-  xchg(a: RM, b: RM): void { this.emit("xchg", a, b); }
-  bswap(r: Gpr): void { this.emit("bswap", r); }
-  push(src: Gpr | Mem | Imm): void { this.emit("push", src); }
-  pop(dst: Gpr | Mem): void { this.emit("pop", dst); }
+  mov(dst: Gpr | Mem | ControlReg, src: Gpr | Mem | Imm | ControlReg): void { this.emit2("mov", dst, src); }
+  movzx(dst: Gpr, src: RM): void { this.emit2("movzx", dst, src); }
+  movsx(dst: Gpr, src: RM): void { this.emit2("movsx", dst, src); }
+  movsxd(dst: Gpr, src: RM): void { this.emit2("movsxd", dst, src); }
+  lea(dst: Gpr, src: Mem): void { this.emit2("lea", dst, src); }
+  xchg(a: RM, b: RM): void { this.emit2("xchg", a, b); }
+  bswap(r: Gpr): void { this.emit1("bswap", r); }
+  push(src: Gpr | Mem | Imm): void { this.emit1("push", src); }
+  pop(dst: Gpr | Mem): void { this.emit1("pop", dst); }
 
-  add(dst: RM, src: RM | Imm): void { this.emit("add", dst, src); }
-  or(dst: RM, src: RM | Imm): void { this.emit("or", dst, src); }
-  adc(dst: RM, src: RM | Imm): void { this.emit("adc", dst, src); }
-  sbb(dst: RM, src: RM | Imm): void { this.emit("sbb", dst, src); }
-  and(dst: RM, src: RM | Imm): void { this.emit("and", dst, src); }
-  sub(dst: RM, src: RM | Imm): void { this.emit("sub", dst, src); }
-  xor(dst: RM, src: RM | Imm): void { this.emit("xor", dst, src); }
-  cmp(dst: RM, src: RM | Imm): void { this.emit("cmp", dst, src); }
-  test(a: RM, b: Gpr | Imm): void { this.emit("test", a, b); }
+  add(dst: RM, src: RM | Imm): void { this.emit2("add", dst, src); }
+  or(dst: RM, src: RM | Imm): void { this.emit2("or", dst, src); }
+  adc(dst: RM, src: RM | Imm): void { this.emit2("adc", dst, src); }
+  sbb(dst: RM, src: RM | Imm): void { this.emit2("sbb", dst, src); }
+  and(dst: RM, src: RM | Imm): void { this.emit2("and", dst, src); }
+  sub(dst: RM, src: RM | Imm): void { this.emit2("sub", dst, src); }
+  xor(dst: RM, src: RM | Imm): void { this.emit2("xor", dst, src); }
+  cmp(dst: RM, src: RM | Imm): void { this.emit2("cmp", dst, src); }
+  test(a: RM, b: Gpr | Imm): void { this.emit2("test", a, b); }
 
-  not(x: RM): void { this.emit("not", x); }
-  neg(x: RM): void { this.emit("neg", x); }
-  mul(src: RM): void { this.emit("mul", src); }
-  div(src: RM): void { this.emit("div", src); }
-  idiv(src: RM): void { this.emit("idiv", src); }
+  not(x: RM): void { this.emit1("not", x); }
+  neg(x: RM): void { this.emit1("neg", x); }
+  mul(src: RM): void { this.emit1("mul", src); }
+  div(src: RM): void { this.emit1("div", src); }
+  idiv(src: RM): void { this.emit1("idiv", src); }
   /** imul(src): rdx:rax = rax * src; imul(dst, src): dst *= src; imul(dst, src, k): dst = src * k. */
   imul(src: RM): void;
   imul(dst: Gpr, src: RM): void;
@@ -474,25 +519,25 @@ export class Assembler {
     if (factor !== undefined) ops.push(factor);
     this.emit("imul", ...ops);
   }
-  cdq(): void { this.emit("cdq"); }
-  cqo(): void { this.emit("cqo"); }
+  cdq(): void { this.emit0("cdq"); }
+  cqo(): void { this.emit0("cqo"); }
 
   /** Shifts and rotates by `cl` or by an immediate count. */
-  shl(dst: RM, count: Gpr | Imm): void { this.emit("shl", dst, count); }
-  shr(dst: RM, count: Gpr | Imm): void { this.emit("shr", dst, count); }
-  sar(dst: RM, count: Gpr | Imm): void { this.emit("sar", dst, count); }
-  rol(dst: RM, count: Gpr | Imm): void { this.emit("rol", dst, count); }
-  ror(dst: RM, count: Gpr | Imm): void { this.emit("ror", dst, count); }
+  shl(dst: RM, count: Gpr | Imm): void { this.emit2("shl", dst, count); }
+  shr(dst: RM, count: Gpr | Imm): void { this.emit2("shr", dst, count); }
+  sar(dst: RM, count: Gpr | Imm): void { this.emit2("sar", dst, count); }
+  rol(dst: RM, count: Gpr | Imm): void { this.emit2("rol", dst, count); }
+  ror(dst: RM, count: Gpr | Imm): void { this.emit2("ror", dst, count); }
 
-  bsf(dst: Gpr, src: RM): void { this.emit("bsf", dst, src); }
-  bsr(dst: Gpr, src: RM): void { this.emit("bsr", dst, src); }
-  tzcnt(dst: Gpr, src: RM): void { this.emit("tzcnt", dst, src); }
-  lzcnt(dst: Gpr, src: RM): void { this.emit("lzcnt", dst, src); }
-  popcnt(dst: Gpr, src: RM): void { this.emit("popcnt", dst, src); }
-  bt(base: RM, bit: Gpr | Imm): void { this.emit("bt", base, bit); }
+  bsf(dst: Gpr, src: RM): void { this.emit2("bsf", dst, src); }
+  bsr(dst: Gpr, src: RM): void { this.emit2("bsr", dst, src); }
+  tzcnt(dst: Gpr, src: RM): void { this.emit2("tzcnt", dst, src); }
+  lzcnt(dst: Gpr, src: RM): void { this.emit2("lzcnt", dst, src); }
+  popcnt(dst: Gpr, src: RM): void { this.emit2("popcnt", dst, src); }
+  bt(base: RM, bit: Gpr | Imm): void { this.emit2("bt", base, bit); }
 
-  setcc(cc: Cond, dst: RM): void { this.emit(setNames[condCode(cc)]!, dst); }
-  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit(cmovNames[condCode(cc)]!, dst, src); }
+  setcc(cc: Cond, dst: RM): void { this.emit1(setNames[condCode(cc)]!, dst); }
+  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit2(cmovNames[condCode(cc)]!, dst, src); }
 
   // --- instructions: control flow -------------------------------------------------
 
@@ -501,101 +546,101 @@ export class Assembler {
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
   jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccNames[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
-  call(target: Label | Sym | Gpr | Mem): void { this.emit("call", target); }
-  ret(): void { this.emit("ret"); }
+  call(target: Label | Sym | Gpr | Mem): void { this.emit1("call", target); }
+  ret(): void { this.emit0("ret"); }
 
   // --- instructions: no operands, system --------------------------------------------
 
-  nop(): void { this.emit("nop"); }
-  int3(): void { this.emit("int3"); }
-  ud2(): void { this.emit("ud2"); }
-  hlt(): void { this.emit("hlt"); }
-  cli(): void { this.emit("cli"); }
-  sti(): void { this.emit("sti"); }
-  iretq(): void { this.emit("iretq"); }
-  cpuid(): void { this.emit("cpuid"); }
-  rdtsc(): void { this.emit("rdtsc"); }
-  rdmsr(): void { this.emit("rdmsr"); }
-  wrmsr(): void { this.emit("wrmsr"); }
-  syscall(): void { this.emit("syscall"); }
-  pause(): void { this.emit("pause"); }
-  mfence(): void { this.emit("mfence"); }
+  nop(): void { this.emit0("nop"); }
+  int3(): void { this.emit0("int3"); }
+  ud2(): void { this.emit0("ud2"); }
+  hlt(): void { this.emit0("hlt"); }
+  cli(): void { this.emit0("cli"); }
+  sti(): void { this.emit0("sti"); }
+  iretq(): void { this.emit0("iretq"); }
+  cpuid(): void { this.emit0("cpuid"); }
+  rdtsc(): void { this.emit0("rdtsc"); }
+  rdmsr(): void { this.emit0("rdmsr"); }
+  wrmsr(): void { this.emit0("wrmsr"); }
+  syscall(): void { this.emit0("syscall"); }
+  pause(): void { this.emit0("pause"); }
+  mfence(): void { this.emit0("mfence"); }
   /** memcpy of rcx bytes from [rsi] to [rdi] (direction flag clear). */
-  repMovsb(): void { this.emit("rep movsb"); }
+  repMovsb(): void { this.emit0("rep movsb"); }
   /** memset of rcx bytes at [rdi] to al. */
-  repStosb(): void { this.emit("rep stosb"); }
-  repMovsq(): void { this.emit("rep movsq"); }
-  repStosq(): void { this.emit("rep stosq"); }
-  lgdt(src: Mem): void { this.emit("lgdt", src); }
-  lidt(src: Mem): void { this.emit("lidt", src); }
+  repStosb(): void { this.emit0("rep stosb"); }
+  repMovsq(): void { this.emit0("rep movsq"); }
+  repStosq(): void { this.emit0("rep stosq"); }
+  lgdt(src: Mem): void { this.emit1("lgdt", src); }
+  lidt(src: Mem): void { this.emit1("lidt", src); }
   /** in al/ax/eax, dx or imm8. */
-  in(dst: Gpr, port: Gpr | Imm): void { this.emit("in", dst, port); }
+  in(dst: Gpr, port: Gpr | Imm): void { this.emit2("in", dst, port); }
   /** out dx or imm8, al/ax/eax. */
-  out(port: Gpr | Imm, src: Gpr): void { this.emit("out", port, src); }
+  out(port: Gpr | Imm, src: Gpr): void { this.emit2("out", port, src); }
 
   // --- instructions: SSE ------------------------------------------------------------
 
-  movss(dst: XM, src: XM): void { this.emit("movss", dst, src); }
-  movsd(dst: XM, src: XM): void { this.emit("movsd", dst, src); }
-  movaps(dst: XM, src: XM): void { this.emit("movaps", dst, src); }
-  movups(dst: XM, src: XM): void { this.emit("movups", dst, src); }
-  movdqa(dst: XM, src: XM): void { this.emit("movdqa", dst, src); }
-  movdqu(dst: XM, src: XM): void { this.emit("movdqu", dst, src); }
+  movss(dst: XM, src: XM): void { this.emit2("movss", dst, src); }
+  movsd(dst: XM, src: XM): void { this.emit2("movsd", dst, src); }
+  movaps(dst: XM, src: XM): void { this.emit2("movaps", dst, src); }
+  movups(dst: XM, src: XM): void { this.emit2("movups", dst, src); }
+  movdqa(dst: XM, src: XM): void { this.emit2("movdqa", dst, src); }
+  movdqu(dst: XM, src: XM): void { this.emit2("movdqu", dst, src); }
   /** 32 bits between an xmm register and a GPR or memory. */
-  movd(dst: Xmm | RM, src: Xmm | RM): void { this.emit("movd", dst, src); }
+  movd(dst: Xmm | RM, src: Xmm | RM): void { this.emit2("movd", dst, src); }
   /** 64 bits between an xmm register and a GPR, memory or another xmm register. */
-  movq(dst: Xmm | RM, src: Xmm | RM): void { this.emit("movq", dst, src); }
+  movq(dst: Xmm | RM, src: Xmm | RM): void { this.emit2("movq", dst, src); }
 
-  addss(dst: Xmm, src: XM): void { this.emit("addss", dst, src); }
-  addsd(dst: Xmm, src: XM): void { this.emit("addsd", dst, src); }
-  subss(dst: Xmm, src: XM): void { this.emit("subss", dst, src); }
-  subsd(dst: Xmm, src: XM): void { this.emit("subsd", dst, src); }
-  mulss(dst: Xmm, src: XM): void { this.emit("mulss", dst, src); }
-  mulsd(dst: Xmm, src: XM): void { this.emit("mulsd", dst, src); }
-  divss(dst: Xmm, src: XM): void { this.emit("divss", dst, src); }
-  divsd(dst: Xmm, src: XM): void { this.emit("divsd", dst, src); }
-  sqrtss(dst: Xmm, src: XM): void { this.emit("sqrtss", dst, src); }
-  sqrtsd(dst: Xmm, src: XM): void { this.emit("sqrtsd", dst, src); }
-  minss(dst: Xmm, src: XM): void { this.emit("minss", dst, src); }
-  minsd(dst: Xmm, src: XM): void { this.emit("minsd", dst, src); }
-  maxss(dst: Xmm, src: XM): void { this.emit("maxss", dst, src); }
-  maxsd(dst: Xmm, src: XM): void { this.emit("maxsd", dst, src); }
+  addss(dst: Xmm, src: XM): void { this.emit2("addss", dst, src); }
+  addsd(dst: Xmm, src: XM): void { this.emit2("addsd", dst, src); }
+  subss(dst: Xmm, src: XM): void { this.emit2("subss", dst, src); }
+  subsd(dst: Xmm, src: XM): void { this.emit2("subsd", dst, src); }
+  mulss(dst: Xmm, src: XM): void { this.emit2("mulss", dst, src); }
+  mulsd(dst: Xmm, src: XM): void { this.emit2("mulsd", dst, src); }
+  divss(dst: Xmm, src: XM): void { this.emit2("divss", dst, src); }
+  divsd(dst: Xmm, src: XM): void { this.emit2("divsd", dst, src); }
+  sqrtss(dst: Xmm, src: XM): void { this.emit2("sqrtss", dst, src); }
+  sqrtsd(dst: Xmm, src: XM): void { this.emit2("sqrtsd", dst, src); }
+  minss(dst: Xmm, src: XM): void { this.emit2("minss", dst, src); }
+  minsd(dst: Xmm, src: XM): void { this.emit2("minsd", dst, src); }
+  maxss(dst: Xmm, src: XM): void { this.emit2("maxss", dst, src); }
+  maxsd(dst: Xmm, src: XM): void { this.emit2("maxsd", dst, src); }
   /** SSE4.1; mode 0 nearest-even, 1 floor, 2 ceil, 3 truncate (+8 to suppress the precision exception). */
-  roundss(dst: Xmm, src: XM, mode: Imm): void { this.emit("roundss", dst, src, mode); }
-  roundsd(dst: Xmm, src: XM, mode: Imm): void { this.emit("roundsd", dst, src, mode); }
+  roundss(dst: Xmm, src: XM, mode: Imm): void { this.emit3("roundss", dst, src, mode); }
+  roundsd(dst: Xmm, src: XM, mode: Imm): void { this.emit3("roundsd", dst, src, mode); }
   /** Sets dst to all ones or zeros; objdump prints `cmpss xmm0,xmm1,lt` as `cmpltss`. */
-  cmpss(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit("cmpss", dst, src, predicate(pred)); }
-  cmpsd(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit("cmpsd", dst, src, predicate(pred)); }
+  cmpss(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3("cmpss", dst, src, predicate(pred)); }
+  cmpsd(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3("cmpsd", dst, src, predicate(pred)); }
 
-  cvtss2sd(dst: Xmm, src: XM): void { this.emit("cvtss2sd", dst, src); }
-  cvtsd2ss(dst: Xmm, src: XM): void { this.emit("cvtsd2ss", dst, src); }
+  cvtss2sd(dst: Xmm, src: XM): void { this.emit2("cvtss2sd", dst, src); }
+  cvtsd2ss(dst: Xmm, src: XM): void { this.emit2("cvtsd2ss", dst, src); }
   /** From a 32- or 64-bit signed integer (a memory source needs a size). */
-  cvtsi2ss(dst: Xmm, src: RM): void { this.emit("cvtsi2ss", dst, src); }
-  cvtsi2sd(dst: Xmm, src: RM): void { this.emit("cvtsi2sd", dst, src); }
+  cvtsi2ss(dst: Xmm, src: RM): void { this.emit2("cvtsi2ss", dst, src); }
+  cvtsi2sd(dst: Xmm, src: RM): void { this.emit2("cvtsi2sd", dst, src); }
   /** Truncating conversions to a 32- or 64-bit signed integer (the width of dst). */
-  cvttss2si(dst: Gpr, src: XM): void { this.emit("cvttss2si", dst, src); }
-  cvttsd2si(dst: Gpr, src: XM): void { this.emit("cvttsd2si", dst, src); }
+  cvttss2si(dst: Gpr, src: XM): void { this.emit2("cvttss2si", dst, src); }
+  cvttsd2si(dst: Gpr, src: XM): void { this.emit2("cvttsd2si", dst, src); }
   /** Conversions rounding by MXCSR. */
-  cvtss2si(dst: Gpr, src: XM): void { this.emit("cvtss2si", dst, src); }
-  cvtsd2si(dst: Gpr, src: XM): void { this.emit("cvtsd2si", dst, src); }
+  cvtss2si(dst: Gpr, src: XM): void { this.emit2("cvtss2si", dst, src); }
+  cvtsd2si(dst: Gpr, src: XM): void { this.emit2("cvtsd2si", dst, src); }
 
-  ucomiss(a: Xmm, b: XM): void { this.emit("ucomiss", a, b); }
-  ucomisd(a: Xmm, b: XM): void { this.emit("ucomisd", a, b); }
-  comiss(a: Xmm, b: XM): void { this.emit("comiss", a, b); }
-  comisd(a: Xmm, b: XM): void { this.emit("comisd", a, b); }
+  ucomiss(a: Xmm, b: XM): void { this.emit2("ucomiss", a, b); }
+  ucomisd(a: Xmm, b: XM): void { this.emit2("ucomisd", a, b); }
+  comiss(a: Xmm, b: XM): void { this.emit2("comiss", a, b); }
+  comisd(a: Xmm, b: XM): void { this.emit2("comisd", a, b); }
 
-  andps(dst: Xmm, src: XM): void { this.emit("andps", dst, src); }
-  andpd(dst: Xmm, src: XM): void { this.emit("andpd", dst, src); }
-  andnps(dst: Xmm, src: XM): void { this.emit("andnps", dst, src); }
-  andnpd(dst: Xmm, src: XM): void { this.emit("andnpd", dst, src); }
-  orps(dst: Xmm, src: XM): void { this.emit("orps", dst, src); }
-  orpd(dst: Xmm, src: XM): void { this.emit("orpd", dst, src); }
-  xorps(dst: Xmm, src: XM): void { this.emit("xorps", dst, src); }
-  xorpd(dst: Xmm, src: XM): void { this.emit("xorpd", dst, src); }
-  pxor(dst: Xmm, src: XM): void { this.emit("pxor", dst, src); }
+  andps(dst: Xmm, src: XM): void { this.emit2("andps", dst, src); }
+  andpd(dst: Xmm, src: XM): void { this.emit2("andpd", dst, src); }
+  andnps(dst: Xmm, src: XM): void { this.emit2("andnps", dst, src); }
+  andnpd(dst: Xmm, src: XM): void { this.emit2("andnpd", dst, src); }
+  orps(dst: Xmm, src: XM): void { this.emit2("orps", dst, src); }
+  orpd(dst: Xmm, src: XM): void { this.emit2("orpd", dst, src); }
+  xorps(dst: Xmm, src: XM): void { this.emit2("xorps", dst, src); }
+  xorpd(dst: Xmm, src: XM): void { this.emit2("xorpd", dst, src); }
+  pxor(dst: Xmm, src: XM): void { this.emit2("pxor", dst, src); }
 
-  ldmxcsr(src: Mem): void { this.emit("ldmxcsr", src); }
-  stmxcsr(dst: Mem): void { this.emit("stmxcsr", dst); }
+  ldmxcsr(src: Mem): void { this.emit1("ldmxcsr", src); }
+  stmxcsr(dst: Mem): void { this.emit1("stmxcsr", dst); }
 }
 
 function padding(pos: number, boundary: number): number {
