@@ -44,6 +44,45 @@ for (const op of CONTROL_OPS) {
   CONTROL[op] = 1;
 }
 
+/**
+ * The operand stack: values in a number array that never shrinks, and a
+ * height (cutting an array's length down drops or trims its store, and the
+ * stack falls and grows again at every block).
+ */
+class ValueStack {
+  private readonly items: number[] = [];
+  length = 0;
+
+  push(v: number): void {
+    if (this.length < this.items.length) this.items[this.length] = v;
+    else this.items.push(v);
+    this.length++;
+  }
+
+  pop(): number | undefined {
+    return this.length === 0 ? undefined : this.items[--this.length];
+  }
+
+  /** The value on top; the stack must not be empty. */
+  peek(): number {
+    if (this.length === 0) throw new Error("tools/aot: operand stack underflow");
+    return this.items[this.length - 1]!;
+  }
+
+  /** The top n values (n at most the height), deepest first, as a new array. */
+  top(n: number): number[] {
+    const out: number[] = [];
+    for (let i = this.length - n; i < this.length; i++) out.push(this.items[i]!);
+    return out;
+  }
+
+  /** Cuts the stack down to height h (at most the height it has). */
+  truncate(h: number): void {
+    if (h > this.length) throw new Error(`tools/aot: operand stack of ${this.length} values cut to ${h}`);
+    this.length = h;
+  }
+}
+
 export class Builder {
   readonly f: IrFunction;
   private readonly localTypes: ValType[];
@@ -60,7 +99,7 @@ export class Builder {
   private readonly sealed: boolean[] = [];
   /** By block: the incomplete phis of an unsealed block, by local (made on the first). */
   private readonly incomplete: (Map<number, Inst> | undefined)[] = [];
-  private readonly stack: number[] = [];
+  private readonly stack = new ValueStack();
   private readonly ctl: Ctl[] = [];
   private cur: number | null = null;
   private readonly placed: boolean[] = [];
@@ -183,7 +222,7 @@ export class Builder {
   }
 
   private top(n: number): number[] {
-    return this.stack.slice(this.stack.length - n);
+    return this.stack.top(n);
   }
 
   private pop(): number {
@@ -193,8 +232,9 @@ export class Builder {
   }
 
   private popN(n: number): number[] {
-    const vs = this.stack.splice(this.stack.length - n, n);
-    if (vs.length !== n) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
+    if (n > this.stack.length) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
+    const vs = this.stack.top(n);
+    this.stack.truncate(this.stack.length - n);
     return vs;
   }
 
@@ -325,7 +365,7 @@ export class Builder {
         this.write(this.localBase + ins.index!, this.cur!, this.pop());
         return;
       case Op.LocalTee:
-        this.write(this.localBase + ins.index!, this.cur!, this.stack[this.stack.length - 1]!);
+        this.write(this.localBase + ins.index!, this.cur!, this.stack.peek());
         return;
       case Op.GlobalSet:
         this.emit(op, null, [this.pop()], ins);
@@ -404,7 +444,7 @@ export class Builder {
       this.setTerm(this.cur!, { kind: "jump", target: header });
       this.edge(this.cur!, header, phis, params);
       this.enter(header);
-      this.stack.push(...phis.map((p) => p.id));
+      for (const p of phis) this.stack.push(p.id);
       this.ctl.push({ kind: "loop", type, height, target: header, targetPhis: phis, merge: -1, mergePhis: [], elseBlock: -1, params: [] });
       return;
     }
@@ -434,8 +474,8 @@ export class Builder {
   private else(): void {
     const c = this.ctl[this.ctl.length - 1]!;
     this.fallToMerge(c);
-    this.stack.length = c.height;
-    this.stack.push(...c.params);
+    this.stack.truncate(c.height);
+    for (const v of c.params) this.stack.push(v);
     this.enter(c.elseBlock);
     c.elseBlock = -1;
   }
@@ -445,7 +485,7 @@ export class Builder {
     if (c.kind === "loop") {
       this.seal(c.target);
       this.loopDepth--;
-      if (this.cur === null) this.stack.length = c.height;
+      if (this.cur === null) this.stack.truncate(c.height);
       return;
     }
     this.fallToMerge(c);
@@ -458,13 +498,13 @@ export class Builder {
       this.enter(e);
     }
     this.seal(c.merge);
-    this.stack.length = c.height;
+    this.stack.truncate(c.height);
     const reached = this.f.blocks[c.merge]!.preds.length > 0;
     // After an inlined body that never returns, the caller's code goes on (wasm's validator
     // thought the call returns) in a block nothing reaches; unreachable.ts removes it.
     this.enter(reached || c.kind === "inline" ? c.merge : null);
     if (c.kind === "func") return;
-    this.stack.push(...c.mergePhis.map((p) => p.id));
+    for (const p of c.mergePhis) this.stack.push(p.id);
   }
 }
 
