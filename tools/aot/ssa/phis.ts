@@ -3,17 +3,21 @@
 // local read through a merge or a loop header makes one); this pass
 // replaces them until none is left and rewrites every use.
 
+import { resetTemps, tempInt32s } from "./arena.ts";
 import { mapArgs, mapTermUses, type IrFunction } from "./ir.ts";
 
 export function removeTrivialPhis(f: IrFunction): void {
-  const repl = new Map<number, number>();
+  resetTemps();
+  /** By value: the value it was replaced by, or -1. */
+  const repl = tempInt32s(f.values.length, -1);
+  let replaced = 0;
   const find = (v: number): number => {
     let r = v;
-    while (repl.has(r)) r = repl.get(r)!;
+    while (repl[r]! >= 0) r = repl[r]!;
     // Path compression keeps long chains of replaced phis cheap.
-    while (repl.has(v)) {
-      const n = repl.get(v)!;
-      repl.set(v, r);
+    while (repl[v]! >= 0) {
+      const n = repl[v]!;
+      repl[v] = r;
       v = n;
     }
     return r;
@@ -33,13 +37,16 @@ export function removeTrivialPhis(f: IrFunction): void {
           same = a;
         }
         // A phi with no other operand is in unreachable code or reads an undefined local: it is never used.
-        if (same !== -1) repl.set(p.id, same);
+        if (same !== -1) {
+          repl[p.id] = same;
+          replaced++;
+        }
         changed = true;
         return false;
       });
     }
   }
-  if (repl.size === 0) return;
+  if (replaced === 0) return;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     for (const p of b.phis) mapArgs(p.args, find);
