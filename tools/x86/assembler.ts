@@ -18,7 +18,7 @@
 // one walk over the items. Nothing here formats a message until one is
 // thrown: errors keep the mnemonic and operands, not a string.
 import { ByteBuffer } from "./buffer.ts";
-import { encode, encodeInto, littleEndian, type FixupSink } from "./encoder.ts";
+import { encode, encodePlanned, littleEndian, planOf, type FixupSink, type Plan } from "./encoder.ts";
 import { encodingsOf, type Encoding } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
 import { nopBytes } from "./nops.ts";
@@ -117,6 +117,23 @@ function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: Br
   return f;
 }
 
+/** The plan of the row selectByKey picks, by mnemonic and shape key (the same memo as selection's, one step further). */
+const plans = new Map<string, Map<number, Plan>>();
+
+function planFor(mnemonic: string, key: number, ops: readonly Operand[]): Plan {
+  let byShape = plans.get(mnemonic);
+  if (byShape !== undefined) {
+    const known = byShape.get(key);
+    if (known !== undefined) return known;
+  }
+  const p = planOf(selectByKey(mnemonic, key, ops));
+  if (key >= 0) {
+    if (byShape === undefined) plans.set(mnemonic, (byShape = new Map()));
+    byShape.set(key, p);
+  }
+  return p;
+}
+
 let nextAssemblerId = 1;
 
 const NO_OPERANDS: readonly Operand[] = Object.freeze([]);
@@ -199,7 +216,7 @@ export class Assembler {
     // The key says whether a label is involved; most instructions take the short way.
     const key = shapeKey(ops);
     if (key >= 0 && !keyHasLabel(key)) {
-      encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+      encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
       return;
     }
     for (let i = 0; i < ops.length; i++) {
@@ -211,7 +228,7 @@ export class Assembler {
       this.branch(mnemonic, ops[0] as Label, false);
       return;
     }
-    encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
   }
 
   /**
@@ -225,7 +242,7 @@ export class Assembler {
     const ops = this.ops1;
     ops[0] = a;
     const key = shapeKey(ops);
-    if (key >= 0 && !keyHasLabel(key)) encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
     else this.emit(mnemonic, a);
   }
 
@@ -234,7 +251,7 @@ export class Assembler {
     ops[0] = a;
     ops[1] = b;
     const key = shapeKey(ops);
-    if (key >= 0 && !keyHasLabel(key)) encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
     else this.emit(mnemonic, a, b);
   }
 
@@ -244,12 +261,12 @@ export class Assembler {
     ops[1] = b;
     ops[2] = c;
     const key = shapeKey(ops);
-    if (key >= 0 && !keyHasLabel(key)) encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
     else this.emit(mnemonic, a, b, c);
   }
 
   private emit0(mnemonic: string): void {
-    encodeInto(this.buf, selectByKey(mnemonic, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
+    encodePlanned(this.buf, planFor(mnemonic, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
   }
 
   // --- data -------------------------------------------------------------------
