@@ -8,13 +8,32 @@
 import { Op } from "../../wasm/index.ts";
 import { replaceUses, type IrFunction } from "./ir.ts";
 
+/** The value a known-globals list (pairs: global index, value) holds for global g, or -1. */
+function knownValue(known: number[], g: number): number {
+  for (let k = 0; k < known.length; k += 2) if (known[k] === g) return known[k + 1]!;
+  return -1;
+}
+
+function setKnown(known: number[], g: number, v: number): void {
+  for (let k = 0; k < known.length; k += 2) {
+    if (known[k] === g) {
+      known[k + 1] = v;
+      return;
+    }
+  }
+  known.push(g, v);
+}
+
 export function forwardGlobals(f: IrFunction): void {
-  /** What is known at each block's end; a block that touches no global and calls nothing shares its predecessor's map (maps are copied before they change). */
-  const exit = new Map<number, Map<number, number> | undefined>();
+  /**
+   * What is known at each block's end, by block id: pairs (global index, value), a few at most. A block that
+   * touches no global and calls nothing shares its predecessor's list (lists are copied before they change).
+   */
+  const exit: (number[] | undefined)[] = [];
   const repl = new Map<number, number>();
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    const from = b.preds.length === 1 ? exit.get(b.preds[0]!) : undefined;
+    const from = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
     let touches = false;
     for (const i of b.insts) {
       const op = i.op;
@@ -24,25 +43,25 @@ export function forwardGlobals(f: IrFunction): void {
       }
     }
     if (!touches) {
-      exit.set(id, from);
+      exit[id] = from;
       continue;
     }
-    const known = new Map(from ?? []);
+    let known = from === undefined ? [] : from.slice();
     let removed = false;
     for (const i of b.insts) {
       if (i.op === Op.GlobalGet) {
-        const v = known.get(i.ins!.index!);
-        if (v !== undefined) {
+        const v = knownValue(known, i.ins!.index!);
+        if (v >= 0) {
           repl.set(i.id, v);
           removed = true;
           continue;
         }
-        known.set(i.ins!.index!, i.id);
-      } else if (i.op === Op.GlobalSet) known.set(i.ins!.index!, i.args[0]!);
-      else if (i.op === Op.Call || i.op === Op.CallIndirect) known.clear();
+        setKnown(known, i.ins!.index!, i.id);
+      } else if (i.op === Op.GlobalSet) setKnown(known, i.ins!.index!, i.args[0]!);
+      else if (i.op === Op.Call || i.op === Op.CallIndirect) known = [];
     }
     if (removed) b.insts = b.insts.filter((i) => !repl.has(i.id));
-    exit.set(id, known);
+    exit[id] = known;
   }
   replaceUses(f, repl);
 }
