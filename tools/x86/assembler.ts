@@ -95,10 +95,8 @@ type Item =
   | { kind: "align"; at: number; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
-/** The mnemonics of jcc, setcc and cmovcc by condition code, made once (a string made per call is hashed per lookup). */
+/** The mnemonics of jcc by condition code, made once (a string made per call is hashed per lookup). */
 const jccNames = condNames.map((c) => `j${c}`);
-const setNames = condNames.map((c) => `set${c}`);
-const cmovNames = condNames.map((c) => `cmov${c}`);
 
 /** The rel8 and rel32 forms of jmp and each jcc, encoded once. */
 const branchForms = new Map<string, { short: BranchForm; near: BranchForm }>();
@@ -117,22 +115,147 @@ function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: Br
   return f;
 }
 
-/** The plan of the row selectByKey picks, by mnemonic and shape key (the same memo as selection's, one step further). */
-const plans = new Map<string, Map<number, Plan>>();
+/**
+ * One mnemonic's memo: the plan of the row selectByKey picks, by shape key (the same memo as
+ * selection's, one step further). The typed methods hold theirs (MN), so the common case looks
+ * up a number, not the mnemonic's string.
+ */
+interface Memo {
+  readonly mnemonic: string;
+  readonly plans: Map<number, Plan>;
+}
 
-function planFor(mnemonic: string, key: number, ops: readonly Operand[]): Plan {
-  let byShape = plans.get(mnemonic);
-  if (byShape !== undefined) {
-    const known = byShape.get(key);
-    if (known !== undefined) return known;
-  }
-  const p = planOf(selectByKey(mnemonic, key, ops));
-  if (key >= 0) {
-    if (byShape === undefined) plans.set(mnemonic, (byShape = new Map()));
-    byShape.set(key, p);
-  }
+const memos = new Map<string, Memo>();
+
+function memoOf(mnemonic: string): Memo {
+  let m = memos.get(mnemonic);
+  if (m === undefined) memos.set(mnemonic, (m = { mnemonic, plans: new Map() }));
+  return m;
+}
+
+function planFor(memo: Memo, key: number, ops: readonly Operand[]): Plan {
+  const known = memo.plans.get(key);
+  if (known !== undefined) return known;
+  const p = planOf(selectByKey(memo.mnemonic, key, ops));
+  if (key >= 0) memo.plans.set(key, p);
   return p;
 }
+
+/** The memos of the mnemonics the typed methods emit. */
+const MN = {
+  adc: memoOf("adc"),
+  add: memoOf("add"),
+  addsd: memoOf("addsd"),
+  addss: memoOf("addss"),
+  and: memoOf("and"),
+  andnpd: memoOf("andnpd"),
+  andnps: memoOf("andnps"),
+  andpd: memoOf("andpd"),
+  andps: memoOf("andps"),
+  bsf: memoOf("bsf"),
+  bsr: memoOf("bsr"),
+  bswap: memoOf("bswap"),
+  bt: memoOf("bt"),
+  call: memoOf("call"),
+  cdq: memoOf("cdq"),
+  cli: memoOf("cli"),
+  cmp: memoOf("cmp"),
+  cmpsd: memoOf("cmpsd"),
+  cmpss: memoOf("cmpss"),
+  comisd: memoOf("comisd"),
+  comiss: memoOf("comiss"),
+  cpuid: memoOf("cpuid"),
+  cqo: memoOf("cqo"),
+  cvtsd2si: memoOf("cvtsd2si"),
+  cvtsd2ss: memoOf("cvtsd2ss"),
+  cvtsi2sd: memoOf("cvtsi2sd"),
+  cvtsi2ss: memoOf("cvtsi2ss"),
+  cvtss2sd: memoOf("cvtss2sd"),
+  cvtss2si: memoOf("cvtss2si"),
+  cvttsd2si: memoOf("cvttsd2si"),
+  cvttss2si: memoOf("cvttss2si"),
+  div: memoOf("div"),
+  divsd: memoOf("divsd"),
+  divss: memoOf("divss"),
+  hlt: memoOf("hlt"),
+  idiv: memoOf("idiv"),
+  in: memoOf("in"),
+  int3: memoOf("int3"),
+  iretq: memoOf("iretq"),
+  ldmxcsr: memoOf("ldmxcsr"),
+  lea: memoOf("lea"),
+  lgdt: memoOf("lgdt"),
+  lidt: memoOf("lidt"),
+  lzcnt: memoOf("lzcnt"),
+  maxsd: memoOf("maxsd"),
+  maxss: memoOf("maxss"),
+  mfence: memoOf("mfence"),
+  minsd: memoOf("minsd"),
+  minss: memoOf("minss"),
+  mov: memoOf("mov"),
+  movaps: memoOf("movaps"),
+  movd: memoOf("movd"),
+  movdqa: memoOf("movdqa"),
+  movdqu: memoOf("movdqu"),
+  movq: memoOf("movq"),
+  movsd: memoOf("movsd"),
+  movss: memoOf("movss"),
+  movsx: memoOf("movsx"),
+  movsxd: memoOf("movsxd"),
+  movups: memoOf("movups"),
+  movzx: memoOf("movzx"),
+  mul: memoOf("mul"),
+  mulsd: memoOf("mulsd"),
+  mulss: memoOf("mulss"),
+  neg: memoOf("neg"),
+  nop: memoOf("nop"),
+  not: memoOf("not"),
+  or: memoOf("or"),
+  orpd: memoOf("orpd"),
+  orps: memoOf("orps"),
+  out: memoOf("out"),
+  pause: memoOf("pause"),
+  pop: memoOf("pop"),
+  popcnt: memoOf("popcnt"),
+  push: memoOf("push"),
+  pxor: memoOf("pxor"),
+  rdmsr: memoOf("rdmsr"),
+  rdtsc: memoOf("rdtsc"),
+  rep_movsb: memoOf("rep movsb"),
+  rep_movsq: memoOf("rep movsq"),
+  rep_stosb: memoOf("rep stosb"),
+  rep_stosq: memoOf("rep stosq"),
+  ret: memoOf("ret"),
+  rol: memoOf("rol"),
+  ror: memoOf("ror"),
+  roundsd: memoOf("roundsd"),
+  roundss: memoOf("roundss"),
+  sar: memoOf("sar"),
+  sbb: memoOf("sbb"),
+  shl: memoOf("shl"),
+  shr: memoOf("shr"),
+  sqrtsd: memoOf("sqrtsd"),
+  sqrtss: memoOf("sqrtss"),
+  sti: memoOf("sti"),
+  stmxcsr: memoOf("stmxcsr"),
+  sub: memoOf("sub"),
+  subsd: memoOf("subsd"),
+  subss: memoOf("subss"),
+  syscall: memoOf("syscall"),
+  test: memoOf("test"),
+  tzcnt: memoOf("tzcnt"),
+  ucomisd: memoOf("ucomisd"),
+  ucomiss: memoOf("ucomiss"),
+  ud2: memoOf("ud2"),
+  wrmsr: memoOf("wrmsr"),
+  xchg: memoOf("xchg"),
+  xor: memoOf("xor"),
+  xorpd: memoOf("xorpd"),
+  xorps: memoOf("xorps"),
+} as const;
+/** setcc's and cmovcc's memos by condition code. */
+const setMemos = condNames.map((c) => memoOf(`set${c}`));
+const cmovMemos = condNames.map((c) => memoOf(`cmov${c}`));
 
 let nextAssemblerId = 1;
 
@@ -216,7 +339,7 @@ export class Assembler {
     // The key says whether a label is involved; most instructions take the short way.
     const key = shapeKey(ops);
     if (key >= 0 && !keyHasLabel(key)) {
-      encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
+      encodePlanned(this.buf, planFor(memoOf(mnemonic), key, ops), ops, key, this.sink);
       return;
     }
     for (let i = 0; i < ops.length; i++) {
@@ -228,7 +351,7 @@ export class Assembler {
       this.branch(mnemonic, ops[0] as Label, false);
       return;
     }
-    encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
+    encodePlanned(this.buf, planFor(memoOf(mnemonic), key, ops), ops, key, this.sink);
   }
 
   /**
@@ -238,35 +361,35 @@ export class Assembler {
    * call then (fields for symbols keep no operands, and a message is
    * formatted when it is thrown). The rest go through emit().
    */
-  private emit1(mnemonic: string, a: Operand): void {
+  private emit1(memo: Memo, a: Operand): void {
     const ops = this.ops1;
     ops[0] = a;
     const key = shapeKey(ops);
-    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
-    else this.emit(mnemonic, a);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(memo, key, ops), ops, key, this.sink);
+    else this.emit(memo.mnemonic, a);
   }
 
-  private emit2(mnemonic: string, a: Operand, b: Operand): void {
+  private emit2(memo: Memo, a: Operand, b: Operand): void {
     const ops = this.ops2;
     ops[0] = a;
     ops[1] = b;
     const key = shapeKey(ops);
-    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
-    else this.emit(mnemonic, a, b);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(memo, key, ops), ops, key, this.sink);
+    else this.emit(memo.mnemonic, a, b);
   }
 
-  private emit3(mnemonic: string, a: Operand, b: Operand, c: Operand): void {
+  private emit3(memo: Memo, a: Operand, b: Operand, c: Operand): void {
     const ops = this.ops3;
     ops[0] = a;
     ops[1] = b;
     ops[2] = c;
     const key = shapeKey(ops);
-    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(mnemonic, key, ops), ops, key, this.sink);
-    else this.emit(mnemonic, a, b, c);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(memo, key, ops), ops, key, this.sink);
+    else this.emit(memo.mnemonic, a, b, c);
   }
 
-  private emit0(mnemonic: string): void {
-    encodePlanned(this.buf, planFor(mnemonic, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
+  private emit0(memo: Memo): void {
+    encodePlanned(this.buf, planFor(memo, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
   }
 
   // --- data -------------------------------------------------------------------
@@ -495,37 +618,37 @@ export class Assembler {
       this.useIn(target, mnemonic, [target]);
       this.branch(mnemonic, target, true);
     } else {
-      this.emit1(mnemonic, target);
+      this.emit1(memoOf(mnemonic), target);
     }
   }
 
   // --- instructions: integer ------------------------------------------------------
 
-  mov(dst: Gpr | Mem | ControlReg, src: Gpr | Mem | Imm | ControlReg): void { this.emit2("mov", dst, src); }
-  movzx(dst: Gpr, src: RM): void { this.emit2("movzx", dst, src); }
-  movsx(dst: Gpr, src: RM): void { this.emit2("movsx", dst, src); }
-  movsxd(dst: Gpr, src: RM): void { this.emit2("movsxd", dst, src); }
-  lea(dst: Gpr, src: Mem): void { this.emit2("lea", dst, src); }
-  xchg(a: RM, b: RM): void { this.emit2("xchg", a, b); }
-  bswap(r: Gpr): void { this.emit1("bswap", r); }
-  push(src: Gpr | Mem | Imm): void { this.emit1("push", src); }
-  pop(dst: Gpr | Mem): void { this.emit1("pop", dst); }
+  mov(dst: Gpr | Mem | ControlReg, src: Gpr | Mem | Imm | ControlReg): void { this.emit2(MN.mov, dst, src); }
+  movzx(dst: Gpr, src: RM): void { this.emit2(MN.movzx, dst, src); }
+  movsx(dst: Gpr, src: RM): void { this.emit2(MN.movsx, dst, src); }
+  movsxd(dst: Gpr, src: RM): void { this.emit2(MN.movsxd, dst, src); }
+  lea(dst: Gpr, src: Mem): void { this.emit2(MN.lea, dst, src); }
+  xchg(a: RM, b: RM): void { this.emit2(MN.xchg, a, b); }
+  bswap(r: Gpr): void { this.emit1(MN.bswap, r); }
+  push(src: Gpr | Mem | Imm): void { this.emit1(MN.push, src); }
+  pop(dst: Gpr | Mem): void { this.emit1(MN.pop, dst); }
 
-  add(dst: RM, src: RM | Imm): void { this.emit2("add", dst, src); }
-  or(dst: RM, src: RM | Imm): void { this.emit2("or", dst, src); }
-  adc(dst: RM, src: RM | Imm): void { this.emit2("adc", dst, src); }
-  sbb(dst: RM, src: RM | Imm): void { this.emit2("sbb", dst, src); }
-  and(dst: RM, src: RM | Imm): void { this.emit2("and", dst, src); }
-  sub(dst: RM, src: RM | Imm): void { this.emit2("sub", dst, src); }
-  xor(dst: RM, src: RM | Imm): void { this.emit2("xor", dst, src); }
-  cmp(dst: RM, src: RM | Imm): void { this.emit2("cmp", dst, src); }
-  test(a: RM, b: Gpr | Imm): void { this.emit2("test", a, b); }
+  add(dst: RM, src: RM | Imm): void { this.emit2(MN.add, dst, src); }
+  or(dst: RM, src: RM | Imm): void { this.emit2(MN.or, dst, src); }
+  adc(dst: RM, src: RM | Imm): void { this.emit2(MN.adc, dst, src); }
+  sbb(dst: RM, src: RM | Imm): void { this.emit2(MN.sbb, dst, src); }
+  and(dst: RM, src: RM | Imm): void { this.emit2(MN.and, dst, src); }
+  sub(dst: RM, src: RM | Imm): void { this.emit2(MN.sub, dst, src); }
+  xor(dst: RM, src: RM | Imm): void { this.emit2(MN.xor, dst, src); }
+  cmp(dst: RM, src: RM | Imm): void { this.emit2(MN.cmp, dst, src); }
+  test(a: RM, b: Gpr | Imm): void { this.emit2(MN.test, a, b); }
 
-  not(x: RM): void { this.emit1("not", x); }
-  neg(x: RM): void { this.emit1("neg", x); }
-  mul(src: RM): void { this.emit1("mul", src); }
-  div(src: RM): void { this.emit1("div", src); }
-  idiv(src: RM): void { this.emit1("idiv", src); }
+  not(x: RM): void { this.emit1(MN.not, x); }
+  neg(x: RM): void { this.emit1(MN.neg, x); }
+  mul(src: RM): void { this.emit1(MN.mul, src); }
+  div(src: RM): void { this.emit1(MN.div, src); }
+  idiv(src: RM): void { this.emit1(MN.idiv, src); }
   /** imul(src): rdx:rax = rax * src; imul(dst, src): dst *= src; imul(dst, src, k): dst = src * k. */
   imul(src: RM): void;
   imul(dst: Gpr, src: RM): void;
@@ -536,25 +659,25 @@ export class Assembler {
     if (factor !== undefined) ops.push(factor);
     this.emit("imul", ...ops);
   }
-  cdq(): void { this.emit0("cdq"); }
-  cqo(): void { this.emit0("cqo"); }
+  cdq(): void { this.emit0(MN.cdq); }
+  cqo(): void { this.emit0(MN.cqo); }
 
   /** Shifts and rotates by `cl` or by an immediate count. */
-  shl(dst: RM, count: Gpr | Imm): void { this.emit2("shl", dst, count); }
-  shr(dst: RM, count: Gpr | Imm): void { this.emit2("shr", dst, count); }
-  sar(dst: RM, count: Gpr | Imm): void { this.emit2("sar", dst, count); }
-  rol(dst: RM, count: Gpr | Imm): void { this.emit2("rol", dst, count); }
-  ror(dst: RM, count: Gpr | Imm): void { this.emit2("ror", dst, count); }
+  shl(dst: RM, count: Gpr | Imm): void { this.emit2(MN.shl, dst, count); }
+  shr(dst: RM, count: Gpr | Imm): void { this.emit2(MN.shr, dst, count); }
+  sar(dst: RM, count: Gpr | Imm): void { this.emit2(MN.sar, dst, count); }
+  rol(dst: RM, count: Gpr | Imm): void { this.emit2(MN.rol, dst, count); }
+  ror(dst: RM, count: Gpr | Imm): void { this.emit2(MN.ror, dst, count); }
 
-  bsf(dst: Gpr, src: RM): void { this.emit2("bsf", dst, src); }
-  bsr(dst: Gpr, src: RM): void { this.emit2("bsr", dst, src); }
-  tzcnt(dst: Gpr, src: RM): void { this.emit2("tzcnt", dst, src); }
-  lzcnt(dst: Gpr, src: RM): void { this.emit2("lzcnt", dst, src); }
-  popcnt(dst: Gpr, src: RM): void { this.emit2("popcnt", dst, src); }
-  bt(base: RM, bit: Gpr | Imm): void { this.emit2("bt", base, bit); }
+  bsf(dst: Gpr, src: RM): void { this.emit2(MN.bsf, dst, src); }
+  bsr(dst: Gpr, src: RM): void { this.emit2(MN.bsr, dst, src); }
+  tzcnt(dst: Gpr, src: RM): void { this.emit2(MN.tzcnt, dst, src); }
+  lzcnt(dst: Gpr, src: RM): void { this.emit2(MN.lzcnt, dst, src); }
+  popcnt(dst: Gpr, src: RM): void { this.emit2(MN.popcnt, dst, src); }
+  bt(base: RM, bit: Gpr | Imm): void { this.emit2(MN.bt, base, bit); }
 
-  setcc(cc: Cond, dst: RM): void { this.emit1(setNames[condCode(cc)]!, dst); }
-  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit2(cmovNames[condCode(cc)]!, dst, src); }
+  setcc(cc: Cond, dst: RM): void { this.emit1(setMemos[condCode(cc)]!, dst); }
+  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit2(cmovMemos[condCode(cc)]!, dst, src); }
 
   // --- instructions: control flow -------------------------------------------------
 
@@ -563,101 +686,101 @@ export class Assembler {
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
   jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccNames[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
-  call(target: Label | Sym | Gpr | Mem): void { this.emit1("call", target); }
-  ret(): void { this.emit0("ret"); }
+  call(target: Label | Sym | Gpr | Mem): void { this.emit1(MN.call, target); }
+  ret(): void { this.emit0(MN.ret); }
 
   // --- instructions: no operands, system --------------------------------------------
 
-  nop(): void { this.emit0("nop"); }
-  int3(): void { this.emit0("int3"); }
-  ud2(): void { this.emit0("ud2"); }
-  hlt(): void { this.emit0("hlt"); }
-  cli(): void { this.emit0("cli"); }
-  sti(): void { this.emit0("sti"); }
-  iretq(): void { this.emit0("iretq"); }
-  cpuid(): void { this.emit0("cpuid"); }
-  rdtsc(): void { this.emit0("rdtsc"); }
-  rdmsr(): void { this.emit0("rdmsr"); }
-  wrmsr(): void { this.emit0("wrmsr"); }
-  syscall(): void { this.emit0("syscall"); }
-  pause(): void { this.emit0("pause"); }
-  mfence(): void { this.emit0("mfence"); }
+  nop(): void { this.emit0(MN.nop); }
+  int3(): void { this.emit0(MN.int3); }
+  ud2(): void { this.emit0(MN.ud2); }
+  hlt(): void { this.emit0(MN.hlt); }
+  cli(): void { this.emit0(MN.cli); }
+  sti(): void { this.emit0(MN.sti); }
+  iretq(): void { this.emit0(MN.iretq); }
+  cpuid(): void { this.emit0(MN.cpuid); }
+  rdtsc(): void { this.emit0(MN.rdtsc); }
+  rdmsr(): void { this.emit0(MN.rdmsr); }
+  wrmsr(): void { this.emit0(MN.wrmsr); }
+  syscall(): void { this.emit0(MN.syscall); }
+  pause(): void { this.emit0(MN.pause); }
+  mfence(): void { this.emit0(MN.mfence); }
   /** memcpy of rcx bytes from [rsi] to [rdi] (direction flag clear). */
-  repMovsb(): void { this.emit0("rep movsb"); }
+  repMovsb(): void { this.emit0(MN.rep_movsb); }
   /** memset of rcx bytes at [rdi] to al. */
-  repStosb(): void { this.emit0("rep stosb"); }
-  repMovsq(): void { this.emit0("rep movsq"); }
-  repStosq(): void { this.emit0("rep stosq"); }
-  lgdt(src: Mem): void { this.emit1("lgdt", src); }
-  lidt(src: Mem): void { this.emit1("lidt", src); }
+  repStosb(): void { this.emit0(MN.rep_stosb); }
+  repMovsq(): void { this.emit0(MN.rep_movsq); }
+  repStosq(): void { this.emit0(MN.rep_stosq); }
+  lgdt(src: Mem): void { this.emit1(MN.lgdt, src); }
+  lidt(src: Mem): void { this.emit1(MN.lidt, src); }
   /** in al/ax/eax, dx or imm8. */
-  in(dst: Gpr, port: Gpr | Imm): void { this.emit2("in", dst, port); }
+  in(dst: Gpr, port: Gpr | Imm): void { this.emit2(MN.in, dst, port); }
   /** out dx or imm8, al/ax/eax. */
-  out(port: Gpr | Imm, src: Gpr): void { this.emit2("out", port, src); }
+  out(port: Gpr | Imm, src: Gpr): void { this.emit2(MN.out, port, src); }
 
   // --- instructions: SSE ------------------------------------------------------------
 
-  movss(dst: XM, src: XM): void { this.emit2("movss", dst, src); }
-  movsd(dst: XM, src: XM): void { this.emit2("movsd", dst, src); }
-  movaps(dst: XM, src: XM): void { this.emit2("movaps", dst, src); }
-  movups(dst: XM, src: XM): void { this.emit2("movups", dst, src); }
-  movdqa(dst: XM, src: XM): void { this.emit2("movdqa", dst, src); }
-  movdqu(dst: XM, src: XM): void { this.emit2("movdqu", dst, src); }
+  movss(dst: XM, src: XM): void { this.emit2(MN.movss, dst, src); }
+  movsd(dst: XM, src: XM): void { this.emit2(MN.movsd, dst, src); }
+  movaps(dst: XM, src: XM): void { this.emit2(MN.movaps, dst, src); }
+  movups(dst: XM, src: XM): void { this.emit2(MN.movups, dst, src); }
+  movdqa(dst: XM, src: XM): void { this.emit2(MN.movdqa, dst, src); }
+  movdqu(dst: XM, src: XM): void { this.emit2(MN.movdqu, dst, src); }
   /** 32 bits between an xmm register and a GPR or memory. */
-  movd(dst: Xmm | RM, src: Xmm | RM): void { this.emit2("movd", dst, src); }
+  movd(dst: Xmm | RM, src: Xmm | RM): void { this.emit2(MN.movd, dst, src); }
   /** 64 bits between an xmm register and a GPR, memory or another xmm register. */
-  movq(dst: Xmm | RM, src: Xmm | RM): void { this.emit2("movq", dst, src); }
+  movq(dst: Xmm | RM, src: Xmm | RM): void { this.emit2(MN.movq, dst, src); }
 
-  addss(dst: Xmm, src: XM): void { this.emit2("addss", dst, src); }
-  addsd(dst: Xmm, src: XM): void { this.emit2("addsd", dst, src); }
-  subss(dst: Xmm, src: XM): void { this.emit2("subss", dst, src); }
-  subsd(dst: Xmm, src: XM): void { this.emit2("subsd", dst, src); }
-  mulss(dst: Xmm, src: XM): void { this.emit2("mulss", dst, src); }
-  mulsd(dst: Xmm, src: XM): void { this.emit2("mulsd", dst, src); }
-  divss(dst: Xmm, src: XM): void { this.emit2("divss", dst, src); }
-  divsd(dst: Xmm, src: XM): void { this.emit2("divsd", dst, src); }
-  sqrtss(dst: Xmm, src: XM): void { this.emit2("sqrtss", dst, src); }
-  sqrtsd(dst: Xmm, src: XM): void { this.emit2("sqrtsd", dst, src); }
-  minss(dst: Xmm, src: XM): void { this.emit2("minss", dst, src); }
-  minsd(dst: Xmm, src: XM): void { this.emit2("minsd", dst, src); }
-  maxss(dst: Xmm, src: XM): void { this.emit2("maxss", dst, src); }
-  maxsd(dst: Xmm, src: XM): void { this.emit2("maxsd", dst, src); }
+  addss(dst: Xmm, src: XM): void { this.emit2(MN.addss, dst, src); }
+  addsd(dst: Xmm, src: XM): void { this.emit2(MN.addsd, dst, src); }
+  subss(dst: Xmm, src: XM): void { this.emit2(MN.subss, dst, src); }
+  subsd(dst: Xmm, src: XM): void { this.emit2(MN.subsd, dst, src); }
+  mulss(dst: Xmm, src: XM): void { this.emit2(MN.mulss, dst, src); }
+  mulsd(dst: Xmm, src: XM): void { this.emit2(MN.mulsd, dst, src); }
+  divss(dst: Xmm, src: XM): void { this.emit2(MN.divss, dst, src); }
+  divsd(dst: Xmm, src: XM): void { this.emit2(MN.divsd, dst, src); }
+  sqrtss(dst: Xmm, src: XM): void { this.emit2(MN.sqrtss, dst, src); }
+  sqrtsd(dst: Xmm, src: XM): void { this.emit2(MN.sqrtsd, dst, src); }
+  minss(dst: Xmm, src: XM): void { this.emit2(MN.minss, dst, src); }
+  minsd(dst: Xmm, src: XM): void { this.emit2(MN.minsd, dst, src); }
+  maxss(dst: Xmm, src: XM): void { this.emit2(MN.maxss, dst, src); }
+  maxsd(dst: Xmm, src: XM): void { this.emit2(MN.maxsd, dst, src); }
   /** SSE4.1; mode 0 nearest-even, 1 floor, 2 ceil, 3 truncate (+8 to suppress the precision exception). */
-  roundss(dst: Xmm, src: XM, mode: Imm): void { this.emit3("roundss", dst, src, mode); }
-  roundsd(dst: Xmm, src: XM, mode: Imm): void { this.emit3("roundsd", dst, src, mode); }
+  roundss(dst: Xmm, src: XM, mode: Imm): void { this.emit3(MN.roundss, dst, src, mode); }
+  roundsd(dst: Xmm, src: XM, mode: Imm): void { this.emit3(MN.roundsd, dst, src, mode); }
   /** Sets dst to all ones or zeros; objdump prints `cmpss xmm0,xmm1,lt` as `cmpltss`. */
-  cmpss(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3("cmpss", dst, src, predicate(pred)); }
-  cmpsd(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3("cmpsd", dst, src, predicate(pred)); }
+  cmpss(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3(MN.cmpss, dst, src, predicate(pred)); }
+  cmpsd(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3(MN.cmpsd, dst, src, predicate(pred)); }
 
-  cvtss2sd(dst: Xmm, src: XM): void { this.emit2("cvtss2sd", dst, src); }
-  cvtsd2ss(dst: Xmm, src: XM): void { this.emit2("cvtsd2ss", dst, src); }
+  cvtss2sd(dst: Xmm, src: XM): void { this.emit2(MN.cvtss2sd, dst, src); }
+  cvtsd2ss(dst: Xmm, src: XM): void { this.emit2(MN.cvtsd2ss, dst, src); }
   /** From a 32- or 64-bit signed integer (a memory source needs a size). */
-  cvtsi2ss(dst: Xmm, src: RM): void { this.emit2("cvtsi2ss", dst, src); }
-  cvtsi2sd(dst: Xmm, src: RM): void { this.emit2("cvtsi2sd", dst, src); }
+  cvtsi2ss(dst: Xmm, src: RM): void { this.emit2(MN.cvtsi2ss, dst, src); }
+  cvtsi2sd(dst: Xmm, src: RM): void { this.emit2(MN.cvtsi2sd, dst, src); }
   /** Truncating conversions to a 32- or 64-bit signed integer (the width of dst). */
-  cvttss2si(dst: Gpr, src: XM): void { this.emit2("cvttss2si", dst, src); }
-  cvttsd2si(dst: Gpr, src: XM): void { this.emit2("cvttsd2si", dst, src); }
+  cvttss2si(dst: Gpr, src: XM): void { this.emit2(MN.cvttss2si, dst, src); }
+  cvttsd2si(dst: Gpr, src: XM): void { this.emit2(MN.cvttsd2si, dst, src); }
   /** Conversions rounding by MXCSR. */
-  cvtss2si(dst: Gpr, src: XM): void { this.emit2("cvtss2si", dst, src); }
-  cvtsd2si(dst: Gpr, src: XM): void { this.emit2("cvtsd2si", dst, src); }
+  cvtss2si(dst: Gpr, src: XM): void { this.emit2(MN.cvtss2si, dst, src); }
+  cvtsd2si(dst: Gpr, src: XM): void { this.emit2(MN.cvtsd2si, dst, src); }
 
-  ucomiss(a: Xmm, b: XM): void { this.emit2("ucomiss", a, b); }
-  ucomisd(a: Xmm, b: XM): void { this.emit2("ucomisd", a, b); }
-  comiss(a: Xmm, b: XM): void { this.emit2("comiss", a, b); }
-  comisd(a: Xmm, b: XM): void { this.emit2("comisd", a, b); }
+  ucomiss(a: Xmm, b: XM): void { this.emit2(MN.ucomiss, a, b); }
+  ucomisd(a: Xmm, b: XM): void { this.emit2(MN.ucomisd, a, b); }
+  comiss(a: Xmm, b: XM): void { this.emit2(MN.comiss, a, b); }
+  comisd(a: Xmm, b: XM): void { this.emit2(MN.comisd, a, b); }
 
-  andps(dst: Xmm, src: XM): void { this.emit2("andps", dst, src); }
-  andpd(dst: Xmm, src: XM): void { this.emit2("andpd", dst, src); }
-  andnps(dst: Xmm, src: XM): void { this.emit2("andnps", dst, src); }
-  andnpd(dst: Xmm, src: XM): void { this.emit2("andnpd", dst, src); }
-  orps(dst: Xmm, src: XM): void { this.emit2("orps", dst, src); }
-  orpd(dst: Xmm, src: XM): void { this.emit2("orpd", dst, src); }
-  xorps(dst: Xmm, src: XM): void { this.emit2("xorps", dst, src); }
-  xorpd(dst: Xmm, src: XM): void { this.emit2("xorpd", dst, src); }
-  pxor(dst: Xmm, src: XM): void { this.emit2("pxor", dst, src); }
+  andps(dst: Xmm, src: XM): void { this.emit2(MN.andps, dst, src); }
+  andpd(dst: Xmm, src: XM): void { this.emit2(MN.andpd, dst, src); }
+  andnps(dst: Xmm, src: XM): void { this.emit2(MN.andnps, dst, src); }
+  andnpd(dst: Xmm, src: XM): void { this.emit2(MN.andnpd, dst, src); }
+  orps(dst: Xmm, src: XM): void { this.emit2(MN.orps, dst, src); }
+  orpd(dst: Xmm, src: XM): void { this.emit2(MN.orpd, dst, src); }
+  xorps(dst: Xmm, src: XM): void { this.emit2(MN.xorps, dst, src); }
+  xorpd(dst: Xmm, src: XM): void { this.emit2(MN.xorpd, dst, src); }
+  pxor(dst: Xmm, src: XM): void { this.emit2(MN.pxor, dst, src); }
 
-  ldmxcsr(src: Mem): void { this.emit1("ldmxcsr", src); }
-  stmxcsr(dst: Mem): void { this.emit1("stmxcsr", dst); }
+  ldmxcsr(src: Mem): void { this.emit1(MN.ldmxcsr, src); }
+  stmxcsr(dst: Mem): void { this.emit1(MN.stmxcsr, dst); }
 }
 
 function padding(pos: number, boundary: number): number {
