@@ -45,8 +45,11 @@ export const CALL_CLOBBERS = XMM_BIT | GPR_CALLER.reduce((m, r) => m | (1 << r),
 /** Per register of the bank of the value being allocated, the values holding it that its lifetime meets (holderCount[r] of holderList[r]); reused from value to value. */
 const holderList: number[][] = Array.from({ length: 16 }, () => []);
 const holderCount = new Int32Array(16);
-/** The registers the value being allocated may take, in order of preference (a count of them); reused. */
-const candidates = new Int32Array(16);
+/** The registers a value may take, in order of preference: all of a bank's, or those left after clobbers (filtered, reused). */
+const filtered = new Int32Array(16);
+const XMM_ALL = Int32Array.from(XMM);
+const GPR_ALL = Int32Array.from(ALL_GPR);
+const GPR_MASK = ALL_GPR.reduce((m, r) => m | (1 << r), 0);
 
 export function allocate(
   f: IrFunction,
@@ -171,11 +174,17 @@ export function allocate(
     const float = floats[v] === 1;
     const bank = floats[v]!;
     const lost = clobbered(v);
+    // The first nc of `candidates`: the bank's registers in order, less those clobbered inside v's lifetime.
+    let candidates = filtered;
     let nc = 0;
     if (float) {
-      if (!(lost & XMM_BIT)) for (const r of XMM) candidates[nc++] = r;
+      candidates = XMM_ALL;
+      nc = lost & XMM_BIT ? 0 : XMM_ALL.length;
+    } else if ((lost & GPR_MASK) === 0) {
+      candidates = GPR_ALL;
+      nc = GPR_ALL.length;
     } else {
-      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) candidates[nc++] = r;
+      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) filtered[nc++] = r;
     }
     holderCount.fill(0);
     for (let k = 0; k < nActive; k++) hold(active[k]!, bank);
