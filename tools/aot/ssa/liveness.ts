@@ -8,7 +8,8 @@
 // around a call but not across it keeps a caller-saved register. A phi's
 // lifetime also covers the end of each predecessor, where its moves write it.
 //
-// Live sets are bit sets, one row of `words` per block in flat arrays, solved
+// Live sets are bit sets over the values that need a location (numbered
+// densely), one row of `words` per block in flat arrays, solved
 // by the usual backward dataflow (its least fixpoint does not depend on the
 // visiting order). The ranges are produced block by block in layout order,
 // so each value's pieces come in order of their start and merge as they come.
@@ -71,7 +72,6 @@ function pushSuccessors(t: Terminator, out: number[], k: number): number {
  */
 export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean): Intervals {
   const n = f.values.length;
-  const words = (n + 31) >>> 5;
   const layout = f.layout;
   const nl = layout.length;
   const blocks = f.blocks;
@@ -114,42 +114,52 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   succStart[nl] = ns;
   for (let j = 0; j < ns; j++) succ[j] = xOf[succ[j]!]!;
 
+  // Tracked values get dense numbers, their bits in the sets, in order of id: `bit` by value (-1: untracked), `valueOf` by bit.
+  const bit = tracked;
+  let m = 0;
+  for (let v = 0; v < n; v++) bit[v] = bit[v] !== 0 ? m++ : -1;
+  const valueOf = tempInt32s(m, 0);
+  for (let v = 0; v < n; v++) if (bit[v]! >= 0) valueOf[bit[v]!] = v;
+  const words = (m + 31) >>> 5;
+
   // Rows by layout index: gen (used before defined in the block; phi operands count in the predecessor), kill (defined in it), in, out.
   const row = nl * words;
   if (scratch.length < 4 * row) scratch = new Uint32Array(Math.max(4 * row, 2 * scratch.length));
   const sets = scratch;
   sets.fill(0, 0, 4 * row);
   const GEN = 0, KILL = row, IN = 2 * row, OUT = 3 * row;
+  /** Value v defined in the block whose kill row starts at k. */
+  const define = (k: number, v: number): void => {
+    const d = bit[v]!;
+    if (d >= 0) sets[k + (d >>> 5)]! |= 1 << (d & 31);
+  };
+  /** Value v used in the block whose gen and kill rows start at g and k: used before defined unless killed. */
+  const use = (g: number, k: number, v: number): void => {
+    const d = bit[v]!;
+    if (d >= 0 && (sets[k + (d >>> 5)]! & (1 << (d & 31))) === 0) sets[g + (d >>> 5)]! |= 1 << (d & 31);
+  };
   for (let x = 0; x < nl; x++) {
     const b = blocks[layout[x]!]!;
     const g = GEN + x * words, k = KILL + x * words;
-    for (const i of b.phis) {
-      const v = i.id;
-      if (tracked[v]) sets[k + (v >>> 5)]! |= 1 << (v & 31);
-    }
+    for (const i of b.phis) define(k, i.id);
     for (const i of b.insts) {
       const args = i.args;
-      for (let a = 0; a < args.length; a++) {
-        const v = args[a]!;
-        if (tracked[v] && (sets[k + (v >>> 5)]! & (1 << (v & 31))) === 0) sets[g + (v >>> 5)]! |= 1 << (v & 31);
-      }
-      const v = i.id;
-      if (tracked[v]) sets[k + (v >>> 5)]! |= 1 << (v & 31);
+      for (let a = 0; a < args.length; a++) use(g, k, args[a]!);
+      define(k, i.id);
     }
     const t = b.term;
     let tv = -1;
     if (t.kind === "branch") tv = t.cond;
     else if (t.kind === "switch") tv = t.index;
     if (tv >= 0) {
-      if (tracked[tv] && (sets[k + (tv >>> 5)]! & (1 << (tv & 31))) === 0) sets[g + (tv >>> 5)]! |= 1 << (tv & 31);
+      use(g, k, tv);
     } else if (t.kind === "return") {
-      for (const v of t.values) if (tracked[v] && (sets[k + (v >>> 5)]! & (1 << (v & 31))) === 0) sets[g + (v >>> 5)]! |= 1 << (v & 31);
+      for (const v of t.values) use(g, k, v);
     }
     for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
       const arg = succArg[j]!;
       for (const phi of blocks[layout[succ[j]!]!]!.phis) {
-        const v = phi.args[arg]!;
-        if (tracked[v] && (sets[k + (v >>> 5)]! & (1 << (v & 31))) === 0) sets[g + (v >>> 5)]! |= 1 << (v & 31);
+        use(g, k, phi.args[arg]!);
       }
     }
   }
@@ -266,7 +276,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       let bits = sets[out + w]!;
       while (bits !== 0) {
         const tb = bits & -bits;
-        const v = (w << 5) + 31 - Math.clz32(tb);
+        const v = valueOf[(w << 5) + 31 - Math.clz32(tb)]!;
         bits ^= tb;
         add(v, defBlock[v] === id ? pos[v]! : lo, hi + 1);
       }
@@ -276,7 +286,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       let bits = sets[inn + w]! & ~sets[out + w]!;
       while (bits !== 0) {
         const tb = bits & -bits;
-        const v = (w << 5) + 31 - Math.clz32(tb);
+        const v = valueOf[(w << 5) + 31 - Math.clz32(tb)]!;
         bits ^= tb;
         add(v, lo, useBlock[v] === id ? lastUse[v]! : lo);
       }
@@ -284,20 +294,22 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     // Defined here and not live out: from the definition to the last use.
     for (const phi of b.phis) {
       const v = phi.id;
-      if (!tracked[v] || (sets[out + (v >>> 5)]! & (1 << (v & 31))) !== 0) continue;
+      const d = bit[v]!;
+      if (d < 0 || (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0) continue;
       const u = useBlock[v] === id ? lastUse[v]! : -1;
       add(v, lo, u > lo ? u : lo + 1);
     }
     for (const i of b.insts) {
       const v = i.id;
-      if (!tracked[v] || (sets[out + (v >>> 5)]! & (1 << (v & 31))) !== 0) continue;
-      const d = pos[v]!;
+      const d = bit[v]!;
+      if (d < 0 || (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0) continue;
+      const at = pos[v]!;
       const u = useBlock[v] === id ? lastUse[v]! : -1;
-      add(v, d, u > d ? u : d + 1);
+      add(v, at, u > at ? u : at + 1);
     }
     // The moves into the successors' phis write them here.
     for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
-      for (const phi of blocks[layout[succ[j]!]!]!.phis) if (tracked[phi.id]) add(phi.id, hi, hi + 1);
+      for (const phi of blocks[layout[succ[j]!]!]!.phis) if (bit[phi.id]! >= 0) add(phi.id, hi, hi + 1);
     }
   }
   // Each value's pieces, in order, into one array.
