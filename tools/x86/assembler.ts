@@ -613,10 +613,11 @@ export class Assembler {
     this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic });
   }
 
+  /** jmp or a jcc (`mnemonic`): a relaxable branch to a label (as emit() would make it), else through emit. */
   private jump(mnemonic: string, target: Label | Sym | Gpr | Mem, width?: "near"): void {
-    if (target.kind === "label" && width === "near") {
+    if (target.kind === "label") {
       this.useIn(target, mnemonic, [target]);
-      this.branch(mnemonic, target, true);
+      this.branch(mnemonic, target, width === "near");
     } else {
       this.emit1(memoOf(mnemonic), target);
     }
