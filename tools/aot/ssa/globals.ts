@@ -6,7 +6,8 @@
 // version 1's bridged emitters never touch globals.
 
 import { Op } from "../../wasm/index.ts";
-import { replaceUses, type IrFunction } from "./ir.ts";
+import { int32s } from "./arena.ts";
+import { replaceUsesBy, type IrFunction } from "./ir.ts";
 
 /** The value a known-globals list (pairs: global index, value) holds for global g, or -1. */
 function knownValue(known: number[], g: number): number {
@@ -30,7 +31,8 @@ export function forwardGlobals(f: IrFunction): void {
    * touches no global and calls nothing shares its predecessor's list (lists are copied before they change).
    */
   const exit: (number[] | undefined)[] = [];
-  const repl = new Map<number, number>();
+  /** By value: the earlier value a removed load is replaced by (-1: none); how many. */
+  let repl: Int32Array | null = null;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     const from = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
@@ -52,7 +54,8 @@ export function forwardGlobals(f: IrFunction): void {
       if (i.op === Op.GlobalGet) {
         const v = knownValue(known, i.ins!.index!);
         if (v >= 0) {
-          repl.set(i.id, v);
+          repl ??= int32s(f.values.length).fill(-1);
+          repl[i.id] = v;
           removed = true;
           continue;
         }
@@ -60,8 +63,8 @@ export function forwardGlobals(f: IrFunction): void {
       } else if (i.op === Op.GlobalSet) setKnown(known, i.ins!.index!, i.args[0]!);
       else if (i.op === Op.Call || i.op === Op.CallIndirect) known = [];
     }
-    if (removed) b.insts = b.insts.filter((i) => !repl.has(i.id));
+    if (removed) b.insts = b.insts.filter((i) => repl![i.id]! < 0);
     exit[id] = known;
   }
-  replaceUses(f, repl);
+  if (repl !== null) replaceUsesBy(f, repl);
 }

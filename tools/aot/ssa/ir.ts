@@ -144,6 +144,11 @@ export function replaceUses(f: IrFunction, repl: ReadonlyMap<number, number>): v
   // The replacements as a table by value (-1: none), looked up for every operand.
   const to = int32s(f.values.length).fill(-1);
   for (const [v, r] of repl) to[v] = r;
+  replaceUsesBy(f, to);
+}
+
+/** replaceUses() with the replacements as a table by value: `to[v]` replaces v, -1 for none. */
+export function replaceUsesBy(f: IrFunction, to: Int32Array): void {
   const find = (v: number): number => {
     let r = v;
     for (let n = to[r]!; n >= 0; n = to[r]!) r = n;
