@@ -369,7 +369,7 @@ for (const row of OPCODES as readonly Row[]) {
 
 /** Metadata for an `Instr.op` value. */
 export function opInfo(op: number): OpInfo | undefined {
-  return byCode.get(op);
+  return op < 0x100 ? BYTE_OPS[op] : byCode.get(op);
 }
 
 /** The text-format name of an `Instr.op` value, for messages. */

@@ -18,7 +18,7 @@
 // one walk over the items. Nothing here formats a message until one is
 // thrown: errors keep the mnemonic and operands, not a string.
 import { ByteBuffer } from "./buffer.ts";
-import { encode, encodeInto, littleEndian, type FixupSink } from "./encoder.ts";
+import { encode, encodePlanned, littleEndian, planOf, type FixupSink, type Plan } from "./encoder.ts";
 import { encodingsOf, type Encoding } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
 import { nopBytes } from "./nops.ts";
@@ -95,6 +95,8 @@ type Item =
   | { kind: "align"; at: number; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
+/** The mnemonics of jcc by condition code, made once (a string made per call is hashed per lookup). */
+const jccNames = condNames.map((c) => `j${c}`);
 
 /** The rel8 and rel32 forms of jmp and each jcc, encoded once. */
 const branchForms = new Map<string, { short: BranchForm; near: BranchForm }>();
@@ -113,7 +115,151 @@ function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: Br
   return f;
 }
 
+/**
+ * One mnemonic's memo: the plan of the row selectByKey picks, by shape key (the same memo as
+ * selection's, one step further). The typed methods hold theirs (MN), so the common case looks
+ * up a number, not the mnemonic's string.
+ */
+interface Memo {
+  readonly mnemonic: string;
+  readonly plans: Map<number, Plan>;
+}
+
+const memos = new Map<string, Memo>();
+
+function memoOf(mnemonic: string): Memo {
+  let m = memos.get(mnemonic);
+  if (m === undefined) memos.set(mnemonic, (m = { mnemonic, plans: new Map() }));
+  return m;
+}
+
+function planFor(memo: Memo, key: number, ops: readonly Operand[]): Plan {
+  const known = memo.plans.get(key);
+  if (known !== undefined) return known;
+  const p = planOf(selectByKey(memo.mnemonic, key, ops));
+  if (key >= 0) memo.plans.set(key, p);
+  return p;
+}
+
+/** The memos of the mnemonics the typed methods emit. */
+const MN = {
+  adc: memoOf("adc"),
+  add: memoOf("add"),
+  addsd: memoOf("addsd"),
+  addss: memoOf("addss"),
+  and: memoOf("and"),
+  andnpd: memoOf("andnpd"),
+  andnps: memoOf("andnps"),
+  andpd: memoOf("andpd"),
+  andps: memoOf("andps"),
+  bsf: memoOf("bsf"),
+  bsr: memoOf("bsr"),
+  bswap: memoOf("bswap"),
+  bt: memoOf("bt"),
+  call: memoOf("call"),
+  cdq: memoOf("cdq"),
+  cli: memoOf("cli"),
+  cmp: memoOf("cmp"),
+  cmpsd: memoOf("cmpsd"),
+  cmpss: memoOf("cmpss"),
+  comisd: memoOf("comisd"),
+  comiss: memoOf("comiss"),
+  cpuid: memoOf("cpuid"),
+  cqo: memoOf("cqo"),
+  cvtsd2si: memoOf("cvtsd2si"),
+  cvtsd2ss: memoOf("cvtsd2ss"),
+  cvtsi2sd: memoOf("cvtsi2sd"),
+  cvtsi2ss: memoOf("cvtsi2ss"),
+  cvtss2sd: memoOf("cvtss2sd"),
+  cvtss2si: memoOf("cvtss2si"),
+  cvttsd2si: memoOf("cvttsd2si"),
+  cvttss2si: memoOf("cvttss2si"),
+  div: memoOf("div"),
+  divsd: memoOf("divsd"),
+  divss: memoOf("divss"),
+  hlt: memoOf("hlt"),
+  idiv: memoOf("idiv"),
+  in: memoOf("in"),
+  int3: memoOf("int3"),
+  iretq: memoOf("iretq"),
+  ldmxcsr: memoOf("ldmxcsr"),
+  lea: memoOf("lea"),
+  lgdt: memoOf("lgdt"),
+  lidt: memoOf("lidt"),
+  lzcnt: memoOf("lzcnt"),
+  maxsd: memoOf("maxsd"),
+  maxss: memoOf("maxss"),
+  mfence: memoOf("mfence"),
+  minsd: memoOf("minsd"),
+  minss: memoOf("minss"),
+  mov: memoOf("mov"),
+  movaps: memoOf("movaps"),
+  movd: memoOf("movd"),
+  movdqa: memoOf("movdqa"),
+  movdqu: memoOf("movdqu"),
+  movq: memoOf("movq"),
+  movsd: memoOf("movsd"),
+  movss: memoOf("movss"),
+  movsx: memoOf("movsx"),
+  movsxd: memoOf("movsxd"),
+  movups: memoOf("movups"),
+  movzx: memoOf("movzx"),
+  mul: memoOf("mul"),
+  mulsd: memoOf("mulsd"),
+  mulss: memoOf("mulss"),
+  neg: memoOf("neg"),
+  nop: memoOf("nop"),
+  not: memoOf("not"),
+  or: memoOf("or"),
+  orpd: memoOf("orpd"),
+  orps: memoOf("orps"),
+  out: memoOf("out"),
+  pause: memoOf("pause"),
+  pop: memoOf("pop"),
+  popcnt: memoOf("popcnt"),
+  push: memoOf("push"),
+  pxor: memoOf("pxor"),
+  rdmsr: memoOf("rdmsr"),
+  rdtsc: memoOf("rdtsc"),
+  rep_movsb: memoOf("rep movsb"),
+  rep_movsq: memoOf("rep movsq"),
+  rep_stosb: memoOf("rep stosb"),
+  rep_stosq: memoOf("rep stosq"),
+  ret: memoOf("ret"),
+  rol: memoOf("rol"),
+  ror: memoOf("ror"),
+  roundsd: memoOf("roundsd"),
+  roundss: memoOf("roundss"),
+  sar: memoOf("sar"),
+  sbb: memoOf("sbb"),
+  shl: memoOf("shl"),
+  shr: memoOf("shr"),
+  sqrtsd: memoOf("sqrtsd"),
+  sqrtss: memoOf("sqrtss"),
+  sti: memoOf("sti"),
+  stmxcsr: memoOf("stmxcsr"),
+  sub: memoOf("sub"),
+  subsd: memoOf("subsd"),
+  subss: memoOf("subss"),
+  syscall: memoOf("syscall"),
+  test: memoOf("test"),
+  tzcnt: memoOf("tzcnt"),
+  ucomisd: memoOf("ucomisd"),
+  ucomiss: memoOf("ucomiss"),
+  ud2: memoOf("ud2"),
+  wrmsr: memoOf("wrmsr"),
+  xchg: memoOf("xchg"),
+  xor: memoOf("xor"),
+  xorpd: memoOf("xorpd"),
+  xorps: memoOf("xorps"),
+} as const;
+/** setcc's and cmovcc's memos by condition code. */
+const setMemos = condNames.map((c) => memoOf(`set${c}`));
+const cmovMemos = condNames.map((c) => memoOf(`cmov${c}`));
+
 let nextAssemblerId = 1;
+
+const NO_OPERANDS: readonly Operand[] = Object.freeze([]);
 
 export class Assembler {
   private readonly id = nextAssemblerId++;
@@ -160,6 +306,11 @@ export class Assembler {
     },
   };
 
+  /** The operand arrays of emit1, emit2 and emit3 (see there). */
+  private readonly ops1: Operand[] = [imm(0)];
+  private readonly ops2: Operand[] = [imm(0), imm(0)];
+  private readonly ops3: Operand[] = [imm(0), imm(0), imm(0)];
+
   // --- labels ---------------------------------------------------------------
 
   /** A new, unbound label; `name` only shows in messages. */
@@ -188,7 +339,7 @@ export class Assembler {
     // The key says whether a label is involved; most instructions take the short way.
     const key = shapeKey(ops);
     if (key >= 0 && !keyHasLabel(key)) {
-      encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+      encodePlanned(this.buf, planFor(memoOf(mnemonic), key, ops), ops, key, this.sink);
       return;
     }
     for (let i = 0; i < ops.length; i++) {
@@ -200,7 +351,45 @@ export class Assembler {
       this.branch(mnemonic, ops[0] as Label, false);
       return;
     }
-    encodeInto(this.buf, selectByKey(mnemonic, key, ops), ops, key, this.sink);
+    encodePlanned(this.buf, planFor(memoOf(mnemonic), key, ops), ops, key, this.sink);
+  }
+
+  /**
+   * emit() for one, two or three operands without an array per call: the
+   * operands go into an array kept for that count. Only an instruction that
+   * refers to no label takes this way; nothing keeps the array after the
+   * call then (fields for symbols keep no operands, and a message is
+   * formatted when it is thrown). The rest go through emit().
+   */
+  private emit1(memo: Memo, a: Operand): void {
+    const ops = this.ops1;
+    ops[0] = a;
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(memo, key, ops), ops, key, this.sink);
+    else this.emit(memo.mnemonic, a);
+  }
+
+  private emit2(memo: Memo, a: Operand, b: Operand): void {
+    const ops = this.ops2;
+    ops[0] = a;
+    ops[1] = b;
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(memo, key, ops), ops, key, this.sink);
+    else this.emit(memo.mnemonic, a, b);
+  }
+
+  private emit3(memo: Memo, a: Operand, b: Operand, c: Operand): void {
+    const ops = this.ops3;
+    ops[0] = a;
+    ops[1] = b;
+    ops[2] = c;
+    const key = shapeKey(ops);
+    if (key >= 0 && !keyHasLabel(key)) encodePlanned(this.buf, planFor(memo, key, ops), ops, key, this.sink);
+    else this.emit(memo.mnemonic, a, b, c);
+  }
+
+  private emit0(memo: Memo): void {
+    encodePlanned(this.buf, planFor(memo, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
   }
 
   // --- data -------------------------------------------------------------------
@@ -424,42 +613,43 @@ export class Assembler {
     this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic });
   }
 
+  /** jmp or a jcc (`mnemonic`): a relaxable branch to a label (as emit() would make it), else through emit. */
   private jump(mnemonic: string, target: Label | Sym | Gpr | Mem, width?: "near"): void {
-    if (target.kind === "label" && width === "near") {
+    if (target.kind === "label") {
       this.useIn(target, mnemonic, [target]);
-      this.branch(mnemonic, target, true);
+      this.branch(mnemonic, target, width === "near");
     } else {
-      this.emit(mnemonic, target);
+      this.emit1(memoOf(mnemonic), target);
     }
   }
 
   // --- instructions: integer ------------------------------------------------------
 
-  mov(dst: Gpr | Mem | ControlReg, src: Gpr | Mem | Imm | ControlReg): void { this.emit("mov", dst, src); }
-  movzx(dst: Gpr, src: RM): void { this.emit("movzx", dst, src); }
-  movsx(dst: Gpr, src: RM): void { this.emit("movsx", dst, src); }
-  movsxd(dst: Gpr, src: RM): void { this.emit("movsxd", dst, src); }
-  lea(dst: Gpr, src: Mem): void { this.emit("lea", dst, src); }
-  xchg(a: RM, b: RM): void { this.emit("xchg", a, b); }
-  bswap(r: Gpr): void { this.emit("bswap", r); }
-  push(src: Gpr | Mem | Imm): void { this.emit("push", src); }
-  pop(dst: Gpr | Mem): void { this.emit("pop", dst); }
+  mov(dst: Gpr | Mem | ControlReg, src: Gpr | Mem | Imm | ControlReg): void { this.emit2(MN.mov, dst, src); }
+  movzx(dst: Gpr, src: RM): void { this.emit2(MN.movzx, dst, src); }
+  movsx(dst: Gpr, src: RM): void { this.emit2(MN.movsx, dst, src); }
+  movsxd(dst: Gpr, src: RM): void { this.emit2(MN.movsxd, dst, src); }
+  lea(dst: Gpr, src: Mem): void { this.emit2(MN.lea, dst, src); }
+  xchg(a: RM, b: RM): void { this.emit2(MN.xchg, a, b); }
+  bswap(r: Gpr): void { this.emit1(MN.bswap, r); }
+  push(src: Gpr | Mem | Imm): void { this.emit1(MN.push, src); }
+  pop(dst: Gpr | Mem): void { this.emit1(MN.pop, dst); }
 
-  add(dst: RM, src: RM | Imm): void { this.emit("add", dst, src); }
-  or(dst: RM, src: RM | Imm): void { this.emit("or", dst, src); }
-  adc(dst: RM, src: RM | Imm): void { this.emit("adc", dst, src); }
-  sbb(dst: RM, src: RM | Imm): void { this.emit("sbb", dst, src); }
-  and(dst: RM, src: RM | Imm): void { this.emit("and", dst, src); }
-  sub(dst: RM, src: RM | Imm): void { this.emit("sub", dst, src); }
-  xor(dst: RM, src: RM | Imm): void { this.emit("xor", dst, src); }
-  cmp(dst: RM, src: RM | Imm): void { this.emit("cmp", dst, src); }
-  test(a: RM, b: Gpr | Imm): void { this.emit("test", a, b); }
+  add(dst: RM, src: RM | Imm): void { this.emit2(MN.add, dst, src); }
+  or(dst: RM, src: RM | Imm): void { this.emit2(MN.or, dst, src); }
+  adc(dst: RM, src: RM | Imm): void { this.emit2(MN.adc, dst, src); }
+  sbb(dst: RM, src: RM | Imm): void { this.emit2(MN.sbb, dst, src); }
+  and(dst: RM, src: RM | Imm): void { this.emit2(MN.and, dst, src); }
+  sub(dst: RM, src: RM | Imm): void { this.emit2(MN.sub, dst, src); }
+  xor(dst: RM, src: RM | Imm): void { this.emit2(MN.xor, dst, src); }
+  cmp(dst: RM, src: RM | Imm): void { this.emit2(MN.cmp, dst, src); }
+  test(a: RM, b: Gpr | Imm): void { this.emit2(MN.test, a, b); }
 
-  not(x: RM): void { this.emit("not", x); }
-  neg(x: RM): void { this.emit("neg", x); }
-  mul(src: RM): void { this.emit("mul", src); }
-  div(src: RM): void { this.emit("div", src); }
-  idiv(src: RM): void { this.emit("idiv", src); }
+  not(x: RM): void { this.emit1(MN.not, x); }
+  neg(x: RM): void { this.emit1(MN.neg, x); }
+  mul(src: RM): void { this.emit1(MN.mul, src); }
+  div(src: RM): void { this.emit1(MN.div, src); }
+  idiv(src: RM): void { this.emit1(MN.idiv, src); }
   /** imul(src): rdx:rax = rax * src; imul(dst, src): dst *= src; imul(dst, src, k): dst = src * k. */
   imul(src: RM): void;
   imul(dst: Gpr, src: RM): void;
@@ -470,128 +660,128 @@ export class Assembler {
     if (factor !== undefined) ops.push(factor);
     this.emit("imul", ...ops);
   }
-  cdq(): void { this.emit("cdq"); }
-  cqo(): void { this.emit("cqo"); }
+  cdq(): void { this.emit0(MN.cdq); }
+  cqo(): void { this.emit0(MN.cqo); }
 
   /** Shifts and rotates by `cl` or by an immediate count. */
-  shl(dst: RM, count: Gpr | Imm): void { this.emit("shl", dst, count); }
-  shr(dst: RM, count: Gpr | Imm): void { this.emit("shr", dst, count); }
-  sar(dst: RM, count: Gpr | Imm): void { this.emit("sar", dst, count); }
-  rol(dst: RM, count: Gpr | Imm): void { this.emit("rol", dst, count); }
-  ror(dst: RM, count: Gpr | Imm): void { this.emit("ror", dst, count); }
+  shl(dst: RM, count: Gpr | Imm): void { this.emit2(MN.shl, dst, count); }
+  shr(dst: RM, count: Gpr | Imm): void { this.emit2(MN.shr, dst, count); }
+  sar(dst: RM, count: Gpr | Imm): void { this.emit2(MN.sar, dst, count); }
+  rol(dst: RM, count: Gpr | Imm): void { this.emit2(MN.rol, dst, count); }
+  ror(dst: RM, count: Gpr | Imm): void { this.emit2(MN.ror, dst, count); }
 
-  bsf(dst: Gpr, src: RM): void { this.emit("bsf", dst, src); }
-  bsr(dst: Gpr, src: RM): void { this.emit("bsr", dst, src); }
-  tzcnt(dst: Gpr, src: RM): void { this.emit("tzcnt", dst, src); }
-  lzcnt(dst: Gpr, src: RM): void { this.emit("lzcnt", dst, src); }
-  popcnt(dst: Gpr, src: RM): void { this.emit("popcnt", dst, src); }
-  bt(base: RM, bit: Gpr | Imm): void { this.emit("bt", base, bit); }
+  bsf(dst: Gpr, src: RM): void { this.emit2(MN.bsf, dst, src); }
+  bsr(dst: Gpr, src: RM): void { this.emit2(MN.bsr, dst, src); }
+  tzcnt(dst: Gpr, src: RM): void { this.emit2(MN.tzcnt, dst, src); }
+  lzcnt(dst: Gpr, src: RM): void { this.emit2(MN.lzcnt, dst, src); }
+  popcnt(dst: Gpr, src: RM): void { this.emit2(MN.popcnt, dst, src); }
+  bt(base: RM, bit: Gpr | Imm): void { this.emit2(MN.bt, base, bit); }
 
-  setcc(cc: Cond, dst: RM): void { this.emit(`set${condNames[condCode(cc)]}`, dst); }
-  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit(`cmov${condNames[condCode(cc)]}`, dst, src); }
+  setcc(cc: Cond, dst: RM): void { this.emit1(setMemos[condCode(cc)]!, dst); }
+  cmovcc(cc: Cond, dst: Gpr, src: RM): void { this.emit2(cmovMemos[condCode(cc)]!, dst, src); }
 
   // --- instructions: control flow -------------------------------------------------
 
   /** jmp to a label (rel8 or rel32, chosen at finish; "near" forces rel32), a symbol (rel32 relocation), or through a register or memory. */
   jmp(target: Label | Sym | Gpr | Mem, width?: "near"): void { this.jump("jmp", target, width); }
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
-  jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(`j${condNames[condCode(cc)]}`, target, width); }
+  jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccNames[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
-  call(target: Label | Sym | Gpr | Mem): void { this.emit("call", target); }
-  ret(): void { this.emit("ret"); }
+  call(target: Label | Sym | Gpr | Mem): void { this.emit1(MN.call, target); }
+  ret(): void { this.emit0(MN.ret); }
 
   // --- instructions: no operands, system --------------------------------------------
 
-  nop(): void { this.emit("nop"); }
-  int3(): void { this.emit("int3"); }
-  ud2(): void { this.emit("ud2"); }
-  hlt(): void { this.emit("hlt"); }
-  cli(): void { this.emit("cli"); }
-  sti(): void { this.emit("sti"); }
-  iretq(): void { this.emit("iretq"); }
-  cpuid(): void { this.emit("cpuid"); }
-  rdtsc(): void { this.emit("rdtsc"); }
-  rdmsr(): void { this.emit("rdmsr"); }
-  wrmsr(): void { this.emit("wrmsr"); }
-  syscall(): void { this.emit("syscall"); }
-  pause(): void { this.emit("pause"); }
-  mfence(): void { this.emit("mfence"); }
+  nop(): void { this.emit0(MN.nop); }
+  int3(): void { this.emit0(MN.int3); }
+  ud2(): void { this.emit0(MN.ud2); }
+  hlt(): void { this.emit0(MN.hlt); }
+  cli(): void { this.emit0(MN.cli); }
+  sti(): void { this.emit0(MN.sti); }
+  iretq(): void { this.emit0(MN.iretq); }
+  cpuid(): void { this.emit0(MN.cpuid); }
+  rdtsc(): void { this.emit0(MN.rdtsc); }
+  rdmsr(): void { this.emit0(MN.rdmsr); }
+  wrmsr(): void { this.emit0(MN.wrmsr); }
+  syscall(): void { this.emit0(MN.syscall); }
+  pause(): void { this.emit0(MN.pause); }
+  mfence(): void { this.emit0(MN.mfence); }
   /** memcpy of rcx bytes from [rsi] to [rdi] (direction flag clear). */
-  repMovsb(): void { this.emit("rep movsb"); }
+  repMovsb(): void { this.emit0(MN.rep_movsb); }
   /** memset of rcx bytes at [rdi] to al. */
-  repStosb(): void { this.emit("rep stosb"); }
-  repMovsq(): void { this.emit("rep movsq"); }
-  repStosq(): void { this.emit("rep stosq"); }
-  lgdt(src: Mem): void { this.emit("lgdt", src); }
-  lidt(src: Mem): void { this.emit("lidt", src); }
+  repStosb(): void { this.emit0(MN.rep_stosb); }
+  repMovsq(): void { this.emit0(MN.rep_movsq); }
+  repStosq(): void { this.emit0(MN.rep_stosq); }
+  lgdt(src: Mem): void { this.emit1(MN.lgdt, src); }
+  lidt(src: Mem): void { this.emit1(MN.lidt, src); }
   /** in al/ax/eax, dx or imm8. */
-  in(dst: Gpr, port: Gpr | Imm): void { this.emit("in", dst, port); }
+  in(dst: Gpr, port: Gpr | Imm): void { this.emit2(MN.in, dst, port); }
   /** out dx or imm8, al/ax/eax. */
-  out(port: Gpr | Imm, src: Gpr): void { this.emit("out", port, src); }
+  out(port: Gpr | Imm, src: Gpr): void { this.emit2(MN.out, port, src); }
 
   // --- instructions: SSE ------------------------------------------------------------
 
-  movss(dst: XM, src: XM): void { this.emit("movss", dst, src); }
-  movsd(dst: XM, src: XM): void { this.emit("movsd", dst, src); }
-  movaps(dst: XM, src: XM): void { this.emit("movaps", dst, src); }
-  movups(dst: XM, src: XM): void { this.emit("movups", dst, src); }
-  movdqa(dst: XM, src: XM): void { this.emit("movdqa", dst, src); }
-  movdqu(dst: XM, src: XM): void { this.emit("movdqu", dst, src); }
+  movss(dst: XM, src: XM): void { this.emit2(MN.movss, dst, src); }
+  movsd(dst: XM, src: XM): void { this.emit2(MN.movsd, dst, src); }
+  movaps(dst: XM, src: XM): void { this.emit2(MN.movaps, dst, src); }
+  movups(dst: XM, src: XM): void { this.emit2(MN.movups, dst, src); }
+  movdqa(dst: XM, src: XM): void { this.emit2(MN.movdqa, dst, src); }
+  movdqu(dst: XM, src: XM): void { this.emit2(MN.movdqu, dst, src); }
   /** 32 bits between an xmm register and a GPR or memory. */
-  movd(dst: Xmm | RM, src: Xmm | RM): void { this.emit("movd", dst, src); }
+  movd(dst: Xmm | RM, src: Xmm | RM): void { this.emit2(MN.movd, dst, src); }
   /** 64 bits between an xmm register and a GPR, memory or another xmm register. */
-  movq(dst: Xmm | RM, src: Xmm | RM): void { this.emit("movq", dst, src); }
+  movq(dst: Xmm | RM, src: Xmm | RM): void { this.emit2(MN.movq, dst, src); }
 
-  addss(dst: Xmm, src: XM): void { this.emit("addss", dst, src); }
-  addsd(dst: Xmm, src: XM): void { this.emit("addsd", dst, src); }
-  subss(dst: Xmm, src: XM): void { this.emit("subss", dst, src); }
-  subsd(dst: Xmm, src: XM): void { this.emit("subsd", dst, src); }
-  mulss(dst: Xmm, src: XM): void { this.emit("mulss", dst, src); }
-  mulsd(dst: Xmm, src: XM): void { this.emit("mulsd", dst, src); }
-  divss(dst: Xmm, src: XM): void { this.emit("divss", dst, src); }
-  divsd(dst: Xmm, src: XM): void { this.emit("divsd", dst, src); }
-  sqrtss(dst: Xmm, src: XM): void { this.emit("sqrtss", dst, src); }
-  sqrtsd(dst: Xmm, src: XM): void { this.emit("sqrtsd", dst, src); }
-  minss(dst: Xmm, src: XM): void { this.emit("minss", dst, src); }
-  minsd(dst: Xmm, src: XM): void { this.emit("minsd", dst, src); }
-  maxss(dst: Xmm, src: XM): void { this.emit("maxss", dst, src); }
-  maxsd(dst: Xmm, src: XM): void { this.emit("maxsd", dst, src); }
+  addss(dst: Xmm, src: XM): void { this.emit2(MN.addss, dst, src); }
+  addsd(dst: Xmm, src: XM): void { this.emit2(MN.addsd, dst, src); }
+  subss(dst: Xmm, src: XM): void { this.emit2(MN.subss, dst, src); }
+  subsd(dst: Xmm, src: XM): void { this.emit2(MN.subsd, dst, src); }
+  mulss(dst: Xmm, src: XM): void { this.emit2(MN.mulss, dst, src); }
+  mulsd(dst: Xmm, src: XM): void { this.emit2(MN.mulsd, dst, src); }
+  divss(dst: Xmm, src: XM): void { this.emit2(MN.divss, dst, src); }
+  divsd(dst: Xmm, src: XM): void { this.emit2(MN.divsd, dst, src); }
+  sqrtss(dst: Xmm, src: XM): void { this.emit2(MN.sqrtss, dst, src); }
+  sqrtsd(dst: Xmm, src: XM): void { this.emit2(MN.sqrtsd, dst, src); }
+  minss(dst: Xmm, src: XM): void { this.emit2(MN.minss, dst, src); }
+  minsd(dst: Xmm, src: XM): void { this.emit2(MN.minsd, dst, src); }
+  maxss(dst: Xmm, src: XM): void { this.emit2(MN.maxss, dst, src); }
+  maxsd(dst: Xmm, src: XM): void { this.emit2(MN.maxsd, dst, src); }
   /** SSE4.1; mode 0 nearest-even, 1 floor, 2 ceil, 3 truncate (+8 to suppress the precision exception). */
-  roundss(dst: Xmm, src: XM, mode: Imm): void { this.emit("roundss", dst, src, mode); }
-  roundsd(dst: Xmm, src: XM, mode: Imm): void { this.emit("roundsd", dst, src, mode); }
+  roundss(dst: Xmm, src: XM, mode: Imm): void { this.emit3(MN.roundss, dst, src, mode); }
+  roundsd(dst: Xmm, src: XM, mode: Imm): void { this.emit3(MN.roundsd, dst, src, mode); }
   /** Sets dst to all ones or zeros; objdump prints `cmpss xmm0,xmm1,lt` as `cmpltss`. */
-  cmpss(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit("cmpss", dst, src, predicate(pred)); }
-  cmpsd(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit("cmpsd", dst, src, predicate(pred)); }
+  cmpss(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3(MN.cmpss, dst, src, predicate(pred)); }
+  cmpsd(dst: Xmm, src: XM, pred: CmpPredicate | Imm): void { this.emit3(MN.cmpsd, dst, src, predicate(pred)); }
 
-  cvtss2sd(dst: Xmm, src: XM): void { this.emit("cvtss2sd", dst, src); }
-  cvtsd2ss(dst: Xmm, src: XM): void { this.emit("cvtsd2ss", dst, src); }
+  cvtss2sd(dst: Xmm, src: XM): void { this.emit2(MN.cvtss2sd, dst, src); }
+  cvtsd2ss(dst: Xmm, src: XM): void { this.emit2(MN.cvtsd2ss, dst, src); }
   /** From a 32- or 64-bit signed integer (a memory source needs a size). */
-  cvtsi2ss(dst: Xmm, src: RM): void { this.emit("cvtsi2ss", dst, src); }
-  cvtsi2sd(dst: Xmm, src: RM): void { this.emit("cvtsi2sd", dst, src); }
+  cvtsi2ss(dst: Xmm, src: RM): void { this.emit2(MN.cvtsi2ss, dst, src); }
+  cvtsi2sd(dst: Xmm, src: RM): void { this.emit2(MN.cvtsi2sd, dst, src); }
   /** Truncating conversions to a 32- or 64-bit signed integer (the width of dst). */
-  cvttss2si(dst: Gpr, src: XM): void { this.emit("cvttss2si", dst, src); }
-  cvttsd2si(dst: Gpr, src: XM): void { this.emit("cvttsd2si", dst, src); }
+  cvttss2si(dst: Gpr, src: XM): void { this.emit2(MN.cvttss2si, dst, src); }
+  cvttsd2si(dst: Gpr, src: XM): void { this.emit2(MN.cvttsd2si, dst, src); }
   /** Conversions rounding by MXCSR. */
-  cvtss2si(dst: Gpr, src: XM): void { this.emit("cvtss2si", dst, src); }
-  cvtsd2si(dst: Gpr, src: XM): void { this.emit("cvtsd2si", dst, src); }
+  cvtss2si(dst: Gpr, src: XM): void { this.emit2(MN.cvtss2si, dst, src); }
+  cvtsd2si(dst: Gpr, src: XM): void { this.emit2(MN.cvtsd2si, dst, src); }
 
-  ucomiss(a: Xmm, b: XM): void { this.emit("ucomiss", a, b); }
-  ucomisd(a: Xmm, b: XM): void { this.emit("ucomisd", a, b); }
-  comiss(a: Xmm, b: XM): void { this.emit("comiss", a, b); }
-  comisd(a: Xmm, b: XM): void { this.emit("comisd", a, b); }
+  ucomiss(a: Xmm, b: XM): void { this.emit2(MN.ucomiss, a, b); }
+  ucomisd(a: Xmm, b: XM): void { this.emit2(MN.ucomisd, a, b); }
+  comiss(a: Xmm, b: XM): void { this.emit2(MN.comiss, a, b); }
+  comisd(a: Xmm, b: XM): void { this.emit2(MN.comisd, a, b); }
 
-  andps(dst: Xmm, src: XM): void { this.emit("andps", dst, src); }
-  andpd(dst: Xmm, src: XM): void { this.emit("andpd", dst, src); }
-  andnps(dst: Xmm, src: XM): void { this.emit("andnps", dst, src); }
-  andnpd(dst: Xmm, src: XM): void { this.emit("andnpd", dst, src); }
-  orps(dst: Xmm, src: XM): void { this.emit("orps", dst, src); }
-  orpd(dst: Xmm, src: XM): void { this.emit("orpd", dst, src); }
-  xorps(dst: Xmm, src: XM): void { this.emit("xorps", dst, src); }
-  xorpd(dst: Xmm, src: XM): void { this.emit("xorpd", dst, src); }
-  pxor(dst: Xmm, src: XM): void { this.emit("pxor", dst, src); }
+  andps(dst: Xmm, src: XM): void { this.emit2(MN.andps, dst, src); }
+  andpd(dst: Xmm, src: XM): void { this.emit2(MN.andpd, dst, src); }
+  andnps(dst: Xmm, src: XM): void { this.emit2(MN.andnps, dst, src); }
+  andnpd(dst: Xmm, src: XM): void { this.emit2(MN.andnpd, dst, src); }
+  orps(dst: Xmm, src: XM): void { this.emit2(MN.orps, dst, src); }
+  orpd(dst: Xmm, src: XM): void { this.emit2(MN.orpd, dst, src); }
+  xorps(dst: Xmm, src: XM): void { this.emit2(MN.xorps, dst, src); }
+  xorpd(dst: Xmm, src: XM): void { this.emit2(MN.xorpd, dst, src); }
+  pxor(dst: Xmm, src: XM): void { this.emit2(MN.pxor, dst, src); }
 
-  ldmxcsr(src: Mem): void { this.emit("ldmxcsr", src); }
-  stmxcsr(dst: Mem): void { this.emit("stmxcsr", dst); }
+  ldmxcsr(src: Mem): void { this.emit1(MN.ldmxcsr, src); }
+  stmxcsr(dst: Mem): void { this.emit1(MN.stmxcsr, dst); }
 }
 
 function padding(pos: number, boundary: number): number {

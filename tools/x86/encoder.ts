@@ -101,7 +101,7 @@ function putImm(b: Uint8Array, p: number, value: bigint, n: number): number {
  * goes (the index of the operand in each role, -1 for none; no row has two
  * operands in one role, F aside) and the fixed bytes as plain fields.
  */
-interface Plan {
+export interface Plan {
   readonly e: Encoding;
   readonly count: number;
   /** The operand in ModRM.reg, ModRM.rm, the opcode's low bits, the immediate, the relative field. */
@@ -128,7 +128,7 @@ interface Plan {
 /** Plans by row index, made on first use (filled, so the array stays a dense one). */
 const plans = new Array<Plan | undefined>(encodings.length).fill(undefined);
 
-function planOf(e: Encoding): Plan {
+export function planOf(e: Encoding): Plan {
   const known = plans[e.index];
   if (known !== undefined && known.e === e) return known;
   const role = (r: string): number => e.roles.indexOf(r as Encoding["roles"][number]);
@@ -231,7 +231,12 @@ function misfit(e: Encoding, ops: readonly Operand[], key: number): never {
  * kinds are read. Fields to resolve later go to `sink`.
  */
 export function encodeInto(out: ByteBuffer, e: Encoding, ops: readonly Operand[], key: number, sink: FixupSink): void {
-  const plan = planOf(e);
+  encodePlanned(out, planOf(e), ops, key, sink);
+}
+
+/** encodeInto() with the row's plan (planOf) at hand: a caller that memoizes plans skips looking it up. */
+export function encodePlanned(out: ByteBuffer, plan: Plan, ops: readonly Operand[], key: number, sink: FixupSink): void {
+  const e = plan.e;
   if (ops.length !== plan.count) fail(e, ops, `expected ${plan.count} operands`);
 
   let reg = plan.digit; // ModRM.reg: a register operand or the /digit

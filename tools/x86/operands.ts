@@ -28,8 +28,14 @@ function toBigInt(v: number | bigint, what: string): bigint {
   return v;
 }
 
+/** imm(v) for v in [-128, 255], made once: code generators ask for small immediates all the time (an Imm is never changed). */
+const SMALL_IMMS: readonly Imm[] = Array.from({ length: 384 }, (_, k) => ({ kind: "imm", value: BigInt(k - 128), wide: false }) as Imm);
+
 /** An immediate; the instruction decides how many bytes it takes, and rejects values that do not fit. */
 export function imm(v: number | bigint): Imm {
+  if (typeof v === "number") {
+    if (v >= -128 && v <= 255 && Number.isInteger(v)) return SMALL_IMMS[v + 128]!;
+  } else if (v >= -128n && v <= 255n) return SMALL_IMMS[Number(v) + 128]!;
   return { kind: "imm", value: toBigInt(v, "imm"), wide: false };
 }
 

@@ -33,10 +33,55 @@ interface Ctl {
 }
 
 /** Wasm opcodes a function body may use that the builder turns into plain IR instructions (the rest of the non-control set). */
-const CONTROL = new Set<number>([
+const CONTROL_OPS = [
   Op.Unreachable, Op.Nop, Op.Block, Op.Loop, Op.If, Op.Else, Op.End, Op.Br, Op.BrIf, Op.BrTable, Op.Return,
   Op.Call, Op.CallIndirect, Op.Drop, Op.Select, Op.SelectT, Op.LocalGet, Op.LocalSet, Op.LocalTee, Op.GlobalGet, Op.GlobalSet,
-]);
+];
+/** CONTROL_OPS as a table by opcode (all of them are one-byte opcodes). */
+const CONTROL = new Uint8Array(256);
+for (const op of CONTROL_OPS) {
+  if (op > 0xff) throw new Error(`tools/aot: control opcode ${op} outside the one-byte table`);
+  CONTROL[op] = 1;
+}
+
+/**
+ * The operand stack: values in a number array that never shrinks, and a
+ * height (cutting an array's length down drops or trims its store, and the
+ * stack falls and grows again at every block).
+ */
+class ValueStack {
+  private readonly items: number[] = [];
+  length = 0;
+
+  push(v: number): void {
+    if (this.length < this.items.length) this.items[this.length] = v;
+    else this.items.push(v);
+    this.length++;
+  }
+
+  pop(): number | undefined {
+    return this.length === 0 ? undefined : this.items[--this.length];
+  }
+
+  /** The value on top; the stack must not be empty. */
+  peek(): number {
+    if (this.length === 0) throw new Error("tools/aot: operand stack underflow");
+    return this.items[this.length - 1]!;
+  }
+
+  /** The top n values (n at most the height), deepest first, as a new array. */
+  top(n: number): number[] {
+    const out: number[] = [];
+    for (let i = this.length - n; i < this.length; i++) out.push(this.items[i]!);
+    return out;
+  }
+
+  /** Cuts the stack down to height h (at most the height it has). */
+  truncate(h: number): void {
+    if (h > this.length) throw new Error(`tools/aot: operand stack of ${this.length} values cut to ${h}`);
+    this.length = h;
+  }
+}
 
 export class Builder {
   readonly f: IrFunction;
@@ -49,10 +94,12 @@ export class Builder {
   private readonly bodies: number[] = [];
   /** Functions being inlined, innermost last (no recursion, bounded depth). */
   private readonly inlining: number[] = [];
-  private readonly defs: Map<number, number>[] = [];
+  /** By block: the value each local was last given there (made on the block's first write). */
+  private readonly defs: (Map<number, number> | undefined)[] = [];
   private readonly sealed: boolean[] = [];
-  private readonly incomplete: Map<number, Inst>[] = [];
-  private readonly stack: number[] = [];
+  /** By block: the incomplete phis of an unsealed block, by local (made on the first). */
+  private readonly incomplete: (Map<number, Inst> | undefined)[] = [];
+  private readonly stack = new ValueStack();
   private readonly ctl: Ctl[] = [];
   private cur: number | null = null;
   private readonly placed: boolean[] = [];
@@ -79,9 +126,9 @@ export class Builder {
     const id = this.f.blocks.length;
     const b: Block = { id, phis: [], insts: [], term: { kind: "unreachable" }, preds: [], loopDepth: this.loopDepth, cold: false, origin: this.origin };
     this.f.blocks.push(b);
-    this.defs.push(new Map());
+    this.defs.push(undefined);
     this.sealed.push(false);
-    this.incomplete.push(new Map());
+    this.incomplete.push(undefined);
     return id;
   }
 
@@ -127,17 +174,21 @@ export class Builder {
   }
 
   private write(local: number, block: number, value: number): void {
-    this.defs[block]!.set(local, value);
+    const d = this.defs[block];
+    if (d === undefined) this.defs[block] = new Map([[local, value]]);
+    else d.set(local, value);
   }
 
   private read(local: number, block: number): number {
-    const known = this.defs[block]!.get(local);
+    const known = this.defs[block]?.get(local);
     if (known !== undefined) return known;
     const b = this.f.blocks[block]!;
     let v: number;
     if (!this.sealed[block]) {
       const p = this.phi(block, this.localTypes[local]!);
-      this.incomplete[block]!.set(local, p);
+      const inc = this.incomplete[block];
+      if (inc === undefined) this.incomplete[block] = new Map([[local, p]]);
+      else inc.set(local, p);
       v = p.id;
     } else if (b.preds.length === 1) {
       v = this.read(local, b.preds[0]!);
@@ -152,10 +203,13 @@ export class Builder {
   }
 
   private seal(block: number): void {
-    for (const [local, p] of this.incomplete[block]!) {
-      for (const pred of this.f.blocks[block]!.preds) p.args.push(this.read(local, pred));
+    const inc = this.incomplete[block];
+    if (inc !== undefined) {
+      for (const [local, p] of inc) {
+        for (const pred of this.f.blocks[block]!.preds) p.args.push(this.read(local, pred));
+      }
+      inc.clear();
     }
-    this.incomplete[block]!.clear();
     this.sealed[block] = true;
   }
 
@@ -168,7 +222,7 @@ export class Builder {
   }
 
   private top(n: number): number[] {
-    return this.stack.slice(this.stack.length - n);
+    return this.stack.top(n);
   }
 
   private pop(): number {
@@ -178,8 +232,9 @@ export class Builder {
   }
 
   private popN(n: number): number[] {
-    const vs = this.stack.splice(this.stack.length - n, n);
-    if (vs.length !== n) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
+    if (n > this.stack.length) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
+    const vs = this.stack.top(n);
+    this.stack.truncate(this.stack.length - n);
     return vs;
   }
 
@@ -226,7 +281,7 @@ export class Builder {
 
   private instruction(ins: Instr): void {
     const op = ins.op;
-    if (!CONTROL.has(op)) return this.plain(ins);
+    if (op > 0xff || CONTROL[op] === 0) return this.plain(ins);
     switch (op) {
       case Op.Nop:
         return;
@@ -310,7 +365,7 @@ export class Builder {
         this.write(this.localBase + ins.index!, this.cur!, this.pop());
         return;
       case Op.LocalTee:
-        this.write(this.localBase + ins.index!, this.cur!, this.stack[this.stack.length - 1]!);
+        this.write(this.localBase + ins.index!, this.cur!, this.stack.peek());
         return;
       case Op.GlobalSet:
         this.emit(op, null, [this.pop()], ins);
@@ -389,7 +444,7 @@ export class Builder {
       this.setTerm(this.cur!, { kind: "jump", target: header });
       this.edge(this.cur!, header, phis, params);
       this.enter(header);
-      this.stack.push(...phis.map((p) => p.id));
+      for (const p of phis) this.stack.push(p.id);
       this.ctl.push({ kind: "loop", type, height, target: header, targetPhis: phis, merge: -1, mergePhis: [], elseBlock: -1, params: [] });
       return;
     }
@@ -419,8 +474,8 @@ export class Builder {
   private else(): void {
     const c = this.ctl[this.ctl.length - 1]!;
     this.fallToMerge(c);
-    this.stack.length = c.height;
-    this.stack.push(...c.params);
+    this.stack.truncate(c.height);
+    for (const v of c.params) this.stack.push(v);
     this.enter(c.elseBlock);
     c.elseBlock = -1;
   }
@@ -430,7 +485,7 @@ export class Builder {
     if (c.kind === "loop") {
       this.seal(c.target);
       this.loopDepth--;
-      if (this.cur === null) this.stack.length = c.height;
+      if (this.cur === null) this.stack.truncate(c.height);
       return;
     }
     this.fallToMerge(c);
@@ -443,13 +498,13 @@ export class Builder {
       this.enter(e);
     }
     this.seal(c.merge);
-    this.stack.length = c.height;
+    this.stack.truncate(c.height);
     const reached = this.f.blocks[c.merge]!.preds.length > 0;
     // After an inlined body that never returns, the caller's code goes on (wasm's validator
     // thought the call returns) in a block nothing reaches; unreachable.ts removes it.
     this.enter(reached || c.kind === "inline" ? c.merge : null);
     if (c.kind === "func") return;
-    this.stack.push(...c.mergePhis.map((p) => p.id));
+    for (const p of c.mergePhis) this.stack.push(p.id);
   }
 }
 

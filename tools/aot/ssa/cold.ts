@@ -4,7 +4,7 @@
 // hot path then falls through its checks instead of jumping around them,
 // and the branch to a cold block is a forward one, predicted not taken.
 
-import { successors, type IrFunction } from "./ir.ts";
+import type { IrFunction } from "./ir.ts";
 
 export function moveColdBlocks(f: IrFunction): void {
   const entry = f.layout[0]!;
@@ -14,8 +14,13 @@ export function moveColdBlocks(f: IrFunction): void {
     for (const id of f.layout) {
       const b = f.blocks[id]!;
       if (b.cold || id === entry) continue;
-      const succs = successors(b.term);
-      const cold = b.term.kind === "unreachable" || (succs.length > 0 && b.term.kind !== "return" && succs.every((s) => f.blocks[s]!.cold));
+      const t = b.term;
+      // successors(t) is empty only for return and unreachable; every successor cold is every target cold.
+      const cold =
+        t.kind === "unreachable" ||
+        (t.kind === "jump" && f.blocks[t.target]!.cold) ||
+        (t.kind === "branch" && f.blocks[t.then]!.cold && f.blocks[t.else]!.cold) ||
+        (t.kind === "switch" && f.blocks[t.default]!.cold && t.targets.every((s) => f.blocks[s]!.cold));
       if (cold) {
         b.cold = true;
         changed = true;

@@ -3,7 +3,8 @@
 // Instructions that may trap stay even when unused: wasm requires the trap.
 
 import { Op } from "../../wasm/index.ts";
-import { IrOp, termUses, type Inst, type IrFunction } from "./ir.ts";
+import { int32s, uint8s } from "./arena.ts";
+import { IrOp, type Inst, type IrFunction } from "./ir.ts";
 
 /** Wasm opcodes that can trap; everything from 0x45 (i32.eqz) to 0xc4 is otherwise pure. */
 const MAY_TRAP = new Set<number>([
@@ -21,17 +22,25 @@ export function isPure(i: Inst): boolean {
 }
 
 export function removeDeadCode(f: IrFunction): void {
-  const uses = new Int32Array(f.values.length);
-  const all: Inst[] = [];
+  const uses = int32s(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const i of b.phis) all.push(i);
-    for (const i of b.insts) all.push(i);
-    for (const v of termUses(b.term)) uses[v]!++;
+    for (const i of b.phis) for (const a of i.args) uses[a]!++;
+    for (const i of b.insts) for (const a of i.args) uses[a]!++;
+    const t = b.term;
+    if (t.kind === "branch") uses[t.cond]!++;
+    else if (t.kind === "switch") uses[t.index]!++;
+    else if (t.kind === "return") for (const v of t.values) uses[v]!++;
   }
-  for (const i of all) for (const a of i.args) uses[a]!++;
-  const dead = new Uint8Array(f.values.length);
-  const work = all.filter((i) => uses[i.id] === 0 && isPure(i));
+  const dead = uint8s(f.values.length);
+  // The unused pure instructions, in layout order (phis before instructions in each block).
+  const work: Inst[] = [];
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const i of b.phis) if (uses[i.id] === 0 && isPure(i)) work.push(i);
+    for (const i of b.insts) if (uses[i.id] === 0 && isPure(i)) work.push(i);
+  }
+  if (work.length === 0) return;
   while (work.length > 0) {
     const i = work.pop()!;
     if (dead[i.id]) continue;
@@ -42,7 +51,7 @@ export function removeDeadCode(f: IrFunction): void {
   }
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    b.phis = b.phis.filter((i) => !dead[i.id]);
-    b.insts = b.insts.filter((i) => !dead[i.id]);
+    if (b.phis.some((i) => dead[i.id] === 1)) b.phis = b.phis.filter((i) => !dead[i.id]);
+    if (b.insts.some((i) => dead[i.id] === 1)) b.insts = b.insts.filter((i) => !dead[i.id]);
   }
 }

@@ -15,23 +15,47 @@ export const INLINE_ANYWHERE = Math.min(INLINE_COST, Number(process.env.ATOLL_AO
 /** Inlined bodies inside inlined bodies, at most this deep. */
 export const INLINE_DEPTH = 3;
 
-const FREE = new Set<number>([Op.Nop, Op.Block, Op.Loop, Op.End, Op.Else, Op.LocalGet, Op.LocalSet, Op.LocalTee, Op.Drop, Op.I32Const, Op.I64Const, Op.F32Const, Op.F64Const]);
+/** The free opcodes (all one-byte ones), as a table by opcode. */
+const FREE = new Uint8Array(256);
+for (const op of [Op.Nop, Op.Block, Op.Loop, Op.End, Op.Else, Op.LocalGet, Op.LocalSet, Op.LocalTee, Op.Drop, Op.I32Const, Op.I64Const, Op.F32Const, Op.F64Const]) FREE[op] = 1;
 
 /** The cost of inlining `fn` (see the top of this file). */
 export function inlineCost(fn: Func): number {
+  return costUpTo(fn, Infinity);
+}
+
+/**
+ * inlineCost(fn), or some cost above `limit` once the count is sure to end
+ * above it: past `limit` with no `if` open, since only closing an `if` (whose
+ * arm ends in `unreachable`) takes the count back, and never below where it
+ * was when that `if` opened.
+ */
+function costUpTo(fn: Func, limit: number): number {
   let cost = 0;
-  const open: { op: number; at: number }[] = [];
+  // Open blocks, loops and ifs: the opcode and the cost when each opened.
+  const openOp: number[] = [];
+  const openAt: number[] = [];
+  let ifs = 0;
   let prev = -1;
   for (const ins of fn.body) {
     if (ins.dead) continue;
     const op = ins.op;
-    if (op === Op.Block || op === Op.Loop || op === Op.If) open.push({ op, at: cost });
-    if (op === Op.End && open.length > 0) {
-      const o = open.pop()!;
-      if (o.op === Op.If && prev === Op.Unreachable) cost = o.at + 1;
+    if (op === Op.Block || op === Op.Loop || op === Op.If) {
+      openOp.push(op);
+      openAt.push(cost);
+      if (op === Op.If) ifs++;
     }
-    if (!FREE.has(op)) cost++;
+    if (op === Op.End && openOp.length > 0) {
+      const o = openOp.pop()!;
+      const at = openAt.pop()!;
+      if (o === Op.If) {
+        ifs--;
+        if (prev === Op.Unreachable) cost = at + 1;
+      }
+    }
+    if (op > 0xff || FREE[op] === 0) cost++;
     prev = op;
+    if (cost > limit && ifs === 0) return cost;
   }
   return cost;
 }
@@ -45,7 +69,7 @@ export function inlinePolicy(m: Module, numImported: number): (callee: number, d
     if (fn === undefined || fn.maxStackDepth === undefined) return null;
     let c = costs.get(callee);
     if (c === undefined) {
-      c = inlineCost(fn);
+      c = costUpTo(fn, INLINE_COST);
       costs.set(callee, c);
     }
     return c <= (inLoop ? INLINE_COST : INLINE_ANYWHERE) ? fn : null;

@@ -8,6 +8,7 @@
 // IR-only operations take codes above the wasm range (`IrOp`).
 
 import type { FuncType, Instr, ValType } from "../../wasm/index.ts";
+import { int32s } from "./arena.ts";
 
 /** IR-only opcodes, outside the wasm opcode space (which ends below 0x10000). */
 export const IrOp = {
@@ -140,15 +141,28 @@ export function retarget(t: Terminator, from: number, to: number): void {
 /** Rewrites every use of a value in `repl` (keys) to its replacement, following chains. */
 export function replaceUses(f: IrFunction, repl: ReadonlyMap<number, number>): void {
   if (repl.size === 0) return;
+  // The replacements as a table by value (-1: none), looked up for every operand.
+  const to = int32s(f.values.length).fill(-1);
+  for (const [v, r] of repl) to[v] = r;
+  replaceUsesBy(f, to);
+}
+
+/** replaceUses() with the replacements as a table by value: `to[v]` replaces v, -1 for none. */
+export function replaceUsesBy(f: IrFunction, to: Int32Array): void {
   const find = (v: number): number => {
     let r = v;
-    for (let n = repl.get(r); n !== undefined; n = repl.get(r)) r = n;
+    for (let n = to[r]!; n >= 0; n = to[r]!) r = n;
     return r;
   };
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const p of b.phis) p.args = p.args.map(find);
-    for (const i of b.insts) i.args = i.args.map(find);
+    for (const p of b.phis) mapArgs(p.args, find);
+    for (const i of b.insts) mapArgs(i.args, find);
     mapTermUses(b.term, find);
   }
+}
+
+/** Rewrites each operand in `args` through `f`, in place (f gives a value not rewritten further, so rewriting twice changes nothing). */
+export function mapArgs(args: number[], f: (v: number) => number): void {
+  for (let k = 0; k < args.length; k++) args[k] = f(args[k]!);
 }

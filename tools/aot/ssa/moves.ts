@@ -13,7 +13,8 @@ import { isFloat } from "./gen.ts";
 /** A location: general register, xmm register, or frame slot (rbp displacement). */
 type Loc = { k: "g"; n: number } | { k: "x"; n: number } | { k: "m"; d: number };
 
-const key = (l: Loc): string => (l.k === "m" ? `m${l.d}` : `${l.k}${l.n}`);
+/** A number per location, distinct for distinct locations: 4n for a general register, 4n + 1 for an xmm register, 4d + 3 for a slot. */
+const key = (l: Loc): number => (l.k === "m" ? 4 * l.d + 3 : l.k === "x" ? 4 * l.n + 1 : 4 * l.n);
 
 function locOf(g: Gen, v: number): Loc | null {
   if (g.isConst(v)) return null;
@@ -89,6 +90,7 @@ function assign(g: Gen, as: Assignment, dst: Loc, src: number, t: ValType): void
 
 /** Moves the values `srcs` into the locations of `dsts` (phis), all at once. */
 export function parallelMove(g: Gen, dsts: readonly number[], srcs: readonly number[]): void {
+  if (dsts.length === 0) return;
   const as: Assignment = { moves: [], consts: [] };
   dsts.forEach((d, i) => {
     if (g.regOf(d) < 0 && g.alloc.slot[d]! < 0) return; // a phi nobody reads

@@ -3,17 +3,21 @@
 // local read through a merge or a loop header makes one); this pass
 // replaces them until none is left and rewrites every use.
 
-import { mapTermUses, type IrFunction } from "./ir.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
+import { mapArgs, mapTermUses, type IrFunction } from "./ir.ts";
 
 export function removeTrivialPhis(f: IrFunction): void {
-  const repl = new Map<number, number>();
+  resetTemps();
+  /** By value: the value it was replaced by, or -1. */
+  const repl = tempInt32s(f.values.length, -1);
+  let replaced = 0;
   const find = (v: number): number => {
     let r = v;
-    while (repl.has(r)) r = repl.get(r)!;
+    while (repl[r]! >= 0) r = repl[r]!;
     // Path compression keeps long chains of replaced phis cheap.
-    while (repl.has(v)) {
-      const n = repl.get(v)!;
-      repl.set(v, r);
+    while (repl[v]! >= 0) {
+      const n = repl[v]!;
+      repl[v] = r;
       v = n;
     }
     return r;
@@ -23,6 +27,7 @@ export function removeTrivialPhis(f: IrFunction): void {
     changed = false;
     for (const id of f.layout) {
       const b = f.blocks[id]!;
+      if (b.phis.length === 0) continue;
       b.phis = b.phis.filter((p) => {
         let same = -1;
         for (const a0 of p.args) {
@@ -32,17 +37,20 @@ export function removeTrivialPhis(f: IrFunction): void {
           same = a;
         }
         // A phi with no other operand is in unreachable code or reads an undefined local: it is never used.
-        if (same !== -1) repl.set(p.id, same);
+        if (same !== -1) {
+          repl[p.id] = same;
+          replaced++;
+        }
         changed = true;
         return false;
       });
     }
   }
-  if (repl.size === 0) return;
+  if (replaced === 0) return;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const p of b.phis) p.args = p.args.map(find);
-    for (const i of b.insts) i.args = i.args.map(find);
+    for (const p of b.phis) mapArgs(p.args, find);
+    for (const i of b.insts) mapArgs(i.args, find);
     mapTermUses(b.term, find);
   }
 }

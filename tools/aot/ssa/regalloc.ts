@@ -12,6 +12,7 @@
 // register (rbx, r12–r14), and a float none; memory.copy rsi, rdi and r8.
 
 import { IrOp, type Inst, type IrFunction } from "./ir.ts";
+import { int16s, int32s, resetTemps, tempInt32s } from "./arena.ts";
 import { liveIntervals, type Intervals } from "./liveness.ts";
 
 /** Caller-saved first: they cost nothing to use. */
@@ -41,6 +42,15 @@ export const XMM_BIT = 1 << 16;
 /** What a call clobbers: every caller-saved register. */
 export const CALL_CLOBBERS = XMM_BIT | GPR_CALLER.reduce((m, r) => m | (1 << r), 0);
 
+/** Per register of the bank of the value being allocated, the values holding it that its lifetime meets (holderCount[r] of holderList[r]); reused from value to value. */
+const holderList: number[][] = Array.from({ length: 16 }, () => []);
+const holderCount = new Int32Array(16);
+/** The registers a value may take, in order of preference: all of a bank's, or those left after clobbers (filtered, reused). */
+const filtered = new Int32Array(16);
+const XMM_ALL = Int32Array.from(XMM);
+const GPR_ALL = Int32Array.from(ALL_GPR);
+const GPR_MASK = ALL_GPR.reduce((m, r) => m | (1 << r), 0);
+
 export function allocate(
   f: IrFunction,
   needsLocation: (i: Inst) => boolean,
@@ -65,13 +75,14 @@ export function allocate(
     }
   }
   // Positions increase along the layout, so `at` is sorted.
-  const R = iv.ranges;
+  // Value v's ranges are F[A[v]] to F[A[v + 1]] (none: v needs no location).
+  const F = iv.flat;
+  const A = iv.rangeAt;
   /** The registers clobbered strictly inside one of v's ranges (operands are read, results written, at the ends). */
   const clobbered = (v: number): number => {
-    const r = R[v]!;
     let m = 0;
-    for (let k = 0; k < r.length; k += 2) {
-      const s = r[k]!, e = r[k + 1]!;
+    for (let k = A[v]!; k < A[v + 1]!; k += 2) {
+      const s = F[k]!, e = F[k + 1]!;
       let lo = 0, hi = at.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
@@ -83,20 +94,21 @@ export function allocate(
     return m;
   };
   const covers = (v: number, p: number): boolean => {
-    const r = R[v]!;
-    for (let k = 0; k < r.length && r[k]! <= p; k += 2) if (p < r[k + 1]!) return true;
+    for (let k = A[v]!, e = A[v + 1]!; k < e && F[k]! <= p; k += 2) if (p < F[k + 1]!) return true;
     return false;
   };
   const intersects = (x: number, y: number): boolean => {
-    const a = R[x]!, b = R[y]!;
-    let i = 0, j = 0;
-    while (i < a.length && j < b.length) {
-      if (a[i + 1]! <= b[j]!) i += 2;
-      else if (b[j + 1]! <= a[i]!) j += 2;
+    let i = A[x]!, j = A[y]!;
+    const ie = A[x + 1]!, je = A[y + 1]!;
+    while (i < ie && j < je) {
+      if (F[i + 1]! <= F[j]!) i += 2;
+      else if (F[j + 1]! <= F[i]!) j += 2;
       else return true;
     }
     return false;
   };
+  /** Whether v has a lifetime (values that need no location have none). */
+  const ranged = (v: number): boolean => A[v] !== A[v + 1];
 
   // Hints, so that a move is not needed: a phi and its operands want one
   // register (the phi's moves then vanish), and a result wants its first
@@ -117,74 +129,124 @@ export function allocate(
     return [...out, ...(phisUsing.get(v) ?? [])];
   };
 
-  const order: number[] = [];
-  for (let v = 0; v < n; v++) if (R[v] !== undefined) order.push(v);
-  order.sort((x, y) => iv.start[x]! - iv.start[y]! || x - y);
+  const start = iv.start;
+  let count = 0, maxStart = 0;
+  for (let v = 0; v < n; v++) {
+    if (!ranged(v)) continue;
+    count++;
+    if (start[v]! > maxStart) maxStart = start[v]!;
+  }
+  resetTemps(); // liveness's temporaries are dead
+  const bucket = tempInt32s(maxStart + 2, 0);
+  for (let v = 0; v < n; v++) if (ranged(v)) bucket[start[v]! + 1]!++;
+  for (let k = 1; k < bucket.length; k++) bucket[k]! += bucket[k - 1]!;
+  const order = tempInt32s(count, 0);
+  for (let v = 0; v < n; v++) if (ranged(v)) order[bucket[start[v]!]!++] = v;
 
-  const reg = new Int16Array(n).fill(-1);
-  const slot = new Int32Array(n).fill(-1);
+  const reg = int16s(n).fill(-1);
+  const slot = int32s(n).fill(-1);
   let slots = 0;
   const spill = (v: number): void => {
     reg[v] = -1;
     slot[v] = slots++;
   };
   // Wimmer & Franz's lists: active values cover the current position, inactive ones are in a hole.
-  let active: number[] = [];
-  let inactive: number[] = [];
-  const used = new Set<number>();
-  const bankOf = (v: number): number => (isFloatType(f.values[v]!) ? 16 : 0);
+  // Wimmer & Franz's lists, as the first nActive of `active` and nInactive of `inactive`; each pass
+  // builds the next lists in the other two buffers, and they swap.
+  let active = tempInt32s(count + 1, 0);
+  let inactive = tempInt32s(count + 1, 0);
+  let nextActive = tempInt32s(count + 1, 0);
+  let nextInactive = tempInt32s(count + 1, 0);
+  let nActive = 0, nInactive = 0;
+  let used = 0;
+  const floats = tempInt32s(n, 0);
+  for (let v = 0; v < n; v++) if (ranged(v) && isFloatType(f.values[v]!)) floats[v] = 1;
+  const hold = (x: number, bank: number): void => {
+    if (floats[x] !== bank) return;
+    const r = reg[x]!;
+    holderList[r]![holderCount[r]!++] = x;
+  };
+  /** evicted[x] === o + 1: x was evicted for the o-th value. */
+  const evicted = tempInt32s(n, 0);
 
-  for (const v of order) {
+  for (let o = 0; o < count; o++) {
+    const v = order[o]!;
     const pos = iv.start[v]!;
-    const stillActive: number[] = [];
-    const nowInactive: number[] = [];
-    for (const a of active) {
+    const stillActive = nextActive;
+    const nowInactive = nextInactive;
+    let na = 0, ni = 0;
+    for (let k = 0; k < nActive; k++) {
+      const a = active[k]!;
       if (iv.end[a]! <= pos) continue;
-      (covers(a, pos) ? stillActive : nowInactive).push(a);
+      if (covers(a, pos)) stillActive[na++] = a;
+      else nowInactive[ni++] = a;
     }
-    for (const i of inactive) {
+    for (let k = 0; k < nInactive; k++) {
+      const i = inactive[k]!;
       if (iv.end[i]! <= pos) continue;
-      (covers(i, pos) ? stillActive : nowInactive).push(i);
+      if (covers(i, pos)) stillActive[na++] = i;
+      else nowInactive[ni++] = i;
     }
+    nextActive = active;
+    nextInactive = inactive;
     active = stillActive;
     inactive = nowInactive;
+    nActive = na;
+    nInactive = ni;
 
-    const float = isFloatType(f.values[v]!);
-    const bank = bankOf(v);
-    const lost = clobbered(v);
-    const candidates = float ? (lost & XMM_BIT ? [] : XMM) : ALL_GPR.filter((r) => ((lost | reserved) & (1 << r)) === 0);
-    /** Per register of v's bank, the values holding it that v's lifetime meets. */
-    const holders = new Map<number, number[]>();
-    const hold = (x: number): void => {
-      if (bankOf(x) !== bank) return;
-      const list = holders.get(reg[x]!) ?? [];
-      list.push(x);
-      holders.set(reg[x]!, list);
+    const float = floats[v] === 1;
+    const bank = floats[v]!;
+    const lost = clobbered(v) | (float ? 0 : reserved);
+    // The first nc of `candidates`: the bank's registers in order, less those clobbered inside v's lifetime.
+    let candidates = filtered;
+    let nc = 0;
+    if (float) {
+      candidates = XMM_ALL;
+      nc = lost & XMM_BIT ? 0 : XMM_ALL.length;
+    } else if ((lost & GPR_MASK) === 0) {
+      candidates = GPR_ALL;
+      nc = GPR_ALL.length;
+    } else {
+      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) filtered[nc++] = r;
+    }
+    holderCount.fill(0);
+    for (let k = 0; k < nActive; k++) hold(active[k]!, bank);
+    for (let k = 0; k < nInactive; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!, bank);
+    let free = -1;
+    for (let k = 0; k < nc; k++) {
+      if (holderCount[candidates[k]!] === 0) {
+        free = candidates[k]!;
+        break;
+      }
+    }
+    const isFree = (r: number): boolean => {
+      if (r < 0 || holderCount[r] !== 0) return false;
+      for (let k = 0; k < nc; k++) if (candidates[k] === r) return true;
+      return false;
     };
-    for (const a of active) hold(a);
-    for (const i of inactive) if (intersects(i, v)) hold(i);
-    const isFree = (r: number): boolean => r >= 0 && !holders.has(r) && candidates.includes(r);
-    let free: number | undefined = candidates.find((r) => !holders.has(r));
     const wanted = prefer?.[v] ?? -1;
     if (wanted >= 0 && isFree(wanted)) free = wanted;
-    else {
+    else if (free >= 0) {
       for (const h of hints(v)) {
-        if (bankOf(h) === bank && isFree(reg[h]!)) {
+        if (floats[h] === bank && isFree(reg[h]!)) {
           free = reg[h]!;
           break;
         }
       }
     }
-    if (free !== undefined) {
+    if (free >= 0) {
       reg[v] = free;
-      active.push(v);
-      if (!float) used.add(free);
+      active[nActive++] = v;
+      if (!float) used |= 1 << free;
       continue;
     }
     // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to memory.
     let best = -1, bestCost = iv.weight[v]!;
-    for (const r of candidates) {
-      const cost = holders.get(r)!.reduce((c, x) => c + iv.weight[x]!, 0);
+    for (let c = 0; c < nc; c++) {
+      const r = candidates[c]!;
+      const list = holderList[r]!;
+      let cost = 0;
+      for (let k = 0; k < holderCount[r]!; k++) cost += iv.weight[list[k]!]!;
       if (cost < bestCost) {
         best = r;
         bestCost = cost;
@@ -194,14 +256,23 @@ export function allocate(
       spill(v);
       continue;
     }
-    const evicted = new Set(holders.get(best)!);
-    for (const x of evicted) spill(x);
-    active = active.filter((x) => !evicted.has(x));
-    inactive = inactive.filter((x) => !evicted.has(x));
+    // The holders are distinct values: spilled in the order they were found.
+    const mark = o + 1;
+    for (let k = 0; k < holderCount[best]!; k++) {
+      const x = holderList[best]![k]!;
+      evicted[x] = mark;
+      spill(x);
+    }
+    let keep = 0;
+    for (let k = 0; k < nActive; k++) if (evicted[active[k]!] !== mark) active[keep++] = active[k]!;
+    nActive = keep;
+    keep = 0;
+    for (let k = 0; k < nInactive; k++) if (evicted[inactive[k]!] !== mark) inactive[keep++] = inactive[k]!;
+    nInactive = keep;
     reg[v] = best;
-    active.push(v);
-    if (!float) used.add(best);
+    active[nActive++] = v;
+    if (!float) used |= 1 << best;
   }
-  const calleeSaved = GPR_CALLEE.filter((r) => used.has(r));
+  const calleeSaved = GPR_CALLEE.filter((r) => (used & (1 << r)) !== 0);
   return { reg, slot, slots, calleeSaved, intervals: iv };
 }

@@ -2,22 +2,38 @@
 // call that never returns), with their edges into reachable blocks and the
 // phi operands those edges carried.
 
-import { successors, type IrFunction } from "./ir.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
+import type { IrFunction } from "./ir.ts";
 
 export function removeUnreachableBlocks(f: IrFunction): void {
-  const reached = new Set<number>();
+  resetTemps();
+  const reached = tempInt32s(f.blocks.length, 0);
+  let count = 0;
   const work = [f.layout[0]!];
   while (work.length > 0) {
     const b = work.pop()!;
-    if (reached.has(b)) continue;
-    reached.add(b);
-    for (const s of successors(f.blocks[b]!.term)) work.push(s);
+    if (reached[b]) continue;
+    reached[b] = 1;
+    count++;
+    const t = f.blocks[b]!.term;
+    switch (t.kind) {
+      case "jump":
+        work.push(t.target);
+        break;
+      case "branch":
+        work.push(t.then, t.else);
+        break;
+      case "switch":
+        for (const s of t.targets) work.push(s);
+        work.push(t.default);
+        break;
+    }
   }
-  if (reached.size === f.layout.length) return;
-  f.layout = f.layout.filter((b) => reached.has(b));
+  if (count === f.layout.length) return;
+  f.layout = f.layout.filter((b) => reached[b] === 1);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    const keep = b.preds.map((p) => reached.has(p));
+    const keep = b.preds.map((p) => reached[p] === 1);
     if (keep.every((k) => k)) continue;
     b.preds = b.preds.filter((_, j) => keep[j]);
     for (const phi of b.phis) phi.args = phi.args.filter((_, j) => keep[j]);
