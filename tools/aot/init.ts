@@ -5,7 +5,7 @@
 // in the data section; this is the part that needs the runtime's values.
 
 import { Op, numImportedGlobals, type ConstExpr, type Module } from "../wasm/index.ts";
-import { eax, ecx, imm, mem, r15, r8, rax, rcx, rdi, rdx, rsi, type Assembler, type Label } from "../x86/index.ts";
+import { eax, ecx, imm, mem, rax, rcx, rdi, rdx, rsi, type Assembler, type Label } from "../x86/index.ts";
 import { Ctx, symMem } from "./context.ts";
 import { epilogue } from "./convention.ts";
 import type { ModuleEnv } from "./env.ts";
