@@ -4,7 +4,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { int32s, uint8s } from "./arena.ts";
-import { IrOp, type Inst, type IrFunction } from "./ir.ts";
+import { countUses, IrOp, type Inst, type IrFunction } from "./ir.ts";
 
 /** Wasm opcodes that can trap; everything from 0x45 (i32.eqz) to 0xc4 is otherwise pure. */
 const MAY_TRAP = new Set<number>([
@@ -22,16 +22,7 @@ export function isPure(i: Inst): boolean {
 }
 
 export function removeDeadCode(f: IrFunction): void {
-  const uses = int32s(f.values.length);
-  for (const id of f.layout) {
-    const b = f.blocks[id]!;
-    for (const i of b.phis) for (const a of i.args) uses[a]!++;
-    for (const i of b.insts) for (const a of i.args) uses[a]!++;
-    const t = b.term;
-    if (t.kind === "branch") uses[t.cond]!++;
-    else if (t.kind === "switch") uses[t.index]!++;
-    else if (t.kind === "return") for (const v of t.values) uses[v]!++;
-  }
+  const uses = countUses(f, int32s(f.values.length));
   const dead = uint8s(f.values.length);
   // The unused pure instructions, in layout order (phis before instructions in each block).
   const work: Inst[] = [];

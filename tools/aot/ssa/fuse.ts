@@ -4,7 +4,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { int32s, uint8s } from "./arena.ts";
-import type { IrFunction } from "./ir.ts";
+import { countUses, type IrFunction } from "./ir.ts";
 import { isFusableFloatCompare } from "./select-float.ts";
 
 /** i32.eqz .. i64.ge_u: the integer tests. */
@@ -52,16 +52,7 @@ class ValueSet extends Set<number> {
 
 /** Returns the ids of the fused compares. */
 export function fuseCompares(f: IrFunction): Set<number> {
-  const uses = int32s(f.values.length);
-  for (const id of f.layout) {
-    const b = f.blocks[id]!;
-    for (const i of b.phis) for (const a of i.args) uses[a]!++;
-    for (const i of b.insts) for (const a of i.args) uses[a]!++;
-    const t = b.term;
-    if (t.kind === "branch") uses[t.cond]!++;
-    else if (t.kind === "switch") uses[t.index]!++;
-    else if (t.kind === "return") for (const v of t.values) uses[v]!++;
-  }
+  const uses = countUses(f, int32s(f.values.length));
   const fused = new ValueSet(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;

@@ -166,3 +166,17 @@ export function replaceUsesBy(f: IrFunction, to: Int32Array): void {
 export function mapArgs(args: number[], f: (v: number) => number): void {
   for (let k = 0; k < args.length; k++) args[k] = f(args[k]!);
 }
+
+/** Adds to `uses` how many times each value is read (by phis, instructions and terminators), by id; returns it. */
+export function countUses(f: IrFunction, uses: Int32Array): Int32Array {
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const i of b.phis) for (const a of i.args) uses[a]!++;
+    for (const i of b.insts) for (const a of i.args) uses[a]!++;
+    const t = b.term;
+    if (t.kind === "branch") uses[t.cond]!++;
+    else if (t.kind === "switch") uses[t.index]!++;
+    else if (t.kind === "return") for (const v of t.values) uses[v]!++;
+  }
+  return uses;
+}
