@@ -25,6 +25,7 @@ import {
   type Mem,
   type MemSize,
 } from "../x86/index.ts";
+import { ACCESSES, registerWidth } from "./accesses.ts";
 import { symMem, type Ctx, type Emitter } from "./context.ts";
 import { S } from "./symbols.ts";
 import { RUNTIME } from "./traps.ts";
@@ -68,29 +69,11 @@ function store(size: MemSize): Emitter {
 }
 
 const emitters: [number, Emitter][] = [
-  [Op.I32Load, load(32, 32, "none")],
-  [Op.F32Load, load(32, 32, "none")],
-  [Op.I64Load, load(64, 64, "none")],
-  [Op.F64Load, load(64, 64, "none")],
-  [Op.I32Load8S, load(32, 8, "sx")],
-  [Op.I32Load8U, load(32, 8, "zx")],
-  [Op.I32Load16S, load(32, 16, "sx")],
-  [Op.I32Load16U, load(32, 16, "zx")],
-  [Op.I64Load8S, load(64, 8, "sx")],
-  [Op.I64Load8U, load(64, 8, "zx")],
-  [Op.I64Load16S, load(64, 16, "sx")],
-  [Op.I64Load16U, load(64, 16, "zx")],
-  [Op.I64Load32S, load(64, 32, "sx")],
-  [Op.I64Load32U, load(64, 32, "zx")],
-  [Op.I32Store, store(32)],
-  [Op.F32Store, store(32)],
-  [Op.I64Store, store(64)],
-  [Op.F64Store, store(64)],
-  [Op.I32Store8, store(8)],
-  [Op.I32Store16, store(16)],
-  [Op.I64Store8, store(8)],
-  [Op.I64Store16, store(16)],
-  [Op.I64Store32, store(32)],
+  ...[...ACCESSES].map(([op, x]): [number, Emitter] => {
+    if (x.store) return [op, store(x.size)];
+    const width = registerWidth(x.type);
+    return [op, load(width, x.size, x.size === width ? "none" : x.signed ? "sx" : "zx")];
+  }),
   [
     Op.MemorySize,
     (c) => {

@@ -4,6 +4,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { gpr, imm, mem, r15, rip, sym, xmm, type Gpr, type Mem, type MemSize, type Xmm } from "../../x86/index.ts";
+import { ACCESSES, registerWidth, type Access } from "../accesses.ts";
 import { S } from "../symbols.ts";
 import { isFloat, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
@@ -141,30 +142,18 @@ const globalSet: Selector = (g, i) => {
   g.a.mov(globalMem(index, 64), r);
 };
 
+/** The selector for a load or store: for a narrow load, the extension and the register width that give its value (a 32-bit write zero-extends). */
+function access(x: Access): Selector {
+  if (x.store) return store(x.size);
+  if (isFloat(x.type)) return floadSel(x.size as 32 | 64);
+  const width = registerWidth(x.type);
+  if (x.size === width) return load(x.size, "mov", width);
+  if (!x.signed) return x.size === 32 ? load(32, "mov", 32) : load(x.size, "zx", 32);
+  return x.size === 32 ? load(32, "sxd", 64) : load(x.size, "sx", width);
+}
+
 const table: [number, Selector][] = [
-  [Op.I32Load, load(32, "mov", 32)],
-  [Op.I64Load, load(64, "mov", 64)],
-  [Op.F32Load, floadSel(32)],
-  [Op.F64Load, floadSel(64)],
-  [Op.I32Load8S, load(8, "sx", 32)],
-  [Op.I32Load8U, load(8, "zx", 32)],
-  [Op.I32Load16S, load(16, "sx", 32)],
-  [Op.I32Load16U, load(16, "zx", 32)],
-  [Op.I64Load8S, load(8, "sx", 64)],
-  [Op.I64Load8U, load(8, "zx", 32)],
-  [Op.I64Load16S, load(16, "sx", 64)],
-  [Op.I64Load16U, load(16, "zx", 32)],
-  [Op.I64Load32S, load(32, "sxd", 64)],
-  [Op.I64Load32U, load(32, "mov", 32)],
-  [Op.I32Store, store(32)],
-  [Op.I64Store, store(64)],
-  [Op.F32Store, store(32)],
-  [Op.F64Store, store(64)],
-  [Op.I32Store8, store(8)],
-  [Op.I32Store16, store(16)],
-  [Op.I64Store8, store(8)],
-  [Op.I64Store16, store(16)],
-  [Op.I64Store32, store(32)],
+  ...[...ACCESSES].map(([op, x]): [number, Selector] => [op, access(x)]),
   [Op.GlobalGet, globalGet],
   [Op.GlobalSet, globalSet],
 ];

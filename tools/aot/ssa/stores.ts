@@ -11,11 +11,11 @@
 // store must have the same address value, offset and width: then it
 // faults exactly when the earlier one would have.
 
-import { Op, opInfo } from "../../wasm/index.ts";
+import { Op } from "../../wasm/index.ts";
+import { ACCESSES } from "../accesses.ts";
 import { isPure } from "./dce.ts";
 import type { Inst, IrFunction } from "./ir.ts";
 
-const isStore = (op: number): boolean => op >= Op.I32Store && op <= Op.I64Store32;
 
 export function removeDeadStores(f: IrFunction): void {
   for (const id of f.layout) {
@@ -33,8 +33,9 @@ export function removeDeadStores(f: IrFunction): void {
         globals.set(g, i);
         continue;
       }
-      if (isStore(i.op)) {
-        const key = `${i.args[0]}+${i.ins!.memarg!.offset}:${opInfo(i.op)!.align}`;
+      const access = ACCESSES.get(i.op);
+      if (access?.store) {
+        const key = `${i.args[0]}+${i.ins!.memarg!.offset}:${access.size}`;
         const prev = stores.get(key);
         // A store to another place may fault: what came before must be visible then.
         globals.clear();
