@@ -123,10 +123,14 @@ export function allocate(
       }
     }
   }
-  const hints = (v: number): number[] => {
+  const none: readonly number[] = [];
+  /** The first of v's hint values (a phi's operands or an instruction's first operand, then the phis v feeds) whose register `fits`, or -1. */
+  const hinted = (v: number, fits: (h: number) => boolean): number => {
     const i = f.values[v]!;
-    const out = i.op === IrOp.Phi ? [...i.args] : i.args.length > 0 ? [i.args[0]!] : [];
-    return [...out, ...(phisUsing.get(v) ?? [])];
+    const n = i.op === IrOp.Phi ? i.args.length : Math.min(i.args.length, 1);
+    for (let k = 0; k < n; k++) if (fits(i.args[k]!)) return reg[i.args[k]!]!;
+    for (const p of phisUsing.get(v) ?? none) if (fits(p)) return reg[p]!;
+    return -1;
   };
 
   const start = iv.start;
@@ -227,12 +231,8 @@ export function allocate(
     const wanted = prefer?.[v] ?? -1;
     if (wanted >= 0 && isFree(wanted)) free = wanted;
     else if (free >= 0) {
-      for (const h of hints(v)) {
-        if (floats[h] === bank && isFree(reg[h]!)) {
-          free = reg[h]!;
-          break;
-        }
-      }
+      const h = hinted(v, (x) => floats[x] === bank && isFree(reg[x]!));
+      if (h >= 0) free = h;
     }
     if (free >= 0) {
       reg[v] = free;
