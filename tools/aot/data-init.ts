@@ -9,7 +9,7 @@
 // bounds memory access" at the first that does not fit, after writing the
 // ones before it, as instantiation does), copies it and drops it.
 
-import { Op, type Module } from "../wasm/index.ts";
+import { Op, type ConstExpr, type Module } from "../wasm/index.ts";
 import { eax, ecx, imm, mem, r15, r8, r9, r10, rax, rcx, rdi, rdx, rsi, type Assembler } from "../x86/index.ts";
 import { symMem, type Ctx } from "./context.ts";
 import type { SectionBuilder } from "./object.ts";
@@ -20,16 +20,19 @@ import { Trap } from "./traps.ts";
 const TABLE = "wasm:data:active";
 /** Bytes per entry: u32 offset, u32 global index (NO_GLOBAL: the offset is constant), u32 length, u32 segment index, u64 address of the bytes. */
 const ENTRY = 24;
-const NO_GLOBAL = 0xffff_ffff;
+export const NO_GLOBAL = 0xffff_ffff;
 
-/** Where an active segment goes: a constant, or a global's value; throws on anything else. */
-function placement(m: Module, k: number): { offset: number; global: number } {
-  const e = m.datas[k]!.offsetExpr;
+/** Where an active data or element segment goes, from its offset expression: a constant, or the global that holds it (else NO_GLOBAL); throws naming `what` on anything else. */
+export function segmentOffset(e: ConstExpr | undefined, what: string): { offset: number; global: number } {
   const ins = e?.[0];
-  if (e === undefined || e.length !== 1 || ins === undefined) throw new Error(`data segment ${k}: offset is not a single constant instruction`);
+  if (e === undefined || e.length !== 1 || ins === undefined) throw new Error(`${what}: offset is not a single constant instruction`);
   if (ins.op === Op.I32Const) return { offset: (ins.value as number) >>> 0, global: NO_GLOBAL };
   if (ins.op === Op.GlobalGet) return { offset: 0, global: ins.index! };
-  throw new Error(`data segment ${k}: unsupported offset expression`);
+  throw new Error(`${what}: unsupported offset expression`);
+}
+
+function placement(m: Module, k: number): { offset: number; global: number } {
+  return segmentOffset(m.datas[k]!.offsetExpr, `data segment ${k}`);
 }
 
 function activeSegments(m: Module): number[] {

@@ -13,7 +13,7 @@ import { Frame } from "./frame.ts";
 import { prologue } from "./function.ts";
 import { S, TABLE_ENTRY } from "./symbols.ts";
 import { Trap } from "./traps.ts";
-import { emitActiveData } from "./data-init.ts";
+import { emitActiveData, NO_GLOBAL, segmentOffset } from "./data-init.ts";
 
 /** The value of a constant expression that needs no other global: its 64-bit pattern. */
 export function staticValue(e: ConstExpr): bigint | undefined {
@@ -32,13 +32,16 @@ export function staticValue(e: ConstExpr): bigint | undefined {
   }
 }
 
-/** An i32 constant expression (a segment offset) into eax. */
+/** A segment's offset (data-init.ts's segmentOffset) into eax. */
 function offsetInto(c: Ctx, e: ConstExpr | undefined, what: string): void {
-  const ins = e?.[0];
-  if (e === undefined || e.length !== 1 || ins === undefined) c.fail(`${what}: offset is not a single constant instruction`);
-  if (ins.op === Op.I32Const) c.a.mov(eax, imm(ins.value as number));
-  else if (ins.op === Op.GlobalGet) c.a.mov(eax, symMem(S.globals, 8 * ins.index!, 32));
-  else c.fail(`${what}: unsupported offset expression`);
+  let at: { offset: number; global: number };
+  try {
+    at = segmentOffset(e, what);
+  } catch (err) {
+    c.fail((err as Error).message);
+  }
+  if (at.global === NO_GLOBAL) c.a.mov(eax, imm(at.offset | 0));
+  else c.a.mov(eax, symMem(S.globals, 8 * at.global, 32));
 }
 
 function dropStore(c: Ctx, lengths: string, index: number): void {
