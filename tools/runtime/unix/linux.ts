@@ -17,6 +17,7 @@ export const SYS = {
   poll: 7,
   mmap: 9,
   mprotect: 10,
+  madvise: 28,
   rt_sigaction: 13,
   rt_sigreturn: 15,
   ioctl: 16,
@@ -56,6 +57,8 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_NORESERVE = 0x4000;
 export const MAP_STACK = 0x20000;
+/** madvise advice (mman-common.h): back the range with transparent huge pages where the kernel can. */
+export const MADV_HUGEPAGE = 14;
 
 /** Signals (asm/signal.h). */
 export const SIGILL = 4;
