@@ -2,7 +2,7 @@
 // its target, timing each step; skips all of it when nothing changed.
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Plan } from "../configure/configure.ts";
+import type { Plan } from "../configure/plan.ts";
 import { compileAssemblyScript, CompileError } from "../compile/asc.ts";
 import { layerViolations } from "../compile/layers.ts";
 import { bundleNode } from "./node.ts";

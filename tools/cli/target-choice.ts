@@ -4,7 +4,8 @@
 // concurrent runs, one builds and the others then find the artefact current.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { buildRoot, checkTarget, configure, configuredTarget, configureVersion, readPlan, type Plan } from "../configure/configure.ts";
+import { buildRoot, checkTarget, configure, configuredTarget, configureVersion, readPlan } from "../configure/configure.ts";
+import type { Plan } from "../configure/plan.ts";
 import { build, needsBuild } from "../build/build.ts";
 import { defaultTarget, type TargetName } from "../targets.ts";
 import type { Report } from "../report.ts";

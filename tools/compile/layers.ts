@@ -1,6 +1,7 @@
-// Enforces DESIGN.md's layering on the files a compile read: applications and
-// lib/ never import drivers, and only drivers/ may declare the privileged
-// imports of the ABI (everything but the everywhere group of docs/abi.md).
+// Enforces the layering of docs/architecture.md ("Directory map") on the
+// files a compile read: applications and lib/ never import drivers, and only
+// drivers/ may declare the privileged imports of the ABI (everything but the
+// everywhere group of docs/abi.md).
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import { repoRoot } from "../paths.ts";

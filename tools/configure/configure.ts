@@ -10,31 +10,11 @@ import { generateMain } from "./generate.ts";
 import { UserError } from "../errors.ts";
 import { suggest } from "../config/validate.ts";
 import { writeVmConfigs } from "./vm-configs.ts";
-import { embedsOf, writeEmbeds, type Embed } from "./embed.ts";
+import { embedsOf, writeEmbeds } from "./embed.ts";
+import type { Plan } from "./plan.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
 import { repoRoot } from "../paths.ts";
 import { maxMemoryPages, DEFAULT_MEMORY } from "./memory-limit.ts";
-
-/** Everything `atoll build` needs, written by configure as plan.json. */
-export interface Plan {
-  target: TargetName;
-  name: string;
-  appDir: string;
-  configFile: string;
-  buildDir: string;
-  /** The generated main.ts. */
-  entry: string;
-  /** Absolute path of the artefact. */
-  artefact: string;
-  /** Bytes of memory the unikernel asks for. */
-  memory: string;
-  /** The most 64 KiB pages linear memory may grow to (config.ts `memory`, when given: memory-limit.ts); none: wasm32's limit. */
-  maxMemoryPages?: number;
-  /** The kvRo devices, whose generated files every build refreshes. */
-  embeds?: Embed[];
-  /** configureVersion() of the atoll that wrote the plan: another one configures again. */
-  configuredBy?: string;
-}
 
 let version: string | null = null;
 

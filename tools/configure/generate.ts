@@ -1,5 +1,5 @@
 // Writes the generated entry, _build/<target>/main.ts: the one place where
-// the application, its devices and lib/ meet (DESIGN.md, "Layers").
+// the application, its devices and lib/ meet (docs/architecture.md, "Directory map").
 import path from "node:path";
 import type { LoadedConfig } from "../config/load.ts";
 import type { Arg } from "../config/dsl.ts";

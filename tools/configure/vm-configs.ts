@@ -5,7 +5,7 @@
 // by its absolute path; it exists once `atoll build` has run.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Plan } from "./configure.ts";
+import type { Plan } from "./plan.ts";
 import { writeFileAtomic } from "../atomic-write.ts";
 
 /** Memory sizes as config.ts writes them ("32M", "1G", "512K") in MiB, at least 1. */

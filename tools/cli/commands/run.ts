@@ -3,7 +3,7 @@ import type { Parsed } from "../options.ts";
 import { Report } from "../../report.ts";
 import { chooseTarget, ensureBuilt } from "../target-choice.ts";
 import { appDir } from "./app-dir.ts";
-import type { Plan } from "../../configure/configure.ts";
+import type { Plan } from "../../configure/plan.ts";
 import { UserError } from "../../errors.ts";
 import { diskAttachments } from "../disks.ts";
 import { forwards, netAttachments, unixNetOptions } from "../nets.ts";
