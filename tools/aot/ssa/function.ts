@@ -40,6 +40,7 @@ import { floatCompareFlags, floatSelectors } from "./select-float.ts";
 import { compareFlags, intSelectors, type Selector } from "./select-int.ts";
 import { memorySelectors } from "./select-memory.ts";
 import { verify } from "./verify.ts";
+import { int16s, uint8s } from "./arena.ts";
 
 const SELECTORS: ReadonlyMap<number, Selector> = (() => {
   const all = new Map<number, Selector>();
@@ -64,13 +65,22 @@ const SCRATCH_ONLY_V1 = new Set<number>([...intEmitters.keys(), ...floatEmitters
 /** Version 1's bulk memory and table emitters use rdi, rsi and r8 besides the scratch registers. */
 const BULK_CLOBBERS = (1 << 6) | (1 << 7) | (1 << 8);
 
-/** The allocatable registers i overwrites: a call's, or a bridged emitter's. */
-function clobbers(i: Inst): number {
-  if (i.op === IrOp.Const || i.op === IrOp.Param || i.op === IrOp.Phi || i.op === IrOp.CallResult) return 0;
-  if (callSelectors.has(i.op)) return CALL_CLOBBERS;
-  if (SELECTORS.has(i.op) || SCRATCH_ONLY_V1.has(i.op)) return 0;
-  if (bulkEmitters.has(i.op)) return BULK_CLOBBERS;
+/** The allocatable registers an instruction of opcode `op` overwrites: a call's, or a bridged emitter's. */
+function clobbersOf(op: number): number {
+  if (op === IrOp.Const || op === IrOp.Param || op === IrOp.Phi || op === IrOp.CallResult) return 0;
+  if (callSelectors.has(op)) return CALL_CLOBBERS;
+  if (SELECTORS.has(op) || SCRATCH_ONLY_V1.has(op)) return 0;
+  if (bulkEmitters.has(op)) return BULK_CLOBBERS;
   return CALL_CLOBBERS;
+}
+
+/** clobbersOf() by opcode (wasm's and the IR's), each worked out on first use (-1 before): the allocator asks for every instruction. */
+const CLOBBERS = new Int32Array(IrOp.CallResult + 1).fill(-1);
+
+/** The allocatable registers i overwrites. */
+function clobbers(i: Inst): number {
+  const known = CLOBBERS[i.op]!;
+  return known >= 0 ? known : (CLOBBERS[i.op] = clobbersOf(i.op));
 }
 
 /** Runs the passes; `check` runs the verifier after each one (the tests turn it on). */
@@ -118,14 +128,22 @@ export function planFunction(
 ): Planned {
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
-  const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
+  return { index, f, fused, alloc: allocateRegisters(env, f, fused) };
+}
+
+/** Liveness and register allocation of an optimized function (`fused`: its compares fused into branches). */
+export function allocateRegisters(env: ModuleEnv, f: IrFunction, fused: ReadonlySet<number>): Allocation {
+  // The fused compares by id, so that the question costs no hashing.
+  const isFused = uint8s(f.values.length);
+  for (const v of fused) isFused[v] = 1;
+  const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && isFused[i.id] === 0;
   const reserved = env.pinned === null ? 0 : 1 << PINNED_REG;
-  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers, registerHints(env, f), reserved) };
+  return allocate(f, needsLocation, clobbers, registerHints(env, f), reserved);
 }
 
 /** The register a value would best live in: a parameter's where it arrives, a call's argument where the callee wants it (-1: none). */
 function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
-  const prefer = new Int16Array(f.values.length).fill(-1);
+  const prefer = int16s(f.values.length).fill(-1);
   const own = argRegisters(f.type);
   for (const id of f.layout) {
     for (const i of f.blocks[id]!.insts) {
@@ -133,9 +151,8 @@ function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
       if (i.op !== Op.Call || i.ins!.index! < env.numImportedFuncs) continue;
       const regs = argRegisters(env.funcType(i.ins!.index!));
       if (regs === null) continue;
-      i.args.forEach((v, j) => {
-        if (prefer[v]! < 0) prefer[v] = regs[j]!;
-      });
+      const args = i.args;
+      for (let j = 0; j < args.length; j++) if (prefer[args[j]!]! < 0) prefer[args[j]!] = regs[j]!;
     }
   }
   return prefer;
