@@ -32,6 +32,7 @@ import type { ModuleEnv } from "../env.ts";
 import { argRegisters } from "./convention.ts";
 import { IrOp, type Inst, type IrFunction } from "./ir.ts";
 import type { Allocation } from "./regalloc.ts";
+import { int32s } from "./arena.ts";
 
 /** Bridge slots: the most operands a version 1 emitter takes (select, memory.copy/fill: 3), plus one spare. */
 export const BRIDGE_SLOTS = 4;
@@ -70,12 +71,14 @@ export class Gen {
     readonly env: ModuleEnv,
     readonly f: IrFunction,
     readonly alloc: Allocation,
-    readonly fused: ReadonlySet<number>,
+    /** By value id: 1 for a compare fused into its block's branch (it emits nothing of its own). */
+    readonly fused: Uint8Array,
     /** Version 1's context over the bridge slots; also owns the trap stubs. */
     readonly bridge: Ctx,
   ) {
-    this.labels = f.blocks.map((b) => a.newLabel(`b${b.id}`));
-    this.land = Int32Array.from(f.blocks, (b) => b.id);
+    // Labels and landing blocks are set by function.ts's threadJumps, for the blocks in the layout.
+    this.labels = new Array<Label>(f.blocks.length);
+    this.land = int32s(f.blocks.length);
     this.argRegs = argRegisters(f.type);
   }
 
@@ -107,13 +110,17 @@ export class Gen {
     return this.alloc.reg[v]!;
   }
 
-  /** The frame slot of a value in memory. */
-  slotMem(v: number, size?: MemSize): Mem {
+  /** The rbp displacement of the frame slot of a value in memory. */
+  slotDispOf(v: number): number {
     const i = this.f.values[v]!;
     const k = this.alloc.slot[v]!;
     if (k < 0) throw new Error(`tools/aot: ${this.f.where}: value ${v} has no location`);
-    const disp = i.op === IrOp.Param && this.argRegs === null ? this.paramDisp(i.index) : this.slotDisp(k);
-    return mem(rbp, { disp }, size);
+    return i.op === IrOp.Param && this.argRegs === null ? this.paramDisp(i.index) : this.slotDisp(k);
+  }
+
+  /** The frame slot of a value in memory. */
+  slotMem(v: number, size?: MemSize): Mem {
+    return mem(rbp, { disp: this.slotDispOf(v) }, size);
   }
 
   /** v's own register (general), or null. */
