@@ -47,10 +47,15 @@ export function widthOf(t: ValType | null): 32 | 64 {
   return t === "i64" || t === "f64" ? 64 : 32;
 }
 
+// Bounds as constants: a bigint expression is evaluated (and allocated) on every call.
+const MIN_I32 = -(1n << 31n);
+const LIMIT_I32 = 1n << 31n;
+const LIMIT_U32 = 1n << 32n;
+
 /** `v` fits a sign-extended 32-bit immediate. */
 export function fitsImm32(v: bigint): boolean {
   const s = BigInt.asIntN(64, v);
-  return s >= -(1n << 31n) && s < 1n << 31n;
+  return s >= MIN_I32 && s < LIMIT_I32;
 }
 
 export class Gen {
@@ -138,7 +143,7 @@ export class Gen {
   src(v: number, size: 32 | 64, scratch: Gpr): Gpr | Mem | Imm {
     if (this.isConst(v)) {
       const b = this.bits(v);
-      if (size === 32) return imm(Number(BigInt.asIntN(32, b)));
+      if (size === 32) return imm(BigInt.asIntN(32, b));
       if (fitsImm32(b)) return imm(BigInt.asIntN(64, b));
       this.a.mov(gpr(scratch.num, 64), imm64(b));
       return gpr(scratch.num, 64);
@@ -175,7 +180,7 @@ export class Gen {
   constInto(r: Gpr, b: bigint): void {
     const u = BigInt.asUintN(r.size === 64 ? 64 : 32, b);
     if (u === 0n) this.a.xor(gpr(r.num, 32), gpr(r.num, 32));
-    else if (u < 1n << 32n) this.a.mov(gpr(r.num, 32), imm(Number(u)));
+    else if (u < LIMIT_U32) this.a.mov(gpr(r.num, 32), imm(u));
     else if (fitsImm32(u)) this.a.mov(r, imm(BigInt.asIntN(64, u)));
     else this.a.mov(r, imm64(u));
   }

@@ -46,16 +46,15 @@ let moveSrc = new Int32Array(16);
 let moveWide = new Uint8Array(16);
 let moveFloat = new Uint8Array(16);
 let moveCount = 0;
-/** Its constants, in order: destination, the constant's value id, and the type to write it as. */
+/** Its constants, in order: destination, the constant's value id, and the type to write it as (the first constCount). */
 const constDst: number[] = [];
 const constValue: number[] = [];
 const constType: ValType[] = [];
+let constCount = 0;
 
 function start(): void {
   moveCount = 0;
-  constDst.length = 0;
-  constValue.length = 0;
-  constType.length = 0;
+  constCount = 0;
 }
 
 function addMove(dst: Loc, src: Loc, t: ValType | null): void {
@@ -81,9 +80,9 @@ function addMove(dst: Loc, src: Loc, t: ValType | null): void {
 /** Adds "value `src` (of type t) into `dst`" to the assignment. */
 function assign(g: Gen, dst: Loc, src: number, t: ValType | null): void {
   if (g.isConst(src)) {
-    constDst.push(dst);
-    constValue.push(src);
-    constType.push(t!);
+    constDst[constCount] = dst;
+    constValue[constCount] = src;
+    constType[constCount++] = t!;
     return;
   }
   const sl = locOf(g, src);
@@ -192,7 +191,7 @@ function run(g: Gen): void {
     emitMove(g, scratch, from, true);
     for (let x = 0; x < n; x++) if (moveSrc[x] === from) moveSrc[x] = scratch;
   }
-  for (let k = 0; k < constDst.length; k++) {
+  for (let k = 0; k < constCount; k++) {
     const dl = constDst[k]!, t = constType[k]!, b = g.bits(constValue[k]!);
     if ((dl & 3) === GPR) g.constInto(gpr(dl >> 2, t === "i64" ? 64 : 32), b);
     else if ((dl & 3) === XMM) g.fconstInto(xmm(dl >> 2), t, b);
