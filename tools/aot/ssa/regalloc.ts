@@ -188,6 +188,53 @@ export function allocate(
     // The registers v may take: the bank's, less those clobbered inside v's lifetime, in `candidates` order.
     const candidates = float ? XMM_ALL : GPR_ALL;
     const allowed = float ? (lost & XMM_BIT ? 0 : XMM_MASK) : GPR_MASK & ~lost;
+    // The registers of v's bank held somewhere in v's lifetime: by an active value, or an inactive one whose ranges meet v's.
+    let busy = 0;
+    for (let k = 0; k < nActive; k++) {
+      const x = active[k]!;
+      if (floats[x] === bank) busy |= 1 << reg[x]!;
+    }
+    for (let k = 0; k < nInactive; k++) {
+      const x = inactive[k]!;
+      const bit = 1 << reg[x]!;
+      if (floats[x] === bank && (busy & bit) === 0 && intersects(cursor[x]!, A[x + 1]!, A[v]!, A[v + 1]!, F)) busy |= bit;
+    }
+    const open = allowed & ~busy;
+    let free = -1;
+    for (let k = 0; k < candidates.length && open !== 0; k++) {
+      if ((open & (1 << candidates[k]!)) !== 0) {
+        free = candidates[k]!;
+        break;
+      }
+    }
+    const wanted = prefer === undefined ? -1 : prefer[v]!;
+    if (wanted >= 0 && (open & (1 << wanted)) !== 0) free = wanted;
+    else if (free >= 0) {
+      // The first hint value (a phi's operands or an instruction's first operand, then the phis v feeds) whose register is free.
+      const i = values[v]!;
+      const args = i.args;
+      const nh = i.op === IrOp.Phi ? args.length : Math.min(args.length, 1);
+      let h = -1;
+      for (let k = 0; k < nh && h < 0; k++) {
+        const x = args[k]!;
+        const r = reg[x]!;
+        if (floats[x] === bank && r >= 0 && (open & (1 << r)) !== 0) h = r;
+      }
+      for (let k = phiUseAt[v]!; k < phiUseAt[v + 1]! && h < 0; k++) {
+        const x = phiUses[k]!;
+        const r = reg[x]!;
+        if (floats[x] === bank && r >= 0 && (open & (1 << r)) !== 0) h = r;
+      }
+      if (h >= 0) free = h;
+    }
+    if (free >= 0) {
+      reg[v] = free;
+      active[nActive++] = v;
+      if (!float) used |= 1 << free;
+      continue;
+    }
+    // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to
+    // memory. The holders of each register, in the order of the lists (the order they are spilled in).
     holderCount.fill(0);
     for (let k = 0; k < nActive; k++) {
       const x = active[k]!;
@@ -201,41 +248,6 @@ export function allocate(
       const r = reg[x]!;
       holderList[r]![holderCount[r]!++] = x;
     }
-    let free = -1;
-    for (let k = 0; k < candidates.length; k++) {
-      const r = candidates[k]!;
-      if ((allowed & (1 << r)) !== 0 && holderCount[r] === 0) {
-        free = r;
-        break;
-      }
-    }
-    const wanted = prefer === undefined ? -1 : prefer[v]!;
-    if (wanted >= 0 && holderCount[wanted] === 0 && (allowed & (1 << wanted)) !== 0) free = wanted;
-    else if (free >= 0) {
-      // The first hint value (a phi's operands or an instruction's first operand, then the phis v feeds) whose register is free.
-      const i = values[v]!;
-      const args = i.args;
-      const nh = i.op === IrOp.Phi ? args.length : Math.min(args.length, 1);
-      let h = -1;
-      for (let k = 0; k < nh && h < 0; k++) {
-        const x = args[k]!;
-        const r = reg[x]!;
-        if (floats[x] === bank && r >= 0 && holderCount[r] === 0 && (allowed & (1 << r)) !== 0) h = r;
-      }
-      for (let k = phiUseAt[v]!; k < phiUseAt[v + 1]! && h < 0; k++) {
-        const x = phiUses[k]!;
-        const r = reg[x]!;
-        if (floats[x] === bank && r >= 0 && holderCount[r] === 0 && (allowed & (1 << r)) !== 0) h = r;
-      }
-      if (h >= 0) free = h;
-    }
-    if (free >= 0) {
-      reg[v] = free;
-      active[nActive++] = v;
-      if (!float) used |= 1 << free;
-      continue;
-    }
-    // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to memory.
     let best = -1, bestCost = weight[v]!;
     for (let c = 0; c < candidates.length; c++) {
       const r = candidates[c]!;
