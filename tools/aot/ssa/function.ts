@@ -116,6 +116,10 @@ export interface Planned {
   /** `fused` as a byte per value id (1: fused). */
   isFused: Uint8Array;
   alloc: Allocation;
+  /** Whether nothing in it calls (or runs an emitter that clobbers what a call does). */
+  leaf: boolean;
+  /** Whether something in it runs version 1's emitter (bridge.ts), which needs the bridge slots. */
+  bridged: boolean;
 }
 
 /** Everything up to code: IR, passes, allocation. Throws before anything is emitted when the function is beyond version 2. */
@@ -133,14 +137,27 @@ export function planFunction(
   // The fused compares by id, so that the question costs no hashing.
   const isFused = uint8s(f.values.length);
   for (const v of fused) isFused[v] = 1;
-  return { index, f, fused, isFused, alloc: allocateRegisters(env, f, isFused) };
+  return { index, f, fused, isFused, ...allocateRegisters(env, f, isFused) };
 }
 
-/** Liveness and register allocation of an optimized function (`isFused`: by value id, 1 for a compare fused into its branch). */
-export function allocateRegisters(env: ModuleEnv, f: IrFunction, isFused: Uint8Array): Allocation {
+/**
+ * Liveness and register allocation of an optimized function (`isFused`: by
+ * value id, 1 for a compare fused into its branch); on the way, since the
+ * allocator looks at every instruction's clobbers, whether it is a leaf and
+ * whether it bridges.
+ */
+export function allocateRegisters(env: ModuleEnv, f: IrFunction, isFused: Uint8Array): Pick<Planned, "alloc" | "leaf" | "bridged"> {
   const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && isFused[i.id] === 0;
   const reserved = env.pinned === null ? 0 : 1 << PINNED_REG;
-  return allocate(f, needsLocation, clobbers, registerHints(env, f), reserved);
+  let leaf = true, bridged = false;
+  const noting = (i: Inst): number => {
+    const m = clobbers(i);
+    if (m === CALL_CLOBBERS) leaf = false;
+    if (!bridged && isBridged(i, isFused)) bridged = true;
+    return m;
+  };
+  const alloc = allocate(f, needsLocation, noting, registerHints(env, f), reserved);
+  return { alloc, leaf, bridged };
 }
 
 /** The register a value would best live in: a parameter's where it arrives, a call's argument where the callee wants it (-1: none). */
@@ -162,20 +179,10 @@ function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
 
 /** Emits a planned function at `start`; returns where code inlined from other functions went. */
 export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: Planned, start: Label): OriginRange[] {
-  const { f, isFused, alloc } = p;
+  const { f, isFused, alloc, leaf, bridged } = p;
   const type = f.type;
   const where = f.where;
   const saved = alloc.calleeSaved;
-  // One walk for what the frame depends on: whether anything runs version 1's emitters, whether anything calls.
-  let bridged = false, leaf = true;
-  for (const id of f.layout) {
-    const insts = f.blocks[id]!.insts;
-    for (let k = 0; k < insts.length; k++) {
-      const i = insts[k]!;
-      if (clobbers(i) === CALL_CLOBBERS) leaf = false;
-      if (!bridged && isBridged(i, isFused)) bridged = true;
-    }
-  }
   const frame = new Frame(0, saved.length + alloc.slots, bridged ? BRIDGE_SLOTS : 0);
   const ctx = new OriginCtx(a, env, frame, type, where);
   const origins = new OriginTracker(a, p.index);
