@@ -95,22 +95,18 @@ type Item =
   | { kind: "align"; at: number; boundary: number; fill: number | null };
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
-/** The mnemonics of jcc by condition code, made once (a string made per call is hashed per lookup). */
-const jccNames = condNames.map((c) => `j${c}`);
 
-/** The rel8 and rel32 forms of jmp and each jcc, encoded once. */
-const branchForms = new Map<string, { short: BranchForm; near: BranchForm }>();
 
-function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: BranchForm } {
-  let f = branchForms.get(mnemonic);
-  if (f === undefined) {
+/** The rel8 and rel32 forms of jmp or a jcc (its memo), encoded once. */
+function formsOf(memo: Memo, target: Label): { short: BranchForm; near: BranchForm } {
+  let f = memo.branchForms;
+  if (f === null) {
     const form = (p: "rel8" | "rel32"): BranchForm => {
-      const { bytes, fixups } = encode(encodingsOf(mnemonic).find((e) => e.operands[0] === p)!, [target]);
+      const { bytes, fixups } = encode(encodingsOf(memo.mnemonic).find((e) => e.operands[0] === p)!, [target]);
       const field = fixups[0]!;
       return { bytes, at: field.at, size: field.size, addend: field.addend };
     };
-    f = { short: form("rel8"), near: form("rel32") };
-    branchForms.set(mnemonic, f);
+    f = memo.branchForms = { short: form("rel8"), near: form("rel32") };
   }
   return f;
 }
@@ -122,22 +118,43 @@ function formsOf(mnemonic: string, target: Label): { short: BranchForm; near: Br
  */
 interface Memo {
   readonly mnemonic: string;
+  /** A small number per mnemonic, for the plan cache. */
+  readonly id: number;
   readonly plans: Map<number, Plan>;
+  /** jmp and jcc: the rel8 and rel32 forms, encoded on first use. */
+  branchForms: { short: BranchForm; near: BranchForm } | null;
 }
 
 const memos = new Map<string, Memo>();
 
 function memoOf(mnemonic: string): Memo {
   let m = memos.get(mnemonic);
-  if (m === undefined) memos.set(mnemonic, (m = { mnemonic, plans: new Map() }));
+  if (m === undefined) memos.set(mnemonic, (m = { mnemonic, id: memos.size, plans: new Map(), branchForms: null }));
   return m;
 }
 
+/**
+ * A direct-mapped cache of plans in front of the memos' maps, by mnemonic
+ * and shape key: hashing a key into a Map on every instruction cost more
+ * than encoding it. A slot holds the last (memo, key) that hashed to it.
+ */
+const CACHE_BITS = 12;
+const cacheKey = new Int32Array(1 << CACHE_BITS).fill(-1);
+const cacheMemo = new Int32Array(1 << CACHE_BITS).fill(-1);
+const cachePlan: (Plan | null)[] = new Array<Plan | null>(1 << CACHE_BITS).fill(null);
+
 function planFor(memo: Memo, key: number, ops: readonly Operand[]): Plan {
-  const known = memo.plans.get(key);
-  if (known !== undefined) return known;
-  const p = planOf(selectByKey(memo.mnemonic, key, ops));
-  if (key >= 0) memo.plans.set(key, p);
+  const h = Math.imul(key ^ Math.imul(memo.id, 0x2545f491), 0x9e3779b1) >>> (32 - CACHE_BITS);
+  if (cacheKey[h] === key && cacheMemo[h] === memo.id) return cachePlan[h]!;
+  let p = memo.plans.get(key);
+  if (p === undefined) {
+    p = planOf(selectByKey(memo.mnemonic, key, ops));
+    if (key < 0) return p;
+    memo.plans.set(key, p);
+  }
+  cacheKey[h] = key;
+  cacheMemo[h] = memo.id;
+  cachePlan[h] = p;
   return p;
 }
 
@@ -256,6 +273,9 @@ const MN = {
 /** setcc's and cmovcc's memos by condition code. */
 const setMemos = condNames.map((c) => memoOf(`set${c}`));
 const cmovMemos = condNames.map((c) => memoOf(`cmov${c}`));
+/** jmp's and jcc's (by condition code). */
+const jmpMemo = memoOf("jmp");
+const jccMemos = condNames.map((c) => memoOf(`j${c}`));
 
 let nextAssemblerId = 1;
 
@@ -348,7 +368,7 @@ export class Assembler {
       else if (op.kind === "mem" && op.target !== null && op.target.kind === "label") this.useIn(op.target, mnemonic, ops);
     }
     if (key === LONE_LABEL_KEY && (mnemonic === "jmp" || jccMnemonics.has(mnemonic))) {
-      this.branch(mnemonic, ops[0] as Label, false);
+      this.branch(memoOf(mnemonic), ops[0] as Label, false);
       return;
     }
     encodePlanned(this.buf, planFor(memoOf(mnemonic), key, ops), ops, key, this.sink);
@@ -608,18 +628,23 @@ export class Assembler {
     }
   }
 
-  private branch(mnemonic: string, target: Label, forceNear: boolean): void {
-    const { short, near } = formsOf(mnemonic, target);
-    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic });
+  private branch(memo: Memo, target: Label, forceNear: boolean): void {
+    const { short, near } = formsOf(memo, target);
+    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic: memo.mnemonic });
   }
 
-  /** jmp or a jcc (`mnemonic`): a relaxable branch to a label (as emit() would make it), else through emit. */
-  private jump(mnemonic: string, target: Label | Sym | Gpr | Mem, width?: "near"): void {
+  /** jmp or a jcc (its memo): a relaxable branch to a label (as emit() would make it), else through emit. */
+  private jump(memo: Memo, target: Label | Sym | Gpr | Mem, width?: "near"): void {
     if (target.kind === "label") {
-      this.useIn(target, mnemonic, [target]);
-      this.branch(mnemonic, target, width === "near");
+      // useIn(), without an operand list per branch: the description is made only on a first use.
+      if (!this.owns(target)) this.foreign(target, () => formatInstruction(memo.mnemonic, [target]));
+      if (this.firstUse[target.id] === undefined) {
+        this.firstUse[target.id] = () => formatInstruction(memo.mnemonic, [target]);
+        this.usedOrder.push(target.id);
+      }
+      this.branch(memo, target, width === "near");
     } else {
-      this.emit1(memoOf(mnemonic), target);
+      this.emit1(memo, target);
     }
   }
 
@@ -683,9 +708,9 @@ export class Assembler {
   // --- instructions: control flow -------------------------------------------------
 
   /** jmp to a label (rel8 or rel32, chosen at finish; "near" forces rel32), a symbol (rel32 relocation), or through a register or memory. */
-  jmp(target: Label | Sym | Gpr | Mem, width?: "near"): void { this.jump("jmp", target, width); }
+  jmp(target: Label | Sym | Gpr | Mem, width?: "near"): void { this.jump(jmpMemo, target, width); }
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
-  jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccNames[condCode(cc)]!, target, width); }
+  jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccMemos[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
   call(target: Label | Sym | Gpr | Mem): void { this.emit1(MN.call, target); }
   ret(): void { this.emit0(MN.ret); }

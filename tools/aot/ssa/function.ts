@@ -20,8 +20,8 @@ import { removeDeadCode } from "./dce.ts";
 import { splitCriticalEdges } from "./edges.ts";
 import { fuseCompares, isIntCompare } from "./fuse.ts";
 import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
-import { IrOp, successors, type Block, type Inst, type IrFunction } from "./ir.ts";
-import { moveOutOfRegisters, movesAreNoOps, parallelMove } from "./moves.ts";
+import { IrOp, type Block, type Inst, type IrFunction, type Terminator } from "./ir.ts";
+import { moveIntoPhis, moveOutOfRegisters, phiMovesAreNoOps } from "./moves.ts";
 import { argRegisters, loadArgs } from "./convention.ts";
 import { PINNED_REG } from "./pinned.ts";
 import { removeTrivialPhis } from "./phis.ts";
@@ -40,6 +40,7 @@ import { floatCompareFlags, floatSelectors } from "./select-float.ts";
 import { compareFlags, intSelectors, type Selector } from "./select-int.ts";
 import { memorySelectors } from "./select-memory.ts";
 import { verify } from "./verify.ts";
+import { int16s, int32s, uint8s } from "./arena.ts";
 
 const SELECTORS: ReadonlyMap<number, Selector> = (() => {
   const all = new Map<number, Selector>();
@@ -64,13 +65,22 @@ const SCRATCH_ONLY_V1 = new Set<number>([...intEmitters.keys(), ...floatEmitters
 /** Version 1's bulk memory and table emitters use rdi, rsi and r8 besides the scratch registers. */
 const BULK_CLOBBERS = (1 << 6) | (1 << 7) | (1 << 8);
 
-/** The allocatable registers i overwrites: a call's, or a bridged emitter's. */
-function clobbers(i: Inst): number {
-  if (i.op === IrOp.Const || i.op === IrOp.Param || i.op === IrOp.Phi || i.op === IrOp.CallResult) return 0;
-  if (callSelectors.has(i.op)) return CALL_CLOBBERS;
-  if (SELECTORS.has(i.op) || SCRATCH_ONLY_V1.has(i.op)) return 0;
-  if (bulkEmitters.has(i.op)) return BULK_CLOBBERS;
+/** The allocatable registers an instruction of opcode `op` overwrites: a call's, or a bridged emitter's. */
+function clobbersOf(op: number): number {
+  if (op === IrOp.Const || op === IrOp.Param || op === IrOp.Phi || op === IrOp.CallResult) return 0;
+  if (callSelectors.has(op)) return CALL_CLOBBERS;
+  if (SELECTORS.has(op) || SCRATCH_ONLY_V1.has(op)) return 0;
+  if (bulkEmitters.has(op)) return BULK_CLOBBERS;
   return CALL_CLOBBERS;
+}
+
+/** clobbersOf() by opcode (wasm's and the IR's), each worked out on first use (-1 before): the allocator asks for every instruction. */
+const CLOBBERS = new Int32Array(IrOp.CallResult + 1).fill(-1);
+
+/** The allocatable registers i overwrites. */
+function clobbers(i: Inst): number {
+  const known = CLOBBERS[i.op]!;
+  return known >= 0 ? known : (CLOBBERS[i.op] = clobbersOf(i.op));
 }
 
 /** Runs the passes; `check` runs the verifier after each one (the tests turn it on). */
@@ -103,7 +113,13 @@ export interface Planned {
   index: number;
   f: IrFunction;
   fused: Set<number>;
+  /** `fused` as a byte per value id (1: fused). */
+  isFused: Uint8Array;
   alloc: Allocation;
+  /** Whether nothing in it calls (or runs an emitter that clobbers what a call does). */
+  leaf: boolean;
+  /** Whether something in it runs version 1's emitter (bridge.ts), which needs the bridge slots. */
+  bridged: boolean;
 }
 
 /** Everything up to code: IR, passes, allocation. Throws before anything is emitted when the function is beyond version 2. */
@@ -118,14 +134,35 @@ export function planFunction(
 ): Planned {
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
   const fused = optimize(f, check);
-  const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && !fused.has(i.id);
+  // The fused compares by id, so that the question costs no hashing.
+  const isFused = uint8s(f.values.length);
+  for (const v of fused) isFused[v] = 1;
+  return { index, f, fused, isFused, ...allocateRegisters(env, f, isFused) };
+}
+
+/**
+ * Liveness and register allocation of an optimized function (`isFused`: by
+ * value id, 1 for a compare fused into its branch); on the way, since the
+ * allocator looks at every instruction's clobbers, whether it is a leaf and
+ * whether it bridges.
+ */
+export function allocateRegisters(env: ModuleEnv, f: IrFunction, isFused: Uint8Array): Pick<Planned, "alloc" | "leaf" | "bridged"> {
+  const needsLocation = (i: Inst): boolean => i.op !== IrOp.Const && isFused[i.id] === 0;
   const reserved = env.pinned === null ? 0 : 1 << PINNED_REG;
-  return { index, f, fused, alloc: allocate(f, needsLocation, clobbers, registerHints(env, f), reserved) };
+  let leaf = true, bridged = false;
+  const noting = (i: Inst): number => {
+    const m = clobbers(i);
+    if (m === CALL_CLOBBERS) leaf = false;
+    if (!bridged && isBridged(i, isFused)) bridged = true;
+    return m;
+  };
+  const alloc = allocate(f, needsLocation, noting, registerHints(env, f), reserved);
+  return { alloc, leaf, bridged };
 }
 
 /** The register a value would best live in: a parameter's where it arrives, a call's argument where the callee wants it (-1: none). */
 function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
-  const prefer = new Int16Array(f.values.length).fill(-1);
+  const prefer = int16s(f.values.length).fill(-1);
   const own = argRegisters(f.type);
   for (const id of f.layout) {
     for (const i of f.blocks[id]!.insts) {
@@ -133,9 +170,8 @@ function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
       if (i.op !== Op.Call || i.ins!.index! < env.numImportedFuncs) continue;
       const regs = argRegisters(env.funcType(i.ins!.index!));
       if (regs === null) continue;
-      i.args.forEach((v, j) => {
-        if (prefer[v]! < 0) prefer[v] = regs[j]!;
-      });
+      const args = i.args;
+      for (let j = 0; j < args.length; j++) if (prefer[args[j]!]! < 0) prefer[args[j]!] = regs[j]!;
     }
   }
   return prefer;
@@ -143,22 +179,20 @@ function registerHints(env: ModuleEnv, f: IrFunction): Int16Array {
 
 /** Emits a planned function at `start`; returns where code inlined from other functions went. */
 export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: Planned, start: Label): OriginRange[] {
-  const { f, fused, alloc } = p;
+  const { f, isFused, alloc, leaf, bridged } = p;
   const type = f.type;
   const where = f.where;
   const saved = alloc.calleeSaved;
-  const bridged = f.layout.some((id) => f.blocks[id]!.insts.some((i) => isBridged(i, fused)));
   const frame = new Frame(0, saved.length + alloc.slots, bridged ? BRIDGE_SLOTS : 0);
   const ctx = new OriginCtx(a, env, frame, type, where);
   const origins = new OriginTracker(a, p.index);
   ctx.tracker = origins;
-  const g = new Gen(a, env, f, alloc, fused, ctx);
+  const g = new Gen(a, env, f, alloc, isFused, ctx);
 
   const regs = g.argRegs;
   a.bind(start);
   if (regs !== null) loadArgs(a, type, regs, 8); // the stack entry (docs/aot.md), falling into the register entry
   a.bind(env.regEntries[p.index - env.numImportedFuncs]!);
-  const leaf = !f.layout.some((id) => f.blocks[id]!.insts.some((i) => clobbers(i) === CALL_CLOBBERS));
   g.frameless = leaf && frame.size === 0 && (regs !== null || type.params.length === 0);
   if (g.frameless) {
     // Nothing to keep on the stack and no call to make: no frame, no check (the caller's covers the return address).
@@ -167,27 +201,52 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
     a.mov(rbp, rsp);
     if (frame.size > 0) a.sub(rsp, imm(frame.size));
   } else prologue(ctx);
-  saved.forEach((r, k) => a.mov(mem(rbp, { disp: -8 * (k + 1) }, 64), gpr(r, 64)));
+  for (let k = 0; k < saved.length; k++) a.mov(mem(rbp, { disp: -8 * (k + 1) }, 64), gpr(saved[k]!, 64));
   if (regs !== null) {
-    const params = f.blocks[f.layout[0]!]!.insts.filter((i) => i.op === IrOp.Param);
-    moveOutOfRegisters(g, params.map((i) => i.id), params.map((i) => regs[i.index]!));
+    const params: number[] = [], from: number[] = [];
+    for (const i of f.blocks[f.layout[0]!]!.insts) {
+      if (i.op !== IrOp.Param) continue;
+      params.push(i.id);
+      from.push(regs[i.index]!);
+    }
+    moveOutOfRegisters(g, params, from);
   }
   const emitted = threadJumps(g);
-  emitted.forEach((id, k) => {
+  for (let k = 0; k < emitted.length; k++) {
+    const id = emitted[k]!;
     g.block = id;
-    g.next = emitted[k + 1] ?? -1;
+    g.next = k + 1 < emitted.length ? emitted[k + 1]! : -1;
     a.bind(g.labels[id]!);
     const b = f.blocks[id]!;
-    for (const i of b.insts) {
+    const insts = b.insts;
+    for (let x = 0; x < insts.length; x++) {
+      const i = insts[x]!;
       origins.at(i.origin);
       instruction(g, i, v1);
     }
     origins.at(b.origin);
-    terminator(g, id);
-  });
+    terminator(g, b);
+  }
   origins.close();
   ctx.finishTraps();
   return origins.ranges;
+}
+
+/** The one block a terminator goes to, or -1: none (return, unreachable) or more than one. */
+function onlySuccessor(t: Terminator): number {
+  switch (t.kind) {
+    case "jump":
+      return t.target;
+    case "branch":
+      return t.then === t.else ? t.then : -1;
+    case "switch": {
+      const s = t.default;
+      for (const x of t.targets) if (x !== s) return -1;
+      return s;
+    }
+    default:
+      return -1;
+  }
 }
 
 /**
@@ -196,31 +255,47 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
  * whose phis' values are already in place) is not emitted: a jump to it goes where
  * it goes, and its label is that block's. This is what lets a branch fall
  * through to the block after it instead of `jcc next; jmp else`. Returns the
- * layout of the blocks that are emitted.
+ * layout of the blocks that are emitted; gives each block of the layout its
+ * label (a new one for each emitted block).
  */
 function threadJumps(g: Gen): number[] {
   const f = g.f;
-  const entry = f.layout[0]!;
-  const passThrough = (b: Block): number => {
-    if (b.id === entry || b.insts.some((i) => i.op !== IrOp.Const)) return -1;
-    const succs = successors(b.term);
-    if (succs.length !== 1 || b.term.kind === "return" || b.term.kind === "unreachable") return -1;
-    const s = f.blocks[succs[0]!]!;
-    const j = s.preds.indexOf(b.id);
-    return movesAreNoOps(g, s.phis.map((p) => p.id), s.phis.map((p) => p.args[j]!)) ? s.id : -1;
-  };
-  const via = new Int32Array(f.blocks.length).fill(-1);
-  for (const id of f.layout) via[id] = passThrough(f.blocks[id]!);
-  for (const id of f.layout) {
+  const layout = f.layout;
+  const blocks = f.blocks;
+  const n = blocks.length;
+  const entry = layout[0]!;
+  /** By block id: the block a jump to it goes on to (-1: it emits code, or is not in the layout). */
+  const via = int32s(n).fill(-1);
+  for (const id of layout) {
+    if (id === entry) continue;
+    const b = blocks[id]!;
+    const succ = onlySuccessor(b.term);
+    if (succ < 0 || !onlyConstants(b.insts)) continue;
+    const s = blocks[succ]!;
+    if (phiMovesAreNoOps(g, s.phis, s.preds.indexOf(id))) via[id] = succ;
+  }
+  const land = g.land;
+  for (const id of layout) {
     // Follow the chain; a cycle of empty blocks (an empty infinite loop) keeps its first block.
     let t = id;
-    for (let steps = 0; via[t]! >= 0 && steps <= f.blocks.length; steps++) t = via[t]!;
+    for (let steps = 0; via[t]! >= 0 && steps <= n; steps++) t = via[t]!;
     if (via[t]! >= 0) t = id;
-    g.land[id] = t;
+    land[id] = t;
   }
-  const emitted = f.layout.filter((id) => g.land[id] === id);
-  for (const id of f.layout) g.labels[id] = g.labels[g.land[id]!]!;
+  const emitted: number[] = [];
+  for (const id of layout) {
+    if (land[id] !== id) continue;
+    emitted.push(id);
+    g.labels[id] = g.a.newLabel(`b${id}`);
+  }
+  for (const id of layout) g.labels[id] = g.labels[land[id]!]!;
   return emitted;
+}
+
+/** Whether a block's instructions are all constants (which emit no code of their own). */
+function onlyConstants(insts: readonly Inst[]): boolean {
+  for (let k = 0; k < insts.length; k++) if (insts[k]!.op !== IrOp.Const) return false;
+  return true;
 }
 
 /**
@@ -233,12 +308,23 @@ function threadJumps(g: Gen): number[] {
 const UNCHECKED_LEAF_FRAME = 512;
 
 /** Whether i runs version 1's emitter (bridge.ts), which needs the bridge slots. */
-function isBridged(i: Inst, fused: ReadonlySet<number>): boolean {
-  return i.op !== IrOp.Const && i.op !== IrOp.Param && !fused.has(i.id) && !SELECTORS.has(i.op);
+function isBridged(i: Inst, isFused: Uint8Array): boolean {
+  return i.op !== IrOp.Const && i.op !== IrOp.Param && selectorOf(i.op) === undefined && isFused[i.id] === 0;
+}
+
+/** SELECTORS by opcode (wasm's and the IR's): an array lookup per instruction instead of hashing. */
+const SELECTOR_TABLE: (Selector | undefined)[] = (() => {
+  const t = new Array<Selector | undefined>(IrOp.CallResult + 1).fill(undefined);
+  for (const [op, s] of SELECTORS) t[op] = s;
+  return t;
+})();
+
+function selectorOf(op: number): Selector | undefined {
+  return SELECTOR_TABLE[op];
 }
 
 function instruction(g: Gen, i: Inst, v1: EmitterTable): void {
-  if (i.op === IrOp.Const || g.fused.has(i.id)) return;
+  if (i.op === IrOp.Const || g.fused[i.id] === 1) return;
   if (i.op === IrOp.Param) {
     if (g.argRegs !== null) return; // moved out of its register at the entry
     const r = g.regOf(i.id);
@@ -250,7 +336,7 @@ function instruction(g: Gen, i: Inst, v1: EmitterTable): void {
     } else g.a.mov(gpr(r, at.size as 32 | 64), at);
     return;
   }
-  const s = SELECTORS.get(i.op);
+  const s = selectorOf(i.op);
   if (s !== undefined) s(g, i);
   else bridge(g, i, v1);
 }
@@ -259,17 +345,15 @@ function jumpTo(g: Gen, target: number): void {
   if (g.land[target] !== g.next) g.a.jmp(g.labels[target]!);
 }
 
-function terminator(g: Gen, id: number): void {
+function terminator(g: Gen, b: Block): void {
   const a = g.a;
-  const b = g.f.blocks[id]!;
   const t = b.term;
-  const succs = successors(t);
-  if (succs.length === 1) {
+  const succ = onlySuccessor(t);
+  if (succ >= 0) {
     // One place to go (a jump, or a branch or br_table whose targets are all one block): the phis' moves, then go.
-    const s = g.f.blocks[succs[0]!]!;
-    const j = s.preds.indexOf(id);
-    parallelMove(g, s.phis.map((p) => p.id), s.phis.map((p) => p.args[j]!));
-    jumpTo(g, succs[0]!);
+    const s = g.f.blocks[succ]!;
+    moveIntoPhis(g, s.phis, s.preds.indexOf(b.id));
+    jumpTo(g, succ);
     return;
   }
   switch (t.kind) {
@@ -278,7 +362,7 @@ function terminator(g: Gen, id: number): void {
     case "branch": {
       let cc: Cond = "nz";
       const c = t.cond;
-      if (g.fused.has(c)) cc = isIntCompare(g.value(c).op) ? compareFlags(g, g.value(c)) : floatCompareFlags(g, g.value(c));
+      if (g.fused[c] === 1) cc = isIntCompare(g.value(c).op) ? compareFlags(g, g.value(c)) : floatCompareFlags(g, g.value(c));
       else if (g.isConst(c)) {
         jumpTo(g, g.bits(c) & 0xffff_ffffn ? t.then : t.else);
         return;

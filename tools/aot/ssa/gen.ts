@@ -32,6 +32,7 @@ import type { ModuleEnv } from "../env.ts";
 import { argRegisters } from "./convention.ts";
 import { IrOp, type Inst, type IrFunction } from "./ir.ts";
 import type { Allocation } from "./regalloc.ts";
+import { int32s } from "./arena.ts";
 
 /** Bridge slots: the most operands a version 1 emitter takes (select, memory.copy/fill: 3), plus one spare. */
 export const BRIDGE_SLOTS = 4;
@@ -46,10 +47,15 @@ export function widthOf(t: ValType | null): 32 | 64 {
   return t === "i64" || t === "f64" ? 64 : 32;
 }
 
+// Bounds as constants: a bigint expression is evaluated (and allocated) on every call.
+const MIN_I32 = -(1n << 31n);
+const LIMIT_I32 = 1n << 31n;
+const LIMIT_U32 = 1n << 32n;
+
 /** `v` fits a sign-extended 32-bit immediate. */
 export function fitsImm32(v: bigint): boolean {
   const s = BigInt.asIntN(64, v);
-  return s >= -(1n << 31n) && s < 1n << 31n;
+  return s >= MIN_I32 && s < LIMIT_I32;
 }
 
 export class Gen {
@@ -70,12 +76,14 @@ export class Gen {
     readonly env: ModuleEnv,
     readonly f: IrFunction,
     readonly alloc: Allocation,
-    readonly fused: ReadonlySet<number>,
+    /** By value id: 1 for a compare fused into its block's branch (it emits nothing of its own). */
+    readonly fused: Uint8Array,
     /** Version 1's context over the bridge slots; also owns the trap stubs. */
     readonly bridge: Ctx,
   ) {
-    this.labels = f.blocks.map((b) => a.newLabel(`b${b.id}`));
-    this.land = Int32Array.from(f.blocks, (b) => b.id);
+    // Labels and landing blocks are set by function.ts's threadJumps, for the blocks in the layout.
+    this.labels = new Array<Label>(f.blocks.length);
+    this.land = int32s(f.blocks.length);
     this.argRegs = argRegisters(f.type);
   }
 
@@ -107,13 +115,17 @@ export class Gen {
     return this.alloc.reg[v]!;
   }
 
-  /** The frame slot of a value in memory. */
-  slotMem(v: number, size?: MemSize): Mem {
+  /** The rbp displacement of the frame slot of a value in memory. */
+  slotDispOf(v: number): number {
     const i = this.f.values[v]!;
     const k = this.alloc.slot[v]!;
     if (k < 0) throw new Error(`tools/aot: ${this.f.where}: value ${v} has no location`);
-    const disp = i.op === IrOp.Param && this.argRegs === null ? this.paramDisp(i.index) : this.slotDisp(k);
-    return mem(rbp, { disp }, size);
+    return i.op === IrOp.Param && this.argRegs === null ? this.paramDisp(i.index) : this.slotDisp(k);
+  }
+
+  /** The frame slot of a value in memory. */
+  slotMem(v: number, size?: MemSize): Mem {
+    return mem(rbp, { disp: this.slotDispOf(v) }, size);
   }
 
   /** v's own register (general), or null. */
@@ -131,7 +143,7 @@ export class Gen {
   src(v: number, size: 32 | 64, scratch: Gpr): Gpr | Mem | Imm {
     if (this.isConst(v)) {
       const b = this.bits(v);
-      if (size === 32) return imm(Number(BigInt.asIntN(32, b)));
+      if (size === 32) return imm(BigInt.asIntN(32, b));
       if (fitsImm32(b)) return imm(BigInt.asIntN(64, b));
       this.a.mov(gpr(scratch.num, 64), imm64(b));
       return gpr(scratch.num, 64);
@@ -168,7 +180,7 @@ export class Gen {
   constInto(r: Gpr, b: bigint): void {
     const u = BigInt.asUintN(r.size === 64 ? 64 : 32, b);
     if (u === 0n) this.a.xor(gpr(r.num, 32), gpr(r.num, 32));
-    else if (u < 1n << 32n) this.a.mov(gpr(r.num, 32), imm(Number(u)));
+    else if (u < LIMIT_U32) this.a.mov(gpr(r.num, 32), imm(u));
     else if (fitsImm32(u)) this.a.mov(r, imm(BigInt.asIntN(64, u)));
     else this.a.mov(r, imm64(u));
   }

@@ -41,8 +41,20 @@ const COST = [1, 10, 100, 1000, 10000, 100000];
 let scratch = new Uint32Array(1024);
 let pieces = new Int32Array(3 * 1024);
 
-/** Appends the distinct successors of `t` (in `successors`' order) to `out` from `k`; returns the new length. */
-function pushSuccessors(t: Terminator, out: number[], k: number): number {
+/** Per edge, by layout index of its block (liveIntervals' succStart): the successor and which operand of its phis the edge carries; reused from call to call. */
+let successorList = new Int32Array(256);
+let successorArg = new Int32Array(256);
+
+function growSuccessors(): void {
+  const list = new Int32Array(2 * successorList.length), arg = new Int32Array(2 * successorList.length);
+  list.set(successorList);
+  arg.set(successorArg);
+  successorList = list;
+  successorArg = arg;
+}
+
+/** Appends the distinct successors of `t` (in `successors`' order) to `out` from `k` (room made beforehand); returns the new length. */
+function pushSuccessors(t: Terminator, out: Int32Array, k: number): number {
   switch (t.kind) {
     case "jump":
       out[k++] = t.target;
@@ -83,8 +95,6 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const tracked = tempInt32s(n, 0);
   // Per layout index x: the successors (by layout index) and which operand of their phis this edge carries.
   const succStart = tempInt32s(nl + 1, 0);
-  const succ: number[] = [];
-  const succArg: number[] = [];
   const xOf = tempInt32s(nb, 0);
   let p = 0;
   for (let x = 0; x < nl; x++) {
@@ -107,19 +117,29 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
     succStart[x] = ns;
-    const k = pushSuccessors(blocks[id]!.term, succ, ns);
-    for (let j = ns; j < k; j++) succArg[j] = blocks[succ[j]!]!.preds.indexOf(id);
+    const t = blocks[id]!.term;
+    if (ns + (t.kind === "switch" ? t.targets.length + 1 : 2) > successorList.length) growSuccessors();
+    const k = pushSuccessors(t, successorList, ns);
+    for (let j = ns; j < k; j++) successorArg[j] = blocks[successorList[j]!]!.preds.indexOf(id);
     ns = k;
   }
   succStart[nl] = ns;
+  // (Read after the loop: it may have grown them.)
+  const succ = successorList;
+  const succArg = successorArg;
   for (let j = 0; j < ns; j++) succ[j] = xOf[succ[j]!]!;
 
   // Tracked values get dense numbers, their bits in the sets, in order of id: `bit` by value (-1: untracked), `valueOf` by bit.
   const bit = tracked;
   let m = 0;
-  for (let v = 0; v < n; v++) bit[v] = bit[v] !== 0 ? m++ : -1;
-  const valueOf = tempInt32s(m, 0);
-  for (let v = 0; v < n; v++) if (bit[v]! >= 0) valueOf[bit[v]!] = v;
+  const valueOf = tempInt32s(n, 0);
+  for (let v = 0; v < n; v++) {
+    if (bit[v] === 0) bit[v] = -1;
+    else {
+      valueOf[m] = v;
+      bit[v] = m++;
+    }
+  }
   const words = (m + 31) >>> 5;
 
   // Rows by layout index: gen (used before defined in the block; phi operands count in the predecessor), kill (defined in it), in, out.
@@ -318,20 +338,18 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const flat = int32s(rangeAt[n]!);
   const fill = tempInt32s(n, 0);
   fill.set(rangeAt.subarray(0, n));
-  for (let q = 0; q < np; q += 3) {
-    const v = pieces[q]!;
-    const o = fill[v]!;
-    flat[o] = pieces[q + 1]!;
-    flat[o + 1] = pieces[q + 2]!;
-    fill[v] = o + 2;
-  }
   const start = int32s(n).fill(0x7fffffff);
   const end = int32s(n).fill(-1);
-  for (let v = 0; v < n; v++) {
-    const o = rangeAt[v]!, e = rangeAt[v + 1]!;
-    if (o === e) continue;
-    start[v] = flat[o]!;
-    end[v] = flat[e - 1]!;
+  for (let q = 0; q < np; q += 3) {
+    // A value's pieces come in order: its first starts its lifetime, its last ends it.
+    const v = pieces[q]!;
+    const o = fill[v]!;
+    const s0 = pieces[q + 1]!, e0 = pieces[q + 2]!;
+    if (o === rangeAt[v]) start[v] = s0;
+    end[v] = e0;
+    flat[o] = s0;
+    flat[o + 1] = e0;
+    fill[v] = o + 2;
   }
   return new LiveIntervals(from, to, pos, start, end, weight, flat, rangeAt);
 }

@@ -4,148 +4,201 @@
 // runs once nothing still to be read is in its destination; a cycle is
 // broken through a scratch register (rax, xmm0); constants are written
 // last, when no move needs a scratch register any more.
+//
+// A location is one number (`Loc`), and an assignment is a few numbers per
+// move in arrays reused from one assignment to the next: the code generator
+// makes one at the end of nearly every block and at every call.
 
 import type { ValType } from "../../wasm/index.ts";
-import { gpr, mem, rbp, xmm, type Gpr, type Mem, type Xmm } from "../../x86/index.ts";
+import { gpr, mem, rbp, xmm } from "../../x86/index.ts";
 import type { Gen } from "./gen.ts";
 import { isFloat } from "./gen.ts";
+import type { Inst } from "./ir.ts";
 
-/** A location: general register, xmm register, or frame slot (rbp displacement). */
-type Loc = { k: "g"; n: number } | { k: "x"; n: number } | { k: "m"; d: number };
+/**
+ * A location as a number, distinct for distinct locations: 4n for general
+ * register n, 4n + 1 for xmm register n, 4d + 3 for the frame slot at rbp
+ * displacement d. `loc >> 2` gives n or d back, `loc & 3` the kind.
+ */
+type Loc = number;
+const GPR = 0, XMM = 1, SLOT = 3;
 
-/** A number per location, distinct for distinct locations: 4n for a general register, 4n + 1 for an xmm register, 4d + 3 for a slot. */
-const key = (l: Loc): number => (l.k === "m" ? 4 * l.d + 3 : l.k === "x" ? 4 * l.n + 1 : 4 * l.n);
-
-function locOf(g: Gen, v: number): Loc | null {
-  if (g.isConst(v)) return null;
+/** Where v lives (v is not a constant and has a location). */
+function locOf(g: Gen, v: number): Loc {
   const r = g.regOf(v);
-  if (r >= 0) return isFloat(g.value(v).type) ? { k: "x", n: r } : { k: "g", n: r };
-  return { k: "m", d: g.slotMem(v).disp };
+  if (r >= 0) return isFloat(g.value(v).type) ? 4 * r + XMM : 4 * r;
+  return 4 * g.slotDispOf(v) + SLOT;
 }
 
-interface Move {
-  dst: Loc;
-  src: Loc;
-  wide: boolean;
-  float: boolean;
+/** Register r holding a value of type t. */
+function regLoc(r: number, t: ValType | null): Loc {
+  return isFloat(t) ? 4 * r + XMM : 4 * r;
 }
 
-function emitMove(g: Gen, m: Move): void {
+/** Whether v has no location (a phi or parameter nobody reads). */
+function unused(g: Gen, v: number): boolean {
+  return g.regOf(v) < 0 && g.alloc.slot[v]! < 0;
+}
+
+/** The pending moves of the assignment being made: destination, source, and whether it moves 64 bits / a float. */
+let moveDst = new Int32Array(16);
+let moveSrc = new Int32Array(16);
+let moveWide = new Uint8Array(16);
+let moveFloat = new Uint8Array(16);
+let moveCount = 0;
+/** Its constants, in order: destination, the constant's value id, and the type to write it as (the first constCount). */
+const constDst: number[] = [];
+const constValue: number[] = [];
+const constType: ValType[] = [];
+let constCount = 0;
+
+function start(): void {
+  moveCount = 0;
+  constCount = 0;
+}
+
+function addMove(dst: Loc, src: Loc, t: ValType | null): void {
+  if (moveCount === moveDst.length) {
+    const n = 2 * moveCount;
+    const d = new Int32Array(n), s = new Int32Array(n), w = new Uint8Array(n), fl = new Uint8Array(n);
+    d.set(moveDst);
+    s.set(moveSrc);
+    w.set(moveWide);
+    fl.set(moveFloat);
+    moveDst = d;
+    moveSrc = s;
+    moveWide = w;
+    moveFloat = fl;
+  }
+  moveDst[moveCount] = dst;
+  moveSrc[moveCount] = src;
+  moveWide[moveCount] = t === "i64" || t === "f64" ? 1 : 0;
+  moveFloat[moveCount] = isFloat(t) ? 1 : 0;
+  moveCount++;
+}
+
+/** Adds "value `src` (of type t) into `dst`" to the assignment. */
+function assign(g: Gen, dst: Loc, src: number, t: ValType | null): void {
+  if (g.isConst(src)) {
+    constDst[constCount] = dst;
+    constValue[constCount] = src;
+    constType[constCount++] = t!;
+    return;
+  }
+  const sl = locOf(g, src);
+  if (sl !== dst) addMove(dst, sl, t);
+}
+
+function emitMove(g: Gen, dst: Loc, src: Loc, wide: boolean): void {
   const a = g.a;
-  const size = m.wide ? 64 : 32;
-  const { dst, src } = m;
-  if (dst.k === "g") {
-    const d = gpr(dst.n, size);
-    if (src.k === "g") a.mov(d, gpr(src.n, size));
-    else if (src.k === "x") (m.wide ? a.movq(d, xmm(src.n)) : a.movd(d, xmm(src.n)));
-    else a.mov(d, mem(rbp, { disp: src.d }, size));
-  } else if (dst.k === "x") {
-    const d = xmm(dst.n);
-    if (src.k === "x") a.movaps(d, xmm(src.n));
-    else if (src.k === "g") (m.wide ? a.movq(d, gpr(src.n, 64)) : a.movd(d, gpr(src.n, 32)));
-    else a.movsd(d, mem(rbp, { disp: src.d }, 64));
+  const size = wide ? 64 : 32;
+  const dn = dst >> 2, sn = src >> 2;
+  const sk = src & 3;
+  if ((dst & 3) === GPR) {
+    const d = gpr(dn, size);
+    if (sk === GPR) a.mov(d, gpr(sn, size));
+    else if (sk === XMM) (wide ? a.movq(d, xmm(sn)) : a.movd(d, xmm(sn)));
+    else a.mov(d, mem(rbp, { disp: sn }, size));
+  } else if ((dst & 3) === XMM) {
+    const d = xmm(dn);
+    if (sk === XMM) a.movaps(d, xmm(sn));
+    else if (sk === GPR) (wide ? a.movq(d, gpr(sn, 64)) : a.movd(d, gpr(sn, 32)));
+    else a.movsd(d, mem(rbp, { disp: sn }, 64));
   } else {
-    const d: Mem = mem(rbp, { disp: dst.d }, 64);
-    if (src.k === "g") a.mov(d, gpr(src.n, 64));
-    else if (src.k === "x") a.movsd(d, xmm(src.n));
+    const d = mem(rbp, { disp: dn }, 64);
+    if (sk === GPR) a.mov(d, gpr(sn, 64));
+    else if (sk === XMM) a.movsd(d, xmm(sn));
     else {
       // Memory to memory: through rcx, which no pending move uses.
-      const t: Gpr = gpr(1, 64);
-      a.mov(t, mem(rbp, { disp: src.d }, 64));
+      const t = gpr(1, 64);
+      a.mov(t, mem(rbp, { disp: sn }, 64));
       a.mov(d, t);
     }
   }
 }
 
-/** Whether moving `srcs` into `dsts` (phis) needs no code: each source already sits where its phi lives, or the phi has no location. */
-export function movesAreNoOps(g: Gen, dsts: readonly number[], srcs: readonly number[]): boolean {
-  return dsts.every((d, i) => {
-    if (g.regOf(d) < 0 && g.alloc.slot[d]! < 0) return true;
-    const s = srcs[i]!;
-    return !g.isConst(s) && key(locOf(g, s)!) === key(locOf(g, d)!);
-  });
-}
-
-/** A register of a value of type t as a location. */
-function regLoc(r: number, t: ValType): Loc {
-  return isFloat(t) ? { k: "x", n: r } : { k: "g", n: r };
-}
-
-/** What one parallel assignment does: copies between locations, then constants. */
-interface Assignment {
-  moves: Move[];
-  consts: { dst: Loc; type: ValType; bits: bigint }[];
-}
-
-/** Adds "value `src` (of type t) into `dst`" to an assignment. */
-function assign(g: Gen, as: Assignment, dst: Loc, src: number, t: ValType): void {
-  if (g.isConst(src)) {
-    as.consts.push({ dst, type: t, bits: g.bits(src) });
-    return;
+/** Whether the moves into `phis` along their block's `j`-th incoming edge need no code: each operand already sits where its phi lives, or the phi has no location. */
+export function phiMovesAreNoOps(g: Gen, phis: readonly Inst[], j: number): boolean {
+  for (let k = 0; k < phis.length; k++) {
+    const d = phis[k]!.id;
+    if (unused(g, d)) continue;
+    const s = phis[k]!.args[j]!;
+    if (g.isConst(s) || locOf(g, s) !== locOf(g, d)) return false;
   }
-  const sl = locOf(g, src)!;
-  if (key(sl) === key(dst)) return;
-  as.moves.push({ dst, src: sl, wide: t === "i64" || t === "f64", float: isFloat(t) });
+  return true;
 }
 
-/** Moves the values `srcs` into the locations of `dsts` (phis), all at once. */
-export function parallelMove(g: Gen, dsts: readonly number[], srcs: readonly number[]): void {
-  if (dsts.length === 0) return;
-  const as: Assignment = { moves: [], consts: [] };
-  dsts.forEach((d, i) => {
-    if (g.regOf(d) < 0 && g.alloc.slot[d]! < 0) return; // a phi nobody reads
-    assign(g, as, locOf(g, d)!, srcs[i]!, g.value(d).type!);
-  });
-  run(g, as);
+/** Moves the operands of `phis` along their block's `j`-th incoming edge into the phis' locations, all at once. */
+export function moveIntoPhis(g: Gen, phis: readonly Inst[], j: number): void {
+  if (phis.length === 0) return;
+  start();
+  for (let k = 0; k < phis.length; k++) {
+    const p = phis[k]!;
+    if (unused(g, p.id)) continue; // a phi nobody reads
+    assign(g, locOf(g, p.id), p.args[j]!, p.type);
+  }
+  run(g);
 }
 
 /** Moves the values `srcs` into registers `regs` (a call's arguments), all at once. */
 export function moveIntoRegisters(g: Gen, regs: readonly number[], srcs: readonly number[]): void {
-  const as: Assignment = { moves: [], consts: [] };
-  srcs.forEach((v, i) => {
-    const t = g.value(v).type!;
-    assign(g, as, regLoc(regs[i]!, t), v, t);
-  });
-  run(g, as);
+  start();
+  for (let k = 0; k < srcs.length; k++) {
+    const v = srcs[k]!;
+    const t = g.value(v).type;
+    assign(g, regLoc(regs[k]!, t), v, t);
+  }
+  run(g);
 }
 
 /** Moves registers `regs` into the locations of the values `dsts` (parameters at the entry), all at once. */
 export function moveOutOfRegisters(g: Gen, dsts: readonly number[], regs: readonly number[]): void {
-  const as: Assignment = { moves: [], consts: [] };
-  dsts.forEach((d, i) => {
-    if (g.regOf(d) < 0 && g.alloc.slot[d]! < 0) return; // a parameter nobody reads
-    const t = g.value(d).type!;
-    const dl = locOf(g, d)!;
-    const sl = regLoc(regs[i]!, t);
-    if (key(sl) !== key(dl)) as.moves.push({ dst: dl, src: sl, wide: t === "i64" || t === "f64", float: isFloat(t) });
-  });
-  run(g, as);
+  start();
+  for (let k = 0; k < dsts.length; k++) {
+    const d = dsts[k]!;
+    if (unused(g, d)) continue; // a parameter nobody reads
+    const t = g.value(d).type;
+    const dl = locOf(g, d);
+    const sl = regLoc(regs[k]!, t);
+    if (sl !== dl) addMove(dl, sl, t);
+  }
+  run(g);
 }
 
-function run(g: Gen, as: Assignment): void {
-  let moves = as.moves;
-  while (moves.length > 0) {
-    const reading = new Set(moves.map((m) => key(m.src)));
-    const k = moves.findIndex((m) => !reading.has(key(m.dst)));
+function run(g: Gen): void {
+  let n = moveCount;
+  while (n > 0) {
+    // The first move whose destination no pending move reads.
+    let k = -1;
+    for (let x = 0; x < n && k < 0; x++) {
+      const d = moveDst[x]!;
+      let read = false;
+      for (let y = 0; y < n && !read; y++) read = moveSrc[y] === d;
+      if (!read) k = x;
+    }
     if (k >= 0) {
-      emitMove(g, moves[k]!);
-      moves.splice(k, 1);
+      emitMove(g, moveDst[k]!, moveSrc[k]!, moveWide[k] === 1);
+      n--;
+      moveDst.copyWithin(k, k + 1, n + 1);
+      moveSrc.copyWithin(k, k + 1, n + 1);
+      moveWide.copyWithin(k, k + 1, n + 1);
+      moveFloat.copyWithin(k, k + 1, n + 1);
       continue;
     }
     // Every destination is still to be read: a cycle. Park one source in scratch.
-    const m = moves[0]!;
-    const scratch: Loc = m.float ? { k: "x", n: 0 } : { k: "g", n: 0 };
-    const from = m.src;
-    emitMove(g, { dst: scratch, src: from, wide: true, float: m.float });
-    moves = moves.map((x) => (key(x.src) === key(from) ? { ...x, src: scratch } : x));
+    const scratch = moveFloat[0] === 1 ? 4 * 0 + XMM : 4 * 0 + GPR;
+    const from = moveSrc[0]!;
+    emitMove(g, scratch, from, true);
+    for (let x = 0; x < n; x++) if (moveSrc[x] === from) moveSrc[x] = scratch;
   }
-  for (const { dst: dl, type: t, bits: b } of as.consts) {
-    if (dl.k === "g") g.constInto(gpr(dl.n, t === "i64" ? 64 : 32), b);
-    else if (dl.k === "x") g.fconstInto(xmm(dl.n) as Xmm, t, b);
+  for (let k = 0; k < constCount; k++) {
+    const dl = constDst[k]!, t = constType[k]!, b = g.bits(constValue[k]!);
+    if ((dl & 3) === GPR) g.constInto(gpr(dl >> 2, t === "i64" ? 64 : 32), b);
+    else if ((dl & 3) === XMM) g.fconstInto(xmm(dl >> 2), t, b);
     else {
       const r = gpr(0, 64);
       g.constInto(r, b);
-      g.a.mov(mem(rbp, { disp: dl.d }, 64), r);
+      g.a.mov(mem(rbp, { disp: dl >> 2 }, 64), r);
     }
   }
 }

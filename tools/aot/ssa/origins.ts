@@ -58,31 +58,34 @@ export class OriginTracker {
 /** Version 1's context with one set of trap stubs per function the code came from. */
 export class OriginCtx extends Ctx {
   tracker: OriginTracker | null = null;
-  private readonly stubs = new Map<number, Map<TrapCode, Label>>();
+  /** By origin, in order of first use: the stub label of each trap code (by code; a handful of small numbers). */
+  private readonly stubs = new Map<number, (Label | undefined)[]>();
 
   override trap(code: TrapCode): Label {
     const origin = this.tracker!.origin;
     let byCode = this.stubs.get(origin);
     if (byCode === undefined) {
-      byCode = new Map();
+      byCode = [];
       this.stubs.set(origin, byCode);
     }
-    let l = byCode.get(code);
+    let l = byCode[code];
     if (l === undefined) {
       l = this.a.newLabel(`trap${code}`);
-      byCode.set(code, l);
+      byCode[code] = l;
     }
     return l;
   }
 
-  /** The stubs, each group inside its function's range. */
+  /** The stubs, each group inside its function's range, in order of trap code. */
   override finishTraps(): void {
     const t = this.tracker!;
     for (const [origin, byCode] of this.stubs) {
       t.at(origin);
-      for (const [code, l] of [...byCode].sort((x, y) => x[0] - y[0])) {
+      for (let code = 0; code < byCode.length; code++) {
+        const l = byCode[code];
+        if (l === undefined) continue;
         this.a.bind(l);
-        this.a.call(this.env.trapEntry(code));
+        this.a.call(this.env.trapEntry(code as TrapCode));
       }
     }
     t.close();

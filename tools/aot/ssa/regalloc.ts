@@ -45,11 +45,15 @@ export const CALL_CLOBBERS = XMM_BIT | GPR_CALLER.reduce((m, r) => m | (1 << r),
 /** Per register of the bank of the value being allocated, the values holding it that its lifetime meets (holderCount[r] of holderList[r]); reused from value to value. */
 const holderList: number[][] = Array.from({ length: 16 }, () => []);
 const holderCount = new Int32Array(16);
-/** The registers a value may take, in order of preference: all of a bank's, or those left after clobbers (filtered, reused). */
-const filtered = new Int32Array(16);
+/** The bank's registers in order of preference. */
 const XMM_ALL = Int32Array.from(XMM);
 const GPR_ALL = Int32Array.from(ALL_GPR);
 const GPR_MASK = ALL_GPR.reduce((m, r) => m | (1 << r), 0);
+const XMM_MASK = XMM.reduce((m, r) => m | (1 << r), 0);
+
+/** Where instructions clobber registers: positions (increasing) and masks; reused from call to call (compiles run one at a time). */
+let clobberAt: Int32Array = new Int32Array(256);
+let clobberMask: Int32Array = new Int32Array(256);
 
 export function allocate(
   f: IrFunction,
@@ -63,133 +67,113 @@ export function allocate(
 ): Allocation {
   const iv = liveIntervals(f, needsLocation);
   const n = f.values.length;
-  const at: number[] = [];
-  const masks: number[] = [];
-  for (const id of f.layout) {
-    for (const i of f.blocks[id]!.insts) {
+  const values = f.values;
+  const blocks = f.blocks;
+  const layout = f.layout;
+  const ipos = iv.pos;
+  let nClobbers = 0;
+  for (let x = 0; x < layout.length; x++) {
+    const insts = blocks[layout[x]!]!.insts;
+    for (let k = 0; k < insts.length; k++) {
+      const i = insts[k]!;
       const m = clobbers(i);
-      if (m !== 0) {
-        at.push(iv.pos[i.id]!);
-        masks.push(m);
+      if (m === 0) continue;
+      if (nClobbers === clobberAt.length) {
+        clobberAt = grow(clobberAt);
+        clobberMask = grow(clobberMask);
       }
+      clobberAt[nClobbers] = ipos[i.id]!;
+      clobberMask[nClobbers++] = m;
     }
   }
+  const at = clobberAt, masks = clobberMask;
   // Positions increase along the layout, so `at` is sorted.
   // Value v's ranges are F[A[v]] to F[A[v + 1]] (none: v needs no location).
   const F = iv.flat;
   const A = iv.rangeAt;
-  /** The registers clobbered strictly inside one of v's ranges (operands are read, results written, at the ends). */
-  const clobbered = (v: number): number => {
-    let m = 0;
-    for (let k = A[v]!; k < A[v + 1]!; k += 2) {
-      const s = F[k]!, e = F[k + 1]!;
-      let lo = 0, hi = at.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (at[mid]! <= s) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let j = lo; j < at.length && at[j]! < e; j++) m |= masks[j]!;
-    }
-    return m;
-  };
-  const covers = (v: number, p: number): boolean => {
-    for (let k = A[v]!, e = A[v + 1]!; k < e && F[k]! <= p; k += 2) if (p < F[k + 1]!) return true;
-    return false;
-  };
-  const intersects = (x: number, y: number): boolean => {
-    let i = A[x]!, j = A[y]!;
-    const ie = A[x + 1]!, je = A[y + 1]!;
-    while (i < ie && j < je) {
-      if (F[i + 1]! <= F[j]!) i += 2;
-      else if (F[j + 1]! <= F[i]!) j += 2;
-      else return true;
-    }
-    return false;
-  };
-  /** Whether v has a lifetime (values that need no location have none). */
-  const ranged = (v: number): boolean => A[v] !== A[v + 1];
+  const start = iv.start;
+  const end = iv.end;
+  const weight = iv.weight;
 
+  resetTemps(); // liveness's temporaries are dead
   // Hints, so that a move is not needed: a phi and its operands want one
   // register (the phi's moves then vanish), and a result wants its first
   // operand's register (x86's two-operand forms then need no copy).
-  const phisUsing = new Map<number, number[]>();
-  for (const id of f.layout) {
-    for (const phi of f.blocks[id]!.phis) {
-      for (const a of phi.args) {
-        const list = phisUsing.get(a);
-        if (list === undefined) phisUsing.set(a, [phi.id]);
-        else list.push(phi.id);
-      }
+  // The phis reading each value, in layout order: value a's are phiUses[phiUseAt[a]] to phiUses[phiUseAt[a + 1]].
+  const phiUseAt = tempInt32s(n + 1, 0);
+  let nPhiUses = 0;
+  for (let x = 0; x < layout.length; x++) {
+    for (const phi of blocks[layout[x]!]!.phis) {
+      for (const a of phi.args) phiUseAt[a + 1]!++;
+      nPhiUses += phi.args.length;
     }
   }
-  const none: readonly number[] = [];
-  /** The first of v's hint values (a phi's operands or an instruction's first operand, then the phis v feeds) whose register `fits`, or -1. */
-  const hinted = (v: number, fits: (h: number) => boolean): number => {
-    const i = f.values[v]!;
-    const n = i.op === IrOp.Phi ? i.args.length : Math.min(i.args.length, 1);
-    for (let k = 0; k < n; k++) if (fits(i.args[k]!)) return reg[i.args[k]!]!;
-    for (const p of phisUsing.get(v) ?? none) if (fits(p)) return reg[p]!;
-    return -1;
-  };
+  for (let v = 0; v < n; v++) phiUseAt[v + 1]! += phiUseAt[v]!;
+  const phiUses = tempInt32s(nPhiUses, 0);
+  if (nPhiUses > 0) {
+    const fill = tempInt32s(n, 0);
+    fill.set(phiUseAt.subarray(0, n));
+    for (let x = 0; x < layout.length; x++) {
+      for (const phi of blocks[layout[x]!]!.phis) for (const a of phi.args) phiUses[fill[a]!++] = phi.id;
+    }
+  }
 
-  const start = iv.start;
   let count = 0, maxStart = 0;
   for (let v = 0; v < n; v++) {
-    if (!ranged(v)) continue;
+    if (A[v] === A[v + 1]) continue;
     count++;
     if (start[v]! > maxStart) maxStart = start[v]!;
   }
-  resetTemps(); // liveness's temporaries are dead
   const bucket = tempInt32s(maxStart + 2, 0);
-  for (let v = 0; v < n; v++) if (ranged(v)) bucket[start[v]! + 1]!++;
+  for (let v = 0; v < n; v++) if (A[v] !== A[v + 1]) bucket[start[v]! + 1]!++;
   for (let k = 1; k < bucket.length; k++) bucket[k]! += bucket[k - 1]!;
   const order = tempInt32s(count, 0);
-  for (let v = 0; v < n; v++) if (ranged(v)) order[bucket[start[v]!]!++] = v;
+  for (let v = 0; v < n; v++) if (A[v] !== A[v + 1]) order[bucket[start[v]!]!++] = v;
 
   const reg = int16s(n).fill(-1);
   const slot = int32s(n).fill(-1);
   let slots = 0;
-  const spill = (v: number): void => {
-    reg[v] = -1;
-    slot[v] = slots++;
-  };
-  // Wimmer & Franz's lists: active values cover the current position, inactive ones are in a hole.
-  // Wimmer & Franz's lists, as the first nActive of `active` and nInactive of `inactive`; each pass
-  // builds the next lists in the other two buffers, and they swap.
+  // Wimmer & Franz's lists, as the first nActive of `active` (values covering the current position)
+  // and nInactive of `inactive` (values in a hole); each pass builds the next lists in the other two
+  // buffers, and they swap.
   let active = tempInt32s(count + 1, 0);
   let inactive = tempInt32s(count + 1, 0);
   let nextActive = tempInt32s(count + 1, 0);
   let nextInactive = tempInt32s(count + 1, 0);
   let nActive = 0, nInactive = 0;
   let used = 0;
+  /** By value: 1 for a float (its bank), else 0. */
   const floats = tempInt32s(n, 0);
-  for (let v = 0; v < n; v++) if (ranged(v) && isFloatType(f.values[v]!)) floats[v] = 1;
-  const hold = (x: number, bank: number): void => {
-    if (floats[x] !== bank) return;
-    const r = reg[x]!;
-    holderList[r]![holderCount[r]!++] = x;
-  };
+  for (let v = 0; v < n; v++) if (A[v] !== A[v + 1] && isFloatType(values[v]!)) floats[v] = 1;
+  /**
+   * By value: the first of its ranges that may still cover a position. The
+   * values are visited in order of their start, so the positions asked about
+   * only grow, and a range that ends before one is never looked at again.
+   */
+  const cursor = tempInt32s(n, 0);
+  cursor.set(A.subarray(0, n));
   /** evicted[x] === o + 1: x was evicted for the o-th value. */
   const evicted = tempInt32s(n, 0);
 
   for (let o = 0; o < count; o++) {
     const v = order[o]!;
-    const pos = iv.start[v]!;
+    const pos = start[v]!;
     const stillActive = nextActive;
     const nowInactive = nextInactive;
     let na = 0, ni = 0;
-    for (let k = 0; k < nActive; k++) {
-      const a = active[k]!;
-      if (iv.end[a]! <= pos) continue;
-      if (covers(a, pos)) stillActive[na++] = a;
-      else nowInactive[ni++] = a;
-    }
-    for (let k = 0; k < nInactive; k++) {
-      const i = inactive[k]!;
-      if (iv.end[i]! <= pos) continue;
-      if (covers(i, pos)) stillActive[na++] = i;
-      else nowInactive[ni++] = i;
+    for (let pass = 0; pass < 2; pass++) {
+      const list = pass === 0 ? active : inactive;
+      const len = pass === 0 ? nActive : nInactive;
+      for (let k = 0; k < len; k++) {
+        const a = list[k]!;
+        if (end[a]! <= pos) continue;
+        // Whether a covers pos: its first range not ended by pos starts at or before it.
+        let c = cursor[a]!;
+        while (F[c + 1]! <= pos) c += 2;
+        cursor[a] = c;
+        if (F[c]! <= pos) stillActive[na++] = a;
+        else nowInactive[ni++] = a;
+      }
     }
     nextActive = active;
     nextInactive = inactive;
@@ -198,40 +182,49 @@ export function allocate(
     nActive = na;
     nInactive = ni;
 
-    const float = floats[v] === 1;
     const bank = floats[v]!;
-    const lost = clobbered(v) | (float ? 0 : reserved);
-    // The first nc of `candidates`: the bank's registers in order, less those clobbered inside v's lifetime.
-    let candidates = filtered;
-    let nc = 0;
-    if (float) {
-      candidates = XMM_ALL;
-      nc = lost & XMM_BIT ? 0 : XMM_ALL.length;
-    } else if ((lost & GPR_MASK) === 0) {
-      candidates = GPR_ALL;
-      nc = GPR_ALL.length;
-    } else {
-      for (const r of ALL_GPR) if ((lost & (1 << r)) === 0) filtered[nc++] = r;
+    const float = bank === 1;
+    const lost = clobbered(v, F, A, at, masks, nClobbers) | (float ? 0 : reserved);
+    // The registers v may take: the bank's, less those clobbered inside v's lifetime, in `candidates` order.
+    const candidates = float ? XMM_ALL : GPR_ALL;
+    const allowed = float ? (lost & XMM_BIT ? 0 : XMM_MASK) : GPR_MASK & ~lost;
+    // The registers of v's bank held somewhere in v's lifetime: by an active value, or an inactive one whose ranges meet v's.
+    let busy = 0;
+    for (let k = 0; k < nActive; k++) {
+      const x = active[k]!;
+      if (floats[x] === bank) busy |= 1 << reg[x]!;
     }
-    holderCount.fill(0);
-    for (let k = 0; k < nActive; k++) hold(active[k]!, bank);
-    for (let k = 0; k < nInactive; k++) if (intersects(inactive[k]!, v)) hold(inactive[k]!, bank);
+    for (let k = 0; k < nInactive; k++) {
+      const x = inactive[k]!;
+      const bit = 1 << reg[x]!;
+      if (floats[x] === bank && (busy & bit) === 0 && intersects(cursor[x]!, A[x + 1]!, A[v]!, A[v + 1]!, F)) busy |= bit;
+    }
+    const open = allowed & ~busy;
     let free = -1;
-    for (let k = 0; k < nc; k++) {
-      if (holderCount[candidates[k]!] === 0) {
+    for (let k = 0; k < candidates.length && open !== 0; k++) {
+      if ((open & (1 << candidates[k]!)) !== 0) {
         free = candidates[k]!;
         break;
       }
     }
-    const isFree = (r: number): boolean => {
-      if (r < 0 || holderCount[r] !== 0) return false;
-      for (let k = 0; k < nc; k++) if (candidates[k] === r) return true;
-      return false;
-    };
-    const wanted = prefer?.[v] ?? -1;
-    if (wanted >= 0 && isFree(wanted)) free = wanted;
+    const wanted = prefer === undefined ? -1 : prefer[v]!;
+    if (wanted >= 0 && (open & (1 << wanted)) !== 0) free = wanted;
     else if (free >= 0) {
-      const h = hinted(v, (x) => floats[x] === bank && isFree(reg[x]!));
+      // The first hint value (a phi's operands or an instruction's first operand, then the phis v feeds) whose register is free.
+      const i = values[v]!;
+      const args = i.args;
+      const nh = i.op === IrOp.Phi ? args.length : Math.min(args.length, 1);
+      let h = -1;
+      for (let k = 0; k < nh && h < 0; k++) {
+        const x = args[k]!;
+        const r = reg[x]!;
+        if (floats[x] === bank && r >= 0 && (open & (1 << r)) !== 0) h = r;
+      }
+      for (let k = phiUseAt[v]!; k < phiUseAt[v + 1]! && h < 0; k++) {
+        const x = phiUses[k]!;
+        const r = reg[x]!;
+        if (floats[x] === bank && r >= 0 && (open & (1 << r)) !== 0) h = r;
+      }
       if (h >= 0) free = h;
     }
     if (free >= 0) {
@@ -240,20 +233,36 @@ export function allocate(
       if (!float) used |= 1 << free;
       continue;
     }
-    // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to memory.
-    let best = -1, bestCost = iv.weight[v]!;
-    for (let c = 0; c < nc; c++) {
+    // No register free for v's whole lifetime: the cheapest set of holders of one candidate, or v, goes to
+    // memory. The holders of each register, in the order of the lists (the order they are spilled in).
+    holderCount.fill(0);
+    for (let k = 0; k < nActive; k++) {
+      const x = active[k]!;
+      if (floats[x] !== bank) continue;
+      const r = reg[x]!;
+      holderList[r]![holderCount[r]!++] = x;
+    }
+    for (let k = 0; k < nInactive; k++) {
+      const x = inactive[k]!;
+      if (floats[x] !== bank || !intersects(cursor[x]!, A[x + 1]!, A[v]!, A[v + 1]!, F)) continue;
+      const r = reg[x]!;
+      holderList[r]![holderCount[r]!++] = x;
+    }
+    let best = -1, bestCost = weight[v]!;
+    for (let c = 0; c < candidates.length; c++) {
       const r = candidates[c]!;
+      if ((allowed & (1 << r)) === 0) continue;
       const list = holderList[r]!;
       let cost = 0;
-      for (let k = 0; k < holderCount[r]!; k++) cost += iv.weight[list[k]!]!;
+      for (let k = 0; k < holderCount[r]!; k++) cost += weight[list[k]!]!;
       if (cost < bestCost) {
         best = r;
         bestCost = cost;
       }
     }
     if (best < 0) {
-      spill(v);
+      reg[v] = -1;
+      slot[v] = slots++;
       continue;
     }
     // The holders are distinct values: spilled in the order they were found.
@@ -261,7 +270,8 @@ export function allocate(
     for (let k = 0; k < holderCount[best]!; k++) {
       const x = holderList[best]![k]!;
       evicted[x] = mark;
-      spill(x);
+      reg[x] = -1;
+      slot[x] = slots++;
     }
     let keep = 0;
     for (let k = 0; k < nActive; k++) if (evicted[active[k]!] !== mark) active[keep++] = active[k]!;
@@ -275,4 +285,36 @@ export function allocate(
   }
   const calleeSaved = GPR_CALLEE.filter((r) => (used & (1 << r)) !== 0);
   return { reg, slot, slots, calleeSaved, intervals: iv };
+}
+
+/** The registers clobbered strictly inside one of v's ranges (operands are read, results written, at the ends). */
+function clobbered(v: number, F: Int32Array, A: Int32Array, at: Int32Array, masks: Int32Array, count: number): number {
+  let m = 0;
+  for (let k = A[v]!; k < A[v + 1]!; k += 2) {
+    const s = F[k]!, e = F[k + 1]!;
+    let lo = 0, hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (at[mid]! <= s) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let j = lo; j < count && at[j]! < e; j++) m |= masks[j]!;
+  }
+  return m;
+}
+
+/** Whether the ranges F[i..ie) and F[j..je) overlap. */
+function intersects(i: number, ie: number, j: number, je: number, F: Int32Array): boolean {
+  while (i < ie && j < je) {
+    if (F[i + 1]! <= F[j]!) i += 2;
+    else if (F[j + 1]! <= F[i]!) j += 2;
+    else return true;
+  }
+  return false;
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
 }

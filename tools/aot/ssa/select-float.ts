@@ -11,15 +11,22 @@ import type { Selector } from "./select-int.ts";
 
 type FOp = (a: Assembler, d: Xmm, s: Xmm | Mem) => void;
 
+/** Whether value v (not a constant) lives in xmm register n. */
+function inXmm(g: Gen, v: number, n: number): boolean {
+  return !g.isConst(v) && g.xmm(v)?.num === n;
+}
+
 function fbinary(op: FOp, commutative: boolean): Selector {
   return (g, i) => {
-    let [x, y] = i.args as [number, number];
+    let x = i.args[0]!, y = i.args[1]!;
     let d = g.fdst(i, xmm(0));
     const own = d;
-    const inD = (v: number): boolean => !g.isConst(v) && g.xmm(v)?.num === d.num;
-    if (inD(y) && !inD(x)) {
-      if (commutative) [x, y] = [y, x];
-      else d = xmm(0);
+    if (inXmm(g, y, d.num) && !inXmm(g, x, d.num)) {
+      if (commutative) {
+        const t = x;
+        x = y;
+        y = t;
+      } else d = xmm(0);
     }
     g.floadInto(d, x);
     op(g.a, d, g.fsrc(y, xmm(1)));

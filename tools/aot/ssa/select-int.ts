@@ -18,17 +18,24 @@ const RDX = gpr(2, 64);
 
 type BinOp = (a: Assembler, d: Gpr, s: Gpr | Mem | Imm) => void;
 
+/** Whether value v (not a constant) lives in general register n. */
+function inReg(g: Gen, v: number, n: number): boolean {
+  return g.regOf(v) === n && !g.isConst(v);
+}
+
 /** d = x op y for a two-address x86 instruction. */
 function binary(op: BinOp, commutative: boolean): Selector {
   return (g, i) => {
     const w = widthOf(i.type);
-    let [x, y] = i.args as [number, number];
+    let x = i.args[0]!, y = i.args[1]!;
     let d = g.dst(i, RAX);
     const dn = d.num;
-    const inReg = (v: number): boolean => g.regOf(v) === dn && !g.isConst(v);
-    if (inReg(y) && !inReg(x)) {
-      if (commutative) [x, y] = [y, x];
-      else d = gpr(0, w); // d would overwrite y before it is read
+    if (inReg(g, y, dn) && !inReg(g, x, dn)) {
+      if (commutative) {
+        const t = x;
+        x = y;
+        y = t;
+      } else d = gpr(0, w); // d would overwrite y before it is read
     }
     g.loadInto(d, x);
     op(g.a, d, g.src(y, w, RCX));
