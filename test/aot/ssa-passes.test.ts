@@ -1,6 +1,6 @@
 // Version 2's scalar passes on the shapes they are for: constant folding and
 // offset reassociation (fold.ts), asc's repeated shadow-stack checks
-// (cse.ts), dead global and memory stores (stores.ts). Each test checks the
+// (cse.ts), loop invariants (licm.ts), dead global and memory stores (stores.ts). Each test checks the
 // IR lost what the pass removes, and that the compiled code still gives
 // V8's results, traps, and the globals V8 shows after a trap.
 
@@ -76,7 +76,76 @@ const CONST_WAT = `(module
   (func (export "offsets") (param i32) (result i32)
     (i32.add (i32.sub (i32.add (local.get 0) (i32.const 7)) (i32.const 3)) (i32.const -4))))`;
 
+/**
+ * Loops with invariants: `n * 1000` in an exit test, a row address `a + i * 64` in an inner loop, a
+ * division (it may trap: it stays) and a compare (it stays by its branch) of invariant values.
+ */
+const LOOP_WAT = `(module
+  (memory 1)
+  (func (export "count") (param $n i32) (result i32) (local $i i32)
+    (block $out
+      (loop $top
+        (br_if $out (i32.ge_u (local.get $i) (i32.mul (local.get $n) (i32.const 1000))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (local.get $i))
+  (func (export "rows") (param $a i32) (param $rows i32) (result i32) (local $i i32) (local $j i32) (local $s i32)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $s (i32.add (local.get $s)
+          (i32.load8_u (i32.add (i32.add (local.get $a) (i32.mul (local.get $i) (i32.const 64))) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.const 64))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (local.get $rows))))
+    (local.get $s))
+  (func (export "divide") (param $x i32) (param $d i32) (param $n i32) (result i32) (local $s i32)
+    (loop $top
+      (if (i32.gt_s (local.get $x) (local.get $d))
+        (then (local.set $s (i32.add (local.get $s) (i32.div_s (local.get $x) (local.get $d))))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $top (i32.gt_s (local.get $n) (i32.const 0))))
+    (local.get $s))
+  (func (export "fill") (param $k i32)
+    (local $i i32)
+    (loop $top
+      (i32.store8 (local.get $i) (i32.mul (local.get $i) (local.get $k)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $top (i32.lt_u (local.get $i) (i32.const 4096))))))`;
+
+/** How many instructions with opcode `op` are in blocks at loop depth `depth` or deeper. */
+const countInLoops = (f: IrFunction, op: number, depth: number): number =>
+  f.layout.filter((b) => f.blocks[b]!.loopDepth >= depth).flatMap((b) => f.blocks[b]!.insts).filter((i) => i.op === op).length;
+
 describe("aot v2: scalar passes", () => {
+  it("moves loop invariants to the preheader, leaving what may trap and the compares, with V8's results", async () => {
+    const m = decode(wat2wasm(LOOP_WAT));
+    const count1 = ir(m, "count");
+    expect(count(count1, Op.I32Mul)).toBe(1);
+    expect(countInLoops(count1, Op.I32Mul, 1)).toBe(0);
+    // The row address depends on the outer loop's i: out of the inner loop, not out of the outer one.
+    const rows = ir(m, "rows");
+    expect(count(rows, Op.I32Mul) + count(rows, Op.I32Shl)).toBe(1);
+    expect(countInLoops(rows, Op.I32Mul, 2) + countInLoops(rows, Op.I32Shl, 2)).toBe(0);
+    expect(countInLoops(rows, Op.I32Mul, 1) + countInLoops(rows, Op.I32Shl, 1)).toBe(1);
+    const divide = ir(m, "divide");
+    expect(countInLoops(divide, Op.I32DivS, 1)).toBe(1);
+    expect(countInLoops(divide, Op.I32GtS, 1)).toBe(2);
+    const cases: Case[] = [
+      { fn: "count", args: [0] },
+      { fn: "count", args: [3] },
+      { fn: "fill", args: [7] },
+      { fn: "rows", args: [100, 5] },
+      { fn: "rows", args: [0, 1] },
+      { fn: "divide", args: [100, 7, 3] },
+      // The division is never reached when x <= d, even with d = 0: no trap.
+      { fn: "divide", args: [0, 0, 3] },
+      { fn: "divide", args: [5, 0, 2], trap: Trap.DivideByZero },
+    ];
+    expect(await compare(wat2wasm(LOOP_WAT), cases)).toEqual([]);
+  });
+
   it("folds constant expressions and offset chains, with V8's results", async () => {
     const m = decode(wat2wasm(CONST_WAT));
     for (const name of ["c32", "c64"]) {

@@ -29,6 +29,7 @@ import { forwardGlobals } from "./globals.ts";
 import { foldConstants } from "./fold.ts";
 import { eliminateCommonSubexpressions } from "./cse.ts";
 import { removeDeadStores } from "./stores.ts";
+import { hoistLoopInvariants } from "./licm.ts";
 import { mergeAbortPaths } from "./tails.ts";
 import { moveColdBlocks } from "./cold.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
@@ -98,6 +99,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
     removeUnreachableBlocks(f);
     removeTrivialPhis(f);
   });
+  step("licm", () => hoistLoopInvariants(f));
   step("stores", () => removeDeadStores(f));
   step("tails", () => mergeAbortPaths(f));
   step("dce", () => removeDeadCode(f));
