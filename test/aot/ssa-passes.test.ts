@@ -1,6 +1,7 @@
 // Version 2's scalar passes on the shapes they are for: constant folding and
 // offset reassociation (fold.ts), asc's repeated shadow-stack checks
-// (cse.ts), loop invariants (licm.ts), dead global and memory stores (stores.ts). Each test checks the
+// (cse.ts), redundant loads (loads.ts), loop invariants (licm.ts), dead
+// global and memory stores (stores.ts). Each test checks the
 // IR lost what the pass removes, and that the compiled code still gives
 // V8's results, traps, and the globals V8 shows after a trap.
 
@@ -114,11 +115,52 @@ const LOOP_WAT = `(module
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $top (i32.lt_u (local.get $i) (i32.const 4096))))))`;
 
+/** Loads of places already loaded or just stored, and the writes that make them necessary again. */
+const LOADS_WAT = `(module
+  (memory 1)
+  (func $touch (param i32) (i32.store (local.get 0) (i32.const 99)))
+  (func (export "twice") (param $p i32) (result i32)
+    (i32.add (i32.load offset=4 (local.get $p)) (i32.load offset=4 (local.get $p))))
+  (func (export "forward") (param $p i32) (param $v i64) (result i64)
+    (i64.store offset=8 (local.get $p) (local.get $v))
+    (i64.add (i64.load offset=8 (local.get $p)) (i64.const 1)))
+  (func (export "aliased") (param $p i32) (param $q i32) (result i32) (local $x i32)
+    (local.set $x (i32.load (local.get $p)))
+    (i32.store (local.get $q) (i32.const 7))
+    (i32.add (local.get $x) (i32.load (local.get $p))))
+  (func (export "called") (param $p i32) (result i32) (local $x i32)
+    (local.set $x (i32.load (local.get $p)))
+    (call $touch (local.get $p))
+    (i32.add (local.get $x) (i32.load (local.get $p))))
+  (func (export "narrow") (param $p i32) (result i32)
+    (i32.store8 (local.get $p) (i32.const 0x1ff))
+    (i32.load8_u (local.get $p))))`;
+
 /** How many instructions with opcode `op` are in blocks at loop depth `depth` or deeper. */
 const countInLoops = (f: IrFunction, op: number, depth: number): number =>
   f.layout.filter((b) => f.blocks[b]!.loopDepth >= depth).flatMap((b) => f.blocks[b]!.insts).filter((i) => i.op === op).length;
 
 describe("aot v2: scalar passes", () => {
+  it("reuses a value already loaded or stored, but not across a store elsewhere or a call, with V8's results", async () => {
+    const m = decode(wat2wasm(LOADS_WAT));
+    expect(count(ir(m, "twice"), Op.I32Load)).toBe(1);
+    expect(count(ir(m, "forward"), Op.I64Load)).toBe(0);
+    expect(count(ir(m, "aliased"), Op.I32Load)).toBe(2);
+    expect(count(ir(m, "called"), Op.I32Load)).toBe(2);
+    expect(count(ir(m, "narrow"), Op.I32Load8U)).toBe(1);
+    const cases: Case[] = [
+      { fn: "twice", args: [100] },
+      { fn: "forward", args: [200, 41n] },
+      { fn: "aliased", args: [300, 300] },
+      { fn: "aliased", args: [300, 304] },
+      { fn: "called", args: [400] },
+      { fn: "narrow", args: [500] },
+      { fn: "twice", args: [65532], trap: Trap.MemoryOutOfBounds },
+      { fn: "forward", args: [65530, 1n], trap: Trap.MemoryOutOfBounds },
+    ];
+    expect(await compare(wat2wasm(LOADS_WAT), cases)).toEqual([]);
+  });
+
   it("moves loop invariants to the preheader, leaving what may trap and the compares, with V8's results", async () => {
     const m = decode(wat2wasm(LOOP_WAT));
     const count1 = ir(m, "count");

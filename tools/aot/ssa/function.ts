@@ -30,6 +30,7 @@ import { foldConstants } from "./fold.ts";
 import { eliminateCommonSubexpressions } from "./cse.ts";
 import { removeDeadStores } from "./stores.ts";
 import { hoistLoopInvariants } from "./licm.ts";
+import { removeRedundantLoads } from "./loads.ts";
 import { mergeAbortPaths } from "./tails.ts";
 import { moveColdBlocks } from "./cold.ts";
 import { removeUnreachableBlocks } from "./unreachable.ts";
@@ -99,6 +100,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
     removeUnreachableBlocks(f);
     removeTrivialPhis(f);
   });
+  step("loads", () => removeRedundantLoads(f));
   step("licm", () => hoistLoopInvariants(f));
   step("stores", () => removeDeadStores(f));
   step("tails", () => mergeAbortPaths(f));

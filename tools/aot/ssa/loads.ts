@@ -1,0 +1,91 @@
+// Redundant loads: a load of the same place as an earlier load, with
+// nothing in between that could change memory, is the earlier load's value;
+// a load of the place a store just wrote, at the same width and type, is the
+// stored value. After inlining, asc's accessors read the same field again
+// and again (`dataStart`, `length`, an object's header) a few instructions
+// apart.
+//
+// "The same place" is the same address value (after cse.ts, equal
+// computations are one value), the same offset and the same opcode (for a
+// store, the load of the same width and type: i32.load after i32.store,
+// not i32.load8_u after it). The load that goes would have faulted only
+// if the earlier access of the same bytes had faulted first, so no trap is
+// lost. Anything else that may write memory (a store elsewhere: addresses
+// may alias; a call; memory.grow, fill, copy, init) forgets everything;
+// what only traps or writes a global (a division, global.set) does not:
+// after a trap nothing reads the loaded value.
+//
+// The facts carry from a block into the next one in the layout when that
+// block has it as its only predecessor: the continuation after a `br_if`
+// (asc's bounds checks) reads the same fields as the code before it.
+
+import { Op } from "../../wasm/index.ts";
+import { ACCESSES } from "../accesses.ts";
+import { replaceUses, type IrFunction } from "./ir.ts";
+
+/** The load that reads back what each store opcode writes, at the same width and type. */
+const LOAD_OF_STORE = new Map<number, number>([
+  [Op.I32Store, Op.I32Load],
+  [Op.I64Store, Op.I64Load],
+  [Op.F32Store, Op.F32Load],
+  [Op.F64Store, Op.F64Load],
+]);
+
+/** Instructions other than stores that may change memory: calls, memory.grow, and the 0xFC bulk operations (memory.init, copy and fill among them). */
+function writesMemory(op: number): boolean {
+  return op === Op.Call || op === Op.CallIndirect || op === Op.MemoryGrow || ((op & 0xff00) === 0xfc00 && (op & 0xff) >= 8);
+}
+
+/** At most this many known places: the list is searched linearly, and a long one means a long block without stores. */
+const MAX_KNOWN = 32;
+
+/** Replaces redundant loads by the value already loaded or stored; returns how many went. */
+export function removeRedundantLoads(f: IrFunction): number {
+  // What memory is known to hold: (address value, offset, load opcode) → value.
+  const address: number[] = [];
+  const offset: number[] = [];
+  const opcode: number[] = [];
+  const value: number[] = [];
+  const forget = (): void => {
+    address.length = offset.length = opcode.length = value.length = 0;
+  };
+  const learn = (a: number, off: number, op: number, v: number): void => {
+    if (address.length === MAX_KNOWN) forget();
+    address.push(a);
+    offset.push(off);
+    opcode.push(op);
+    value.push(v);
+  };
+  const repl = new Map<number, number>();
+  let prev = -1;
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    if (b.preds.length !== 1 || b.preds[0] !== prev) forget();
+    prev = id;
+    let removed = false;
+    for (const i of b.insts) {
+      const access = ACCESSES.get(i.op);
+      if (access === undefined) {
+        if (writesMemory(i.op)) forget();
+        continue;
+      }
+      const a = i.args[0]!;
+      const off = i.ins!.memarg!.offset;
+      if (access.store) {
+        forget();
+        const load = LOAD_OF_STORE.get(i.op);
+        if (load !== undefined) learn(a, off, load, i.args[1]!);
+        continue;
+      }
+      let k = 0;
+      while (k < address.length && !(address[k] === a && offset[k] === off && opcode[k] === i.op)) k++;
+      if (k < address.length) {
+        repl.set(i.id, value[k]!);
+        removed = true;
+      } else learn(a, off, i.op, i.id);
+    }
+    if (removed) b.insts = b.insts.filter((i) => !repl.has(i.id));
+  }
+  replaceUses(f, repl);
+  return repl.size;
+}
