@@ -136,6 +136,12 @@ const LOADS_WAT = `(module
     (i32.store8 (local.get $p) (i32.const 0x1ff))
     (i32.load8_u (local.get $p))))`;
 
+/** Divisors that take each path of divide.ts: powers of two, multipliers of 32 and 33 bits, negative, extreme, and those left as divisions. */
+const DIVISORS = [2, 3, 5, 7, 10, 16, 100, 641, 1000, 10000, 0x7fffffff, 0x40000000, -1, -2, -3, -7, -10, -1000, -0x80000000, 0x80000001, 0, 1];
+const DIVIDE_WAT = `(module
+${DIVISORS.map((d) => ["div_u", "rem_u", "div_s", "rem_s"].map((op) => `  (func (export "${op}_${d >>> 0}") (param i32) (result i32) (i32.${op} (local.get 0) (i32.const ${d | 0})))`).join("\n")).join("\n")})`;
+const DIVIDENDS = [0, 1, -1, 2, 3, 6, 7, 9, 10, 11, 99, 100, 101, 9999, 10000, 12345678, 0x7fffffff, -0x80000000, -0x7fffffff, -7, -10, -99, -100, 0xfffffffe, 0x80000001, 641 * 6700417];
+
 /** How many instructions with opcode `op` are in blocks at loop depth `depth` or deeper. */
 const countInLoops = (f: IrFunction, op: number, depth: number): number =>
   f.layout.filter((b) => f.blocks[b]!.loopDepth >= depth).flatMap((b) => f.blocks[b]!.insts).filter((i) => i.op === op).length;
@@ -159,6 +165,25 @@ describe("aot v2: scalar passes", () => {
       { fn: "forward", args: [65530, 1n], trap: Trap.MemoryOutOfBounds },
     ];
     expect(await compare(wat2wasm(LOADS_WAT), cases)).toEqual([]);
+  });
+
+  it("divides by constants with multiplications, with V8's quotients, remainders and traps", async () => {
+    const m = decode(wat2wasm(DIVIDE_WAT));
+    const divisions = (name: string): number => [Op.I32DivU, Op.I32RemU, Op.I32DivS, Op.I32RemS].reduce((n, op) => n + count(ir(m, name), op), 0);
+    expect(divisions("div_u_10") + divisions("rem_s_4294967289") + divisions("div_s_2147483648")).toBe(0);
+    // Left as divisions: by 0 and -1 (they trap), by 1 (asc never asks), unsigned above 2^31.
+    expect(divisions("div_s_4294967295") + divisions("div_u_0") + divisions("div_u_1") + divisions("div_u_2147483649")).toBe(4);
+    const cases: Case[] = [];
+    for (const d of DIVISORS) {
+      for (const op of ["div_u", "rem_u", "div_s", "rem_s"]) {
+        const fn = `${op}_${d >>> 0}`;
+        for (const x of DIVIDENDS) {
+          const traps = d === 0 || (op === "div_s" && d === -1 && (x | 0) === -0x80000000);
+          cases.push(traps ? { fn, args: [x | 0], trap: d === 0 ? Trap.DivideByZero : Trap.IntegerOverflow } : { fn, args: [x | 0] });
+        }
+      }
+    }
+    expect(await compare(wat2wasm(DIVIDE_WAT), cases)).toEqual([]);
   });
 
   it("moves loop invariants to the preheader, leaving what may trap and the compares, with V8's results", async () => {

@@ -27,6 +27,7 @@ import { PINNED_REG } from "./pinned.ts";
 import { removeTrivialPhis } from "./phis.ts";
 import { forwardGlobals } from "./globals.ts";
 import { foldConstants } from "./fold.ts";
+import { divideByConstants } from "./divide.ts";
 import { eliminateCommonSubexpressions } from "./cse.ts";
 import { removeDeadStores } from "./stores.ts";
 import { hoistLoopInvariants } from "./licm.ts";
@@ -95,6 +96,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
   step("phis", () => removeTrivialPhis(f));
   step("globals", () => forwardGlobals(f));
   step("fold", () => foldConstants(f));
+  step("divide", () => divideByConstants(f));
   step("cse", () => {
     if (!eliminateCommonSubexpressions(f)) return;
     removeUnreachableBlocks(f);
