@@ -15,85 +15,134 @@
 //   inlined accessors repeat the same check on the same value.
 
 import { Op } from "../../wasm/index.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
 import { isPure } from "./dce.ts";
-import { IrOp, mapTermUses, replaceUses, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, replacement, replaceUsesBy, type Inst, type IrFunction } from "./ir.ts";
 import { dominators } from "./verify.ts";
 
-const COMMUTATIVE = new Set<number>([Op.I32Add, Op.I32Mul, Op.I32And, Op.I32Or, Op.I32Xor, Op.I32Eq, Op.I32Ne, Op.I64Add, Op.I64Mul, Op.I64And, Op.I64Or, Op.I64Xor, Op.I64Eq, Op.I64Ne]);
+/** By one-byte opcode: 1 where the operands commute (sorted by number before lookup). */
+const COMMUTATIVE = new Uint8Array(0x100);
+for (const op of [Op.I32Add, Op.I32Mul, Op.I32And, Op.I32Or, Op.I32Xor, Op.I32Eq, Op.I32Ne, Op.I64Add, Op.I64Mul, Op.I64And, Op.I64Or, Op.I64Xor, Op.I64Eq, Op.I64Ne]) COMMUTATIVE[op] = 1;
 
-/** One level of the value-number trie: the number of the computation so far, and the next operand's levels. */
-interface Trie {
-  n: number;
-  next: Map<number, Trie>;
+/** The value types as small numbers for the computation key; every other type (or none) is 4. */
+function typeCode(t: Inst["type"]): number {
+  return t === "i32" ? 0 : t === "i64" ? 1 : t === "f32" ? 2 : t === "f64" ? 3 : 4;
 }
-
-const TYPE_CODE: Readonly<Record<string, number>> = { i32: 0, i64: 1, f32: 2, f64: 3 };
 
 /** Integer and float compares: their result is exactly 0 or 1. */
 const isCompare = (op: number): boolean => op >= Op.I32Eqz && op <= Op.F64Ge;
 
-/** Returns whether a branch was removed (then unreachable blocks and trivial phis need another pass). */
-export function eliminateCommonSubexpressions(f: IrFunction): boolean {
-  const idom = dominators(f);
-  const children = new Map<number, number[]>();
-  for (const id of f.layout) {
-    const d = idom.get(id);
-    if (d === undefined || d === id) continue;
-    const list = children.get(d);
-    if (list === undefined) children.set(d, [id]);
-    else list.push(id);
-  }
-  const repl = new Map<number, number>();
-  const find = (v: number): number => {
-    let r = v;
-    for (let n = repl.get(r); n !== undefined; n = repl.get(r)) r = n;
-    return r;
-  };
-  const pureKey = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param && i.op !== Op.GlobalGet && i.op !== IrOp.CallResult && isPure(i);
-  // Value numbers, in layout order (operands come before their users but for phis, which get their own).
-  const vn = new Int32Array(f.values.length).fill(-1);
-  /** A value's number; -1 for the constants this pass makes. */
-  const vnOf = (v: number): number => (v < vn.length ? vn[v]! : -1);
-  // Numbers by computation, as a trie keyed by opcode and type, then each operand's number (no strings to build).
-  const consts = new Map<string, Map<bigint, number>>();
-  const computations = new Map<number, Trie>();
+/** A computation that gets a number from its operation and operands (others get a fresh one). */
+const isKeyed = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param && i.op !== Op.GlobalGet && i.op !== IrOp.CallResult && isPure(i);
+
+/** Pure instructions have at most this many operands (select); a key holds them inline. */
+const MAX_ARGS = 3;
+/** A key in the table of computations: its number, op * 8 + type code, the operand count, then the operands' numbers. */
+const KEY = 3 + MAX_ARGS;
+
+/**
+ * Value numbers for every instruction and phi, by id (-1 for none), in layout order: the same number for
+ * constants of one type and pattern, and for keyed computations of one operation and type on operands
+ * with the same numbers (commutative ones in either order). Operands come before their users but for
+ * phis, which get numbers of their own; an operand not numbered yet counts as -1. Returns the table
+ * (a temporary, arena.ts) and how many numbers it used.
+ */
+function valueNumbers(f: IrFunction): { vn: Int32Array; count: number } {
+  const n = f.values.length;
+  const vn = tempInt32s(n, -1);
   let next = 0;
-  const number = (i: Inst): number => {
-    if (i.op === IrOp.Const) {
-      let byBits = consts.get(i.type!);
-      if (byBits === undefined) consts.set(i.type!, (byBits = new Map()));
-      let n = byBits.get(i.bits);
-      if (n === undefined) byBits.set(i.bits, (n = next++));
-      return n;
-    }
-    if (!pureKey(i)) return next++;
-    const args = i.args.map((a) => vn[a]!);
-    if (COMMUTATIVE.has(i.op)) args.sort((x, y) => x - y);
-    const head = i.op * 4 + TYPE_CODE[i.type!]!;
-    let node: Trie | undefined = computations.get(head);
-    if (node === undefined) computations.set(head, (node = { n: -1, next: new Map() }));
-    for (const a of args) {
-      let child: Trie | undefined = node.next.get(a);
-      if (child === undefined) node.next.set(a, (child = { n: -1, next: new Map() }));
-      node = child;
-    }
-    if (node.n < 0) node.n = next++;
-    return node.n;
-  };
+  /** Constants' numbers by type code, then pattern. */
+  const consts: (Map<bigint, number> | undefined)[] = [];
+  // Computations: an open-addressing hash table (a power of two, at most half full) of indexes into `keys`.
+  let cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  const slots = tempInt32s(cap, -1);
+  const keys = tempInt32s(KEY * n, 0);
+  let count = 0;
+  const ops = [0, 0, 0];
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     for (const p of b.phis) vn[p.id] = next++;
-    for (const i of b.insts) vn[i.id] = number(i);
+    for (const i of b.insts) {
+      if (i.op === IrOp.Const) {
+        const t = typeCode(i.type);
+        const byBits = (consts[t] ??= new Map());
+        let c = byBits.get(i.bits);
+        if (c === undefined) byBits.set(i.bits, (c = next++));
+        vn[i.id] = c;
+        continue;
+      }
+      const args = i.args;
+      if (!isKeyed(i) || args.length > MAX_ARGS) {
+        vn[i.id] = next++;
+        continue;
+      }
+      const argc = args.length;
+      for (let k = 0; k < argc; k++) ops[k] = vn[args[k]!]!;
+      if (argc === 2 && COMMUTATIVE[i.op] === 1 && ops[0]! > ops[1]!) {
+        const x = ops[0]!;
+        ops[0] = ops[1]!;
+        ops[1] = x;
+      }
+      const head = i.op * 8 + typeCode(i.type);
+      let h = Math.imul(head, 0x9e3779b1) ^ argc;
+      for (let k = 0; k < argc; k++) h = Math.imul(h ^ ops[k]!, 0x85ebca6b) ^ (h >>> 13);
+      let s = (h ^ (h >>> 16)) & (cap - 1);
+      let found = -1;
+      for (let e = slots[s]!; e >= 0; s = (s + 1) & (cap - 1), e = slots[s]!) {
+        const at = e * KEY;
+        if (keys[at + 1] !== head || keys[at + 2] !== argc) continue;
+        let same = true;
+        for (let k = 0; k < argc; k++) if (keys[at + 3 + k] !== ops[k]) same = false;
+        if (same) {
+          found = keys[at]!;
+          break;
+        }
+      }
+      if (found < 0) {
+        found = next++;
+        const at = count * KEY;
+        keys[at] = found;
+        keys[at + 1] = head;
+        keys[at + 2] = argc;
+        for (let k = 0; k < argc; k++) keys[at + 3 + k] = ops[k]!;
+        slots[s] = count++;
+      }
+      vn[i.id] = found;
+    }
   }
+  return { vn, count: next };
+}
 
-  const facts = new Map<number, boolean>();
-  const undo: (() => void)[] = [];
-  const known = (n: number, v: boolean): void => {
-    const had = facts.has(n);
-    const old = facts.get(n);
-    facts.set(n, v);
-    undo.push(() => (had ? facts.set(n, old!) : facts.delete(n)));
-  };
+/** Returns whether a branch was removed (then unreachable blocks and trivial phis need another pass). */
+export function eliminateCommonSubexpressions(f: IrFunction): boolean {
+  resetTemps();
+  const nb = f.blocks.length;
+  const idom = dominators(f);
+  // The dominator tree as lists: first child, next sibling. Prepending in layout order lists each block's
+  // children last to first, the order the walk visits them in.
+  const firstChild = tempInt32s(nb, -1);
+  const nextSibling = tempInt32s(nb, -1);
+  for (const id of f.layout) {
+    const d = idom[id]!;
+    if (d < 0 || d === id) continue;
+    nextSibling[id] = firstChild[d]!;
+    firstChild[d] = id;
+  }
+  const { vn, count } = valueNumbers(f);
+  /** A value's number; -1 for the constants this pass makes. */
+  const vnOf = (v: number): number => (v < vn.length ? vn[v]! : -1);
+  /** By value: what replaces it (-1: nothing). */
+  const repl = tempInt32s(f.values.length, -1);
+  let replaced = false;
+  /** By number: what the branches into the current block say about it: 0 nothing, 1 false, 2 true. */
+  const facts = tempInt32s(count, 0);
+  /** Facts to restore on leaving a subtree: pairs (number, old fact); at most one per block on the path. */
+  const undo = tempInt32s(2 * nb, 0);
+  let undone = 0;
+  /** By number: the block (id + 1) where `firstOf` holds its first instruction, so that no table is cleared per block. */
+  const localIn = tempInt32s(count, 0);
+  const firstOf = tempInt32s(count, 0);
   const constant = (at: Inst, bits: bigint): Inst => {
     const c: Inst = { id: f.values.length, op: IrOp.Const, type: "i32", args: [], block: at.block, ins: null, bits, index: 0, origin: at.origin };
     f.values.push(c);
@@ -101,51 +150,50 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
   };
   let removed = false;
 
-  // Iterative walk of the dominator tree: enter a block (its facts and values), then its children, then undo.
-  const stack: { id: number; mark: number; entered: boolean }[] = [{ id: f.layout[0]!, mark: 0, entered: false }];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (top.entered) {
-      while (undo.length > top.mark) undo.pop()!();
-      stack.pop();
-      continue;
-    }
-    top.entered = true;
-    top.mark = undo.length;
-    const b = f.blocks[top.id]!;
+  const enter = (id: number): void => {
+    const b = f.blocks[id]!;
     if (b.preds.length === 1) {
       const p = f.blocks[b.preds[0]!]!.term;
-      if (p.kind === "branch" && p.then !== p.else && vnOf(p.cond) >= 0) known(vnOf(p.cond), p.then === b.id);
+      if (p.kind === "branch" && p.then !== p.else && vnOf(p.cond) >= 0) {
+        const n = vnOf(p.cond);
+        undo[undone++] = n;
+        undo[undone++] = facts[n]!;
+        facts[n] = p.then === b.id ? 2 : 1;
+      }
     }
-    const out: Inst[] = [];
-    const local = new Map<number, number>();
-    for (const i of b.insts) {
-      i.args = i.args.map(find);
+    // Operands are rewritten once at the end (replaceUsesBy); the numbers were taken before any rewriting.
+    const insts = b.insts;
+    let w = 0;
+    for (let k = 0; k < insts.length; k++) {
+      const i = insts[k]!;
       const n = vn[i.id]!;
-      if (isCompare(i.op) && facts.has(n)) {
-        const c = constant(i, facts.get(n) ? 1n : 0n);
-        out.push(c);
-        repl.set(i.id, c.id);
+      if (isCompare(i.op) && facts[n] !== 0) {
+        const c = constant(i, facts[n] === 2 ? 1n : 0n);
+        insts[w++] = c;
+        repl[i.id] = c.id;
+        replaced = true;
         continue;
       }
-      if (pureKey(i) && !isCompare(i.op)) {
-        const v = local.get(n);
-        if (v !== undefined) {
-          repl.set(i.id, v);
+      if (!isCompare(i.op) && isKeyed(i)) {
+        if (localIn[n] === id + 1) {
+          repl[i.id] = firstOf[n]!;
+          replaced = true;
           continue;
         }
-        local.set(n, i.id);
+        localIn[n] = id + 1;
+        firstOf[n] = i.id;
       }
-      out.push(i);
+      insts[w++] = i;
     }
-    b.insts = out;
-    mapTermUses(b.term, find);
+    insts.length = w;
     const t = b.term;
     if (t.kind === "branch" && t.then !== t.else) {
+      t.cond = replacement(repl, t.cond);
       const c = f.values[t.cond]!;
-      const way = c.op === IrOp.Const ? (c.bits & 0xffff_ffffn) !== 0n : facts.get(vnOf(t.cond));
-      if (way !== undefined) {
-        const [go, drop] = way ? [t.then, t.else] : [t.else, t.then];
+      const known = c.op === IrOp.Const ? ((c.bits & 0xffff_ffffn) !== 0n ? 2 : 1) : vnOf(t.cond) >= 0 ? facts[vnOf(t.cond)]! : 0;
+      if (known !== 0) {
+        const go = known === 2 ? t.then : t.else;
+        const drop = known === 2 ? t.else : t.then;
         const other = f.blocks[drop]!;
         const j = other.preds.indexOf(b.id);
         other.preds.splice(j, 1);
@@ -154,9 +202,28 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
         removed = true;
       }
     }
-    for (const c of children.get(top.id) ?? []) stack.push({ id: c, mark: 0, entered: false });
+  };
+
+  // Depth-first over the dominator tree: enter a block (its facts and values), then its children, then undo.
+  // By depth: the block's undo mark and its next child to enter.
+  const mark = tempInt32s(nb, 0);
+  const nextChild = tempInt32s(nb, 0);
+  const root = f.layout[0]!;
+  let depth = 0;
+  enter(root);
+  nextChild[0] = firstChild[root]!;
+  while (depth >= 0) {
+    const c = nextChild[depth]!;
+    if (c < 0) {
+      for (const m = mark[depth]!; undone > m; undone -= 2) facts[undo[undone - 2]!] = undo[undone - 1]!;
+      depth--;
+      continue;
+    }
+    nextChild[depth] = nextSibling[c]!;
+    mark[++depth] = undone;
+    enter(c);
+    nextChild[depth] = firstChild[c]!;
   }
-  replaceUses(f, repl);
+  if (replaced) replaceUsesBy(f, repl);
   return removed;
 }
-

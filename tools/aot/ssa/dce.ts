@@ -13,11 +13,17 @@ const MAY_TRAP = new Set<number>([
   Op.I64TruncF32S, Op.I64TruncF32U, Op.I64TruncF64S, Op.I64TruncF64U,
 ]);
 
+/** By one-byte opcode: 1 where the instruction has no effect and cannot trap (a table: isPure runs on every instruction in several passes). */
+const PURE_BYTE = new Uint8Array(0x100);
+PURE_BYTE[Op.Select] = 1;
+PURE_BYTE[Op.GlobalGet] = 1;
+for (let op = Op.I32Eqz; op <= Op.I64Extend32S; op++) if (!MAY_TRAP.has(op)) PURE_BYTE[op] = 1;
+
 /** An instruction that can go when its result is unused. */
 export function isPure(i: Inst): boolean {
   const op = i.op;
-  if (op === IrOp.Const || op === IrOp.Phi || op === IrOp.Param || op === Op.Select || op === Op.GlobalGet) return true;
-  if (op >= Op.I32Eqz && op <= Op.I64Extend32S) return !MAY_TRAP.has(op);
+  if (op < 0x100) return PURE_BYTE[op] === 1;
+  if (op === IrOp.Const || op === IrOp.Phi || op === IrOp.Param) return true;
   return (op & 0xff00) === 0xfc00 && (op & 0xff) <= 7; // trunc_sat: never traps
 }
 
