@@ -3,7 +3,7 @@
 // Instructions that may trap stay even when unused: wasm requires the trap.
 
 import { Op } from "../../wasm/index.ts";
-import { int32s, uint8s } from "./arena.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
 import { countUses, IrOp, type Inst, type IrFunction } from "./ir.ts";
 
 /** Wasm opcodes that can trap; everything from 0x45 (i32.eqz) to 0xc4 is otherwise pure. */
@@ -27,9 +27,11 @@ export function isPure(i: Inst): boolean {
   return (op & 0xff00) === 0xfc00 && (op & 0xff) <= 7; // trunc_sat: never traps
 }
 
+/** Removes unused phis and instructions without effects, and what only they used. */
 export function removeDeadCode(f: IrFunction): void {
-  const uses = countUses(f, int32s(f.values.length));
-  const dead = uint8s(f.values.length);
+  resetTemps();
+  const uses = countUses(f, tempInt32s(f.values.length, 0));
+  const dead = tempInt32s(f.values.length, 0);
   // The unused pure instructions, in layout order (phis before instructions in each block).
   const work: Inst[] = [];
   for (const id of f.layout) {
@@ -48,7 +50,17 @@ export function removeDeadCode(f: IrFunction): void {
   }
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    if (b.phis.some((i) => dead[i.id] === 1)) b.phis = b.phis.filter((i) => !dead[i.id]);
-    if (b.insts.some((i) => dead[i.id] === 1)) b.insts = b.insts.filter((i) => !dead[i.id]);
+    drop(b.phis, dead);
+    drop(b.insts, dead);
   }
+}
+
+/** Removes the instructions marked dead (by id) from a list, in place. */
+function drop(list: Inst[], dead: Int32Array): void {
+  let w = 0;
+  for (let k = 0; k < list.length; k++) {
+    const i = list[k]!;
+    if (dead[i.id] === 0) list[w++] = i;
+  }
+  list.length = w;
 }

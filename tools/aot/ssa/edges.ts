@@ -6,22 +6,30 @@
 
 import { retarget, successors, type Block, type IrFunction } from "./ir.ts";
 
+/** Gives each edge from a block with several successors into a block with phis a block of its own. */
 export function splitCriticalEdges(f: IrFunction): void {
-  const layout: number[] = [];
-  for (const id of f.layout) {
-    layout.push(id);
+  let layout: number[] | null = null;
+  for (let n = 0; n < f.layout.length; n++) {
+    const id = f.layout[n]!;
     const b = f.blocks[id]!;
-    const succs = successors(b.term);
-    if (succs.length < 2) continue;
+    const t = b.term;
+    // Only a branch two ways or a switch has several successors; most blocks have one or none.
+    const succs = (t.kind === "branch" && t.then !== t.else) || t.kind === "switch" ? successors(t) : null;
+    if (succs === null || succs.length < 2) {
+      layout?.push(id);
+      continue;
+    }
+    layout ??= f.layout.slice(0, n);
+    layout.push(id);
     for (const s of succs) {
       const target = f.blocks[s]!;
       if (target.phis.length === 0) continue;
       const mid: Block = { id: f.blocks.length, phis: [], insts: [], term: { kind: "jump", target: s }, preds: [id], loopDepth: b.loopDepth, cold: false, origin: b.origin };
       f.blocks.push(mid);
-      retarget(b.term, s, mid.id);
+      retarget(t, s, mid.id);
       target.preds[target.preds.indexOf(id)] = mid.id;
       layout.push(mid.id);
     }
   }
-  f.layout = layout;
+  if (layout !== null) f.layout = layout;
 }

@@ -3,7 +3,7 @@
 // emits it as `cmp` + `jcc` at the branch instead of materializing a 0/1.
 
 import { Op } from "../../wasm/index.ts";
-import { int32s, uint8s } from "./arena.ts";
+import { resetTemps, tempInt32s, uint8s } from "./arena.ts";
 import { countUses, type IrFunction } from "./ir.ts";
 import { isFusableFloatCompare } from "./select-float.ts";
 
@@ -50,18 +50,24 @@ class ValueSet extends Set<number> {
   }
 }
 
-/** Returns the ids of the fused compares. */
+/** Moves each compare used only by its block's branch to the block's end; returns the ids of those fused compares. */
 export function fuseCompares(f: IrFunction): Set<number> {
-  const uses = countUses(f, int32s(f.values.length));
+  resetTemps();
+  const uses = countUses(f, tempInt32s(f.values.length, 0));
   const fused = new ValueSet(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     if (b.term.kind !== "branch") continue;
     const cond = b.term.cond;
     if (uses[cond] !== 1) continue;
-    const k = b.insts.findIndex((i) => i.id === cond);
-    if (k < 0 || !(isIntCompare(b.insts[k]!.op) || isFusableFloatCompare(b.insts[k]!.op))) continue;
-    b.insts.push(...b.insts.splice(k, 1));
+    const insts = b.insts;
+    let k = insts.length - 1;
+    while (k >= 0 && insts[k]!.id !== cond) k--;
+    if (k < 0 || !(isIntCompare(insts[k]!.op) || isFusableFloatCompare(insts[k]!.op))) continue;
+    // Move it to the end, the others after it down one.
+    const c = insts[k]!;
+    for (; k < insts.length - 1; k++) insts[k] = insts[k + 1]!;
+    insts[k] = c;
     fused.add(cond);
   }
   return fused;
