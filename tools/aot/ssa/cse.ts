@@ -17,7 +17,7 @@
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
 import { isPure } from "./dce.ts";
-import { IrOp, replacement, replaceUsesBy, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, replacement, replaceUsesBy, truncate, type Inst, type IrFunction } from "./ir.ts";
 import { dominators } from "./verify.ts";
 
 /** By one-byte opcode: 1 where the operands commute (sorted by number before lookup). */
@@ -185,7 +185,7 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
       }
       insts[w++] = i;
     }
-    insts.length = w;
+    truncate(insts, w);
     const t = b.term;
     if (t.kind === "branch" && t.then !== t.else) {
       t.cond = replacement(repl, t.cond);

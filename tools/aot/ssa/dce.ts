@@ -4,7 +4,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { countUses, IrOp, type Inst, type IrFunction } from "./ir.ts";
+import { countUses, IrOp, truncate, type Inst, type IrFunction } from "./ir.ts";
 
 /** Wasm opcodes that can trap; everything from 0x45 (i32.eqz) to 0xc4 is otherwise pure. */
 const MAY_TRAP = new Set<number>([
@@ -62,5 +62,5 @@ function drop(list: Inst[], dead: Int32Array): void {
     const i = list[k]!;
     if (dead[i.id] === 0) list[w++] = i;
   }
-  list.length = w;
+  truncate(list, w);
 }

@@ -195,3 +195,8 @@ export function countUses(f: IrFunction, uses: Int32Array): Int32Array {
   }
   return uses;
 }
+
+/** Shortens a list to its first n entries, in place (by pop: assigning `length` is a call into V8's runtime, slow even when nothing changes). */
+export function truncate<T>(list: T[], n: number): void {
+  while (list.length > n) list.pop();
+}

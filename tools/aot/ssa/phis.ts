@@ -4,7 +4,7 @@
 // replaces them until none is left and rewrites every use.
 
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { replaceUsesBy, type IrFunction } from "./ir.ts";
+import { replaceUsesBy, truncate, type IrFunction } from "./ir.ts";
 
 /** Replaces every trivial phi by its one operand, until none is left, and rewrites the uses. */
 export function removeTrivialPhis(f: IrFunction): void {
@@ -54,7 +54,7 @@ export function removeTrivialPhis(f: IrFunction): void {
         }
         changed = true;
       }
-      phis.length = w;
+      truncate(phis, w);
     }
   }
   if (replaced > 0) replaceUsesBy(f, repl);
