@@ -37,87 +37,109 @@ const isKeyed = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param &
 
 /** Pure instructions have at most this many operands (select); a key holds them inline. */
 const MAX_ARGS = 3;
-/** A key in the table of computations: its number, op * 8 + type code, the operand count, then the operands' numbers. */
+/** A key in the table of computations: its number, op * 8 + type code, the operand count, then up to MAX_ARGS words. */
 const KEY = 3 + MAX_ARGS;
+/** 2^32, to split a constant's pattern into two words. */
+const WORD = 4294967296;
 
 /**
- * Value numbers for every instruction and phi, by id (-1 for none), in layout order: the same number for
- * constants of one type and pattern, and for keyed computations of one operation and type on operands
- * with the same numbers (commutative ones in either order). Operands come before their users but for
- * phis, which get numbers of their own; an operand not numbered yet counts as -1. Returns the table
- * (a temporary, arena.ts) and how many numbers it used.
+ * Value numbers, by id: the same number for constants of one type and pattern, and for keyed computations
+ * of one operation and type on operands with the same numbers (commutative ones in either order). Every
+ * other instruction and phi gets a number of its own. An operand is numbered before its users (its
+ * definition dominates them) but for phis' operands, which are not read. The tables are temporaries
+ * (arena.ts), sized for every value that exists when it is made.
  */
-function valueNumbers(f: IrFunction): { vn: Int32Array; count: number } {
-  const n = f.values.length;
-  const vn = tempInt32s(n, -1);
-  let next = 0;
-  /** Constants' numbers by type code, then pattern. */
-  const consts: (Map<bigint, number> | undefined)[] = [];
-  // Computations: an open-addressing hash table (a power of two, at most half full) of indexes into `keys`.
-  let cap = 16;
-  while (cap < 2 * n) cap *= 2;
-  const slots = tempInt32s(cap, -1);
-  const keys = tempInt32s(KEY * n, 0);
-  let count = 0;
-  const ops = [0, 0, 0];
-  for (const id of f.layout) {
-    const b = f.blocks[id]!;
-    for (const p of b.phis) vn[p.id] = next++;
-    for (const i of b.insts) {
-      if (i.op === IrOp.Const) {
-        const t = typeCode(i.type);
-        const byBits = (consts[t] ??= new Map());
-        let c = byBits.get(i.bits);
-        if (c === undefined) byBits.set(i.bits, (c = next++));
-        vn[i.id] = c;
-        continue;
-      }
-      const args = i.args;
-      if (!isKeyed(i) || args.length > MAX_ARGS) {
-        vn[i.id] = next++;
-        continue;
-      }
-      const argc = args.length;
-      for (let k = 0; k < argc; k++) ops[k] = vn[args[k]!]!;
-      if (argc === 2 && COMMUTATIVE[i.op] === 1 && ops[0]! > ops[1]!) {
-        const x = ops[0]!;
-        ops[0] = ops[1]!;
-        ops[1] = x;
-      }
-      const head = i.op * 8 + typeCode(i.type);
-      let h = Math.imul(head, 0x9e3779b1) ^ argc;
-      for (let k = 0; k < argc; k++) h = Math.imul(h ^ ops[k]!, 0x85ebca6b) ^ (h >>> 13);
-      let s = (h ^ (h >>> 16)) & (cap - 1);
-      let found = -1;
-      for (let e = slots[s]!; e >= 0; s = (s + 1) & (cap - 1), e = slots[s]!) {
-        const at = e * KEY;
-        if (keys[at + 1] !== head || keys[at + 2] !== argc) continue;
-        let same = true;
-        for (let k = 0; k < argc; k++) if (keys[at + 3 + k] !== ops[k]) same = false;
-        if (same) {
-          found = keys[at]!;
-          break;
-        }
-      }
-      if (found < 0) {
-        found = next++;
-        const at = count * KEY;
-        keys[at] = found;
-        keys[at + 1] = head;
-        keys[at + 2] = argc;
-        for (let k = 0; k < argc; k++) keys[at + 3 + k] = ops[k]!;
-        slots[s] = count++;
-      }
-      vn[i.id] = found;
-    }
+class ValueNumbers {
+  /** By value: its number, -1 until numbered (and for values made later). */
+  readonly vn: Int32Array;
+  /** How many numbers are in use; at most one per value. */
+  count = 0;
+  /** Computations and constants: an open-addressing hash table (a power of two, at most half full) of indexes into `keys`. */
+  private readonly slots: Int32Array;
+  private readonly keys: Int32Array;
+  private entries = 0;
+  /** Constants whose pattern does not fit a double exactly, by type code, then pattern (rare: f64s, large i64s). */
+  private readonly wide: (Map<bigint, number> | undefined)[] = [];
+  /** The key being looked up: its words. */
+  private readonly words = new Int32Array(MAX_ARGS);
+
+  constructor(values: number) {
+    this.vn = tempInt32s(values, -1);
+    let cap = 16;
+    while (cap < 2 * values) cap *= 2;
+    this.slots = tempInt32s(cap, -1);
+    this.keys = tempInt32s(KEY * values, 0);
   }
-  return { vn, count: next };
+
+  /** Numbers a phi or instruction (operands first) and returns its number. */
+  number(i: Inst): number {
+    return (this.vn[i.id] = i.op === IrOp.Const ? this.constant(i) : this.computation(i));
+  }
+
+  /** A value's number; -1 for one made after the table (the constants cse makes). */
+  of(v: number): number {
+    return v < this.vn.length ? this.vn[v]! : -1;
+  }
+
+  private constant(i: Inst): number {
+    const head = IrOp.Const * 8 + typeCode(i.type);
+    const d = Number(i.bits);
+    if (Math.abs(d) > Number.MAX_SAFE_INTEGER) {
+      const byBits = (this.wide[head & 7] ??= new Map());
+      let c = byBits.get(i.bits);
+      if (c === undefined) byBits.set(i.bits, (c = this.count++));
+      return c;
+    }
+    // An integer a double holds exactly: the pattern, as two words.
+    this.words[0] = d >>> 0;
+    this.words[1] = Math.floor(d / WORD);
+    return this.lookup(head, 2);
+  }
+
+  private computation(i: Inst): number {
+    const args = i.args;
+    const argc = args.length;
+    if (!isKeyed(i) || argc > MAX_ARGS) return this.count++;
+    const w = this.words;
+    for (let k = 0; k < argc; k++) w[k] = this.vn[args[k]!]!;
+    if (argc === 2 && COMMUTATIVE[i.op] === 1 && w[0]! > w[1]!) {
+      const x = w[0]!;
+      w[0] = w[1]!;
+      w[1] = x;
+    }
+    return this.lookup(i.op * 8 + typeCode(i.type), argc);
+  }
+
+  /** The number of the key (head, the first argc words), a new one when it is not in the table yet. */
+  private lookup(head: number, argc: number): number {
+    const { slots, keys, words } = this;
+    const mask = slots.length - 1;
+    let h = Math.imul(head, 0x9e3779b1) ^ argc;
+    for (let k = 0; k < argc; k++) h = Math.imul(h ^ words[k]!, 0x85ebca6b) ^ (h >>> 13);
+    let s = (h ^ (h >>> 16)) & mask;
+    for (let e = slots[s]!; e >= 0; s = (s + 1) & mask, e = slots[s]!) {
+      const at = e * KEY;
+      if (keys[at + 1] !== head || keys[at + 2] !== argc) continue;
+      let same = true;
+      for (let k = 0; k < argc; k++) if (keys[at + 3 + k] !== words[k]) same = false;
+      if (same) return keys[at]!;
+    }
+    const n = this.count++;
+    const at = this.entries * KEY;
+    keys[at] = n;
+    keys[at + 1] = head;
+    keys[at + 2] = argc;
+    for (let k = 0; k < argc; k++) keys[at + 3 + k] = words[k]!;
+    slots[s] = this.entries++;
+    return n;
+  }
 }
 
 /** Returns whether a branch was removed (then unreachable blocks and trivial phis need another pass). */
 export function eliminateCommonSubexpressions(f: IrFunction): boolean {
   resetTemps();
   const nb = f.blocks.length;
+  const nv = f.values.length;
   const idom = dominators(f);
   // The dominator tree as lists: first child, next sibling. Prepending in layout order lists each block's
   // children last to first, the order the walk visits them in.
@@ -129,20 +151,18 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     nextSibling[id] = firstChild[d]!;
     firstChild[d] = id;
   }
-  const { vn, count } = valueNumbers(f);
-  /** A value's number; -1 for the constants this pass makes. */
-  const vnOf = (v: number): number => (v < vn.length ? vn[v]! : -1);
+  const vn = new ValueNumbers(nv);
   /** By value: what replaces it (-1: nothing). */
-  const repl = tempInt32s(f.values.length, -1);
+  const repl = tempInt32s(nv, -1);
   let replaced = false;
   /** By number: what the branches into the current block say about it: 0 nothing, 1 false, 2 true. */
-  const facts = tempInt32s(count, 0);
+  const facts = tempInt32s(nv, 0);
   /** Facts to restore on leaving a subtree: pairs (number, old fact); at most one per block on the path. */
   const undo = tempInt32s(2 * nb, 0);
   let undone = 0;
   /** By number: the block (id + 1) where `firstOf` holds its first instruction, so that no table is cleared per block. */
-  const localIn = tempInt32s(count, 0);
-  const firstOf = tempInt32s(count, 0);
+  const localIn = tempInt32s(nv, 0);
+  const firstOf = tempInt32s(nv, 0);
   const constant = (at: Inst, bits: bigint): Inst => {
     const c: Inst = { id: f.values.length, op: IrOp.Const, type: "i32", args: [], block: at.block, ins: null, bits, index: 0, origin: at.origin };
     f.values.push(c);
@@ -154,19 +174,20 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     const b = f.blocks[id]!;
     if (b.preds.length === 1) {
       const p = f.blocks[b.preds[0]!]!.term;
-      if (p.kind === "branch" && p.then !== p.else && vnOf(p.cond) >= 0) {
-        const n = vnOf(p.cond);
+      if (p.kind === "branch" && p.then !== p.else && vn.of(p.cond) >= 0) {
+        const n = vn.of(p.cond);
         undo[undone++] = n;
         undo[undone++] = facts[n]!;
         facts[n] = p.then === b.id ? 2 : 1;
       }
     }
-    // Operands are rewritten once at the end (replaceUsesBy); the numbers were taken before any rewriting.
+    for (const p of b.phis) vn.number(p);
+    // Numbers come from the operands as they were: they are rewritten once at the end (replaceUsesBy).
     const insts = b.insts;
     let w = 0;
     for (let k = 0; k < insts.length; k++) {
       const i = insts[k]!;
-      const n = vn[i.id]!;
+      const n = vn.number(i);
       if (isCompare(i.op) && facts[n] !== 0) {
         const c = constant(i, facts[n] === 2 ? 1n : 0n);
         insts[w++] = c;
@@ -190,7 +211,7 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     if (t.kind === "branch" && t.then !== t.else) {
       t.cond = replacement(repl, t.cond);
       const c = f.values[t.cond]!;
-      const known = c.op === IrOp.Const ? ((c.bits & 0xffff_ffffn) !== 0n ? 2 : 1) : vnOf(t.cond) >= 0 ? facts[vnOf(t.cond)]! : 0;
+      const known = c.op === IrOp.Const ? ((c.bits & 0xffff_ffffn) !== 0n ? 2 : 1) : vn.of(t.cond) >= 0 ? facts[vn.of(t.cond)]! : 0;
       if (known !== 0) {
         const go = known === 2 ? t.then : t.else;
         const drop = known === 2 ? t.else : t.then;
@@ -204,8 +225,8 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     }
   };
 
-  // Depth-first over the dominator tree: enter a block (its facts and values), then its children, then undo.
-  // By depth: the block's undo mark and its next child to enter.
+  // Depth-first over the dominator tree: enter a block (its numbers, facts and values), then its children,
+  // then undo. By depth: the block's undo mark and its next child to enter.
   const mark = tempInt32s(nb, 0);
   const nextChild = tempInt32s(nb, 0);
   const root = f.layout[0]!;
