@@ -17,16 +17,24 @@
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
 import { isPure } from "./dce.ts";
-import { IrOp, replacement, replaceUsesBy, truncate, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, replaceArgs, replaceTermUses, truncate, type Inst, type IrFunction } from "./ir.ts";
 import { dominators } from "./verify.ts";
 
 /** By one-byte opcode: 1 where the operands commute (sorted by number before lookup). */
 const COMMUTATIVE = new Uint8Array(0x100);
 for (const op of [Op.I32Add, Op.I32Mul, Op.I32And, Op.I32Or, Op.I32Xor, Op.I32Eq, Op.I32Ne, Op.I64Add, Op.I64Mul, Op.I64And, Op.I64Or, Op.I64Xor, Op.I64Eq, Op.I64Ne]) COMMUTATIVE[op] = 1;
 
-/** The value types as small numbers for the computation key; every other type (or none) is 4. */
+/**
+ * A constant's type as a small number for its key: i32, i64, f32, f64 are 0 to 3, any other type 4. By
+ * characters: the builder's types come from splitting opcode signatures, strings V8 has not internalized,
+ * whose `===` compares character by character in a call.
+ */
 function typeCode(t: Inst["type"]): number {
-  return t === "i32" ? 0 : t === "i64" ? 1 : t === "f32" ? 2 : t === "f64" ? 3 : 4;
+  if (t === null || t.length !== 3) return 4;
+  const c0 = t.charCodeAt(0);
+  const c12 = t.charCodeAt(1) * 256 + t.charCodeAt(2);
+  const bits = c12 === 0x3332 ? 0 : c12 === 0x3634 ? 1 : -1; // "32", "64"
+  return bits < 0 ? 4 : c0 === 0x69 ? bits : c0 === 0x66 ? 2 + bits : 4; // "i", "f"
 }
 
 /** Integer and float compares: their result is exactly 0 or 1. */
@@ -37,10 +45,11 @@ const isKeyed = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param &
 
 /** Pure instructions have at most this many operands (select); a key holds them inline. */
 const MAX_ARGS = 3;
-/** A key in the table of computations: its number, op * 8 + type code, the operand count, then up to MAX_ARGS words. */
+/** A key in the table of computations: its number, its head (the opcode; for a constant, a code past every opcode with its type), the operand count, then up to MAX_ARGS words. */
 const KEY = 3 + MAX_ARGS;
-/** 2^32, to split a constant's pattern into two words. */
-const WORD = 4294967296;
+/** A constant's pattern goes in here to be read as two 32-bit words (cheaper than BigInt arithmetic or Number()). */
+const PATTERN = new BigUint64Array(1);
+const PATTERN_WORDS = new Int32Array(PATTERN.buffer);
 
 /**
  * Value numbers, by id: the same number for constants of one type and pattern, and for keyed computations
@@ -58,8 +67,6 @@ class ValueNumbers {
   private readonly slots: Int32Array;
   private readonly keys: Int32Array;
   private entries = 0;
-  /** Constants whose pattern does not fit a double exactly, by type code, then pattern (rare: f64s, large i64s). */
-  private readonly wide: (Map<bigint, number> | undefined)[] = [];
   /** The key being looked up: its words. */
   private readonly words = new Int32Array(MAX_ARGS);
 
@@ -82,18 +89,11 @@ class ValueNumbers {
   }
 
   private constant(i: Inst): number {
-    const head = IrOp.Const * 8 + typeCode(i.type);
-    const d = Number(i.bits);
-    if (Math.abs(d) > Number.MAX_SAFE_INTEGER) {
-      const byBits = (this.wide[head & 7] ??= new Map());
-      let c = byBits.get(i.bits);
-      if (c === undefined) byBits.set(i.bits, (c = this.count++));
-      return c;
-    }
-    // An integer a double holds exactly: the pattern, as two words.
-    this.words[0] = d >>> 0;
-    this.words[1] = Math.floor(d / WORD);
-    return this.lookup(head, 2);
+    // The pattern is 64 bits (ir.ts): its two words are the whole of it.
+    PATTERN[0] = i.bits;
+    this.words[0] = PATTERN_WORDS[0]!;
+    this.words[1] = PATTERN_WORDS[1]!;
+    return this.lookup(IrOp.Const * 8 + typeCode(i.type), 2);
   }
 
   private computation(i: Inst): number {
@@ -107,7 +107,9 @@ class ValueNumbers {
       w[0] = w[1]!;
       w[1] = x;
     }
-    return this.lookup(i.op * 8 + typeCode(i.type), argc);
+    // The operation and the operands' numbers decide the type (equal numbers are values of one type), so
+    // the key leaves it out.
+    return this.lookup(i.op, argc);
   }
 
   /** The number of the key (head, the first argc words), a new one when it is not in the table yet. */
@@ -182,12 +184,14 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
       }
     }
     for (const p of b.phis) vn.number(p);
-    // Numbers come from the operands as they were: they are rewritten once at the end (replaceUsesBy).
     const insts = b.insts;
     let w = 0;
     for (let k = 0; k < insts.length; k++) {
       const i = insts[k]!;
+      // The number comes from the operands as they were; then they become what replaces them, which is
+      // final: their definitions dominate this block, so the walk has been there.
       const n = vn.number(i);
+      if (replaced) replaceArgs(i.args, repl);
       if (isCompare(i.op) && facts[n] !== 0) {
         const c = constant(i, facts[n] === 2 ? 1n : 0n);
         insts[w++] = c;
@@ -208,8 +212,8 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     }
     truncate(insts, w);
     const t = b.term;
+    if (replaced) replaceTermUses(t, repl);
     if (t.kind === "branch" && t.then !== t.else) {
-      t.cond = replacement(repl, t.cond);
       const c = f.values[t.cond]!;
       const known = c.op === IrOp.Const ? ((c.bits & 0xffff_ffffn) !== 0n ? 2 : 1) : vn.of(t.cond) >= 0 ? facts[vn.of(t.cond)]! : 0;
       if (known !== 0) {
@@ -245,6 +249,15 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
     enter(c);
     nextChild[depth] = firstChild[c]!;
   }
-  if (replaced) replaceUsesBy(f, repl);
+  if (!replaced) return removed;
+  // Phis' operands come from predecessors the walk may not have been through yet.
+  for (const id of f.layout) {
+    const b = f.blocks[id]!;
+    for (const p of b.phis) replaceArgs(p.args, repl);
+    if (idom[id]! >= 0) continue;
+    // Not in the dominator tree (the entry does not reach it), so not walked.
+    for (const i of b.insts) replaceArgs(i.args, repl);
+    replaceTermUses(b.term, repl);
+  }
   return removed;
 }

@@ -154,11 +154,15 @@ export function replaceUsesBy(f: IrFunction, to: Int32Array): void {
     const b = f.blocks[id]!;
     for (const p of b.phis) replaceArgs(p.args, to);
     for (const i of b.insts) replaceArgs(i.args, to);
-    const t = b.term;
-    if (t.kind === "branch") t.cond = replacement(to, t.cond);
-    else if (t.kind === "switch") t.index = replacement(to, t.index);
-    else if (t.kind === "return") replaceArgs(t.values, to);
+    replaceTermUses(b.term, to);
   }
+}
+
+/** Rewrites the values a terminator reads by replaceUsesBy's table. */
+export function replaceTermUses(t: Terminator, to: Int32Array): void {
+  if (t.kind === "branch") t.cond = replacement(to, t.cond);
+  else if (t.kind === "switch") t.index = replacement(to, t.index);
+  else if (t.kind === "return") replaceArgs(t.values, to);
 }
 
 /** What `v` becomes under the replacements `to` (see replaceUsesBy), following chains; v itself when none. */
