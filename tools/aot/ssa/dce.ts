@@ -3,7 +3,7 @@
 // Instructions that may trap stay even when unused: wasm requires the trap.
 
 import { Op } from "../../wasm/index.ts";
-import { resetTemps, tempInt32s } from "./arena.ts";
+import { int32s, resetTemps, tempInt32s } from "./arena.ts";
 import { countUses, IrOp, truncate, type Inst, type IrFunction } from "./ir.ts";
 
 /** Wasm opcodes that can trap; everything from 0x45 (i32.eqz) to 0xc4 is otherwise pure. */
@@ -27,10 +27,13 @@ export function isPure(i: Inst): boolean {
   return (op & 0xff00) === 0xfc00 && (op & 0xff) <= 7; // trunc_sat: never traps
 }
 
-/** Removes unused phis and instructions without effects, and what only they used. */
-export function removeDeadCode(f: IrFunction): void {
+/**
+ * Removes unused phis and instructions without effects, and what only they used. Returns how many times
+ * each value is read afterwards, by id (a table that outlives the next resetTemps(): fuse.ts reads it).
+ */
+export function removeDeadCode(f: IrFunction): Int32Array {
   resetTemps();
-  const uses = countUses(f, tempInt32s(f.values.length, 0));
+  const uses = countUses(f, int32s(f.values.length));
   const dead = tempInt32s(f.values.length, 0);
   // The unused pure instructions, in layout order (phis before instructions in each block).
   const work: Inst[] = [];
@@ -39,7 +42,7 @@ export function removeDeadCode(f: IrFunction): void {
     for (const i of b.phis) if (uses[i.id] === 0 && isPure(i)) work.push(i);
     for (const i of b.insts) if (uses[i.id] === 0 && isPure(i)) work.push(i);
   }
-  if (work.length === 0) return;
+  if (work.length === 0) return uses;
   while (work.length > 0) {
     const i = work.pop()!;
     if (dead[i.id]) continue;
@@ -53,6 +56,7 @@ export function removeDeadCode(f: IrFunction): void {
     drop(b.phis, dead);
     drop(b.insts, dead);
   }
+  return uses;
 }
 
 /** Removes the instructions marked dead (by id) from a list, in place. */

@@ -3,7 +3,7 @@
 // emits it as `cmp` + `jcc` at the branch instead of materializing a 0/1.
 
 import { Op } from "../../wasm/index.ts";
-import { resetTemps, tempInt32s, uint8s } from "./arena.ts";
+import { int32s, uint8s } from "./arena.ts";
 import { countUses, type IrFunction } from "./ir.ts";
 import { isFusableFloatCompare } from "./select-float.ts";
 
@@ -50,10 +50,12 @@ class ValueSet extends Set<number> {
   }
 }
 
-/** Moves each compare used only by its block's branch to the block's end; returns the ids of those fused compares. */
-export function fuseCompares(f: IrFunction): Set<number> {
-  resetTemps();
-  const uses = countUses(f, tempInt32s(f.values.length, 0));
+/**
+ * Moves each compare used only by its block's branch to the block's end; returns the ids of those fused
+ * compares. `uses`: how many times each value is read, by id, when the caller has it (removeDeadCode
+ * returns it, and neither edges.ts nor cold.ts changes it); counted here otherwise.
+ */
+export function fuseCompares(f: IrFunction, uses: Int32Array = countUses(f, int32s(f.values.length))): Set<number> {
   const fused = new ValueSet(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;

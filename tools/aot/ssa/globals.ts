@@ -7,7 +7,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { int32s } from "./arena.ts";
-import { replaceUsesBy, type IrFunction } from "./ir.ts";
+import { replaceUsesBy, truncate, type IrFunction } from "./ir.ts";
 
 /** The value a known-globals list (pairs: global index, value) holds for global g, or -1. */
 function knownValue(known: number[], g: number): number {
@@ -63,7 +63,12 @@ export function forwardGlobals(f: IrFunction): void {
       } else if (i.op === Op.GlobalSet) setKnown(known, i.ins!.index!, i.args[0]!);
       else if (i.op === Op.Call || i.op === Op.CallIndirect) known = [];
     }
-    if (removed) b.insts = b.insts.filter((i) => repl![i.id]! < 0);
+    if (removed) {
+      const insts = b.insts;
+      let w = 0;
+      for (let k = 0; k < insts.length; k++) if (repl![insts[k]!.id]! < 0) insts[w++] = insts[k]!;
+      truncate(insts, w);
+    }
     exit[id] = known;
   }
   if (repl !== null) replaceUsesBy(f, repl);

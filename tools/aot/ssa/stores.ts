@@ -15,29 +15,32 @@ import { Op } from "../../wasm/index.ts";
 import { ACCESSES } from "../accesses.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
 import { isPure } from "./dce.ts";
-import type { IrFunction } from "./ir.ts";
+import { truncate, type IrFunction } from "./ir.ts";
 
 /** By one-byte opcode: a store's width in bits, 0 for every other instruction. */
 const STORE_SIZE = new Uint8Array(0x100);
 for (const [op, a] of ACCESSES) if (a.store) STORE_SIZE[op] = a.size;
-
-/** Where global g was last set since anything could see it in a list of pairs (global, value id): the pair's index, or -1. */
-function find(pairs: number[], g: number): number {
-  for (let k = 0; k < pairs.length; k += 2) if (pairs[k] === g) return k;
-  return -1;
-}
 
 /** Removes the stores (global.set, memory) within a block that a later one overwrites before anything could see them. */
 export function removeDeadStores(f: IrFunction): void {
   resetTemps();
   /** By value: 1 for a dead store. */
   const dead = tempInt32s(f.values.length, 0);
-  /** The last global.set of each global since anything could see it: pairs (global index, instruction id). */
+  /**
+   * The last global.set of each global since anything could see it: pairs (global index, instruction id) in
+   * the first `open` entries (a count, not the array's length: shortening an array is slow in V8).
+   */
   const globals: number[] = [];
+  let open = 0;
+  /** The pair of global g among the open ones: its index, or -1. */
+  const find = (g: number): number => {
+    for (let k = 0; k < open; k += 2) if (globals[k] === g) return k;
+    return -1;
+  };
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     let found = false;
-    globals.length = 0;
+    open = 0;
     // The last memory store since anything could see it (-1: none), and the place it writes. One at most:
     // a store anywhere else may fault, and what came before must be visible then.
     let store = -1;
@@ -48,12 +51,15 @@ export function removeDeadStores(f: IrFunction): void {
       const op = i.op;
       if (op === Op.GlobalSet) {
         const g = i.ins!.index!;
-        const k = find(globals, g);
+        const k = find(g);
         if (k >= 0) {
           dead[globals[k + 1]!] = 1;
           found = true;
           globals[k + 1] = i.id;
-        } else globals.push(g, i.id);
+        } else {
+          globals[open++] = g;
+          globals[open++] = i.id;
+        }
         continue;
       }
       const width = op < 0x100 ? STORE_SIZE[op]! : 0;
@@ -63,7 +69,7 @@ export function removeDeadStores(f: IrFunction): void {
           dead[store] = 1; // the store just before, to the same place
           found = true;
         }
-        globals.length = 0;
+        open = 0;
         store = i.id;
         address = i.args[0]!;
         offset = at;
@@ -71,14 +77,23 @@ export function removeDeadStores(f: IrFunction): void {
         continue;
       }
       if (op === Op.GlobalGet) {
-        const k = find(globals, i.ins!.index!);
-        if (k >= 0) globals.splice(k, 2);
+        const k = find(i.ins!.index!);
+        if (k >= 0) {
+          // The last open pair takes its place.
+          globals[k] = globals[open - 2]!;
+          globals[k + 1] = globals[open - 1]!;
+          open -= 2;
+        }
         continue;
       }
       if (isPure(i)) continue;
-      globals.length = 0;
+      open = 0;
       store = -1;
     }
-    if (found) b.insts = b.insts.filter((i) => dead[i.id] === 0);
+    if (!found) continue;
+    const insts = b.insts;
+    let w = 0;
+    for (let k = 0; k < insts.length; k++) if (dead[insts[k]!.id] === 0) insts[w++] = insts[k]!;
+    truncate(insts, w);
   }
 }
