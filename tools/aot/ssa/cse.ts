@@ -16,7 +16,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { isPure } from "./dce.ts";
+import { isPureOp } from "./dce.ts";
 import { IrOp, replaceArgs, replaceTermUses, truncate, type Inst, type IrFunction } from "./ir.ts";
 import { dominators } from "./verify.ts";
 
@@ -40,8 +40,26 @@ function typeCode(t: Inst["type"]): number {
 /** Integer and float compares: their result is exactly 0 or 1. */
 const isCompare = (op: number): boolean => op >= Op.I32Eqz && op <= Op.F64Ge;
 
-/** A computation that gets a number from its operation and operands (others get a fresh one). */
-const isKeyed = (i: Inst): boolean => i.op !== IrOp.Phi && i.op !== IrOp.Param && i.op !== Op.GlobalGet && i.op !== IrOp.CallResult && isPure(i);
+/** What value numbering does with an instruction, by kind: */
+const FRESH = 0; // a number of its own
+const KEYED = 1; // a number by operation and operands; a repeat in the block is the earlier one
+const COMPARE = 2; // keyed, but not merged in a block: a compare is cheapest recomputed next to its branch
+
+/**
+ * An instruction's kind: keyed when it is pure (dce.ts) but not a phi, parameter, global.get or call result.
+ * A table by one-byte opcode (this runs on every instruction); constants are numbered by type and pattern.
+ */
+const KIND_BYTE = new Uint8Array(0x100);
+for (let op = 0; op < 0x100; op++) {
+  const pure = op !== Op.GlobalGet && isPureOp(op);
+  KIND_BYTE[op] = !pure ? FRESH : isCompare(op) ? COMPARE : KEYED;
+}
+function kindOf(op: number): number {
+  if (op < 0x100) return KIND_BYTE[op]!;
+  if (op === IrOp.Const) return KEYED;
+  if (op === IrOp.Phi || op === IrOp.Param || op === IrOp.CallResult) return FRESH;
+  return isPureOp(op) ? KEYED : FRESH;
+}
 
 /** Pure instructions have at most this many operands (select); a key holds them inline. */
 const MAX_ARGS = 3;
@@ -99,7 +117,7 @@ class ValueNumbers {
   private computation(i: Inst): number {
     const args = i.args;
     const argc = args.length;
-    if (!isKeyed(i) || argc > MAX_ARGS) return this.count++;
+    if (kindOf(i.op) === FRESH || argc > MAX_ARGS) return this.count++;
     const w = this.words;
     for (let k = 0; k < argc; k++) w[k] = this.vn[args[k]!]!;
     if (argc === 2 && COMMUTATIVE[i.op] === 1 && w[0]! > w[1]!) {
@@ -192,14 +210,15 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
       // final: their definitions dominate this block, so the walk has been there.
       const n = vn.number(i);
       if (replaced) replaceArgs(i.args, repl);
-      if (isCompare(i.op) && facts[n] !== 0) {
+      const kind = kindOf(i.op);
+      if (kind === COMPARE && facts[n] !== 0) {
         const c = constant(i, facts[n] === 2 ? 1n : 0n);
         insts[w++] = c;
         repl[i.id] = c.id;
         replaced = true;
         continue;
       }
-      if (!isCompare(i.op) && isKeyed(i)) {
+      if (kind === KEYED) {
         if (localIn[n] === id + 1) {
           repl[i.id] = firstOf[n]!;
           replaced = true;
@@ -208,7 +227,8 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
         localIn[n] = id + 1;
         firstOf[n] = i.id;
       }
-      insts[w++] = i;
+      if (w !== k) insts[w] = i; // no store (and write barrier) while nothing has moved
+      w++;
     }
     truncate(insts, w);
     const t = b.term;

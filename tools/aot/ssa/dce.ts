@@ -21,7 +21,11 @@ for (let op = Op.I32Eqz; op <= Op.I64Extend32S; op++) if (!MAY_TRAP.has(op)) PUR
 
 /** An instruction that can go when its result is unused. */
 export function isPure(i: Inst): boolean {
-  const op = i.op;
+  return isPureOp(i.op);
+}
+
+/** isPure() by opcode. */
+export function isPureOp(op: number): boolean {
   if (op < 0x100) return PURE_BYTE[op] === 1;
   if (op === IrOp.Const || op === IrOp.Phi || op === IrOp.Param) return true;
   return (op & 0xff00) === 0xfc00 && (op & 0xff) <= 7; // trunc_sat: never traps
