@@ -25,50 +25,48 @@ function setKnown(known: number[], g: number, v: number): void {
   known.push(g, v);
 }
 
+/** Replaces each global.get whose value is already known in its block or single-predecessor chain by that value. */
 export function forwardGlobals(f: IrFunction): void {
   /**
    * What is known at each block's end, by block id: pairs (global index, value), a few at most. A block that
-   * touches no global and calls nothing shares its predecessor's list (lists are copied before they change).
+   * changes nothing shares its predecessor's list (lists are copied before they change).
    */
   const exit: (number[] | undefined)[] = [];
-  /** By value: the earlier value a removed load is replaced by (-1: none); how many. */
+  /** By value: the earlier value a removed load is replaced by (-1: none). */
   let repl: Int32Array | null = null;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    const from = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
-    let touches = false;
-    for (const i of b.insts) {
+    let known = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
+    /** Whether `known` is this block's own list yet. */
+    let own = false;
+    const insts = b.insts;
+    let w = 0;
+    for (let k = 0; k < insts.length; k++) {
+      const i = insts[k]!;
       const op = i.op;
-      if (op === Op.GlobalGet || op === Op.GlobalSet || op === Op.Call || op === Op.CallIndirect) {
-        touches = true;
-        break;
-      }
-    }
-    if (!touches) {
-      exit[id] = from;
-      continue;
-    }
-    let known = from === undefined ? [] : from.slice();
-    let removed = false;
-    for (const i of b.insts) {
-      if (i.op === Op.GlobalGet) {
-        const v = knownValue(known, i.ins!.index!);
-        if (v >= 0) {
-          repl ??= int32s(f.values.length).fill(-1);
-          repl[i.id] = v;
-          removed = true;
-          continue;
+      if (op === Op.GlobalGet || op === Op.GlobalSet) {
+        const g = i.ins!.index!;
+        if (op === Op.GlobalGet) {
+          const v = known === undefined ? -1 : knownValue(known, g);
+          if (v >= 0) {
+            repl ??= int32s(f.values.length).fill(-1);
+            repl[i.id] = v;
+            continue; // removed: the kept instructions move down over it
+          }
         }
-        setKnown(known, i.ins!.index!, i.id);
-      } else if (i.op === Op.GlobalSet) setKnown(known, i.ins!.index!, i.args[0]!);
-      else if (i.op === Op.Call || i.op === Op.CallIndirect) known = [];
+        if (!own) {
+          known = known === undefined ? [] : known.slice();
+          own = true;
+        }
+        setKnown(known!, g, op === Op.GlobalGet ? i.id : i.args[0]!);
+      } else if (op === Op.Call || op === Op.CallIndirect) {
+        known = [];
+        own = true;
+      }
+      if (w !== k) insts[w] = i;
+      w++;
     }
-    if (removed) {
-      const insts = b.insts;
-      let w = 0;
-      for (let k = 0; k < insts.length; k++) if (repl![insts[k]!.id]! < 0) insts[w++] = insts[k]!;
-      truncate(insts, w);
-    }
+    truncate(insts, w);
     exit[id] = known;
   }
   if (repl !== null) replaceUsesBy(f, repl);
