@@ -6,8 +6,8 @@
 // version 1's bridged emitters never touch globals.
 
 import { Op } from "../../wasm/index.ts";
-import { int32s } from "./arena.ts";
-import { replaceUsesBy, truncate, type IrFunction } from "./ir.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
+import { LayoutRewrite, truncate, type IrFunction } from "./ir.ts";
 
 /** The value a known-globals list (pairs: global index, value) holds for global g, or -1. */
 function knownValue(known: number[], g: number): number {
@@ -32,10 +32,15 @@ export function forwardGlobals(f: IrFunction): void {
    * changes nothing shares its predecessor's list (lists are copied before they change).
    */
   const exit: (number[] | undefined)[] = [];
+  resetTemps();
   /** By value: the earlier value a removed load is replaced by (-1: none). */
-  let repl: Int32Array | null = null;
+  const repl = tempInt32s(f.values.length, -1);
+  let replaced = false;
+  // Uses after a removed load read its value from here on.
+  const rewrite = new LayoutRewrite(f.values.length, repl);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
+    rewrite.block(b);
     let known = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
     /** Whether `known` is this block's own list yet. */
     let own = false;
@@ -43,14 +48,15 @@ export function forwardGlobals(f: IrFunction): void {
     let w = 0;
     for (let k = 0; k < insts.length; k++) {
       const i = insts[k]!;
+      rewrite.inst(i);
       const op = i.op;
       if (op === Op.GlobalGet || op === Op.GlobalSet) {
         const g = i.ins!.index!;
         if (op === Op.GlobalGet) {
           const v = known === undefined ? -1 : knownValue(known, g);
           if (v >= 0) {
-            repl ??= int32s(f.values.length).fill(-1);
             repl[i.id] = v;
+            replaced = true;
             continue; // removed: the kept instructions move down over it
           }
         }
@@ -69,5 +75,5 @@ export function forwardGlobals(f: IrFunction): void {
     truncate(insts, w);
     exit[id] = known;
   }
-  if (repl !== null) replaceUsesBy(f, repl);
+  if (replaced) rewrite.finish(f);
 }
