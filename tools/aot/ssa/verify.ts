@@ -14,18 +14,21 @@ import { IrOp, successors, termUses, type IrFunction, type Terminator } from "./
  * temporary (arena.ts): valid until the next resetTemps().
  */
 export function dominators(f: IrFunction): Int32Array {
-  const order = reversePostorder(f);
-  const index = tempInt32s(f.blocks.length, -1);
-  for (let k = 0; k < order.length; k++) index[order[k]!] = k;
-  const idom = tempInt32s(f.blocks.length, -1);
+  const n = f.blocks.length;
+  const order = tempInt32s(n, 0);
+  const index = tempInt32s(n, -1);
+  const count = numberReversePostorder(f, order, index);
+  const idom = tempInt32s(n, -1);
   idom[order[0]!] = order[0]!;
   let changed = true;
   while (changed) {
     changed = false;
-    for (let k = 1; k < order.length; k++) {
+    for (let k = 1; k < count; k++) {
       const b = order[k]!;
+      const preds = f.blocks[b]!.preds;
       let d = -1;
-      for (const p of f.blocks[b]!.preds) {
+      for (let j = 0; j < preds.length; j++) {
+        const p = preds[j]!;
         if (idom[p]! < 0) continue; // not processed yet, or not reached
         if (d < 0) {
           d = p;
@@ -62,34 +65,42 @@ function successorAt(t: Terminator, k: number): number {
 }
 
 /**
- * The blocks reachable from the entry, in reverse postorder (the order the dominance algorithm needs).
- * A temporary (arena.ts), exactly as long as the number of blocks reached.
+ * Puts the blocks reachable from the entry in reverse postorder (the order the dominance algorithm needs)
+ * at the start of `order`, and each one's place in that order in `index` (by block id; `index` comes
+ * filled with -1, which it keeps for the blocks not reached). Returns how many there are.
  */
-export function reversePostorder(f: IrFunction): Int32Array {
+function numberReversePostorder(f: IrFunction, order: Int32Array, index: Int32Array): number {
   const n = f.blocks.length;
-  const seen = tempInt32s(n, 0);
-  const post = tempInt32s(n, 0);
   let count = 0;
-  // Iterative DFS (a long chain of blocks must not overflow the JS stack): the path, and the next successor of each.
-  const path = tempInt32s(n, 0);
-  const next = tempInt32s(n, 0);
+  // Iterative DFS (a long chain of blocks must not overflow the JS stack): the path in the first half of
+  // `stack`, the next successor of each in the second. index[b] = 0 marks b as seen until it gets its place.
+  const stack = tempInt32s(2 * n, 0);
   let depth = 0;
-  path[0] = f.layout[0]!;
-  seen[path[0]!] = 1;
+  stack[0] = f.layout[0]!;
+  index[stack[0]!] = 0;
   while (depth >= 0) {
-    const b = path[depth]!;
-    const s = successorAt(f.blocks[b]!.term, next[depth]!++);
+    const b = stack[depth]!;
+    const s = successorAt(f.blocks[b]!.term, stack[n + depth]!++);
     if (s < 0) {
-      post[count++] = b;
+      order[count++] = b; // postorder
       depth--;
-    } else if (seen[s] === 0) {
+    } else if (index[s]! < 0) {
       // A repeated successor was seen when first pushed, so repeats change nothing.
-      seen[s] = 1;
-      path[++depth] = s;
-      next[depth] = 0;
+      index[s] = 0;
+      stack[++depth] = s;
+      stack[n + depth] = 0;
     }
   }
-  return post.subarray(0, count).reverse();
+  order.subarray(0, count).reverse();
+  for (let k = 0; k < count; k++) index[order[k]!] = k;
+  return count;
+}
+
+/** The blocks reachable from the entry, in reverse postorder. A temporary (arena.ts). */
+export function reversePostorder(f: IrFunction): Int32Array {
+  const order = tempInt32s(f.blocks.length, 0);
+  const count = numberReversePostorder(f, order, tempInt32s(f.blocks.length, -1));
+  return order.subarray(0, count);
 }
 
 export function verify(f: IrFunction, after: string): void {
