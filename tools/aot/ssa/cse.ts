@@ -13,6 +13,11 @@
 //   branch on a constant. asc checks `__stack_pointer` against the end of
 //   its data after each adjustment; once offsets are folded (fold.ts), the
 //   inlined accessors repeat the same check on the same value.
+//
+// One walk does both: it numbers each block's instructions as it enters
+// the block (a hash table of keys in an Int32Array), so operands, whose
+// definitions dominate their users, are numbered first; what it learns
+// from branches is a table by number, undone on leaving a subtree.
 
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
@@ -71,8 +76,9 @@ const PATTERN_WORDS = new Int32Array(PATTERN.buffer);
 
 /**
  * Value numbers, by id: the same number for constants of one type and pattern, and for keyed computations
- * of one operation and type on operands with the same numbers (commutative ones in either order). Every
- * other instruction and phi gets a number of its own. An operand is numbered before its users (its
+ * of one operation on operands with the same numbers (commutative ones in either order). Every other
+ * instruction and phi gets a number of its own, as does a keyed one with more operands than a key holds
+ * (none has). An operand is numbered before its users (its
  * definition dominates them) but for phis' operands, which are not read. The tables are temporaries
  * (arena.ts), sized for every value that exists when it is made.
  */

@@ -58,6 +58,7 @@ function offsetWidth(op: number): 0 | 32 | 64 {
 
 const isAdd = (op: number): boolean => op === Op.I32Add || op === Op.I64Add;
 
+/** Folds operations on constants and reassociates chains of adds and subs of constants (see above). */
 export function foldConstants(f: IrFunction): void {
   resetTemps();
   /** By value: what replaces it (-1: nothing). */

@@ -103,6 +103,7 @@ export function reversePostorder(f: IrFunction): Int32Array {
   return order.subarray(0, count);
 }
 
+/** Throws when f breaks an invariant the passes rely on (see above); `after` names the pass for the message. */
 export function verify(f: IrFunction, after: string): void {
   const fail = (what: string): never => {
     throw new Error(`tools/aot: ${f.where}: IR invalid after ${after}: ${what}`);
