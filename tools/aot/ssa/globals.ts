@@ -7,7 +7,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { LayoutRewrite, truncate, type IrFunction } from "./ir.ts";
+import { replaceUsesBy, truncate, type IrFunction } from "./ir.ts";
 
 /** The value a known-globals list (pairs: global index, value) holds for global g, or -1. */
 function knownValue(known: number[], g: number): number {
@@ -36,11 +36,8 @@ export function forwardGlobals(f: IrFunction): void {
   /** By value: the earlier value a removed load is replaced by (-1: none). */
   const repl = tempInt32s(f.values.length, -1);
   let replaced = false;
-  // Uses after a removed load read its value from here on.
-  const rewrite = new LayoutRewrite(f.values.length, repl);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    rewrite.block(b);
     let known = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
     /** Whether `known` is this block's own list yet. */
     let own = false;
@@ -48,7 +45,6 @@ export function forwardGlobals(f: IrFunction): void {
     let w = 0;
     for (let k = 0; k < insts.length; k++) {
       const i = insts[k]!;
-      rewrite.inst(i);
       const op = i.op;
       if (op === Op.GlobalGet || op === Op.GlobalSet) {
         const g = i.ins!.index!;
@@ -75,5 +71,5 @@ export function forwardGlobals(f: IrFunction): void {
     truncate(insts, w);
     exit[id] = known;
   }
-  if (replaced) rewrite.finish(f);
+  if (replaced) replaceUsesBy(f, repl);
 }
