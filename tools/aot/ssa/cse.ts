@@ -73,6 +73,8 @@ const KEY = 3 + MAX_ARGS;
 /** A constant's pattern goes in here to be read as two 32-bit words (cheaper than BigInt arithmetic or Number()). */
 const PATTERN = new BigUint64Array(1);
 const PATTERN_WORDS = new Int32Array(PATTERN.buffer);
+/** The words of the key ValueNumbers is looking up. */
+const WORDS = new Int32Array(MAX_ARGS);
 
 /**
  * Value numbers, by id: the same number for constants of one type and pattern, and for keyed computations
@@ -91,8 +93,8 @@ class ValueNumbers {
   private readonly slots: Int32Array;
   private readonly keys: Int32Array;
   private entries = 0;
-  /** The key being looked up: its words. */
-  private readonly words = new Int32Array(MAX_ARGS);
+  /** The key being looked up: its words (one table for every instance: a typed array costs an allocation). */
+  private readonly words = WORDS;
 
   constructor(values: number) {
     this.vn = tempInt32s(values, -1);

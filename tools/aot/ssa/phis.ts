@@ -28,14 +28,16 @@ export function removeTrivialPhis(f: IrFunction): void {
     changed = false;
     for (const id of f.layout) {
       const phis = f.blocks[id]!.phis;
+      if (phis.length === 0) continue;
       // Kept phis move down over removed ones, in place.
       let w = 0;
       for (let k = 0; k < phis.length; k++) {
         const p = phis[k]!;
+        const args = p.args;
         let same = -1;
         let trivial = true;
-        for (const a0 of p.args) {
-          const a = find(a0);
+        for (let j = 0; j < args.length; j++) {
+          const a = find(args[j]!);
           if (a === p.id || a === same) continue;
           if (same !== -1) {
             trivial = false;
@@ -44,7 +46,8 @@ export function removeTrivialPhis(f: IrFunction): void {
           same = a;
         }
         if (!trivial) {
-          phis[w++] = p;
+          if (w !== k) phis[w] = p;
+          w++;
           continue;
         }
         // A phi with no other operand is in unreachable code or reads an undefined local: it is never used.
