@@ -12,7 +12,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { IrOp, LayoutRewrite, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, replaceArgs, replaceUsesBy, type Inst, type IrFunction } from "./ir.ts";
 
 type Fold = (x: bigint, y: bigint, bits: 32 | 64) => bigint | null;
 
@@ -76,17 +76,15 @@ export function foldConstants(f: IrFunction): void {
     return c.id;
   };
 
-  // Operands are final before their users (see above): each is rewritten when its user is reached, so
-  // that a folded one reads as the constant.
-  const rewrite = new LayoutRewrite(f.values.length, repl);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    rewrite.block(b);
     const insts = b.insts;
     out = null;
     for (let n = 0; n < insts.length; n++) {
       const i = insts[n]!;
-      rewrite.inst(i);
+      // Operands are final before their users (see above): rewrite them now, in place, so that a folded
+      // one reads as the constant. Phis and terminators are rewritten at the end.
+      if (replaced) replaceArgs(i.args, repl);
       const args = i.args;
       if (args.length === 2 && isConst(args[0]!) && isConst(args[1]!)) {
         const bin = BINARY.get(i.op);
@@ -123,5 +121,5 @@ export function foldConstants(f: IrFunction): void {
     }
     if (out !== null) b.insts = out;
   }
-  if (replaced) rewrite.finish(f);
+  if (replaced) replaceUsesBy(f, repl);
 }

@@ -8,7 +8,7 @@
 // IR-only operations take codes above the wasm range (`IrOp`).
 
 import type { FuncType, Instr, ValType } from "../../wasm/index.ts";
-import { int32s, tempInt32s } from "./arena.ts";
+import { int32s } from "./arena.ts";
 
 /** IR-only opcodes, outside the wasm opcode space (which ends below 0x10000). */
 export const IrOp = {
@@ -178,58 +178,6 @@ export function replaceArgs(args: number[], to: Int32Array): void {
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
     if (to[a]! >= 0) args[k] = replacement(to, a);
-  }
-}
-
-/**
- * Applies a table of replacements (replaceUsesBy's) during a pass's walk over the layout instead of in a
- * walk of its own afterwards: block() and inst() as the walk reaches them rewrite the operands defined
- * earlier in the layout, which a forward pass has already decided on; finish() does the phis' operands
- * (they come from any predecessor), the terminators, and every operand again if some instruction read a
- * value defined later in the layout. The table may fill as the walk goes. Its `seen` table is a
- * temporary (arena.ts): finish() must come before the next resetTemps().
- */
-export class LayoutRewrite {
-  /** By value: 1 once the walk has passed its definition. */
-  private readonly seen: Int32Array;
-  /** Whether an instruction read a value defined after it in the layout. */
-  private forward = false;
-
-  constructor(
-    values: number,
-    private readonly to: Int32Array,
-  ) {
-    this.seen = tempInt32s(values, 0);
-  }
-
-  /** The walk enters block b: its phis are defined. */
-  block(b: Block): void {
-    for (const p of b.phis) this.seen[p.id] = 1;
-  }
-
-  /** The walk reaches instruction i (before looking at its operands): rewrites them. */
-  inst(i: Inst): void {
-    const { seen, to } = this;
-    const args = i.args;
-    for (let k = 0; k < args.length; k++) {
-      const a = args[k]!;
-      if (seen[a] === 0) this.forward = true;
-      else if (to[a]! >= 0) args[k] = replacement(to, a);
-    }
-    seen[i.id] = 1;
-  }
-
-  /** After the walk: what it could not rewrite. */
-  finish(f: IrFunction): void {
-    if (this.forward) {
-      replaceUsesBy(f, this.to);
-      return;
-    }
-    for (const id of f.layout) {
-      const b = f.blocks[id]!;
-      for (const p of b.phis) replaceArgs(p.args, this.to);
-      replaceTermUses(b.term, this.to);
-    }
   }
 }
 
