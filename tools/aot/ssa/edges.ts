@@ -6,22 +6,31 @@
 
 import { retarget, successors, type Block, type IrFunction } from "./ir.ts";
 
+/** Gives each edge from a block with several successors into a block with phis a block of its own. */
 export function splitCriticalEdges(f: IrFunction): void {
-  const layout: number[] = [];
-  for (const id of f.layout) {
-    layout.push(id);
+  /** The new layout, once a block has been split off (null while the layout is unchanged). */
+  let layout: number[] | null = null;
+  for (let n = 0; n < f.layout.length; n++) {
+    const id = f.layout[n]!;
     const b = f.blocks[id]!;
-    const succs = successors(b.term);
-    if (succs.length < 2) continue;
+    const t = b.term;
+    // Only a branch two ways or a switch has several successors; most blocks have one or none, and most
+    // branches go to blocks without phis.
+    let succs: number[] | null = null;
+    if (t.kind === "branch" && t.then !== t.else && (f.blocks[t.then]!.phis.length > 0 || f.blocks[t.else]!.phis.length > 0)) succs = [t.then, t.else];
+    else if (t.kind === "switch") succs = successors(t);
+    layout?.push(id);
+    if (succs === null || succs.length < 2) continue;
     for (const s of succs) {
       const target = f.blocks[s]!;
       if (target.phis.length === 0) continue;
+      layout ??= f.layout.slice(0, n + 1);
       const mid: Block = { id: f.blocks.length, phis: [], insts: [], term: { kind: "jump", target: s }, preds: [id], loopDepth: b.loopDepth, cold: false, origin: b.origin };
       f.blocks.push(mid);
-      retarget(b.term, s, mid.id);
+      retarget(t, s, mid.id);
       target.preds[target.preds.indexOf(id)] = mid.id;
       layout.push(mid.id);
     }
   }
-  f.layout = layout;
+  if (layout !== null) f.layout = layout;
 }

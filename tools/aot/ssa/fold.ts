@@ -11,7 +11,8 @@
 // users are looked at.
 
 import { Op } from "../../wasm/index.ts";
-import { IrOp, replaceUses, type Inst, type IrFunction } from "./ir.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
+import { IrOp, replaceArgs, replaceUsesBy, type Inst, type IrFunction } from "./ir.ts";
 
 type Fold = (x: bigint, y: bigint, bits: 32 | 64) => bigint | null;
 
@@ -50,19 +51,23 @@ const BINARY: ReadonlyMap<number, [32 | 64, Fold]> = new Map<number, [32 | 64, F
   }),
 ]);
 
-/** Add and sub by width: the offset chains that reassociate. */
-const ADD = new Map<number, 32 | 64>([[Op.I32Add, 32], [Op.I64Add, 64]]);
-const SUB = new Map<number, 32 | 64>([[Op.I32Sub, 32], [Op.I64Sub, 64]]);
+/** The width of an add or sub, the offset chains that reassociate; 0 for any other operation. */
+function offsetWidth(op: number): 0 | 32 | 64 {
+  return op === Op.I32Add || op === Op.I32Sub ? 32 : op === Op.I64Add || op === Op.I64Sub ? 64 : 0;
+}
 
+const isAdd = (op: number): boolean => op === Op.I32Add || op === Op.I64Add;
+
+/** Folds operations on constants and reassociates chains of adds and subs of constants (see above). */
 export function foldConstants(f: IrFunction): void {
-  const repl = new Map<number, number>();
-  const find = (v: number): number => {
-    let r = v;
-    for (let n = repl.get(r); n !== undefined; n = repl.get(r)) r = n;
-    return r;
-  };
+  resetTemps();
+  /** By value: what replaces it (-1: nothing). */
+  const repl = tempInt32s(f.values.length, -1);
+  let replaced = false;
   const isConst = (v: number): boolean => f.values[v]!.op === IrOp.Const;
   const bits = (v: number): bigint => f.values[v]!.bits;
+  /** The block's instructions so far, once one has changed (null while none has: the block stays as it is). */
+  let out: Inst[] | null = null;
   /** A new constant, placed before `at` in `out`. */
   const constant = (out: Inst[], at: Inst, pattern: bigint): number => {
     const c: Inst = { id: f.values.length, op: IrOp.Const, type: at.type, args: [], block: at.block, ins: null, bits: pattern, index: 0, origin: at.origin };
@@ -70,45 +75,51 @@ export function foldConstants(f: IrFunction): void {
     out.push(c);
     return c.id;
   };
-  /** `v` as y + k (k a constant), when it is an add or sub of a constant. */
-  const offsetOf = (v: number): [number, bigint] | null => {
-    const i = f.values[v]!;
-    const w = ADD.get(i.op) ?? SUB.get(i.op);
-    if (w === undefined || !isConst(i.args[1]!)) return null;
-    const k = bits(i.args[1]!);
-    return [i.args[0]!, ADD.has(i.op) ? k : u(-k, w)];
-  };
 
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    const out: Inst[] = [];
-    for (const i of b.insts) {
-      i.args = i.args.map(find);
-      const bin = BINARY.get(i.op);
-      if (bin !== undefined && i.args.length === 2 && isConst(i.args[0]!) && isConst(i.args[1]!)) {
-        const r = bin[1](bits(i.args[0]!), bits(i.args[1]!), bin[0]);
+    const insts = b.insts;
+    out = null;
+    for (let n = 0; n < insts.length; n++) {
+      const i = insts[n]!;
+      // Operands are final before their users (see above): rewrite them now, in place, so that a folded
+      // one reads as the constant. Phis and terminators are rewritten at the end.
+      if (replaced) replaceArgs(i.args, repl);
+      const args = i.args;
+      if (args.length === 2 && isConst(args[0]!) && isConst(args[1]!)) {
+        const bin = BINARY.get(i.op);
+        const r = bin === undefined ? null : bin[1](bits(args[0]!), bits(args[1]!), bin[0]);
         if (r !== null) {
-          repl.set(i.id, constant(out, i, u(r, bin[0])));
+          out ??= insts.slice(0, n);
+          repl[i.id] = constant(out, i, u(r, bin![0]));
+          replaced = true;
           continue;
         }
       }
-      const w = ADD.get(i.op) ?? SUB.get(i.op);
-      if (w !== undefined && isConst(i.args[1]!)) {
-        const k = ADD.has(i.op) ? bits(i.args[1]!) : u(-bits(i.args[1]!), w);
-        const inner = offsetOf(i.args[0]!);
-        const [base, sum] = inner === null ? [i.args[0]!, k] : [inner[0], u(inner[1] + k, w)];
+      const w = offsetWidth(i.op);
+      if (w !== 0 && isConst(args[1]!)) {
+        const k = isAdd(i.op) ? bits(args[1]!) : u(-bits(args[1]!), w);
+        // The operand as y + k2 (k2 a constant), when it is an add or sub of a constant.
+        const inner = f.values[args[0]!]!;
+        const iw = offsetWidth(inner.op);
+        const chained = iw !== 0 && isConst(inner.args[1]!);
+        const base = chained ? inner.args[0]! : args[0]!;
+        const sum = chained ? u((isAdd(inner.op) ? bits(inner.args[1]!) : u(-bits(inner.args[1]!), iw)) + k, w) : k;
         if (sum === 0n) {
-          repl.set(i.id, base);
+          out ??= insts.slice(0, n);
+          repl[i.id] = base;
+          replaced = true;
           continue;
         }
-        if (inner !== null) {
+        if (chained) {
+          out ??= insts.slice(0, n);
           i.op = w === 32 ? Op.I32Add : Op.I64Add;
           i.args = [base, constant(out, i, sum)];
         }
       }
-      out.push(i);
+      out?.push(i);
     }
-    b.insts = out;
+    if (out !== null) b.insts = out;
   }
-  replaceUses(f, repl);
+  if (replaced) replaceUsesBy(f, repl);
 }

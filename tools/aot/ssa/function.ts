@@ -106,11 +106,12 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
   step("licm", () => hoistLoopInvariants(f));
   step("stores", () => removeDeadStores(f));
   step("tails", () => mergeAbortPaths(f));
-  step("dce", () => removeDeadCode(f));
+  let uses: Int32Array | undefined;
+  step("dce", () => (uses = removeDeadCode(f)));
   step("edges", () => splitCriticalEdges(f));
   step("cold", () => moveColdBlocks(f));
   let fused = new Set<number>();
-  step("fuse", () => (fused = fuseCompares(f)));
+  step("fuse", () => (fused = fuseCompares(f, uses))); // dce's use counts: edges and cold move no operand
   return fused;
 }
 

@@ -50,18 +50,26 @@ class ValueSet extends Set<number> {
   }
 }
 
-/** Returns the ids of the fused compares. */
-export function fuseCompares(f: IrFunction): Set<number> {
-  const uses = countUses(f, int32s(f.values.length));
+/**
+ * Moves each compare used only by its block's branch to the block's end; returns the ids of those fused
+ * compares. `uses`: how many times each value is read, by id, when the caller has it (removeDeadCode
+ * returns it, and neither edges.ts nor cold.ts changes it); counted here otherwise.
+ */
+export function fuseCompares(f: IrFunction, uses: Int32Array = countUses(f, int32s(f.values.length))): Set<number> {
   const fused = new ValueSet(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
     if (b.term.kind !== "branch") continue;
     const cond = b.term.cond;
     if (uses[cond] !== 1) continue;
-    const k = b.insts.findIndex((i) => i.id === cond);
-    if (k < 0 || !(isIntCompare(b.insts[k]!.op) || isFusableFloatCompare(b.insts[k]!.op))) continue;
-    b.insts.push(...b.insts.splice(k, 1));
+    const insts = b.insts;
+    let k = insts.length - 1;
+    while (k >= 0 && insts[k]!.id !== cond) k--;
+    if (k < 0 || !(isIntCompare(insts[k]!.op) || isFusableFloatCompare(insts[k]!.op))) continue;
+    // Move it to the end, the others after it down one.
+    const c = insts[k]!;
+    for (; k < insts.length - 1; k++) insts[k] = insts[k + 1]!;
+    insts[k] = c;
     fused.add(cond);
   }
   return fused;

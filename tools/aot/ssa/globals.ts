@@ -6,8 +6,8 @@
 // version 1's bridged emitters never touch globals.
 
 import { Op } from "../../wasm/index.ts";
-import { int32s } from "./arena.ts";
-import { replaceUsesBy, type IrFunction } from "./ir.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
+import { replaceUsesBy, truncate, type IrFunction } from "./ir.ts";
 
 /** The value a known-globals list (pairs: global index, value) holds for global g, or -1. */
 function knownValue(known: number[], g: number): number {
@@ -25,46 +25,51 @@ function setKnown(known: number[], g: number, v: number): void {
   known.push(g, v);
 }
 
+/** Replaces each global.get whose value is already known in its block or single-predecessor chain by that value. */
 export function forwardGlobals(f: IrFunction): void {
   /**
    * What is known at each block's end, by block id: pairs (global index, value), a few at most. A block that
-   * touches no global and calls nothing shares its predecessor's list (lists are copied before they change).
+   * changes nothing shares its predecessor's list (lists are copied before they change).
    */
   const exit: (number[] | undefined)[] = [];
-  /** By value: the earlier value a removed load is replaced by (-1: none); how many. */
-  let repl: Int32Array | null = null;
+  resetTemps();
+  /** By value: the earlier value a removed load is replaced by (-1: none). */
+  const repl = tempInt32s(f.values.length, -1);
+  let replaced = false;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    const from = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
-    let touches = false;
-    for (const i of b.insts) {
+    let known = b.preds.length === 1 ? exit[b.preds[0]!] : undefined;
+    /** Whether `known` is this block's own list yet. */
+    let own = false;
+    const insts = b.insts;
+    let w = 0;
+    for (let k = 0; k < insts.length; k++) {
+      const i = insts[k]!;
       const op = i.op;
-      if (op === Op.GlobalGet || op === Op.GlobalSet || op === Op.Call || op === Op.CallIndirect) {
-        touches = true;
-        break;
-      }
-    }
-    if (!touches) {
-      exit[id] = from;
-      continue;
-    }
-    let known = from === undefined ? [] : from.slice();
-    let removed = false;
-    for (const i of b.insts) {
-      if (i.op === Op.GlobalGet) {
-        const v = knownValue(known, i.ins!.index!);
-        if (v >= 0) {
-          repl ??= int32s(f.values.length).fill(-1);
-          repl[i.id] = v;
-          removed = true;
-          continue;
+      if (op === Op.GlobalGet || op === Op.GlobalSet) {
+        const g = i.ins!.index!;
+        if (op === Op.GlobalGet) {
+          const v = known === undefined ? -1 : knownValue(known, g);
+          if (v >= 0) {
+            repl[i.id] = v;
+            replaced = true;
+            continue; // removed: the kept instructions move down over it
+          }
         }
-        setKnown(known, i.ins!.index!, i.id);
-      } else if (i.op === Op.GlobalSet) setKnown(known, i.ins!.index!, i.args[0]!);
-      else if (i.op === Op.Call || i.op === Op.CallIndirect) known = [];
+        if (!own) {
+          known = known === undefined ? [] : known.slice();
+          own = true;
+        }
+        setKnown(known!, g, op === Op.GlobalGet ? i.id : i.args[0]!);
+      } else if (op === Op.Call || op === Op.CallIndirect) {
+        known = [];
+        own = true;
+      }
+      if (w !== k) insts[w] = i;
+      w++;
     }
-    if (removed) b.insts = b.insts.filter((i) => repl![i.id]! < 0);
+    truncate(insts, w);
     exit[id] = known;
   }
-  if (repl !== null) replaceUsesBy(f, repl);
+  if (replaced) replaceUsesBy(f, repl);
 }

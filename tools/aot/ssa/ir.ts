@@ -149,16 +149,35 @@ export function replaceUses(f: IrFunction, repl: ReadonlyMap<number, number>): v
 
 /** replaceUses() with the replacements as a table by value: `to[v]` replaces v, -1 for none. */
 export function replaceUsesBy(f: IrFunction, to: Int32Array): void {
-  const find = (v: number): number => {
-    let r = v;
-    for (let n = to[r]!; n >= 0; n = to[r]!) r = n;
-    return r;
-  };
+  // Plain loops, no closure: this runs over every operand of the function after most passes.
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    for (const p of b.phis) mapArgs(p.args, find);
-    for (const i of b.insts) mapArgs(i.args, find);
-    mapTermUses(b.term, find);
+    for (const p of b.phis) replaceArgs(p.args, to);
+    for (const i of b.insts) replaceArgs(i.args, to);
+    replaceTermUses(b.term, to);
+  }
+}
+
+/** Rewrites the values a terminator reads by replaceUsesBy's table. */
+export function replaceTermUses(t: Terminator, to: Int32Array): void {
+  if (t.kind === "branch") t.cond = replacement(to, t.cond);
+  else if (t.kind === "switch") t.index = replacement(to, t.index);
+  else if (t.kind === "return") replaceArgs(t.values, to);
+}
+
+/** What `v` becomes under the replacements `to` (see replaceUsesBy), following chains; v itself when none. */
+export function replacement(to: Int32Array, v: number): number {
+  let r = v;
+  // Values made after the table (ids past its end) read as undefined: not replaced.
+  for (let n = to[r]!; n >= 0; n = to[r]!) r = n;
+  return r;
+}
+
+/** Rewrites each operand in `args` by replaceUsesBy's table, in place. */
+export function replaceArgs(args: number[], to: Int32Array): void {
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (to[a]! >= 0) args[k] = replacement(to, a);
   }
 }
 
@@ -179,4 +198,9 @@ export function countUses(f: IrFunction, uses: Int32Array): Int32Array {
     else if (t.kind === "return") for (const v of t.values) uses[v]!++;
   }
   return uses;
+}
+
+/** Shortens a list to its first n entries, in place (by pop: assigning `length` is a call into V8's runtime, slow even when nothing changes). */
+export function truncate<T>(list: T[], n: number): void {
+  while (list.length > n) list.pop();
 }

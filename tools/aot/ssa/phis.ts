@@ -4,8 +4,9 @@
 // replaces them until none is left and rewrites every use.
 
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { mapArgs, mapTermUses, type IrFunction } from "./ir.ts";
+import { replaceUsesBy, truncate, type IrFunction } from "./ir.ts";
 
+/** Replaces every trivial phi by its one operand, until none is left, and rewrites the uses. */
 export function removeTrivialPhis(f: IrFunction): void {
   resetTemps();
   /** By value: the value it was replaced by, or -1. */
@@ -26,15 +27,28 @@ export function removeTrivialPhis(f: IrFunction): void {
   while (changed) {
     changed = false;
     for (const id of f.layout) {
-      const b = f.blocks[id]!;
-      if (b.phis.length === 0) continue;
-      b.phis = b.phis.filter((p) => {
+      const phis = f.blocks[id]!.phis;
+      if (phis.length === 0) continue;
+      // Kept phis move down over removed ones, in place.
+      let w = 0;
+      for (let k = 0; k < phis.length; k++) {
+        const p = phis[k]!;
+        const args = p.args;
         let same = -1;
-        for (const a0 of p.args) {
-          const a = find(a0);
+        let trivial = true;
+        for (let j = 0; j < args.length; j++) {
+          const a = find(args[j]!);
           if (a === p.id || a === same) continue;
-          if (same !== -1) return true;
+          if (same !== -1) {
+            trivial = false;
+            break;
+          }
           same = a;
+        }
+        if (!trivial) {
+          if (w !== k) phis[w] = p;
+          w++;
+          continue;
         }
         // A phi with no other operand is in unreachable code or reads an undefined local: it is never used.
         if (same !== -1) {
@@ -42,15 +56,9 @@ export function removeTrivialPhis(f: IrFunction): void {
           replaced++;
         }
         changed = true;
-        return false;
-      });
+      }
+      truncate(phis, w);
     }
   }
-  if (replaced === 0) return;
-  for (const id of f.layout) {
-    const b = f.blocks[id]!;
-    for (const p of b.phis) mapArgs(p.args, find);
-    for (const i of b.insts) mapArgs(i.args, find);
-    mapTermUses(b.term, find);
-  }
+  if (replaced > 0) replaceUsesBy(f, repl);
 }

@@ -5,6 +5,7 @@
 import { resetTemps, tempInt32s } from "./arena.ts";
 import type { IrFunction } from "./ir.ts";
 
+/** Removes the blocks the entry does not reach, with their edges and the phi operands those carried. */
 export function removeUnreachableBlocks(f: IrFunction): void {
   resetTemps();
   const reached = tempInt32s(f.blocks.length, 0);
@@ -33,8 +34,10 @@ export function removeUnreachableBlocks(f: IrFunction): void {
   f.layout = f.layout.filter((b) => reached[b] === 1);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
+    let all = true;
+    for (const p of b.preds) if (reached[p] !== 1) all = false;
+    if (all) continue;
     const keep = b.preds.map((p) => reached[p] === 1);
-    if (keep.every((k) => k)) continue;
     b.preds = b.preds.filter((_, j) => keep[j]);
     for (const phi of b.phis) phi.args = phi.args.filter((_, j) => keep[j]);
   }

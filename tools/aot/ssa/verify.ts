@@ -5,31 +5,44 @@
 // in the function, and every definition dominates its uses (a phi's operand
 // at the end of the matching predecessor).
 
-import { IrOp, successors, termUses, type IrFunction } from "./ir.ts";
+import { resetTemps, tempInt32s } from "./arena.ts";
+import { IrOp, successors, termUses, type IrFunction, type Terminator } from "./ir.ts";
 
-/** Immediate dominators over the layout's blocks (Cooper, Harvey & Kennedy, "A Simple, Fast Dominance Algorithm"). */
-export function dominators(f: IrFunction): Map<number, number> {
-  const order = reversePostorder(f);
-  const index = new Map(order.map((b, k) => [b, k]));
-  const idom = new Map<number, number>([[order[0]!, order[0]!]]);
-  const intersect = (x: number, y: number): number => {
-    while (x !== y) {
-      while (index.get(x)! > index.get(y)!) x = idom.get(x)!;
-      while (index.get(y)! > index.get(x)!) y = idom.get(y)!;
-    }
-    return x;
-  };
+/**
+ * Immediate dominators over the layout's blocks (Cooper, Harvey & Kennedy, "A Simple, Fast Dominance
+ * Algorithm"), by block id: the entry is its own, -1 for a block the entry does not reach. The table is a
+ * temporary (arena.ts): valid until the next resetTemps().
+ */
+export function dominators(f: IrFunction): Int32Array {
+  const n = f.blocks.length;
+  const order = tempInt32s(n, 0);
+  const index = tempInt32s(n, -1);
+  const count = numberReversePostorder(f, order, index);
+  const idom = tempInt32s(n, -1);
+  idom[order[0]!] = order[0]!;
   let changed = true;
   while (changed) {
     changed = false;
-    for (const b of order.slice(1)) {
-      let d: number | undefined;
-      for (const p of f.blocks[b]!.preds) {
-        if (!idom.has(p)) continue;
-        d = d === undefined ? p : intersect(p, d);
+    for (let k = 1; k < count; k++) {
+      const b = order[k]!;
+      const preds = f.blocks[b]!.preds;
+      let d = -1;
+      for (let j = 0; j < preds.length; j++) {
+        const p = preds[j]!;
+        if (idom[p]! < 0) continue; // not processed yet, or not reached
+        if (d < 0) {
+          d = p;
+          continue;
+        }
+        // intersect(p, d): walk both up the tree being built until they meet.
+        let x = p;
+        while (x !== d) {
+          while (index[x]! > index[d]!) x = idom[x]!;
+          while (index[d]! > index[x]!) d = idom[d]!;
+        }
       }
-      if (d !== undefined && idom.get(b) !== d) {
-        idom.set(b, d);
+      if (d >= 0 && idom[b] !== d) {
+        idom[b] = d;
         changed = true;
       }
     }
@@ -37,28 +50,60 @@ export function dominators(f: IrFunction): Map<number, number> {
   return idom;
 }
 
-/** The blocks reachable from the entry, in reverse postorder (the order the dominance algorithm needs). */
-export function reversePostorder(f: IrFunction): number[] {
-  const seen = new Set<number>();
-  const post: number[] = [];
-  // Iterative DFS: a long chain of blocks must not overflow the JS stack.
-  const stack: [number, number[]][] = [];
-  const push = (b: number): void => {
-    seen.add(b);
-    stack.push([b, successors(f.blocks[b]!.term)]);
-  };
-  push(f.layout[0]!);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const next = top[1].shift();
-    if (next === undefined) {
-      post.push(top[0]);
-      stack.pop();
-    } else if (!seen.has(next)) push(next);
+/** Successor k of a terminator, in successors()' order but with repeats (-1 past the last). */
+function successorAt(t: Terminator, k: number): number {
+  switch (t.kind) {
+    case "jump":
+      return k === 0 ? t.target : -1;
+    case "branch":
+      return k === 0 ? t.then : k === 1 ? t.else : -1;
+    case "switch":
+      return k < t.targets.length ? t.targets[k]! : k === t.targets.length ? t.default : -1;
+    default:
+      return -1;
   }
-  return post.reverse();
 }
 
+/**
+ * Puts the blocks reachable from the entry in reverse postorder (the order the dominance algorithm needs)
+ * at the start of `order`, and each one's place in that order in `index` (by block id; `index` comes
+ * filled with -1, which it keeps for the blocks not reached). Returns how many there are.
+ */
+function numberReversePostorder(f: IrFunction, order: Int32Array, index: Int32Array): number {
+  const n = f.blocks.length;
+  let count = 0;
+  // Iterative DFS (a long chain of blocks must not overflow the JS stack): the path in the first half of
+  // `stack`, the next successor of each in the second. index[b] = 0 marks b as seen until it gets its place.
+  const stack = tempInt32s(2 * n, 0);
+  let depth = 0;
+  stack[0] = f.layout[0]!;
+  index[stack[0]!] = 0;
+  while (depth >= 0) {
+    const b = stack[depth]!;
+    const s = successorAt(f.blocks[b]!.term, stack[n + depth]!++);
+    if (s < 0) {
+      order[count++] = b; // postorder
+      depth--;
+    } else if (index[s]! < 0) {
+      // A repeated successor was seen when first pushed, so repeats change nothing.
+      index[s] = 0;
+      stack[++depth] = s;
+      stack[n + depth] = 0;
+    }
+  }
+  order.subarray(0, count).reverse();
+  for (let k = 0; k < count; k++) index[order[k]!] = k;
+  return count;
+}
+
+/** The blocks reachable from the entry, in reverse postorder. A temporary (arena.ts). */
+export function reversePostorder(f: IrFunction): Int32Array {
+  const order = tempInt32s(f.blocks.length, 0);
+  const count = numberReversePostorder(f, order, tempInt32s(f.blocks.length, -1));
+  return order.subarray(0, count);
+}
+
+/** Throws when f breaks an invariant the passes rely on (see above); `after` names the pass for the message. */
 export function verify(f: IrFunction, after: string): void {
   const fail = (what: string): never => {
     throw new Error(`tools/aot: ${f.where}: IR invalid after ${after}: ${what}`);
@@ -93,11 +138,12 @@ export function verify(f: IrFunction, after: string): void {
     }
     if (new Set(b.preds).size !== b.preds.length) fail(`b${id} lists a predecessor twice`);
   }
+  resetTemps();
   const idom = dominators(f);
   const dominates = (x: number, y: number): boolean => {
-    for (let b = y; ; b = idom.get(b)!) {
+    for (let b = y; ; b = idom[b]!) {
       if (b === x) return true;
-      if (idom.get(b) === b || idom.get(b) === undefined) return false;
+      if (idom[b] === b || idom[b]! < 0) return false;
     }
   };
   /** The definition of v is available at instruction k of block `at` (k = Infinity: its end). */
