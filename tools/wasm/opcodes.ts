@@ -326,7 +326,12 @@ export interface OpInfo {
   readonly feature: string | undefined;
 }
 
-const SIG_TYPES: ReadonlySet<string> = new Set(["i32", "i64", "f32", "f64"]);
+/**
+ * The signature words, mapped to string literals: the words split() makes are
+ * fresh strings that V8 does not intern, and every `type === "i32"` on them in
+ * the validator and the code generators would compare characters.
+ */
+const SIG_TYPES: ReadonlyMap<string, ValType> = new Map<string, ValType>([["i32", "i32"], ["i64", "i64"], ["f32", "f32"], ["f64", "f64"]]);
 
 function parseSig(sig: string | undefined): [ValType[], ValType[]] | undefined {
   if (sig === undefined) return undefined;
@@ -336,8 +341,9 @@ function parseSig(sig: string | undefined): [ValType[], ValType[]] | undefined {
       .split(" ")
       .filter((w) => w !== "")
       .map((w) => {
-        if (!SIG_TYPES.has(w)) throw new Error(`opcode table: bad type ${w} in "${sig}"`);
-        return w as ValType;
+        const t = SIG_TYPES.get(w);
+        if (t === undefined) throw new Error(`opcode table: bad type ${w} in "${sig}"`);
+        return t;
       });
   return [words(p), words(r)];
 }

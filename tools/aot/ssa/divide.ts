@@ -62,7 +62,8 @@ export function divideByConstants(f: IrFunction): number {
     let out: Inst[] | null = null;
     for (let k = 0; k < b.insts.length; k++) {
       const i = b.insts[k]!;
-      const kind = REWRITTEN.get(i.op);
+      // One compare for the common case: every other instruction (the four are opcodes 0x6d-0x70).
+      const kind = i.op >= Op.I32DivS && i.op <= Op.I32RemU ? REWRITTEN.get(i.op) : undefined;
       const divisor = kind === undefined ? undefined : f.values[i.args[1]!]!;
       const d = divisor?.op === IrOp.Const ? BigInt.asIntN(32, divisor.bits) : 0n;
       const du = BigInt.asUintN(32, d);

@@ -38,6 +38,7 @@ function movable(i: Inst): boolean {
 
 /** Moves loop invariants to preheaders; returns how many instructions moved. */
 export function hoistLoopInvariants(f: IrFunction): number {
+  if (!f.layout.some((id) => f.blocks[id]!.loopDepth > 0)) return 0;
   const position = new Int32Array(f.blocks.length).fill(-1);
   f.layout.forEach((id, k) => (position[id] = k));
   // By block: the header of the loop being looked at when the block is in it (a mark that needs no clearing).

@@ -20,7 +20,6 @@
 // (asc's bounds checks) reads the same fields as the code before it.
 
 import { Op } from "../../wasm/index.ts";
-import { ACCESSES } from "../accesses.ts";
 import { replaceUses, type IrFunction } from "./ir.ts";
 
 /** The load that reads back what each store opcode writes, at the same width and type. */
@@ -41,48 +40,47 @@ const MAX_KNOWN = 32;
 
 /** Replaces redundant loads by the value already loaded or stored; returns how many went. */
 export function removeRedundantLoads(f: IrFunction): number {
-  // What memory is known to hold: (address value, offset, load opcode) → value.
-  const address: number[] = [];
-  const offset: number[] = [];
-  const opcode: number[] = [];
-  const value: number[] = [];
-  const forget = (): void => {
-    address.length = offset.length = opcode.length = value.length = 0;
-  };
+  // What memory is known to hold: (address value, offset, load opcode) → value, `known` entries.
+  const address = new Int32Array(MAX_KNOWN);
+  const offset = new Float64Array(MAX_KNOWN); // offsets are u32: past an Int32Array's range
+  const opcode = new Int32Array(MAX_KNOWN);
+  const value = new Int32Array(MAX_KNOWN);
+  let known = 0;
   const learn = (a: number, off: number, op: number, v: number): void => {
-    if (address.length === MAX_KNOWN) forget();
-    address.push(a);
-    offset.push(off);
-    opcode.push(op);
-    value.push(v);
+    if (known === MAX_KNOWN) known = 0;
+    address[known] = a;
+    offset[known] = off;
+    opcode[known] = op;
+    value[known++] = v;
   };
   const repl = new Map<number, number>();
   let prev = -1;
   for (const id of f.layout) {
     const b = f.blocks[id]!;
-    if (b.preds.length !== 1 || b.preds[0] !== prev) forget();
+    if (b.preds.length !== 1 || b.preds[0] !== prev) known = 0;
     prev = id;
     let removed = false;
     for (const i of b.insts) {
-      const access = ACCESSES.get(i.op);
-      if (access === undefined) {
-        if (writesMemory(i.op)) forget();
+      const op = i.op;
+      // Loads and stores are opcodes 0x28-0x3e; one compare passes over everything else.
+      if (op < Op.I32Load || op > Op.I64Store32) {
+        if (known > 0 && writesMemory(op)) known = 0;
         continue;
       }
       const a = i.args[0]!;
       const off = i.ins!.memarg!.offset;
-      if (access.store) {
-        forget();
-        const load = LOAD_OF_STORE.get(i.op);
+      if (op >= Op.I32Store) {
+        known = 0;
+        const load = LOAD_OF_STORE.get(op);
         if (load !== undefined) learn(a, off, load, i.args[1]!);
         continue;
       }
       let k = 0;
-      while (k < address.length && !(address[k] === a && offset[k] === off && opcode[k] === i.op)) k++;
-      if (k < address.length) {
+      while (k < known && !(address[k] === a && offset[k] === off && opcode[k] === op)) k++;
+      if (k < known) {
         repl.set(i.id, value[k]!);
         removed = true;
-      } else learn(a, off, i.op, i.id);
+      } else learn(a, off, op, i.id);
     }
     if (removed) b.insts = b.insts.filter((i) => !repl.has(i.id));
   }
