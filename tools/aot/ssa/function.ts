@@ -42,12 +42,13 @@ import { choiceSelectors } from "./select-choice.ts";
 import { floatCompareFlags, floatSelectors } from "./select-float.ts";
 import { compareFlags, intSelectors, type Selector } from "./select-int.ts";
 import { memorySelectors } from "./select-memory.ts";
+import { bitSelectors } from "./select-bits.ts";
 import { verify } from "./verify.ts";
 import { int16s, int32s, uint8s } from "./arena.ts";
 
 const SELECTORS: ReadonlyMap<number, Selector> = (() => {
   const all = new Map<number, Selector>();
-  for (const t of [intSelectors, floatSelectors, memorySelectors, callSelectors, choiceSelectors]) {
+  for (const t of [intSelectors, bitSelectors, floatSelectors, memorySelectors, callSelectors, choiceSelectors]) {
     for (const [op, s] of t) {
       if (all.has(op)) throw new Error(`tools/aot/ssa: two selectors for opcode ${op}`);
       all.set(op, s);
