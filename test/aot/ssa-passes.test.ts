@@ -142,6 +142,16 @@ const DIVIDE_WAT = `(module
 ${DIVISORS.map((d) => ["div_u", "rem_u", "div_s", "rem_s"].map((op) => `  (func (export "${op}_${d >>> 0}") (param i32) (result i32) (i32.${op} (local.get 0) (i32.const ${d | 0})))`).join("\n")).join("\n")})`;
 const DIVIDENDS = [0, 1, -1, 2, 3, 6, 7, 9, 10, 11, 99, 100, 101, 9999, 10000, 12345678, 0x7fffffff, -0x80000000, -0x7fffffff, -7, -10, -99, -100, 0xfffffffe, 0x80000001, 641 * 6700417];
 
+/** Integer selects on each compare, with operands in registers and as constants (zero, small, past 32 bits). */
+const SELECT_CMPS = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"];
+const SELECT_WAT = `(module
+${["i32", "i64"].map((t) => SELECT_CMPS.map((c) => `  (func (export "${t}_${c}") (param $a ${t}) (param $b ${t}) (param $x i64) (param $y i64) (result i64)
+    (select (local.get $x) (local.get $y) (${t}.${c} (local.get $a) (local.get $b))))
+  (func (export "${t}_${c}_k") (param $a ${t}) (param $b ${t}) (result ${t})
+    (select (${t}.const 0) (${t}.const ${t === "i64" ? "0x123456789" : "-7"}) (${t}.${c} (local.get $a) (${t}.const 5))))`).join("\n")).join("\n")}
+  (func (export "eqz") (param $a i32) (param $x i32) (result i32)
+    (select (local.get $a) (local.get $x) (i32.eqz (local.get $x)))))`;
+
 /** How many instructions with opcode `op` are in blocks at loop depth `depth` or deeper. */
 const countInLoops = (f: IrFunction, op: number, depth: number): number =>
   f.layout.filter((b) => f.blocks[b]!.loopDepth >= depth).flatMap((b) => f.blocks[b]!.insts).filter((i) => i.op === op).length;
@@ -184,6 +194,29 @@ describe("aot v2: scalar passes", () => {
       }
     }
     expect(await compare(wat2wasm(DIVIDE_WAT), cases)).toEqual([]);
+  });
+
+  it("fuses a compare into the integer select that reads it, with V8's results", async () => {
+    const m = decode(wat2wasm(SELECT_WAT));
+    for (const name of ["i32_lt_s", "i64_ge_u", "i32_ne_k", "eqz"]) {
+      const index = m.exports.find((e) => e.name === name)!.index;
+      const fn = m.funcs[index]!;
+      const f = buildIr(m, (k) => m.types[m.funcs[k]!.typeIndex]!, fn, m.types[fn.typeIndex]!, name, index);
+      expect(optimize(f, true).size).toBe(1);
+    }
+    const cases: Case[] = [];
+    const pairs: [bigint, bigint][] = [[0n, 0n], [1n, 2n], [2n, 1n], [-1n, 1n], [5n, 5n], [-5n, 5n], [0x7fffffffn, -0x80000000n], [0x100000000n, 1n]];
+    for (const t of ["i32", "i64"]) {
+      for (const c of SELECT_CMPS) {
+        for (const [a, b] of pairs) {
+          const [x, y] = t === "i32" ? [Number(BigInt.asIntN(32, a)), Number(BigInt.asIntN(32, b))] : [a, b];
+          cases.push({ fn: `${t}_${c}`, args: [x, y, 0x1111222233334444n, -3n] });
+          cases.push({ fn: `${t}_${c}_k`, args: [x, y] });
+        }
+      }
+    }
+    for (const [a, x] of [[3, 0], [3, 9], [-1, 0]]) cases.push({ fn: "eqz", args: [a, x] });
+    expect(await compare(wat2wasm(SELECT_WAT), cases)).toEqual([]);
   });
 
   it("moves loop invariants to the preheader, leaving what may trap and the compares, with V8's results", async () => {

@@ -1,10 +1,13 @@
 // Compare-and-branch fusion: an integer compare (or a float lt/gt/le/ge) whose only use is its
 // block's branch moves to the end of the block, and the code generator
 // emits it as `cmp` + `jcc` at the branch instead of materializing a 0/1.
+// Likewise an integer compare whose only use is the condition of an
+// integer `select` after it in its block moves to just before the select,
+// which emits it as `cmp` + `cmov` (select-choice.ts).
 
 import { Op } from "../../wasm/index.ts";
 import { int32s, uint8s } from "./arena.ts";
-import { countUses, type IrFunction } from "./ir.ts";
+import { countUses, type Inst, type IrFunction } from "./ir.ts";
 import { isFusableFloatCompare } from "./select-float.ts";
 
 /** i32.eqz .. i64.ge_u: the integer tests. */
@@ -59,6 +62,7 @@ export function fuseCompares(f: IrFunction, uses: Int32Array = countUses(f, int3
   const fused = new ValueSet(f.values.length);
   for (const id of f.layout) {
     const b = f.blocks[id]!;
+    fuseIntoSelects(f, b.insts, uses, fused);
     if (b.term.kind !== "branch") continue;
     const cond = b.term.cond;
     if (uses[cond] !== 1) continue;
@@ -73,4 +77,22 @@ export function fuseCompares(f: IrFunction, uses: Int32Array = countUses(f, int3
     fused.add(cond);
   }
   return fused;
+}
+
+/** Fuses into each integer select of `insts` the integer compare before it in the block that only it reads. */
+function fuseIntoSelects(f: IrFunction, insts: Inst[], uses: Int32Array, fused: Set<number>): void {
+  for (let k = 0; k < insts.length; k++) {
+    const s = insts[k]!;
+    if (s.op !== Op.Select || s.type === "f32" || s.type === "f64") continue;
+    const cond = s.args[2]!;
+    if (uses[cond] !== 1 || !isIntCompare(f.values[cond]!.op)) continue;
+    let j = k - 1;
+    while (j >= 0 && insts[j]!.id !== cond) j--;
+    if (j < 0) continue; // computed in another block
+    // Move it down to just before the select: it is pure, and nothing between reads it.
+    const c = insts[j]!;
+    for (; j < k - 1; j++) insts[j] = insts[j + 1]!;
+    insts[k - 1] = c;
+    fused.add(cond);
+  }
 }

@@ -1,10 +1,22 @@
-// wasm `select`: cmov for integers, a short branch for floats.
+// wasm `select`: cmov for integers, a short branch for floats. An integer
+// select whose condition is a compare fused into it (fuse.ts) sets the flags
+// with that compare's `cmp` and picks with the opposite condition code: no
+// 0/1 in a register and no `test`.
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, xmm, type Gpr } from "../../x86/index.ts";
-import { isFloat, widthOf, type Gen } from "./gen.ts";
+import { gpr, imm, imm64, negate, xmm, type Gpr } from "../../x86/index.ts";
+import { fitsImm32, isFloat, widthOf, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
-import type { Selector } from "./select-int.ts";
+import { compareFlags, type Selector } from "./select-int.ts";
+
+/** v into d without touching the flags (constInto would clear a register with xor). */
+function loadKeepingFlags(g: Gen, d: Gpr, v: number): void {
+  if (!g.isConst(v)) return g.loadInto(d, v);
+  const u = BigInt.asUintN(d.size === 64 ? 64 : 32, g.bits(v));
+  if (u < 1n << 32n) g.a.mov(gpr(d.num, 32), imm(u));
+  else if (fitsImm32(u)) g.a.mov(d, imm(BigInt.asIntN(64, u)));
+  else g.a.mov(d, imm64(u));
+}
 
 /** Sets the flags for `cond != 0`; returns false when cond is a constant (then nothing is emitted). */
 function testCond(g: Gen, cond: number): boolean {
@@ -47,15 +59,21 @@ const choose: Selector = (g: Gen, i: Inst) => {
   const w = widthOf(i.type);
   const own = g.dst(i, gpr(0, 64));
   const alias = (v: number): boolean => !g.isConst(v) && g.regOf(v) === own.num;
-  const d: Gpr = alias(y) || alias(cond) ? gpr(0, w) : gpr(own.num, w);
+  const fused = g.fused[cond] === 1;
+  // The flags first when the compare is fused: its scratch registers (rax, rcx) are free again after it.
+  const cc = fused ? compareFlags(g, g.value(cond)) : "z";
+  const d: Gpr = alias(y) || (!fused && alias(cond)) ? gpr(0, w) : gpr(own.num, w);
   let other = g.src(y, w, gpr(1, 64));
   if (other.kind === "imm") {
     g.a.mov(gpr(1, w), other);
     other = gpr(1, w);
   }
-  g.loadInto(d, x);
-  testCond(g, cond);
-  g.a.cmovcc("z", d, other);
+  if (fused) loadKeepingFlags(g, d, x);
+  else {
+    g.loadInto(d, x);
+    testCond(g, cond);
+  }
+  g.a.cmovcc(fused ? negate(cc) : "z", d, other);
   if (d.num !== own.num) g.a.mov(gpr(own.num, w), d);
   g.finish(i, gpr(own.num, w));
 };
