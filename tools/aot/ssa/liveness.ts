@@ -8,11 +8,17 @@
 // around a call but not across it keeps a caller-saved register. A phi's
 // lifetime also covers the end of each predecessor, where its moves write it.
 //
+// One backward walk per block finds, at once, its gen and kill sets, the
+// spill weights, and each value's piece of lifetime in the block as if the
+// value were not live out (definition or block start to last use there).
 // Live sets are bit sets over the values that need a location (numbered
-// densely), one row of `words` per block in flat arrays, solved
-// by the usual backward dataflow (its least fixpoint does not depend on the
-// visiting order). The ranges are produced block by block in layout order,
-// so each value's pieces come in order of their start and merge as they come.
+// densely), one row of `words` per block in flat arrays, solved by the usual
+// backward dataflow (its least fixpoint does not depend on the visiting
+// order; loops laid out apart, such as split edges among the cold blocks,
+// need no special case). Then, block by block in layout order, a piece of a
+// value live out runs through the block's end and a value live through the
+// block untouched covers all of it, so each value's pieces come in order of
+// their start and merge as they come.
 
 import { float64s, int32s, resetTemps, tempInt32s } from "./arena.ts";
 import type { Inst, IrFunction, Terminator } from "./ir.ts";
@@ -39,7 +45,21 @@ const COST = [1, 10, 100, 1000, 10000, 100000];
 
 /** Scratch storage reused from one call to the next (compiles run one at a time). */
 let scratch = new Uint32Array(1024);
+/** Each block's pieces of lifetime before liveness is known, and the lifetimes' pieces in layout order: triples, reused from call to call. */
+let facts = new Int32Array(3 * 1024);
 let pieces = new Int32Array(3 * 1024);
+
+function growFacts(): void {
+  const grown = new Int32Array(2 * facts.length);
+  grown.set(facts);
+  facts = grown;
+}
+
+function growPieces(): void {
+  const grown = new Int32Array(2 * pieces.length);
+  grown.set(pieces);
+  pieces = grown;
+}
 
 /** Per edge, by layout index of its block (liveIntervals' succStart): the successor and which operand of its phis the edge carries; reused from call to call. */
 let successorList = new Int32Array(256);
@@ -91,12 +111,14 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const from = int32s(nb).fill(-1);
   const to = int32s(nb).fill(-1);
   const pos = int32s(n).fill(-1);
+  const weight = float64s(n);
   resetTemps();
-  const tracked = tempInt32s(n, 0);
-  // Per layout index x: the successors (by layout index) and which operand of their phis this edge carries.
-  const succStart = tempInt32s(nl + 1, 0);
+  // Tracked values get dense numbers, their bits in the sets, in layout order: `bit` by value (-1: untracked), `valueOf` by bit.
+  const bit = tempInt32s(n, -1);
+  const valueOf = tempInt32s(n, 0);
   const xOf = tempInt32s(nb, 0);
   let p = 0;
+  let m = 0;
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
     const b = blocks[id]!;
@@ -105,14 +127,22 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     from[id] = lo;
     for (const i of b.phis) {
       pos[i.id] = lo;
-      if (needsLocation(i)) tracked[i.id] = 1;
+      if (needsLocation(i)) {
+        valueOf[m] = i.id;
+        bit[i.id] = m++;
+      }
     }
     for (const i of b.insts) {
       pos[i.id] = p++;
-      if (i.type !== null && needsLocation(i)) tracked[i.id] = 1;
+      if (i.type !== null && needsLocation(i)) {
+        valueOf[m] = i.id;
+        bit[i.id] = m++;
+      }
     }
     to[id] = p++;
   }
+  // Per layout index x: the successors (by layout index) and which operand of their phis the edge carries.
+  const succStart = tempInt32s(nl + 1, 0);
   let ns = 0;
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
@@ -129,60 +159,84 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const succArg = successorArg;
   for (let j = 0; j < ns; j++) succ[j] = xOf[succ[j]!]!;
 
-  // Tracked values get dense numbers, their bits in the sets, in order of id: `bit` by value (-1: untracked), `valueOf` by bit.
-  const bit = tracked;
-  let m = 0;
-  const valueOf = tempInt32s(n, 0);
-  for (let v = 0; v < n; v++) {
-    if (bit[v] === 0) bit[v] = -1;
-    else {
-      valueOf[m] = v;
-      bit[v] = m++;
-    }
-  }
   const words = (m + 31) >>> 5;
-
   // Rows by layout index: gen (used before defined in the block; phi operands count in the predecessor), kill (defined in it), in, out.
   const row = nl * words;
   if (scratch.length < 4 * row) scratch = new Uint32Array(Math.max(4 * row, 2 * scratch.length));
   const sets = scratch;
   sets.fill(0, 0, 4 * row);
   const GEN = 0, KILL = row, IN = 2 * row, OUT = 3 * row;
-  /** Value v defined in the block whose kill row starts at k. */
-  const define = (k: number, v: number): void => {
-    const d = bit[v]!;
-    if (d >= 0) sets[k + (d >>> 5)]! |= 1 << (d & 31);
-  };
-  /** Value v used in the block whose gen and kill rows start at g and k: used before defined unless killed. */
-  const use = (g: number, k: number, v: number): void => {
-    const d = bit[v]!;
-    if (d >= 0 && (sets[k + (d >>> 5)]! & (1 << (d & 31))) === 0) sets[g + (d >>> 5)]! |= 1 << (d & 31);
-  };
+
+  // One backward walk per block finds its gen and kill sets, the spill
+  // weights, and each tracked value's piece in the block as if it were not
+  // live out: from its definition (or the block's start) to its last use
+  // there (or one past a definition nobody reads). Those pieces are
+  // `facts[factStart[x]]` to `facts[factStart[x + 1]]`, as (bit, start, end);
+  // once the live-out sets are known, a piece of a value live out runs
+  // through the end instead.
+  const factStart = tempInt32s(nl + 1, 0);
+  /** seen[d] === x + 1: bit d has its piece in block x, at factOf[d]. */
+  const seen = tempInt32s(m, 0);
+  const factOf = tempInt32s(m, 0);
+  let nf = 0;
   for (let x = 0; x < nl; x++) {
-    const b = blocks[layout[x]!]!;
+    const id = layout[x]!;
+    const b = blocks[id]!;
+    const cost = COST[Math.min(b.loopDepth, 5)]!;
+    const lo = from[id]!, hi = to[id]!;
     const g = GEN + x * words, k = KILL + x * words;
-    for (const i of b.phis) define(k, i.id);
-    for (const i of b.insts) {
-      const args = i.args;
-      for (let a = 0; a < args.length; a++) use(g, k, args[a]!);
-      define(k, i.id);
-    }
-    const t = b.term;
-    let tv = -1;
-    if (t.kind === "branch") tv = t.cond;
-    else if (t.kind === "switch") tv = t.index;
-    if (tv >= 0) {
-      use(g, k, tv);
-    } else if (t.kind === "return") {
-      for (const v of t.values) use(g, k, v);
-    }
+    const stamp = x + 1;
+    factStart[x] = nf;
+    /** A use of v at `at`, the block's last unless one after it was seen. */
+    const use = (v: number, at: number): void => {
+      weight[v]! += cost;
+      const d = bit[v]!;
+      if (d < 0 || seen[d] === stamp) return;
+      seen[d] = stamp;
+      sets[g + (d >>> 5)]! |= 1 << (d & 31);
+      if (nf + 3 > facts.length) growFacts();
+      factOf[d] = nf;
+      facts[nf++] = d;
+      facts[nf++] = lo;
+      facts[nf++] = at;
+    };
+    /** The definition of v at `at`: every use in the block came before it in this walk. */
+    const define = (v: number, at: number): void => {
+      weight[v]! += cost;
+      const d = bit[v]!;
+      if (d < 0) return;
+      sets[k + (d >>> 5)]! |= 1 << (d & 31);
+      if (seen[d] === stamp) {
+        sets[g + (d >>> 5)]! &= ~(1 << (d & 31));
+        facts[factOf[d]! + 1] = at;
+        return;
+      }
+      if (nf + 3 > facts.length) growFacts();
+      facts[nf++] = d;
+      facts[nf++] = at;
+      facts[nf++] = at + 1;
+    };
+    // At the terminator: the moves into the successors' phis and the terminator's operands.
     for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
       const arg = succArg[j]!;
-      for (const phi of blocks[layout[succ[j]!]!]!.phis) {
-        use(g, k, phi.args[arg]!);
-      }
+      for (const phi of blocks[layout[succ[j]!]!]!.phis) use(phi.args[arg]!, hi);
     }
+    const t = b.term;
+    if (t.kind === "branch") use(t.cond, hi);
+    else if (t.kind === "switch") use(t.index, hi);
+    else if (t.kind === "return") for (const v of t.values) use(v, hi);
+    const insts = b.insts;
+    for (let q = insts.length - 1; q >= 0; q--) {
+      const i = insts[q]!;
+      const at = lo + 1 + q;
+      define(i.id, at);
+      const args = i.args;
+      for (let a = 0; a < args.length; a++) use(args[a]!, at);
+    }
+    for (const phi of b.phis) define(phi.id, lo);
   }
+  factStart[nl] = nf;
+
   // Blocks to (re)compute: all at first, then those whose successors' live-in grew. Visiting in
   // reverse layout order reaches most predecessors later in the same round; a predecessor at or
   // after its successor (a loop's back edge) waits for another round.
@@ -219,137 +273,78 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // Ranges, half-open [s, e): a value defined at p and last used at q holds
   // [p, q), so an instruction's result may take the register of an operand
   // it reads last; a value live out of a block holds through `to + 1`.
-  // Pieces go to `pieces` as (value, start, end); a piece that meets the
-  // value's previous one extends it.
-  const weight = float64s(n);
-  const lastUse = tempInt32s(n, 0);
-  const useBlock = tempInt32s(n, -1);
-  const defBlock = tempInt32s(n, -1);
-  const lastPiece = tempInt32s(n, -1);
-  const count = tempInt32s(n, 0);
+  // Pieces go to `pieces` as (bit, start, end) in layout order; a piece that
+  // meets the value's previous one extends it.
+  const lastPiece = tempInt32s(m, -1);
+  const count = tempInt32s(m, 0);
   let np = 0;
-  const add = (v: number, s0: number, e0: number): void => {
-    const q = lastPiece[v]!;
+  const add = (d: number, s0: number, e0: number): void => {
+    const q = lastPiece[d]!;
     if (q >= 0 && s0 <= pieces[q + 2]!) {
       if (e0 > pieces[q + 2]!) pieces[q + 2] = e0;
       return;
     }
-    if (np + 3 > pieces.length) {
-      const grown = new Int32Array(2 * pieces.length);
-      grown.set(pieces);
-      pieces = grown;
-    }
-    pieces[np] = v;
+    if (np + 3 > pieces.length) growPieces();
+    pieces[np] = d;
     pieces[np + 1] = s0;
     pieces[np + 2] = e0;
-    lastPiece[v] = np;
-    count[v]!++;
+    lastPiece[d] = np;
+    count[d]!++;
     np += 3;
   };
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
-    const b = blocks[id]!;
-    const cost = COST[Math.min(b.loopDepth, 5)]!;
     const lo = from[id]!, hi = to[id]!;
-    // Last use of each value in this block (useBlock marks which values have one).
-    for (const phi of b.phis) {
-      weight[phi.id]! += cost;
-      defBlock[phi.id] = id;
+    const out = OUT + x * words, g = GEN + x * words, k = KILL + x * words;
+    // The block's own pieces; those of values live out run through the end.
+    for (let q = factStart[x]!; q < factStart[x + 1]!; q += 3) {
+      const d = facts[q]!;
+      add(d, facts[q + 1]!, (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0 ? hi + 1 : facts[q + 2]!);
     }
-    for (const i of b.insts) {
-      const at = pos[i.id]!;
-      defBlock[i.id] = id;
-      const args = i.args;
-      for (let a = 0; a < args.length; a++) {
-        const v = args[a]!;
-        lastUse[v] = at;
-        useBlock[v] = id;
-        weight[v]! += cost;
-      }
-      weight[i.id]! += cost;
-    }
-    const t = b.term;
-    if (t.kind === "branch" || t.kind === "switch") {
-      const v = t.kind === "branch" ? t.cond : t.index;
-      lastUse[v] = hi;
-      useBlock[v] = id;
-      weight[v]! += cost;
-    } else if (t.kind === "return") {
-      for (const v of t.values) {
-        lastUse[v] = hi;
-        useBlock[v] = id;
-        weight[v]! += cost;
-      }
-    }
-    for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
-      const arg = succArg[j]!;
-      for (const phi of blocks[layout[succ[j]!]!]!.phis) {
-        const v = phi.args[arg]!;
-        lastUse[v] = hi;
-        useBlock[v] = id;
-        weight[v]! += cost;
-      }
-    }
-    const out = OUT + x * words, inn = IN + x * words;
-    // Live out: from the definition here (or the block's start) through the end.
+    // Live through the block untouched: all of it.
     for (let w = 0; w < words; w++) {
-      let bits = sets[out + w]!;
+      let bits = sets[out + w]! & ~(sets[g + w]! | sets[k + w]!);
       while (bits !== 0) {
         const tb = bits & -bits;
-        const v = valueOf[(w << 5) + 31 - Math.clz32(tb)]!;
         bits ^= tb;
-        add(v, defBlock[v] === id ? pos[v]! : lo, hi + 1);
+        add((w << 5) + 31 - Math.clz32(tb), lo, hi + 1);
       }
-    }
-    // Live in but not out: from the start to the last use.
-    for (let w = 0; w < words; w++) {
-      let bits = sets[inn + w]! & ~sets[out + w]!;
-      while (bits !== 0) {
-        const tb = bits & -bits;
-        const v = valueOf[(w << 5) + 31 - Math.clz32(tb)]!;
-        bits ^= tb;
-        add(v, lo, useBlock[v] === id ? lastUse[v]! : lo);
-      }
-    }
-    // Defined here and not live out: from the definition to the last use.
-    for (const phi of b.phis) {
-      const v = phi.id;
-      const d = bit[v]!;
-      if (d < 0 || (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0) continue;
-      const u = useBlock[v] === id ? lastUse[v]! : -1;
-      add(v, lo, u > lo ? u : lo + 1);
-    }
-    for (const i of b.insts) {
-      const v = i.id;
-      const d = bit[v]!;
-      if (d < 0 || (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0) continue;
-      const at = pos[v]!;
-      const u = useBlock[v] === id ? lastUse[v]! : -1;
-      add(v, at, u > at ? u : at + 1);
     }
     // The moves into the successors' phis write them here.
     for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
-      for (const phi of blocks[layout[succ[j]!]!]!.phis) if (bit[phi.id]! >= 0) add(phi.id, hi, hi + 1);
+      for (const phi of blocks[layout[succ[j]!]!]!.phis) {
+        const d = bit[phi.id]!;
+        if (d >= 0) add(d, hi, hi + 1);
+      }
     }
   }
   // Each value's pieces, in order, into one array.
   const rangeAt = int32s(n + 1);
-  for (let v = 0; v < n; v++) rangeAt[v + 1] = rangeAt[v]! + 2 * count[v]!;
+  const fill = tempInt32s(m, 0);
+  for (let v = 0; v < n; v++) {
+    const d = bit[v]!;
+    let a = rangeAt[v]!;
+    if (d >= 0) {
+      fill[d] = a;
+      a += 2 * count[d]!;
+    }
+    rangeAt[v + 1] = a;
+  }
   const flat = int32s(rangeAt[n]!);
-  const fill = tempInt32s(n, 0);
-  fill.set(rangeAt.subarray(0, n));
+  for (let q = 0; q < np; q += 3) {
+    const d = pieces[q]!;
+    const o = fill[d]!;
+    flat[o] = pieces[q + 1]!;
+    flat[o + 1] = pieces[q + 2]!;
+    fill[d] = o + 2;
+  }
+  // A value's first range starts its lifetime, its last ends it.
   const start = int32s(n).fill(0x7fffffff);
   const end = int32s(n).fill(-1);
-  for (let q = 0; q < np; q += 3) {
-    // A value's pieces come in order: its first starts its lifetime, its last ends it.
-    const v = pieces[q]!;
-    const o = fill[v]!;
-    const s0 = pieces[q + 1]!, e0 = pieces[q + 2]!;
-    if (o === rangeAt[v]) start[v] = s0;
-    end[v] = e0;
-    flat[o] = s0;
-    flat[o + 1] = e0;
-    fill[v] = o + 2;
+  for (let d = 0; d < m; d++) {
+    const v = valueOf[d]!;
+    start[v] = flat[rangeAt[v]!]!;
+    end[v] = flat[rangeAt[v + 1]! - 1]!;
   }
   return new LiveIntervals(from, to, pos, start, end, weight, flat, rangeAt);
 }
