@@ -8,17 +8,18 @@
 // around a call but not across it keeps a caller-saved register. A phi's
 // lifetime also covers the end of each predecessor, where its moves write it.
 //
-// One backward walk per block finds, at once, its gen and kill sets, the
-// spill weights, and each value's piece of lifetime in the block as if the
-// value were not live out (definition or block start to last use there).
-// Live sets are bit sets over the values that need a location (numbered
-// densely), one row of `words` per block in flat arrays, solved by the usual
-// backward dataflow (its least fixpoint does not depend on the visiting
-// order; loops laid out apart, such as split edges among the cold blocks,
-// need no special case). Then, block by block in layout order, a piece of a
-// value live out runs through the block's end and a value live through the
-// block untouched covers all of it, so each value's pieces come in order of
-// their start and merge as they come.
+// One walk over the code in layout order numbers the positions and the
+// values that need a location (densely, for bit sets), adds up the spill
+// weights, and notes each value's piece of lifetime in each block that
+// touches it as if the value were not live out there: from its definition
+// (or the block's start) to its last use in the block. Those pieces give
+// each block's gen and kill sets; live sets are bit sets, one row of
+// `words` per block in flat arrays, solved by the usual backward dataflow
+// (its least fixpoint does not depend on the visiting order; loops laid out
+// apart need no special case). Then, block by block in layout order, a
+// piece of a value live out runs through the block's end and a value live
+// through the block untouched covers all of it, so each value's pieces come
+// in order of their start and merge as they come.
 
 import { float64s, int32s, resetTemps, tempInt32s } from "./arena.ts";
 import type { Inst, IrFunction, Terminator } from "./ir.ts";
@@ -45,14 +46,27 @@ const COST = [1, 10, 100, 1000, 10000, 100000];
 
 /** Scratch storage reused from one call to the next (compiles run one at a time). */
 let scratch = new Uint32Array(1024);
-/** Each block's pieces of lifetime before liveness is known, and the lifetimes' pieces in layout order: triples, reused from call to call. */
-let facts = new Int32Array(3 * 1024);
-let pieces = new Int32Array(3 * 1024);
+/** The blocks' pieces of lifetime found by the walk (see `walk`), and the lifetimes' pieces in layout order: triples, reused from call to call. */
+let facts: Int32Array = new Int32Array(3 * 1024);
+let pieces: Int32Array = new Int32Array(3 * 1024);
+/** The successors of each block, by layout index (see liveIntervals' succStart); reused from call to call. */
+let successorList: Int32Array = new Int32Array(256);
+/** The values one block's terminator reads, with the operands of its successors' phis; reused from block to block. */
+let endUses: Int32Array = new Int32Array(256);
 
-function growFacts(): void {
-  const grown = new Int32Array(2 * facts.length);
+function growEndUses(): Int32Array {
+  const grown = new Int32Array(2 * endUses.length);
+  grown.set(endUses);
+  endUses = grown;
+  return grown;
+}
+
+/** Makes room for at least `least` entries in `facts`; returns it. */
+function growFacts(least: number): Int32Array {
+  const grown = new Int32Array(Math.max(2 * facts.length, least));
   grown.set(facts);
   facts = grown;
+  return grown;
 }
 
 function growPieces(): void {
@@ -61,16 +75,11 @@ function growPieces(): void {
   pieces = grown;
 }
 
-/** Per edge, by layout index of its block (liveIntervals' succStart): the successor and which operand of its phis the edge carries; reused from call to call. */
-let successorList = new Int32Array(256);
-let successorArg = new Int32Array(256);
-
-function growSuccessors(): void {
-  const list = new Int32Array(2 * successorList.length), arg = new Int32Array(2 * successorList.length);
+function growSuccessors(): Int32Array {
+  const list = new Int32Array(2 * successorList.length);
   list.set(successorList);
-  arg.set(successorArg);
   successorList = list;
-  successorArg = arg;
+  return list;
 }
 
 /** Appends the distinct successors of `t` (in `successors`' order) to `out` from `k` (room made beforehand); returns the new length. */
@@ -98,6 +107,178 @@ function pushSuccessors(t: Terminator, out: Int32Array, k: number): number {
   }
 }
 
+/** bit[v] before v's definition is walked (a value without one stays so). */
+const UNSEEN = -2;
+
+/** What the walk fills in besides `facts` and `successorList`, by value id, block id or layout index. */
+interface WalkTables {
+  from: Int32Array;
+  to: Int32Array;
+  pos: Int32Array;
+  weight: Float64Array;
+  /** By value: its bit (dense number), -1 if it needs no location. */
+  bit: Int32Array;
+  valueOf: Int32Array;
+  xOf: Int32Array;
+  /** By layout index: where the block's own pieces, its moves and its successors start (one more entry, the ends). */
+  factStart: Int32Array;
+  moveStart: Int32Array;
+  succStart: Int32Array;
+  /** By bit: seen[d] === x + 1 when the value has its piece in block x, at factOf[d]. */
+  seen: Int32Array;
+  factOf: Int32Array;
+}
+
+/**
+ * One walk over the code in layout order numbers the positions and, per
+ * block, finds the spill weights and each tracked value's piece of
+ * lifetime there as if it were not live out: from its definition (or, the
+ * value used before any definition here, the block's start, which puts it in
+ * the block's gen set) to its last use there, or one past a definition
+ * nobody reads. Pieces go to `facts` as (bit, start, end), with ~bit for
+ * the gen set's; then the values the block's moves write into its
+ * successors' phis, as (value, to, to + 1). Numbers the tracked values as
+ * their definitions come unless `numbered`. Returns how many are tracked,
+ * or -1 (unless numbered) if a value is used before its definition.
+ */
+function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: boolean, t: WalkTables): number {
+  const { layout, blocks } = f;
+  const { from, to, pos, weight, bit, valueOf, xOf, factStart, moveStart, succStart, seen, factOf } = t;
+  let p = 0, m = 0, nf = 0, ns = 0;
+  // (Local views of the shared buffers, renewed when they grow.)
+  let fs = facts, ends = endUses, succ = successorList;
+  for (let x = 0; x < layout.length; x++) {
+    const id = layout[x]!;
+    const b = blocks[id]!;
+    const cost = COST[Math.min(b.loopDepth, 5)]!;
+    const stamp = x + 1;
+    const lo = p++;
+    from[id] = lo;
+    factStart[x] = nf;
+    for (const phi of b.phis) {
+      const v = phi.id;
+      pos[v] = lo;
+      weight[v]! += cost;
+      let d: number;
+      if (numbered) d = bit[v]!;
+      else {
+        d = needsLocation(phi) ? m++ : -1;
+        bit[v] = d;
+        if (d >= 0) valueOf[d] = v;
+      }
+      if (d < 0) continue;
+      if (nf + 3 > fs.length) fs = growFacts(nf + 3);
+      seen[d] = stamp;
+      factOf[d] = nf;
+      fs[nf++] = d;
+      fs[nf++] = lo;
+      fs[nf++] = lo + 1;
+    }
+    const insts = b.insts;
+    for (let q = 0; q < insts.length; q++) {
+      const i = insts[q]!;
+      const at = p++;
+      const args = i.args;
+      for (let a = 0; a < args.length; a++) {
+        const v = args[a]!;
+        weight[v]! += cost;
+        const d = bit[v]!;
+        if (d < 0) {
+          if (d === UNSEEN) return -1;
+          continue;
+        }
+        if (seen[d] === stamp) {
+          fs[factOf[d]! + 2] = at;
+          continue;
+        }
+        if (nf + 3 > fs.length) fs = growFacts(nf + 3);
+        seen[d] = stamp;
+        factOf[d] = nf;
+        fs[nf++] = ~d;
+        fs[nf++] = lo;
+        fs[nf++] = at;
+      }
+      const v = i.id;
+      pos[v] = at;
+      weight[v]! += cost;
+      let d: number;
+      if (numbered) d = bit[v]!;
+      else {
+        d = i.type !== null && needsLocation(i) ? m++ : -1;
+        bit[v] = d;
+        if (d >= 0) valueOf[d] = v;
+      }
+      if (d < 0) continue;
+      if (nf + 3 > fs.length) fs = growFacts(nf + 3);
+      seen[d] = stamp;
+      factOf[d] = nf;
+      fs[nf++] = d;
+      fs[nf++] = at;
+      fs[nf++] = at + 1;
+    }
+    const hi = p++;
+    to[id] = hi;
+    // Read at the terminator: its operands and the operands of the successors' phis for this edge.
+    const term = b.term;
+    if (ns + (term.kind === "switch" ? term.targets.length + 1 : 2) > succ.length) succ = growSuccessors();
+    succStart[x] = ns;
+    const k = pushSuccessors(term, succ, ns);
+    let ne = 0;
+    if (term.kind === "branch") ends[ne++] = term.cond;
+    else if (term.kind === "switch") ends[ne++] = term.index;
+    else if (term.kind === "return") {
+      for (const v of term.values) {
+        if (ne === ends.length) ends = growEndUses();
+        ends[ne++] = v;
+      }
+    }
+    let moves = 0;
+    for (let j = ns; j < k; j++) {
+      const s = blocks[succ[j]!]!;
+      const phis = s.phis;
+      if (phis.length === 0) continue;
+      const arg = s.preds.indexOf(id);
+      moves += phis.length;
+      for (let h = 0; h < phis.length; h++) {
+        if (ne === ends.length) ends = growEndUses();
+        ends[ne++] = phis[h]!.args[arg]!;
+      }
+    }
+    if (nf + 3 * (ne + moves) > fs.length) fs = growFacts(nf + 3 * (ne + moves));
+    for (let e = 0; e < ne; e++) {
+      const v = ends[e]!;
+      weight[v]! += cost;
+      const d = bit[v]!;
+      if (d < 0) {
+        if (d === UNSEEN) return -1;
+        continue;
+      }
+      if (seen[d] === stamp) fs[factOf[d]! + 2] = hi;
+      else {
+        seen[d] = stamp;
+        factOf[d] = nf;
+        fs[nf++] = ~d;
+        fs[nf++] = lo;
+        fs[nf++] = hi;
+      }
+    }
+    moveStart[x] = nf;
+    for (let j = ns; j < k; j++) {
+      const phis = blocks[succ[j]!]!.phis;
+      for (let h = 0; h < phis.length; h++) {
+        fs[nf++] = phis[h]!.id;
+        fs[nf++] = hi;
+        fs[nf++] = hi + 1;
+      }
+      succ[j] = xOf[succ[j]!]!;
+    }
+    ns = k;
+  }
+  factStart[layout.length] = nf;
+  succStart[layout.length] = ns;
+  return m;
+}
+
 /**
  * `needsLocation(i)`: whether value i lives in a register or slot (not a
  * constant rematerialized at each use, not a compare fused into its branch).
@@ -113,51 +294,47 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const pos = int32s(n).fill(-1);
   const weight = float64s(n);
   resetTemps();
-  // Tracked values get dense numbers, their bits in the sets, in layout order: `bit` by value (-1: untracked), `valueOf` by bit.
-  const bit = tempInt32s(n, -1);
-  const valueOf = tempInt32s(n, 0);
   const xOf = tempInt32s(nb, 0);
-  let p = 0;
-  let m = 0;
-  for (let x = 0; x < nl; x++) {
-    const id = layout[x]!;
-    const b = blocks[id]!;
-    xOf[id] = x;
-    const lo = p++;
-    from[id] = lo;
-    for (const i of b.phis) {
-      pos[i.id] = lo;
-      if (needsLocation(i)) {
+  for (let x = 0; x < nl; x++) xOf[layout[x]!] = x;
+  const t: WalkTables = {
+    from,
+    to,
+    pos,
+    weight,
+    bit: tempInt32s(n, UNSEEN),
+    valueOf: tempInt32s(n, 0),
+    xOf,
+    factStart: tempInt32s(nl + 1, 0),
+    moveStart: tempInt32s(nl, 0),
+    succStart: tempInt32s(nl + 1, 0),
+    seen: tempInt32s(n, 0),
+    factOf: tempInt32s(n, 0),
+  };
+  let m = walk(f, needsLocation, false, t);
+  if (m < 0) {
+    // A use comes before its definition in the layout: number the tracked values first, then walk again.
+    const { bit, valueOf } = t;
+    bit.fill(-1);
+    m = 0;
+    for (let x = 0; x < nl; x++) {
+      const b = blocks[layout[x]!]!;
+      for (const i of b.phis) {
+        if (!needsLocation(i)) continue;
+        valueOf[m] = i.id;
+        bit[i.id] = m++;
+      }
+      for (const i of b.insts) {
+        if (i.type === null || !needsLocation(i)) continue;
         valueOf[m] = i.id;
         bit[i.id] = m++;
       }
     }
-    for (const i of b.insts) {
-      pos[i.id] = p++;
-      if (i.type !== null && needsLocation(i)) {
-        valueOf[m] = i.id;
-        bit[i.id] = m++;
-      }
-    }
-    to[id] = p++;
+    weight.fill(0);
+    t.seen.fill(0);
+    walk(f, needsLocation, true, t);
   }
-  // Per layout index x: the successors (by layout index) and which operand of their phis the edge carries.
-  const succStart = tempInt32s(nl + 1, 0);
-  let ns = 0;
-  for (let x = 0; x < nl; x++) {
-    const id = layout[x]!;
-    succStart[x] = ns;
-    const t = blocks[id]!.term;
-    if (ns + (t.kind === "switch" ? t.targets.length + 1 : 2) > successorList.length) growSuccessors();
-    const k = pushSuccessors(t, successorList, ns);
-    for (let j = ns; j < k; j++) successorArg[j] = blocks[successorList[j]!]!.preds.indexOf(id);
-    ns = k;
-  }
-  succStart[nl] = ns;
-  // (Read after the loop: it may have grown them.)
+  const { bit, valueOf, factStart, moveStart, succStart } = t;
   const succ = successorList;
-  const succArg = successorArg;
-  for (let j = 0; j < ns; j++) succ[j] = xOf[succ[j]!]!;
 
   const words = (m + 31) >>> 5;
   // Rows by layout index: gen (used before defined in the block; phi operands count in the predecessor), kill (defined in it), in, out.
@@ -166,76 +343,14 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const sets = scratch;
   sets.fill(0, 0, 4 * row);
   const GEN = 0, KILL = row, IN = 2 * row, OUT = 3 * row;
-
-  // One backward walk per block finds its gen and kill sets, the spill
-  // weights, and each tracked value's piece in the block as if it were not
-  // live out: from its definition (or the block's start) to its last use
-  // there (or one past a definition nobody reads). Those pieces are
-  // `facts[factStart[x]]` to `facts[factStart[x + 1]]`, as (bit, start, end);
-  // once the live-out sets are known, a piece of a value live out runs
-  // through the end instead.
-  const factStart = tempInt32s(nl + 1, 0);
-  /** seen[d] === x + 1: bit d has its piece in block x, at factOf[d]. */
-  const seen = tempInt32s(m, 0);
-  const factOf = tempInt32s(m, 0);
-  let nf = 0;
   for (let x = 0; x < nl; x++) {
-    const id = layout[x]!;
-    const b = blocks[id]!;
-    const cost = COST[Math.min(b.loopDepth, 5)]!;
-    const lo = from[id]!, hi = to[id]!;
     const g = GEN + x * words, k = KILL + x * words;
-    const stamp = x + 1;
-    factStart[x] = nf;
-    /** A use of v at `at`, the block's last unless one after it was seen. */
-    const use = (v: number, at: number): void => {
-      weight[v]! += cost;
-      const d = bit[v]!;
-      if (d < 0 || seen[d] === stamp) return;
-      seen[d] = stamp;
-      sets[g + (d >>> 5)]! |= 1 << (d & 31);
-      if (nf + 3 > facts.length) growFacts();
-      factOf[d] = nf;
-      facts[nf++] = d;
-      facts[nf++] = lo;
-      facts[nf++] = at;
-    };
-    /** The definition of v at `at`: every use in the block came before it in this walk. */
-    const define = (v: number, at: number): void => {
-      weight[v]! += cost;
-      const d = bit[v]!;
-      if (d < 0) return;
-      sets[k + (d >>> 5)]! |= 1 << (d & 31);
-      if (seen[d] === stamp) {
-        sets[g + (d >>> 5)]! &= ~(1 << (d & 31));
-        facts[factOf[d]! + 1] = at;
-        return;
-      }
-      if (nf + 3 > facts.length) growFacts();
-      facts[nf++] = d;
-      facts[nf++] = at;
-      facts[nf++] = at + 1;
-    };
-    // At the terminator: the moves into the successors' phis and the terminator's operands.
-    for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
-      const arg = succArg[j]!;
-      for (const phi of blocks[layout[succ[j]!]!]!.phis) use(phi.args[arg]!, hi);
+    for (let q = factStart[x]!; q < moveStart[x]!; q += 3) {
+      const d = facts[q]!;
+      if (d < 0) sets[g + (~d >>> 5)]! |= 1 << (~d & 31);
+      else sets[k + (d >>> 5)]! |= 1 << (d & 31);
     }
-    const t = b.term;
-    if (t.kind === "branch") use(t.cond, hi);
-    else if (t.kind === "switch") use(t.index, hi);
-    else if (t.kind === "return") for (const v of t.values) use(v, hi);
-    const insts = b.insts;
-    for (let q = insts.length - 1; q >= 0; q--) {
-      const i = insts[q]!;
-      const at = lo + 1 + q;
-      define(i.id, at);
-      const args = i.args;
-      for (let a = 0; a < args.length; a++) use(args[a]!, at);
-    }
-    for (const phi of b.phis) define(phi.id, lo);
   }
-  factStart[nl] = nf;
 
   // Blocks to (re)compute: all at first, then those whose successors' live-in grew. Visiting in
   // reverse layout order reaches most predecessors later in the same round; a predecessor at or
@@ -297,8 +412,9 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     const lo = from[id]!, hi = to[id]!;
     const out = OUT + x * words, g = GEN + x * words, k = KILL + x * words;
     // The block's own pieces; those of values live out run through the end.
-    for (let q = factStart[x]!; q < factStart[x + 1]!; q += 3) {
-      const d = facts[q]!;
+    for (let q = factStart[x]!; q < moveStart[x]!; q += 3) {
+      let d = facts[q]!;
+      if (d < 0) d = ~d;
       add(d, facts[q + 1]!, (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0 ? hi + 1 : facts[q + 2]!);
     }
     // Live through the block untouched: all of it.
@@ -311,11 +427,9 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       }
     }
     // The moves into the successors' phis write them here.
-    for (let j = succStart[x]!; j < succStart[x + 1]!; j++) {
-      for (const phi of blocks[layout[succ[j]!]!]!.phis) {
-        const d = bit[phi.id]!;
-        if (d >= 0) add(d, hi, hi + 1);
-      }
+    for (let q = moveStart[x]!; q < factStart[x + 1]!; q += 3) {
+      const d = bit[facts[q]!]!;
+      if (d >= 0) add(d, hi, hi + 1);
     }
   }
   // Each value's pieces, in order, into one array.
