@@ -21,7 +21,7 @@
 // through the block untouched covers all of it, so each value's pieces come
 // in order of their start and merge as they come.
 
-import { float64s, int32s, resetTemps, tempInt32s } from "./arena.ts";
+import { float64s, int32s } from "./arena.ts";
 import type { Inst, IrFunction, Terminator } from "./ir.ts";
 
 export interface Intervals {
@@ -110,23 +110,73 @@ function pushSuccessors(t: Terminator, out: Int32Array, k: number): number {
 /** bit[v] before v's definition is walked (a value without one stays so). */
 const UNSEEN = -2;
 
-/** What the walk fills in besides `facts` and `successorList`, by value id, block id or layout index. */
-interface WalkTables {
+/** Output tables the walk fills in, by value id or block id. */
+interface WalkOutput {
   from: Int32Array;
   to: Int32Array;
   pos: Int32Array;
   weight: Float64Array;
-  /** By value: its bit (dense number), -1 if it needs no location. */
+}
+
+/**
+ * Working tables, reused from call to call (compiles run one at a time) and
+ * grown when a function needs more; each call writes what it reads.
+ */
+interface Tables {
+  /** By value: its bit (dense number), -1 if it needs no location (UNSEEN before the walk reaches it). */
   bit: Int32Array;
+  /** By bit: the value. */
   valueOf: Int32Array;
+  /** By bit: where the value's latest piece is in `facts` (-1: none yet); it is in the block being walked if at or after the block's factStart. */
+  factOf: Int32Array;
+  /** By bit, while the lifetimes are put together: the value's last piece in `pieces` (-1: none yet), how many pieces it has, where the next goes in `flat`. */
+  lastPiece: Int32Array;
+  count: Int32Array;
+  fill: Int32Array;
+  /** By block id: its layout index. */
   xOf: Int32Array;
-  /** By layout index: where the block's own pieces, its moves and its successors start (one more entry, the ends). */
+  /** By layout index: where the block's own pieces, its moves and its successors start (one more entry, the ends); whether the dataflow must visit it. */
   factStart: Int32Array;
   moveStart: Int32Array;
   succStart: Int32Array;
-  /** By bit: seen[d] === x + 1 when the value has its piece in block x, at factOf[d]. */
-  seen: Int32Array;
-  factOf: Int32Array;
+  dirty: Int32Array;
+}
+
+const tables: Tables = {
+  bit: new Int32Array(0),
+  valueOf: new Int32Array(0),
+  factOf: new Int32Array(0),
+  lastPiece: new Int32Array(0),
+  count: new Int32Array(0),
+  fill: new Int32Array(0),
+  xOf: new Int32Array(0),
+  factStart: new Int32Array(0),
+  moveStart: new Int32Array(0),
+  succStart: new Int32Array(0),
+  dirty: new Int32Array(0),
+};
+
+/** The working tables, with room for n values, nb block ids and nl blocks in the layout. */
+function tablesFor(n: number, nb: number, nl: number): Tables {
+  const t = tables;
+  if (t.bit.length < n) {
+    const size = Math.max(n, 2 * t.bit.length);
+    t.bit = new Int32Array(size);
+    t.valueOf = new Int32Array(size);
+    t.factOf = new Int32Array(size);
+    t.lastPiece = new Int32Array(size);
+    t.count = new Int32Array(size);
+    t.fill = new Int32Array(size);
+  }
+  if (t.xOf.length < nb) t.xOf = new Int32Array(Math.max(nb, 2 * t.xOf.length));
+  if (t.factStart.length < nl + 1) {
+    const size = Math.max(nl + 1, 2 * t.factStart.length);
+    t.factStart = new Int32Array(size);
+    t.moveStart = new Int32Array(size);
+    t.succStart = new Int32Array(size);
+    t.dirty = new Int32Array(size);
+  }
+  return t;
 }
 
 /**
@@ -141,9 +191,10 @@ interface WalkTables {
  * their definitions come unless `numbered`. Returns how many are tracked,
  * or -1 (unless numbered) if a value is used before its definition.
  */
-function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: boolean, t: WalkTables): number {
+function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: boolean, o: WalkOutput, t: Tables): number {
   const { layout, blocks } = f;
-  const { from, to, pos, weight, bit, valueOf, xOf, factStart, moveStart, succStart, seen, factOf } = t;
+  const { from, to, pos, weight } = o;
+  const { bit, valueOf, xOf, factStart, moveStart, succStart, factOf } = t;
   let p = 0, m = 0, nf = 0, ns = 0;
   // (Local views of the shared buffers, renewed when they grow.)
   let fs = facts, ends = endUses, succ = successorList;
@@ -151,10 +202,10 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
     const id = layout[x]!;
     const b = blocks[id]!;
     const cost = COST[Math.min(b.loopDepth, 5)]!;
-    const stamp = x + 1;
     const lo = p++;
     from[id] = lo;
-    factStart[x] = nf;
+    const first = nf;
+    factStart[x] = first;
     for (const phi of b.phis) {
       const v = phi.id;
       pos[v] = lo;
@@ -168,7 +219,6 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
       }
       if (d < 0) continue;
       if (nf + 3 > fs.length) fs = growFacts(nf + 3);
-      seen[d] = stamp;
       factOf[d] = nf;
       fs[nf++] = d;
       fs[nf++] = lo;
@@ -187,12 +237,11 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
           if (d === UNSEEN) return -1;
           continue;
         }
-        if (seen[d] === stamp) {
+        if (factOf[d]! >= first) {
           fs[factOf[d]! + 2] = at;
           continue;
         }
         if (nf + 3 > fs.length) fs = growFacts(nf + 3);
-        seen[d] = stamp;
         factOf[d] = nf;
         fs[nf++] = ~d;
         fs[nf++] = lo;
@@ -210,7 +259,6 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
       }
       if (d < 0) continue;
       if (nf + 3 > fs.length) fs = growFacts(nf + 3);
-      seen[d] = stamp;
       factOf[d] = nf;
       fs[nf++] = d;
       fs[nf++] = at;
@@ -253,9 +301,8 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
         if (d === UNSEEN) return -1;
         continue;
       }
-      if (seen[d] === stamp) fs[factOf[d]! + 2] = hi;
+      if (factOf[d]! >= first) fs[factOf[d]! + 2] = hi;
       else {
-        seen[d] = stamp;
         factOf[d] = nf;
         fs[nf++] = ~d;
         fs[nf++] = lo;
@@ -293,28 +340,17 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const to = int32s(nb).fill(-1);
   const pos = int32s(n).fill(-1);
   const weight = float64s(n);
-  resetTemps();
-  const xOf = tempInt32s(nb, 0);
+  const t = tablesFor(n, nb, nl);
+  const { bit, valueOf, xOf, factStart, moveStart, succStart } = t;
+  xOf.fill(0, 0, nb);
   for (let x = 0; x < nl; x++) xOf[layout[x]!] = x;
-  const t: WalkTables = {
-    from,
-    to,
-    pos,
-    weight,
-    bit: tempInt32s(n, UNSEEN),
-    valueOf: tempInt32s(n, 0),
-    xOf,
-    factStart: tempInt32s(nl + 1, 0),
-    moveStart: tempInt32s(nl, 0),
-    succStart: tempInt32s(nl + 1, 0),
-    seen: tempInt32s(n, 0),
-    factOf: tempInt32s(n, 0),
-  };
-  let m = walk(f, needsLocation, false, t);
+  bit.fill(UNSEEN, 0, n);
+  t.factOf.fill(-1, 0, n);
+  const o: WalkOutput = { from, to, pos, weight };
+  let m = walk(f, needsLocation, false, o, t);
   if (m < 0) {
     // A use comes before its definition in the layout: number the tracked values first, then walk again.
-    const { bit, valueOf } = t;
-    bit.fill(-1);
+    bit.fill(-1, 0, n);
     m = 0;
     for (let x = 0; x < nl; x++) {
       const b = blocks[layout[x]!]!;
@@ -330,10 +366,9 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       }
     }
     weight.fill(0);
-    t.seen.fill(0);
-    walk(f, needsLocation, true, t);
+    t.factOf.fill(-1, 0, n);
+    walk(f, needsLocation, true, o, t);
   }
-  const { bit, valueOf, factStart, moveStart, succStart } = t;
   const succ = successorList;
 
   const words = (m + 31) >>> 5;
@@ -355,7 +390,8 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // Blocks to (re)compute: all at first, then those whose successors' live-in grew. Visiting in
   // reverse layout order reaches most predecessors later in the same round; a predecessor at or
   // after its successor (a loop's back edge) waits for another round.
-  const dirty = tempInt32s(nl, 1);
+  const dirty = t.dirty;
+  dirty.fill(1, 0, nl);
   let again = true;
   while (again) {
     again = false;
@@ -390,8 +426,9 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // it reads last; a value live out of a block holds through `to + 1`.
   // Pieces go to `pieces` as (bit, start, end) in layout order; a piece that
   // meets the value's previous one extends it.
-  const lastPiece = tempInt32s(m, -1);
-  const count = tempInt32s(m, 0);
+  const { lastPiece, count } = t;
+  lastPiece.fill(-1, 0, m);
+  count.fill(0, 0, m);
   let np = 0;
   const add = (d: number, s0: number, e0: number): void => {
     const q = lastPiece[d]!;
@@ -434,7 +471,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   }
   // Each value's pieces, in order, into one array.
   const rangeAt = int32s(n + 1);
-  const fill = tempInt32s(m, 0);
+  const fill = t.fill;
   for (let v = 0; v < n; v++) {
     const d = bit[v]!;
     let a = rangeAt[v]!;
