@@ -69,8 +69,8 @@ function growFacts(least: number): Int32Array {
   return grown;
 }
 
-function growPieces(): void {
-  const grown = new Int32Array(2 * pieces.length);
+function growPieces(least: number): void {
+  const grown = new Int32Array(Math.max(2 * pieces.length, least));
   grown.set(pieces);
   pieces = grown;
 }
@@ -327,6 +327,26 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
 }
 
 /**
+ * Adds the piece [s0, e0) to the lifetime of bit d, whose pieces so far
+ * (`count[d]` of them, the last at `lastPiece[d]`) all start at or before
+ * s0: a piece meeting the last one extends it. `ps` (the `pieces` buffer)
+ * has room; returns its new length.
+ */
+function addPiece(ps: Int32Array, lastPiece: Int32Array, count: Int32Array, np: number, d: number, s0: number, e0: number): number {
+  const q = lastPiece[d]!;
+  if (q >= 0 && s0 <= ps[q + 2]!) {
+    if (e0 > ps[q + 2]!) ps[q + 2] = e0;
+    return np;
+  }
+  ps[np] = d;
+  ps[np + 1] = s0;
+  ps[np + 2] = e0;
+  lastPiece[d] = np;
+  count[d]!++;
+  return np + 3;
+}
+
+/**
  * `needsLocation(i)`: whether value i lives in a register or slot (not a
  * constant rematerialized at each use, not a compare fused into its branch).
  */
@@ -345,7 +365,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   xOf.fill(0, 0, nb);
   for (let x = 0; x < nl; x++) xOf[layout[x]!] = x;
   bit.fill(UNSEEN, 0, n);
-  t.factOf.fill(-1, 0, n);
+  // (factOf needs no clearing here: a value gets its bit at its definition, which sets it.)
   const o: WalkOutput = { from, to, pos, weight };
   let m = walk(f, needsLocation, false, o, t);
   if (m < 0) {
@@ -430,29 +450,19 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   lastPiece.fill(-1, 0, m);
   count.fill(0, 0, m);
   let np = 0;
-  const add = (d: number, s0: number, e0: number): void => {
-    const q = lastPiece[d]!;
-    if (q >= 0 && s0 <= pieces[q + 2]!) {
-      if (e0 > pieces[q + 2]!) pieces[q + 2] = e0;
-      return;
-    }
-    if (np + 3 > pieces.length) growPieces();
-    pieces[np] = d;
-    pieces[np + 1] = s0;
-    pieces[np + 2] = e0;
-    lastPiece[d] = np;
-    count[d]!++;
-    np += 3;
-  };
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
     const lo = from[id]!, hi = to[id]!;
     const out = OUT + x * words, g = GEN + x * words, k = KILL + x * words;
+    // Room for this block's pieces: one per fact at most, and one per value live through.
+    const f0 = factStart[x]!, f1 = factStart[x + 1]!;
+    if (np + (f1 - f0) + 3 * m > pieces.length) growPieces(np + (f1 - f0) + 3 * m);
+    const ps = pieces;
     // The block's own pieces; those of values live out run through the end.
-    for (let q = factStart[x]!; q < moveStart[x]!; q += 3) {
+    for (let q = f0; q < moveStart[x]!; q += 3) {
       let d = facts[q]!;
       if (d < 0) d = ~d;
-      add(d, facts[q + 1]!, (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0 ? hi + 1 : facts[q + 2]!);
+      np = addPiece(ps, lastPiece, count, np, d, facts[q + 1]!, (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0 ? hi + 1 : facts[q + 2]!);
     }
     // Live through the block untouched: all of it.
     for (let w = 0; w < words; w++) {
@@ -460,13 +470,13 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       while (bits !== 0) {
         const tb = bits & -bits;
         bits ^= tb;
-        add((w << 5) + 31 - Math.clz32(tb), lo, hi + 1);
+        np = addPiece(ps, lastPiece, count, np, (w << 5) + 31 - Math.clz32(tb), lo, hi + 1);
       }
     }
     // The moves into the successors' phis write them here.
-    for (let q = moveStart[x]!; q < factStart[x + 1]!; q += 3) {
+    for (let q = moveStart[x]!; q < f1; q += 3) {
       const d = bit[facts[q]!]!;
-      if (d >= 0) add(d, hi, hi + 1);
+      if (d >= 0) np = addPiece(ps, lastPiece, count, np, d, hi, hi + 1);
     }
   }
   // Each value's pieces, in order, into one array.
