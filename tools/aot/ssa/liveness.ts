@@ -125,14 +125,11 @@ interface WalkOutput {
 interface Tables {
   /** By value: its bit (dense number), -1 if it needs no location (UNSEEN before the walk reaches it). */
   bit: Int32Array;
-  /** By bit: the value. */
-  valueOf: Int32Array;
   /** By bit: where the value's latest piece is in `facts` (-1: none yet); it is in the block being walked if at or after the block's factStart. */
   factOf: Int32Array;
-  /** By bit, while the lifetimes are put together: the value's last piece in `pieces` (-1: none yet), how many pieces it has, where the next goes in `flat`. */
+  /** By bit, while the lifetimes are put together: the value's last piece in `pieces` (-1: none yet) and its first. */
   lastPiece: Int32Array;
-  count: Int32Array;
-  fill: Int32Array;
+  firstPiece: Int32Array;
   /** By block id: its layout index. */
   xOf: Int32Array;
   /** By layout index: where the block's own pieces, its moves and its successors start (one more entry, the ends); whether the dataflow must visit it. */
@@ -144,11 +141,9 @@ interface Tables {
 
 const tables: Tables = {
   bit: new Int32Array(0),
-  valueOf: new Int32Array(0),
   factOf: new Int32Array(0),
   lastPiece: new Int32Array(0),
-  count: new Int32Array(0),
-  fill: new Int32Array(0),
+  firstPiece: new Int32Array(0),
   xOf: new Int32Array(0),
   factStart: new Int32Array(0),
   moveStart: new Int32Array(0),
@@ -162,11 +157,9 @@ function tablesFor(n: number, nb: number, nl: number): Tables {
   if (t.bit.length < n) {
     const size = Math.max(n, 2 * t.bit.length);
     t.bit = new Int32Array(size);
-    t.valueOf = new Int32Array(size);
     t.factOf = new Int32Array(size);
     t.lastPiece = new Int32Array(size);
-    t.count = new Int32Array(size);
-    t.fill = new Int32Array(size);
+    t.firstPiece = new Int32Array(size);
   }
   if (t.xOf.length < nb) t.xOf = new Int32Array(Math.max(nb, 2 * t.xOf.length));
   if (t.factStart.length < nl + 1) {
@@ -194,7 +187,7 @@ function tablesFor(n: number, nb: number, nl: number): Tables {
 function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: boolean, o: WalkOutput, t: Tables): number {
   const { layout, blocks } = f;
   const { from, to, pos, weight } = o;
-  const { bit, valueOf, xOf, factStart, moveStart, succStart, factOf } = t;
+  const { bit, xOf, factStart, moveStart, succStart, factOf } = t;
   let p = 0, m = 0, nf = 0, ns = 0;
   // (Local views of the shared buffers, renewed when they grow.)
   let fs = facts, ends = endUses, succ = successorList;
@@ -215,7 +208,6 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
       else {
         d = needsLocation(phi) ? m++ : -1;
         bit[v] = d;
-        if (d >= 0) valueOf[d] = v;
       }
       if (d < 0) continue;
       if (nf + 3 > fs.length) fs = growFacts(nf + 3);
@@ -255,7 +247,6 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
       else {
         d = i.type !== null && needsLocation(i) ? m++ : -1;
         bit[v] = d;
-        if (d >= 0) valueOf[d] = v;
       }
       if (d < 0) continue;
       if (nf + 3 > fs.length) fs = growFacts(nf + 3);
@@ -328,21 +319,23 @@ function walk(f: IrFunction, needsLocation: (i: Inst) => boolean, numbered: bool
 
 /**
  * Adds the piece [s0, e0) to the lifetime of bit d, whose pieces so far
- * (`count[d]` of them, the last at `lastPiece[d]`) all start at or before
- * s0: a piece meeting the last one extends it. `ps` (the `pieces` buffer)
- * has room; returns its new length.
+ * all start at or before s0: a piece meeting the last one (`lastPiece[d]`)
+ * extends it, another is linked after it (the first: `firstPiece[d]`).
+ * Pieces are (start, end, next) in `ps` (the `pieces` buffer), which has
+ * room; returns its new length.
  */
-function addPiece(ps: Int32Array, lastPiece: Int32Array, count: Int32Array, np: number, d: number, s0: number, e0: number): number {
+function addPiece(ps: Int32Array, lastPiece: Int32Array, firstPiece: Int32Array, np: number, d: number, s0: number, e0: number): number {
   const q = lastPiece[d]!;
-  if (q >= 0 && s0 <= ps[q + 2]!) {
-    if (e0 > ps[q + 2]!) ps[q + 2] = e0;
+  if (q >= 0 && s0 <= ps[q + 1]!) {
+    if (e0 > ps[q + 1]!) ps[q + 1] = e0;
     return np;
   }
-  ps[np] = d;
-  ps[np + 1] = s0;
-  ps[np + 2] = e0;
+  ps[np] = s0;
+  ps[np + 1] = e0;
+  ps[np + 2] = -1;
+  if (q >= 0) ps[q + 2] = np;
+  else firstPiece[d] = np;
   lastPiece[d] = np;
-  count[d]!++;
   return np + 3;
 }
 
@@ -361,7 +354,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   const pos = int32s(n).fill(-1);
   const weight = float64s(n);
   const t = tablesFor(n, nb, nl);
-  const { bit, valueOf, xOf, factStart, moveStart, succStart } = t;
+  const { bit, xOf, factStart, moveStart, succStart } = t;
   xOf.fill(0, 0, nb);
   for (let x = 0; x < nl; x++) xOf[layout[x]!] = x;
   bit.fill(UNSEEN, 0, n);
@@ -376,12 +369,10 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       const b = blocks[layout[x]!]!;
       for (const i of b.phis) {
         if (!needsLocation(i)) continue;
-        valueOf[m] = i.id;
         bit[i.id] = m++;
       }
       for (const i of b.insts) {
         if (i.type === null || !needsLocation(i)) continue;
-        valueOf[m] = i.id;
         bit[i.id] = m++;
       }
     }
@@ -444,11 +435,10 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // Ranges, half-open [s, e): a value defined at p and last used at q holds
   // [p, q), so an instruction's result may take the register of an operand
   // it reads last; a value live out of a block holds through `to + 1`.
-  // Pieces go to `pieces` as (bit, start, end) in layout order; a piece that
-  // meets the value's previous one extends it.
-  const { lastPiece, count } = t;
+  // Pieces go to `pieces` in layout order, each value's linked in a list
+  // (addPiece); a piece that meets the value's previous one extends it.
+  const { lastPiece, firstPiece } = t;
   lastPiece.fill(-1, 0, m);
-  count.fill(0, 0, m);
   let np = 0;
   for (let x = 0; x < nl; x++) {
     const id = layout[x]!;
@@ -462,7 +452,7 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
     for (let q = f0; q < moveStart[x]!; q += 3) {
       let d = facts[q]!;
       if (d < 0) d = ~d;
-      np = addPiece(ps, lastPiece, count, np, d, facts[q + 1]!, (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0 ? hi + 1 : facts[q + 2]!);
+      np = addPiece(ps, lastPiece, firstPiece, np, d, facts[q + 1]!, (sets[out + (d >>> 5)]! & (1 << (d & 31))) !== 0 ? hi + 1 : facts[q + 2]!);
     }
     // Live through the block untouched: all of it.
     for (let w = 0; w < words; w++) {
@@ -470,42 +460,35 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
       while (bits !== 0) {
         const tb = bits & -bits;
         bits ^= tb;
-        np = addPiece(ps, lastPiece, count, np, (w << 5) + 31 - Math.clz32(tb), lo, hi + 1);
+        np = addPiece(ps, lastPiece, firstPiece, np, (w << 5) + 31 - Math.clz32(tb), lo, hi + 1);
       }
     }
     // The moves into the successors' phis write them here.
     for (let q = moveStart[x]!; q < f1; q += 3) {
       const d = bit[facts[q]!]!;
-      if (d >= 0) np = addPiece(ps, lastPiece, count, np, d, hi, hi + 1);
+      if (d >= 0) np = addPiece(ps, lastPiece, firstPiece, np, d, hi, hi + 1);
     }
   }
-  // Each value's pieces, in order, into one array.
+  // Each value's pieces, in order, into one array; its first range starts its lifetime, its last ends it.
   const rangeAt = int32s(n + 1);
-  const fill = t.fill;
-  for (let v = 0; v < n; v++) {
-    const d = bit[v]!;
-    let a = rangeAt[v]!;
-    if (d >= 0) {
-      fill[d] = a;
-      a += 2 * count[d]!;
-    }
-    rangeAt[v + 1] = a;
-  }
-  const flat = int32s(rangeAt[n]!);
-  for (let q = 0; q < np; q += 3) {
-    const d = pieces[q]!;
-    const o = fill[d]!;
-    flat[o] = pieces[q + 1]!;
-    flat[o + 1] = pieces[q + 2]!;
-    fill[d] = o + 2;
-  }
-  // A value's first range starts its lifetime, its last ends it.
+  const flat = int32s((2 * np) / 3);
   const start = int32s(n).fill(0x7fffffff);
   const end = int32s(n).fill(-1);
-  for (let d = 0; d < m; d++) {
-    const v = valueOf[d]!;
-    start[v] = flat[rangeAt[v]!]!;
-    end[v] = flat[rangeAt[v + 1]! - 1]!;
+  const ps = pieces;
+  let k = 0;
+  for (let v = 0; v < n; v++) {
+    const d = bit[v]!;
+    if (d >= 0) {
+      let q = firstPiece[d]!;
+      start[v] = ps[q]!;
+      while (q >= 0) {
+        flat[k++] = ps[q]!;
+        flat[k++] = ps[q + 1]!;
+        q = ps[q + 2]!;
+      }
+      end[v] = flat[k - 1]!;
+    }
+    rangeAt[v + 1] = k;
   }
   return new LiveIntervals(from, to, pos, start, end, weight, flat, rangeAt);
 }
