@@ -132,11 +132,12 @@ interface Tables {
   firstPiece: Int32Array;
   /** By block id: its layout index. */
   xOf: Int32Array;
-  /** By layout index: where the block's own pieces, its moves and its successors start (one more entry, the ends); whether the dataflow must visit it. */
+  /** By layout index: where the block's own pieces, its moves and its successors start (one more entry, the ends); whether the dataflow must visit it; whether a predecessor is at or after it. */
   factStart: Int32Array;
   moveStart: Int32Array;
   succStart: Int32Array;
   dirty: Int32Array;
+  looped: Int32Array;
 }
 
 const tables: Tables = {
@@ -149,6 +150,7 @@ const tables: Tables = {
   moveStart: new Int32Array(0),
   succStart: new Int32Array(0),
   dirty: new Int32Array(0),
+  looped: new Int32Array(0),
 };
 
 /** The working tables, with room for n values, nb block ids and nl blocks in the layout. */
@@ -168,6 +170,7 @@ function tablesFor(n: number, nb: number, nl: number): Tables {
     t.moveStart = new Int32Array(size);
     t.succStart = new Int32Array(size);
     t.dirty = new Int32Array(size);
+    t.looped = new Int32Array(size);
   }
   return t;
 }
@@ -401,8 +404,14 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
   // Blocks to (re)compute: all at first, then those whose successors' live-in grew. Visiting in
   // reverse layout order reaches most predecessors later in the same round; a predecessor at or
   // after its successor (a loop's back edge) waits for another round.
+  // The first round visits every block anyway: a change there needs to mark
+  // only predecessors at or after the block, which `looped` blocks have.
   const dirty = t.dirty;
   dirty.fill(1, 0, nl);
+  const looped = t.looped;
+  looped.fill(0, 0, nl);
+  for (let x = 0; x < nl; x++) for (let j = succStart[x]!; j < succStart[x + 1]!; j++) if (succ[j]! <= x) looped[succ[j]!] = 1;
+  let firstRound = true;
   let again = true;
   while (again) {
     again = false;
@@ -423,13 +432,14 @@ export function liveIntervals(f: IrFunction, needsLocation: (i: Inst) => boolean
           changed = true;
         }
       }
-      if (!changed) continue;
+      if (!changed || (firstRound && looped[x] === 0)) continue;
       for (const pred of blocks[layout[x]!]!.preds) {
         const px = xOf[pred]!;
         dirty[px] = 1;
         if (px >= x) again = true;
       }
     }
+    firstRound = false;
   }
 
   // Ranges, half-open [s, e): a value defined at p and last used at q holds
