@@ -44,10 +44,11 @@ export interface Intervals {
 
 const COST = [1, 10, 100, 1000, 10000, 100000];
 
-/** Scratch storage reused from one call to the next (compiles run one at a time). */
+/** Buffers reused from one call to the next (compiles run one at a time): the bit sets' rows. */
 let scratch = new Uint32Array(1024);
-/** The blocks' pieces of lifetime found by the walk (see `walk`), and the lifetimes' pieces in layout order: triples, reused from call to call. */
+/** The blocks' pieces of lifetime found by the walk, as triples (see `walk`). */
 let facts: Int32Array = new Int32Array(3 * 1024);
+/** The lifetimes' pieces, as triples (see `addPiece`). */
 let pieces: Int32Array = new Int32Array(3 * 1024);
 /** The successors of each block, by layout index (see liveIntervals' succStart); reused from call to call. */
 let successorList: Int32Array = new Int32Array(256);
