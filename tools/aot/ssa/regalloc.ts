@@ -95,7 +95,7 @@ export function allocate(
   const end = iv.end;
   const weight = iv.weight;
 
-  resetTemps(); // liveness's temporaries are dead
+  resetTemps(); // the temporaries of the passes before are dead
   // Hints, so that a move is not needed: a phi and its operands want one
   // register (the phi's moves then vanish), and a result wants its first
   // operand's register (x86's two-operand forms then need no copy).
