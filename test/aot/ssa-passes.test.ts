@@ -1,7 +1,7 @@
 // Version 2's scalar passes on the shapes they are for: constant folding and
 // offset reassociation (fold.ts), asc's repeated shadow-stack checks
 // (cse.ts), redundant loads (loads.ts), loop invariants (licm.ts), dead
-// global and memory stores (stores.ts). Each test checks the
+// global and memory stores (stores.ts), dead shadow-stack stores (shadow.ts). Each test checks the
 // IR lost what the pass removes, and that the compiled code still gives
 // V8's results, traps, and the globals V8 shows after a trap.
 
@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { Trap } from "../../tools/aot/traps.ts";
 import { buildIr } from "../../tools/aot/ssa/build.ts";
 import { optimize } from "../../tools/aot/ssa/function.ts";
+import { shadowStackGlobal } from "../../tools/aot/ssa/pinned.ts";
 import type { IrFunction } from "../../tools/aot/ssa/ir.ts";
 import { decodeModule, Op, validateModule, type Module } from "../../tools/wasm/index.ts";
 import { compare, wat2wasm, type Case } from "./harness.ts";
@@ -152,6 +153,39 @@ ${["i32", "i64"].map((t) => SELECT_CMPS.map((c) => `  (func (export "${t}_${c}")
   (func (export "eqz") (param $a i32) (param $x i32) (result i32)
     (select (local.get $a) (local.get $x) (i32.eqz (local.get $x)))))`;
 
+/** asc's shadow stack: slots written and given back with or without a call, a read of the slot (narrow: loads.ts leaves it), a slot not given back. */
+const SHADOW_SP = "$~lib/memory/__stack_pointer";
+const SHADOW_STACK_WAT = `(module
+  (memory 1)
+  (global ${SHADOW_SP} (mut i32) (i32.const 4096))
+  (func $gc)
+  (func (export "accessor") (param $p i32) (result i32) (local $sp i32)
+    (global.set ${SHADOW_SP} (local.tee $sp (i32.sub (global.get ${SHADOW_SP}) (i32.const 8))))
+    (i32.store (local.get $sp) (local.get $p))
+    (i32.store offset=4 (local.get $sp) (local.get $p))
+    (local.set $p (i32.load offset=4 (local.get $p)))
+    (global.set ${SHADOW_SP} (i32.add (local.get $sp) (i32.const 8)))
+    (local.get $p))
+  (func (export "called") (param $p i32) (result i32)
+    (global.set ${SHADOW_SP} (i32.sub (global.get ${SHADOW_SP}) (i32.const 4)))
+    (i32.store (global.get ${SHADOW_SP}) (local.get $p))
+    (call $gc)
+    (global.set ${SHADOW_SP} (i32.add (global.get ${SHADOW_SP}) (i32.const 4)))
+    (i32.load (local.get $p)))
+  (func (export "reread") (param $p i32) (result i32) (local $v i32)
+    (global.set ${SHADOW_SP} (i32.sub (global.get ${SHADOW_SP}) (i32.const 4)))
+    (i32.store (global.get ${SHADOW_SP}) (local.get $p))
+    (local.set $v (i32.load8_u offset=1 (global.get ${SHADOW_SP})))
+    (global.set ${SHADOW_SP} (i32.add (global.get ${SHADOW_SP}) (i32.const 4)))
+    (local.get $v))
+  (func (export "kept") (param $p i32) (result i32) (local $sp i32)
+    (global.set ${SHADOW_SP} (local.tee $sp (i32.sub (global.get ${SHADOW_SP}) (i32.const 8))))
+    (i32.store offset=4 (local.get $sp) (local.get $p))
+    (global.set ${SHADOW_SP} (i32.add (local.get $sp) (i32.const 4)))
+    (i32.const 0))
+  (func (export "peek") (result i32) (i32.load (i32.const 4092)))
+  (func (export "sp") (result i32) (global.get ${SHADOW_SP})))`;
+
 /** How many instructions with opcode `op` are in blocks at loop depth `depth` or deeper. */
 const countInLoops = (f: IrFunction, op: number, depth: number): number =>
   f.layout.filter((b) => f.blocks[b]!.loopDepth >= depth).flatMap((b) => f.blocks[b]!.insts).filter((i) => i.op === op).length;
@@ -217,6 +251,36 @@ describe("aot v2: scalar passes", () => {
     }
     for (const [a, x] of [[3, 0], [3, 9], [-1, 0]]) cases.push({ fn: "eqz", args: [a, x] });
     expect(await compare(wat2wasm(SELECT_WAT), cases)).toEqual([]);
+  });
+
+  it("drops stores to asc's shadow-stack slots given back before any call, and only those", async () => {
+    const wasm = wat2wasm(SHADOW_STACK_WAT, ["--debug-names"]);
+    const m = decode(wasm);
+    const sp = shadowStackGlobal(m);
+    expect(sp).not.toBeNull();
+    const stores = (name: string, shadow: number | null): number => {
+      const index = m.exports.find((e) => e.name === name)!.index;
+      const fn = m.funcs[index]!;
+      const f = buildIr(m, (k) => m.types[m.funcs[k]!.typeIndex]!, fn, m.types[fn.typeIndex]!, name, index);
+      optimize(f, true, shadow);
+      return count(f, Op.I32Store);
+    };
+    expect(stores("accessor", sp)).toBe(0);
+    expect(stores("accessor", null)).toBe(2);
+    // A call between may run the collector; a load of the slot reads it; a slot still below the stack pointer is live.
+    expect(stores("called", sp)).toBe(1);
+    expect(stores("reread", sp)).toBe(1);
+    expect(stores("kept", sp)).toBe(1);
+    const cases: Case[] = [
+      { fn: "accessor", args: [100] },
+      { fn: "sp" },
+      { fn: "called", args: [100] },
+      { fn: "reread", args: [0x1234] },
+      { fn: "kept", args: [55] },
+      { fn: "peek" },
+      { fn: "sp" },
+    ];
+    expect(await compare(wasm, cases)).toEqual([]);
   });
 
   it("moves loop invariants to the preheader, leaving what may trap and the compares, with V8's results", async () => {

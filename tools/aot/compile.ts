@@ -12,7 +12,7 @@ import { floatEmitters } from "./float-ops.ts";
 import { compileFunction } from "./function.ts";
 import { emitFunction, planFunction, type Planned } from "./ssa/function.ts";
 import { inlinePolicy } from "./ssa/inline-policy.ts";
-import { emitEntryThunk, emitImportEntry, pinnedGlobal } from "./ssa/pinned.ts";
+import { emitEntryThunk, emitImportEntry, pinnedGlobal, shadowStackGlobal } from "./ssa/pinned.ts";
 import type { OriginRange } from "./ssa/origins.ts";
 import { functionRanges, layoutFunctions, type CodeRange } from "./functions.ts";
 import { compileInit } from "./init.ts";
@@ -63,7 +63,10 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
   const prefix = opts.name === undefined ? "" : `${opts.name}: `;
 
   const v2 = aotVersion(opts) === "v2";
-  if (v2) env.pinned = pinnedGlobal(m);
+  if (v2) {
+    env.pinned = pinnedGlobal(m);
+    env.shadowStack = shadowStackGlobal(m);
+  }
   const check = opts.verify ?? process.env.ATOLL_AOT_VERIFY === "1";
   const inlinable = inlinePolicy(m, env.numImportedFuncs);
   const ends: Label[] = [];

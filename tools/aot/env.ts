@@ -52,6 +52,8 @@ export class ModuleEnv {
 
   /** Version 2's global kept in r14 for the whole module (ssa/pinned.ts), or null. */
   pinned: number | null = null;
+  /** asc's `__stack_pointer` (ssa/shadow.ts removes dead stores to its slots), or null. */
+  shadowStack: number | null = null;
 
   /** Writes the pinned global back to wasm:globals, before code outside the module may read it. */
   pinnedOut(): void {

@@ -30,6 +30,7 @@ import { foldConstants } from "./fold.ts";
 import { divideByConstants } from "./divide.ts";
 import { eliminateCommonSubexpressions } from "./cse.ts";
 import { removeDeadStores } from "./stores.ts";
+import { removeDeadShadowStores } from "./shadow.ts";
 import { hoistLoopInvariants } from "./licm.ts";
 import { removeRedundantLoads } from "./loads.ts";
 import { mergeAbortPaths } from "./tails.ts";
@@ -88,7 +89,7 @@ function clobbers(i: Inst): number {
 }
 
 /** Runs the passes; `check` runs the verifier after each one (the tests turn it on). */
-export function optimize(f: IrFunction, check: boolean): Set<number> {
+export function optimize(f: IrFunction, check: boolean, shadowStack: number | null = null): Set<number> {
   const step = (name: string, pass: () => void): void => {
     pass();
     if (check) verify(f, name);
@@ -106,6 +107,7 @@ export function optimize(f: IrFunction, check: boolean): Set<number> {
   step("loads", () => removeRedundantLoads(f));
   step("licm", () => hoistLoopInvariants(f));
   step("stores", () => removeDeadStores(f));
+  if (shadowStack !== null) step("shadow", () => removeDeadShadowStores(f, shadowStack));
   step("tails", () => mergeAbortPaths(f));
   let uses: Int32Array | undefined;
   step("dce", () => (uses = removeDeadCode(f)));
@@ -141,7 +143,7 @@ export function planFunction(
   check = false,
 ): Planned {
   const f = buildIr(env.m, (k) => env.funcType(k), fn, type, where, index, inlinable);
-  const fused = optimize(f, check);
+  const fused = optimize(f, check, env.shadowStack);
   // The fused compares by id, so that the question costs no hashing.
   const isFused = uint8s(f.values.length);
   for (const v of fused) isFused[v] = 1;

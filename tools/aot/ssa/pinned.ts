@@ -34,7 +34,11 @@ export const PINNED_REG = 14;
 
 /** The index of the global to keep in PINNED_REG, or null. $ATOLL_AOT_PIN=0 turns it off. */
 export function pinnedGlobal(m: Module): number | null {
-  if (process.env.ATOLL_AOT_PIN === "0") return null;
+  return process.env.ATOLL_AOT_PIN === "0" ? null : shadowStackGlobal(m);
+}
+
+/** The index of asc's shadow-stack pointer, or null when the module has none by that name. */
+export function shadowStackGlobal(m: Module): number | null {
   const imported = numImportedGlobals(m);
   for (const [index, name] of m.names.globals) {
     if (!/(^|\/)__stack_pointer$/.test(name) || index < imported) continue;
