@@ -94,8 +94,13 @@ export class Builder {
   private readonly bodies: number[] = [];
   /** Functions being inlined, innermost last (no recursion, bounded depth). */
   private readonly inlining: number[] = [];
-  /** By block: the value each local was last given there (made on the block's first write). */
-  private readonly defs: (Map<number, number> | undefined)[] = [];
+  /**
+   * By block: the value each local was last given there (made on the block's
+   * first write). A holey array by local rather than a Map: local indices are
+   * small, and reads (memoized along every predecessor chain) outnumber
+   * local.get three to one, so the Map's hashing was a quarter of the build.
+   */
+  private readonly defs: (number[] | undefined)[] = [];
   private readonly sealed: boolean[] = [];
   /** By block: the incomplete phis of an unsealed block, by local (made on the first). */
   private readonly incomplete: (Map<number, Inst> | undefined)[] = [];
@@ -175,19 +180,22 @@ export class Builder {
 
   private write(local: number, block: number, value: number): void {
     const d = this.defs[block];
-    if (d === undefined) this.defs[block] = new Map([[local, value]]);
-    else d.set(local, value);
+    if (d === undefined) {
+      const nd: number[] = [];
+      nd[local] = value;
+      this.defs[block] = nd;
+    } else d[local] = value;
   }
 
   private read(local: number, block: number): number {
-    const known = this.defs[block]?.get(local);
+    const known = this.defs[block]?.[local];
     if (known !== undefined) return known;
     const b = this.f.blocks[block]!;
     let v: number;
     if (!this.sealed[block]) {
       const p = this.phi(block, this.localTypes[local]!);
       const inc = this.incomplete[block];
-      if (inc === undefined) this.incomplete[block] = new Map([[local, p]]);
+      if (inc === undefined) this.incomplete[block] = new Map<number, Inst>().set(local, p);
       else inc.set(local, p);
       v = p.id;
     } else if (b.preds.length === 1) {
