@@ -29,8 +29,22 @@ interface Ctl {
   mergePhis: Inst[];
   /** if: the else arm's block and the parameters the if was entered with. */
   elseBlock: number;
-  params: number[];
+  params: readonly number[];
 }
+
+/** The bit patterns of the i32 constants 0..SMALL_BITS-1, made once: most constants are small, and BigInt() allocates. */
+const SMALL_BITS = 1024;
+const smallBitsTable: bigint[] = Array.from({ length: SMALL_BITS }, (_, i) => BigInt(i));
+
+/** The 64-bit pattern of a 32-bit constant (i32 as a signed number, f32 as its bits): zero-extended. */
+function smallBits(v: number): bigint {
+  const u = v >>> 0;
+  return u < SMALL_BITS ? smallBitsTable[u]! : BigInt(u);
+}
+
+/** No phis and no values, for edges that carry nothing. */
+const NO_PHIS: readonly Inst[] = [];
+const NO_VALUES: readonly number[] = [];
 
 /** Wasm opcodes a function body may use that the builder turns into plain IR instructions (the rest of the non-control set). */
 const CONTROL_OPS = [
@@ -50,7 +64,8 @@ for (const op of CONTROL_OPS) {
  * stack falls and grows again at every block).
  */
 class ValueStack {
-  private readonly items: number[] = [];
+  /** The values, bottom first; entries at `length` and above are stale. */
+  readonly items: number[] = [];
   length = 0;
 
   push(v: number): void {
@@ -69,10 +84,26 @@ class ValueStack {
     return this.items[this.length - 1]!;
   }
 
-  /** The top n values (n at most the height), deepest first, as a new array. */
+  /**
+   * The top n values (n at most the height), deepest first, as a new array
+   * of exactly n elements (an array grown by push from empty reserves 17,
+   * and these become instructions' operand lists, kept until code is made).
+   */
   top(n: number): number[] {
+    const items = this.items;
+    const h = this.length;
+    switch (n) {
+      case 0:
+        return [];
+      case 1:
+        return [items[h - 1]!];
+      case 2:
+        return [items[h - 2]!, items[h - 1]!];
+      case 3:
+        return [items[h - 3]!, items[h - 2]!, items[h - 1]!];
+    }
     const out: number[] = [];
-    for (let i = this.length - n; i < this.length; i++) out.push(this.items[i]!);
+    for (let i = h - n; i < h; i++) out.push(items[i]!);
     return out;
   }
 
@@ -221,16 +252,25 @@ export class Builder {
     this.sealed[block] = true;
   }
 
-  /** Adds the edge from→to carrying `args` to `phis` (the target's stack phis). */
-  private edge(from: number, to: number, phis: readonly Inst[], args: readonly number[]): void {
+  /**
+   * Adds the edge from→to carrying `values[start..]` to `phis` (the target's
+   * stack phis); `values` may be the operand stack's store, read in place.
+   */
+  private edge(from: number, to: number, phis: readonly Inst[], values: readonly number[], start: number): void {
     const b = this.f.blocks[to]!;
     if (b.preds.includes(from)) return; // a switch naming the same target twice: one edge
     b.preds.push(from);
-    phis.forEach((p, i) => p.args.push(args[i]!));
+    for (let i = 0; i < phis.length; i++) phis[i]!.args.push(values[start + i]!);
   }
 
-  private top(n: number): number[] {
-    return this.stack.top(n);
+  /** An edge that carries no values. */
+  private plainEdge(from: number, to: number): void {
+    this.edge(from, to, NO_PHIS, NO_VALUES, 0);
+  }
+
+  /** An edge carrying the top `phis.length` values of the operand stack. */
+  private stackEdge(from: number, to: number, phis: readonly Inst[]): void {
+    this.edge(from, to, phis, this.stack.items, this.stack.length - phis.length);
   }
 
   private pop(): number {
@@ -258,7 +298,7 @@ export class Builder {
   }
 
   private branchTo(c: Ctl): void {
-    this.edge(this.cur!, c.target, c.targetPhis, this.top(this.branchArity(c)));
+    this.stackEdge(this.cur!, c.target, c.targetPhis);
   }
 
   /** Builds the whole body. */
@@ -289,7 +329,7 @@ export class Builder {
 
   private instruction(ins: Instr): void {
     const op = ins.op;
-    if (op > 0xff || CONTROL[op] === 0) return this.plain(ins);
+    if (op > 0xff || CONTROL[op] === 0) return this.plain(ins, op);
     switch (op) {
       case Op.Nop:
         return;
@@ -318,7 +358,7 @@ export class Builder {
         const cont = this.newBlock();
         this.branchTo(c);
         this.setTerm(this.cur!, { kind: "branch", cond, then: c.target, else: cont });
-        this.edge(this.cur!, cont, [], []);
+        this.plainEdge(this.cur!, cont);
         this.seal(cont);
         this.enter(cont);
         return;
@@ -346,8 +386,8 @@ export class Builder {
           const body = this.inlinable(ins.index!, this.inlining.length, this.loopDepth > 0);
           if (body !== null) return this.inline(ins.index!, body, t);
         }
-        const callee = op === Op.CallIndirect ? [this.pop()] : [];
-        const args = [...this.popN(t.params.length), ...callee];
+        // call_indirect's table index is on top, after the arguments: the last operand.
+        const args = this.popN(op === Op.CallIndirect ? t.params.length + 1 : t.params.length);
         const call = this.emit(op, t.results[0] ?? null, args, ins);
         if (t.results.length > 0) this.stack.push(call.id);
         for (let i = 1; i < t.results.length; i++) {
@@ -422,20 +462,22 @@ export class Builder {
     this.bodies.pop();
   }
 
-  /** Every other instruction: pops its operands by its signature, pushes its result. */
-  private plain(ins: Instr): void {
-    const info = opInfo(ins.op);
+  /** Every other instruction (opcode `op`): pops its operands by its signature, pushes its result. */
+  private plain(ins: Instr, op: number): void {
+    const info = opInfo(op);
     if (info === undefined || info.params === undefined || info.results === undefined) {
-      throw new Error(`tools/aot: ${this.f.where}: ${opNameOf(ins.op)} at offset 0x${ins.offset.toString(16)} is not supported by the SSA builder`);
+      throw new Error(`tools/aot: ${this.f.where}: ${opNameOf(op)} at offset 0x${ins.offset.toString(16)} is not supported by the SSA builder`);
     }
-    const args = this.popN(info.params.length);
     const type = info.results[0] ?? null;
-    if (ins.op === Op.I32Const || ins.op === Op.I64Const || ins.op === Op.F32Const || ins.op === Op.F64Const) {
-      const v = ins.value!;
-      this.stack.push(this.constant(type!, typeof v === "bigint" ? BigInt.asUintN(64, v) : BigInt(v >>> 0)));
+    if (op === Op.I32Const || op === Op.F32Const) {
+      this.stack.push(this.constant(type!, smallBits(ins.value as number)));
       return;
     }
-    const i = this.emit(ins.op, type, args, ins);
+    if (op === Op.I64Const || op === Op.F64Const) {
+      this.stack.push(this.constant(type!, BigInt.asUintN(64, ins.value as bigint)));
+      return;
+    }
+    const i = this.emit(op, type, this.popN(info.params.length), ins);
     if (type !== null) this.stack.push(i.id);
   }
 
@@ -448,9 +490,10 @@ export class Builder {
       this.loopDepth++;
       const header = this.newBlock();
       const phis = type.params.map((t) => this.phi(header, t));
-      const params = this.popN(np);
+      if (height < 0) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
       this.setTerm(this.cur!, { kind: "jump", target: header });
-      this.edge(this.cur!, header, phis, params);
+      this.stackEdge(this.cur!, header, phis);
+      this.stack.truncate(height);
       this.enter(header);
       for (const p of phis) this.stack.push(p.id);
       this.ctl.push({ kind: "loop", type, height, target: header, targetPhis: phis, merge: -1, mergePhis: [], elseBlock: -1, params: [] });
@@ -458,13 +501,13 @@ export class Builder {
     }
     const merge = this.newBlock();
     const mergePhis = type.results.map((t) => this.phi(merge, t));
-    const c: Ctl = { kind: ins.op === Op.If ? "if" : "block", type, height, target: merge, targetPhis: mergePhis, merge, mergePhis, elseBlock: -1, params: this.top(np) };
+    const c: Ctl = { kind: ins.op === Op.If ? "if" : "block", type, height, target: merge, targetPhis: mergePhis, merge, mergePhis, elseBlock: -1, params: np === 0 ? NO_VALUES : this.stack.top(np) };
     if (ins.op === Op.If) {
       const then = this.newBlock();
       c.elseBlock = this.newBlock();
       this.setTerm(this.cur!, { kind: "branch", cond, then, else: c.elseBlock });
-      this.edge(this.cur!, then, [], []);
-      this.edge(this.cur!, c.elseBlock, [], []);
+      this.plainEdge(this.cur!, then);
+      this.plainEdge(this.cur!, c.elseBlock);
       this.seal(then);
       this.seal(c.elseBlock);
       this.enter(then);
@@ -475,7 +518,7 @@ export class Builder {
   /** Ends the current arm: falls through to the merge block with the results. */
   private fallToMerge(c: Ctl): void {
     if (this.cur === null) return;
-    this.edge(this.cur, c.merge, c.mergePhis, this.top(c.type.results.length));
+    this.stackEdge(this.cur, c.merge, c.mergePhis);
     this.setTerm(this.cur, { kind: "jump", target: c.merge });
   }
 
@@ -501,7 +544,7 @@ export class Builder {
     if (c.kind === "if" && c.elseBlock >= 0) {
       // No else arm: the condition's false edge carries the parameters through.
       const e = c.elseBlock;
-      this.edge(e, c.merge, c.mergePhis, c.params);
+      this.edge(e, c.merge, c.mergePhis, c.params, 0);
       this.setTerm(e, { kind: "jump", target: c.merge });
       this.enter(e);
     }
