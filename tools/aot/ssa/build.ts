@@ -203,6 +203,17 @@ export class Builder {
     return p;
   }
 
+  /**
+   * A phi of each type in `block`. A loop, not a map() with an arrow: an
+   * arrow that captures `this` makes every call of the method holding it
+   * allocate a context, and open() runs at every block.
+   */
+  private phis(block: number, types: readonly ValType[]): Inst[] {
+    const out: Inst[] = [];
+    for (const t of types) out.push(this.phi(block, t));
+    return out;
+  }
+
   private constant(type: ValType, bits: bigint): number {
     const c = this.emit(IrOp.Const, type, []);
     c.bits = bits;
@@ -316,7 +327,7 @@ export class Builder {
       }
     });
     const exit = this.newBlock();
-    const exitPhis = this.f.type.results.map((t) => this.phi(exit, t));
+    const exitPhis = this.phis(exit, this.f.type.results);
     this.bodies.push(this.ctl.length);
     this.ctl.push({ kind: "func", type: this.f.type, height: 0, target: exit, targetPhis: exitPhis, merge: exit, mergePhis: exitPhis, elseBlock: -1, params: [] });
     for (const ins of body) {
@@ -363,15 +374,8 @@ export class Builder {
         this.enter(cont);
         return;
       }
-      case Op.BrTable: {
-        const index = this.pop();
-        const labels = [...ins.labels!, ins.index!].map((d) => this.label(d));
-        for (const c of labels) this.branchTo(c);
-        const targets = labels.map((c) => c.target);
-        this.setTerm(this.cur!, { kind: "switch", index, targets: targets.slice(0, -1), default: targets[targets.length - 1]! });
-        this.cur = null;
-        return;
-      }
+      case Op.BrTable:
+        return this.brTable(ins);
       case Op.Return: {
         const c = this.ctl[this.bodies[this.bodies.length - 1]!]!;
         this.branchTo(c);
@@ -427,6 +431,21 @@ export class Builder {
     }
   }
 
+  /** br_table: an edge to each target (one per target block), then the switch. */
+  private brTable(ins: Instr): void {
+    const index = this.pop();
+    const targets: number[] = [];
+    for (const depth of ins.labels!) {
+      const c = this.label(depth);
+      this.branchTo(c);
+      targets.push(c.target);
+    }
+    const def = this.label(ins.index!);
+    this.branchTo(def);
+    this.setTerm(this.cur!, { kind: "switch", index, targets, default: def.target });
+    this.cur = null;
+  }
+
   /** Saved by inline() for leaveInline(). */
   private readonly saved: { localBase: number; origin: number }[] = [];
 
@@ -442,10 +461,11 @@ export class Builder {
     this.localTypes.push(...t.params, ...fn.locals);
     this.origin = index;
     this.inlining.push(index);
-    args.forEach((v, i) => this.write(this.localBase + i, this.cur!, v));
-    fn.locals.forEach((lt, i) => this.write(this.localBase + t.params.length + i, this.cur!, this.constant(lt, 0n)));
+    const at = this.cur!;
+    for (let i = 0; i < args.length; i++) this.write(this.localBase + i, at, args[i]!);
+    for (let i = 0; i < fn.locals.length; i++) this.write(this.localBase + t.params.length + i, at, this.constant(fn.locals[i]!, 0n));
     const after = this.newBlock();
-    const phis = t.results.map((rt) => this.phi(after, rt));
+    const phis = this.phis(after, t.results);
     this.bodies.push(this.ctl.length);
     this.ctl.push({ kind: "inline", type: t, height: this.stack.length, target: after, targetPhis: phis, merge: after, mergePhis: phis, elseBlock: -1, params: [] });
     for (const ins of fn.body) {
@@ -489,7 +509,7 @@ export class Builder {
     if (ins.op === Op.Loop) {
       this.loopDepth++;
       const header = this.newBlock();
-      const phis = type.params.map((t) => this.phi(header, t));
+      const phis = this.phis(header, type.params);
       if (height < 0) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
       this.setTerm(this.cur!, { kind: "jump", target: header });
       this.stackEdge(this.cur!, header, phis);
@@ -500,7 +520,7 @@ export class Builder {
       return;
     }
     const merge = this.newBlock();
-    const mergePhis = type.results.map((t) => this.phi(merge, t));
+    const mergePhis = this.phis(merge, type.results);
     const c: Ctl = { kind: ins.op === Op.If ? "if" : "block", type, height, target: merge, targetPhis: mergePhis, merge, mergePhis, elseBlock: -1, params: np === 0 ? NO_VALUES : this.stack.top(np) };
     if (ins.op === Op.If) {
       const then = this.newBlock();
