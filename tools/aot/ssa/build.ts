@@ -32,6 +32,25 @@ interface Ctl {
   params: readonly number[];
 }
 
+/** Where an opcode's entry is in the PLAIN_ tables: one-byte opcodes at their byte, 0xFC ones at 0x100 + sub; -1 for none. */
+function plainIndex(op: number): number {
+  return op < 0x100 ? op : (op & 0xff00) === 0xfc00 ? 0x100 + (op & 0xff) : -1;
+}
+
+/**
+ * By plainIndex: the operand count of an instruction with a fixed signature
+ * (-1 where there is none: the builder cannot take it), and its result type.
+ * opInfo() per instruction cost a lookup and three checks.
+ */
+const PLAIN_ARITY = new Int8Array(0x200).fill(-1);
+const PLAIN_RESULT: (ValType | null)[] = new Array<ValType | null>(0x200).fill(null);
+for (let k = 0; k < 0x200; k++) {
+  const info = opInfo(k < 0x100 ? k : 0xfc00 | (k - 0x100));
+  if (info === undefined || info.params === undefined || info.results === undefined) continue;
+  PLAIN_ARITY[k] = info.params.length;
+  PLAIN_RESULT[k] = info.results[0] ?? null;
+}
+
 /** The bit patterns of the i32 constants 0..SMALL_BITS-1, made once: most constants are small, and BigInt() allocates. */
 const SMALL_BITS = 1024;
 const smallBitsTable: bigint[] = Array.from({ length: SMALL_BITS }, (_, i) => BigInt(i));
@@ -484,11 +503,12 @@ export class Builder {
 
   /** Every other instruction (opcode `op`): pops its operands by its signature, pushes its result. */
   private plain(ins: Instr, op: number): void {
-    const info = opInfo(op);
-    if (info === undefined || info.params === undefined || info.results === undefined) {
+    const k = plainIndex(op);
+    const arity = k < 0 ? -1 : PLAIN_ARITY[k]!;
+    if (arity < 0) {
       throw new Error(`tools/aot: ${this.f.where}: ${opNameOf(op)} at offset 0x${ins.offset.toString(16)} is not supported by the SSA builder`);
     }
-    const type = info.results[0] ?? null;
+    const type = PLAIN_RESULT[k]!;
     if (op === Op.I32Const || op === Op.F32Const) {
       this.stack.push(this.constant(type!, smallBits(ins.value as number)));
       return;
@@ -497,7 +517,7 @@ export class Builder {
       this.stack.push(this.constant(type!, BigInt.asUintN(64, ins.value as bigint)));
       return;
     }
-    const i = this.emit(op, type, this.popN(info.params.length), ins);
+    const i = this.emit(op, type, this.popN(arity), ins);
     if (type !== null) this.stack.push(i.id);
   }
 
