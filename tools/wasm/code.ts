@@ -102,6 +102,23 @@ function zeroByte(r: Reader): void {
   if (b !== 0) r.fail(`zero byte expected, got ${hex(b)} (multiple memories are not part of WebAssembly 2.0)`, at);
 }
 
+// The four instruction layouts (see readInstrs).
+
+/** No immediate, an index, or a type (drop and select get theirs from the validator). */
+function plain(op: number, offset: number, index: number | undefined, type: ValType | undefined): Instr {
+  return { op, offset, index, type, dead: undefined };
+}
+
+/** A constant. */
+function constant(op: number, offset: number, value: number | bigint): Instr {
+  return { op, offset, value, dead: undefined };
+}
+
+/** block, loop, if, br_table, and the instructions with two indices (`table` set after). */
+function structured(op: number, offset: number, index: number | undefined, labels: number[] | undefined, blockType: FuncType | undefined): Instr {
+  return { op, offset, index, table: undefined, labels, blockType, dead: undefined };
+}
+
 /**
  * Decodes instructions up to the `end` that closes the sequence.
  *
@@ -140,74 +157,78 @@ export function readInstrs(r: Reader, ctx: CodeContext, constExpr: boolean): Ins
     if (info.feature !== undefined && !(constExpr && (op === Op.RefNull || op === Op.RefFunc))) {
       r.fail(unsupported(`${info.feature} (${info.name})`), at);
     }
-    // One object literal per immediate layout, with the fields in the order
-    // they used to be added: adding a field to an object after it is made
-    // moves its fields out of line, an allocation per instruction.
+    // Four object layouts (hidden classes), each a fixed list of fields,
+    // those an instruction does not use set to undefined. Every consumer
+    // reads `op` and `dead` of every instruction; with one layout per
+    // immediate kind (eight) those reads were megamorphic property lookups,
+    // with four they are a map check. All fields exist from the start, so
+    // the validator's `type` and `dead` change no layout either.
     let ins: Instr;
     switch (kind) {
       case K.None:
-        ins = { op, offset: at };
+        ins = plain(op, at, undefined, undefined);
         break;
       case K.Block:
-        ins = { op, offset: at, blockType: readBlockType(r, ctx) };
+        ins = structured(op, at, undefined, undefined, readBlockType(r, ctx));
         break;
       case K.Index:
-        ins = { op, offset: at, index: r.u32() };
+        ins = plain(op, at, r.u32(), undefined);
         break;
       case K.Data:
-        ins = { op, offset: at, index: r.u32() };
+        ins = plain(op, at, r.u32(), undefined);
         if (ctx.dataCount === undefined) r.fail(`data count section required by ${info.name}`, at);
         break;
       case K.DataMem0:
-        ins = { op, offset: at, index: r.u32() };
+        ins = plain(op, at, r.u32(), undefined);
         zeroByte(r);
         if (ctx.dataCount === undefined) r.fail(`data count section required by ${info.name}`, at);
         break;
       case K.BrTable: {
         const labels: number[] = [];
         for (let n = r.u32(); n > 0; n--) labels.push(r.u32());
-        ins = { op, offset: at, labels, index: r.u32() };
+        ins = structured(op, at, r.u32(), labels, undefined);
         break;
       }
       case K.TwoIndex: {
         const index = r.u32();
-        ins = { op, offset: at, index, table: r.u32() };
+        ins = structured(op, at, index, undefined, undefined);
+        ins.table = r.u32();
         break;
       }
       case K.MemArg: {
         const align = r.u32();
-        ins = { op, offset: at, memarg: { align, offset: r.u32() } };
+        ins = { op, offset: at, memarg: { align, offset: r.u32() }, dead: undefined };
         break;
       }
       case K.Mem0:
         zeroByte(r);
-        ins = { op, offset: at };
+        ins = plain(op, at, undefined, undefined);
         break;
       case K.Mem0x2:
         zeroByte(r);
         zeroByte(r);
-        ins = { op, offset: at };
+        ins = plain(op, at, undefined, undefined);
         break;
       case K.I32:
-        ins = { op, offset: at, value: r.s32() };
+        ins = constant(op, at, r.s32());
         break;
       case K.I64:
-        ins = { op, offset: at, value: r.s64() };
+        ins = constant(op, at, r.s64());
         break;
       case K.F32:
-        ins = { op, offset: at, value: r.f32Bits() };
+        ins = constant(op, at, r.f32Bits());
         break;
       case K.F64:
-        ins = { op, offset: at, value: r.f64Bits() };
+        ins = constant(op, at, r.f64Bits());
         break;
       case K.SelectT: {
         const n = r.u32();
         if (n !== 1) r.fail(`invalid result arity: typed select must name exactly 1 type, got ${n}`, at);
-        ins = { op, offset: at, type: readValType(r) };
+        ins = plain(op, at, undefined, readValType(r));
         break;
       }
       case K.HeapType:
-        ins = { op, offset: at, type: readHeapType(r) };
+        ins = plain(op, at, undefined, readHeapType(r));
         break;
     }
 

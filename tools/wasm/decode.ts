@@ -161,13 +161,14 @@ class Decoder {
         case Sec.Table:
           this.vec(() => {
             const offset = r.pos;
-            this.m.tables.push({ ...readTableType(r), offset } satisfies Table);
+            const t = readTableType(r);
+            this.m.tables.push({ elemType: t.elemType, limits: t.limits, offset } satisfies Table);
           });
           break;
         case Sec.Memory:
           this.vec(() => {
             const offset = r.pos;
-            this.m.memories.push({ ...readMemoryType(r), offset } satisfies Memory);
+            this.m.memories.push({ limits: readMemoryType(r).limits, offset } satisfies Memory);
           });
           break;
         case Sec.Global:
@@ -277,8 +278,9 @@ class Decoder {
 
   global(): Global {
     const offset = this.r.pos;
-    const type = readGlobalType(this.r);
-    return { ...type, init: this.constExpr(), offset };
+    const g = readGlobalType(this.r);
+    // Fields named, not spread: a spread goes through the object-clone IC, slow until optimized, and there are few globals.
+    return { type: g.type, mutable: g.mutable, init: this.constExpr(), offset };
   }
 
   elem(): Elem {

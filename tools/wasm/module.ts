@@ -65,7 +65,8 @@ export interface Export {
 /**
  * One instruction. `op` is the opcode byte, or `0xFC00 | sub` for the
  * 0xFC-prefixed ones (see `Op` in opcodes.ts). Only the fields an
- * instruction needs are present.
+ * instruction needs are set; the decoder gives each instruction one of four
+ * fixed layouts, with the other fields present but undefined (code.ts).
  */
 export interface Instr {
   op: number;

@@ -29,8 +29,41 @@ interface Ctl {
   mergePhis: Inst[];
   /** if: the else arm's block and the parameters the if was entered with. */
   elseBlock: number;
-  params: number[];
+  params: readonly number[];
 }
+
+/** Where an opcode's entry is in the PLAIN_ tables: one-byte opcodes at their byte, 0xFC ones at 0x100 + sub; -1 for none. */
+function plainIndex(op: number): number {
+  return op < 0x100 ? op : (op & 0xff00) === 0xfc00 ? 0x100 + (op & 0xff) : -1;
+}
+
+/**
+ * By plainIndex: the operand count of an instruction with a fixed signature
+ * (-1 where there is none: the builder cannot take it), and its result type.
+ * opInfo() per instruction cost a lookup and three checks.
+ */
+const PLAIN_ARITY = new Int8Array(0x200).fill(-1);
+const PLAIN_RESULT: (ValType | null)[] = new Array<ValType | null>(0x200).fill(null);
+for (let k = 0; k < 0x200; k++) {
+  const info = opInfo(k < 0x100 ? k : 0xfc00 | (k - 0x100));
+  if (info === undefined || info.params === undefined || info.results === undefined) continue;
+  PLAIN_ARITY[k] = info.params.length;
+  PLAIN_RESULT[k] = info.results[0] ?? null;
+}
+
+/** The bit patterns of the i32 constants 0..SMALL_BITS-1, made once: most constants are small, and BigInt() allocates. */
+const SMALL_BITS = 1024;
+const smallBitsTable: bigint[] = Array.from({ length: SMALL_BITS }, (_, i) => BigInt(i));
+
+/** The 64-bit pattern of a 32-bit constant (i32 as a signed number, f32 as its bits): zero-extended. */
+function smallBits(v: number): bigint {
+  const u = v >>> 0;
+  return u < SMALL_BITS ? smallBitsTable[u]! : BigInt(u);
+}
+
+/** No phis and no values, for edges that carry nothing. */
+const NO_PHIS: readonly Inst[] = [];
+const NO_VALUES: readonly number[] = [];
 
 /** Wasm opcodes a function body may use that the builder turns into plain IR instructions (the rest of the non-control set). */
 const CONTROL_OPS = [
@@ -50,7 +83,8 @@ for (const op of CONTROL_OPS) {
  * stack falls and grows again at every block).
  */
 class ValueStack {
-  private readonly items: number[] = [];
+  /** The values, bottom first; entries at `length` and above are stale. */
+  readonly items: number[] = [];
   length = 0;
 
   push(v: number): void {
@@ -69,10 +103,26 @@ class ValueStack {
     return this.items[this.length - 1]!;
   }
 
-  /** The top n values (n at most the height), deepest first, as a new array. */
+  /**
+   * The top n values (n at most the height), deepest first, as a new array
+   * of exactly n elements (an array grown by push from empty reserves 17,
+   * and these become instructions' operand lists, kept until code is made).
+   */
   top(n: number): number[] {
+    const items = this.items;
+    const h = this.length;
+    switch (n) {
+      case 0:
+        return [];
+      case 1:
+        return [items[h - 1]!];
+      case 2:
+        return [items[h - 2]!, items[h - 1]!];
+      case 3:
+        return [items[h - 3]!, items[h - 2]!, items[h - 1]!];
+    }
     const out: number[] = [];
-    for (let i = this.length - n; i < this.length; i++) out.push(this.items[i]!);
+    for (let i = h - n; i < h; i++) out.push(items[i]!);
     return out;
   }
 
@@ -94,8 +144,13 @@ export class Builder {
   private readonly bodies: number[] = [];
   /** Functions being inlined, innermost last (no recursion, bounded depth). */
   private readonly inlining: number[] = [];
-  /** By block: the value each local was last given there (made on the block's first write). */
-  private readonly defs: (Map<number, number> | undefined)[] = [];
+  /**
+   * By block: the value each local was last given there (made on the block's
+   * first write). A holey array by local rather than a Map: local indices are
+   * small, and reads (memoized along every predecessor chain) outnumber
+   * local.get three to one, so the Map's hashing was a quarter of the build.
+   */
+  private readonly defs: (number[] | undefined)[] = [];
   private readonly sealed: boolean[] = [];
   /** By block: the incomplete phis of an unsealed block, by local (made on the first). */
   private readonly incomplete: (Map<number, Inst> | undefined)[] = [];
@@ -167,6 +222,17 @@ export class Builder {
     return p;
   }
 
+  /**
+   * A phi of each type in `block`. A loop, not a map() with an arrow: an
+   * arrow that captures `this` makes every call of the method holding it
+   * allocate a context, and open() runs at every block.
+   */
+  private phis(block: number, types: readonly ValType[]): Inst[] {
+    const out: Inst[] = [];
+    for (const t of types) out.push(this.phi(block, t));
+    return out;
+  }
+
   private constant(type: ValType, bits: bigint): number {
     const c = this.emit(IrOp.Const, type, []);
     c.bits = bits;
@@ -175,19 +241,22 @@ export class Builder {
 
   private write(local: number, block: number, value: number): void {
     const d = this.defs[block];
-    if (d === undefined) this.defs[block] = new Map([[local, value]]);
-    else d.set(local, value);
+    if (d === undefined) {
+      const nd: number[] = [];
+      nd[local] = value;
+      this.defs[block] = nd;
+    } else d[local] = value;
   }
 
   private read(local: number, block: number): number {
-    const known = this.defs[block]?.get(local);
+    const known = this.defs[block]?.[local];
     if (known !== undefined) return known;
     const b = this.f.blocks[block]!;
     let v: number;
     if (!this.sealed[block]) {
       const p = this.phi(block, this.localTypes[local]!);
       const inc = this.incomplete[block];
-      if (inc === undefined) this.incomplete[block] = new Map([[local, p]]);
+      if (inc === undefined) this.incomplete[block] = new Map<number, Inst>().set(local, p);
       else inc.set(local, p);
       v = p.id;
     } else if (b.preds.length === 1) {
@@ -213,16 +282,25 @@ export class Builder {
     this.sealed[block] = true;
   }
 
-  /** Adds the edge from→to carrying `args` to `phis` (the target's stack phis). */
-  private edge(from: number, to: number, phis: readonly Inst[], args: readonly number[]): void {
+  /**
+   * Adds the edge from→to carrying `values[start..]` to `phis` (the target's
+   * stack phis); `values` may be the operand stack's store, read in place.
+   */
+  private edge(from: number, to: number, phis: readonly Inst[], values: readonly number[], start: number): void {
     const b = this.f.blocks[to]!;
     if (b.preds.includes(from)) return; // a switch naming the same target twice: one edge
     b.preds.push(from);
-    phis.forEach((p, i) => p.args.push(args[i]!));
+    for (let i = 0; i < phis.length; i++) phis[i]!.args.push(values[start + i]!);
   }
 
-  private top(n: number): number[] {
-    return this.stack.top(n);
+  /** An edge that carries no values. */
+  private plainEdge(from: number, to: number): void {
+    this.edge(from, to, NO_PHIS, NO_VALUES, 0);
+  }
+
+  /** An edge carrying the top `phis.length` values of the operand stack. */
+  private stackEdge(from: number, to: number, phis: readonly Inst[]): void {
+    this.edge(from, to, phis, this.stack.items, this.stack.length - phis.length);
   }
 
   private pop(): number {
@@ -250,7 +328,7 @@ export class Builder {
   }
 
   private branchTo(c: Ctl): void {
-    this.edge(this.cur!, c.target, c.targetPhis, this.top(this.branchArity(c)));
+    this.stackEdge(this.cur!, c.target, c.targetPhis);
   }
 
   /** Builds the whole body. */
@@ -268,7 +346,7 @@ export class Builder {
       }
     });
     const exit = this.newBlock();
-    const exitPhis = this.f.type.results.map((t) => this.phi(exit, t));
+    const exitPhis = this.phis(exit, this.f.type.results);
     this.bodies.push(this.ctl.length);
     this.ctl.push({ kind: "func", type: this.f.type, height: 0, target: exit, targetPhis: exitPhis, merge: exit, mergePhis: exitPhis, elseBlock: -1, params: [] });
     for (const ins of body) {
@@ -281,7 +359,7 @@ export class Builder {
 
   private instruction(ins: Instr): void {
     const op = ins.op;
-    if (op > 0xff || CONTROL[op] === 0) return this.plain(ins);
+    if (op > 0xff || CONTROL[op] === 0) return this.plain(ins, op);
     switch (op) {
       case Op.Nop:
         return;
@@ -310,20 +388,13 @@ export class Builder {
         const cont = this.newBlock();
         this.branchTo(c);
         this.setTerm(this.cur!, { kind: "branch", cond, then: c.target, else: cont });
-        this.edge(this.cur!, cont, [], []);
+        this.plainEdge(this.cur!, cont);
         this.seal(cont);
         this.enter(cont);
         return;
       }
-      case Op.BrTable: {
-        const index = this.pop();
-        const labels = [...ins.labels!, ins.index!].map((d) => this.label(d));
-        for (const c of labels) this.branchTo(c);
-        const targets = labels.map((c) => c.target);
-        this.setTerm(this.cur!, { kind: "switch", index, targets: targets.slice(0, -1), default: targets[targets.length - 1]! });
-        this.cur = null;
-        return;
-      }
+      case Op.BrTable:
+        return this.brTable(ins);
       case Op.Return: {
         const c = this.ctl[this.bodies[this.bodies.length - 1]!]!;
         this.branchTo(c);
@@ -338,8 +409,8 @@ export class Builder {
           const body = this.inlinable(ins.index!, this.inlining.length, this.loopDepth > 0);
           if (body !== null) return this.inline(ins.index!, body, t);
         }
-        const callee = op === Op.CallIndirect ? [this.pop()] : [];
-        const args = [...this.popN(t.params.length), ...callee];
+        // call_indirect's table index is on top, after the arguments: the last operand.
+        const args = this.popN(op === Op.CallIndirect ? t.params.length + 1 : t.params.length);
         const call = this.emit(op, t.results[0] ?? null, args, ins);
         if (t.results.length > 0) this.stack.push(call.id);
         for (let i = 1; i < t.results.length; i++) {
@@ -379,6 +450,21 @@ export class Builder {
     }
   }
 
+  /** br_table: an edge to each target (one per target block), then the switch. */
+  private brTable(ins: Instr): void {
+    const index = this.pop();
+    const targets: number[] = [];
+    for (const depth of ins.labels!) {
+      const c = this.label(depth);
+      this.branchTo(c);
+      targets.push(c.target);
+    }
+    const def = this.label(ins.index!);
+    this.branchTo(def);
+    this.setTerm(this.cur!, { kind: "switch", index, targets, default: def.target });
+    this.cur = null;
+  }
+
   /** Saved by inline() for leaveInline(). */
   private readonly saved: { localBase: number; origin: number }[] = [];
 
@@ -394,10 +480,11 @@ export class Builder {
     this.localTypes.push(...t.params, ...fn.locals);
     this.origin = index;
     this.inlining.push(index);
-    args.forEach((v, i) => this.write(this.localBase + i, this.cur!, v));
-    fn.locals.forEach((lt, i) => this.write(this.localBase + t.params.length + i, this.cur!, this.constant(lt, 0n)));
+    const at = this.cur!;
+    for (let i = 0; i < args.length; i++) this.write(this.localBase + i, at, args[i]!);
+    for (let i = 0; i < fn.locals.length; i++) this.write(this.localBase + t.params.length + i, at, this.constant(fn.locals[i]!, 0n));
     const after = this.newBlock();
-    const phis = t.results.map((rt) => this.phi(after, rt));
+    const phis = this.phis(after, t.results);
     this.bodies.push(this.ctl.length);
     this.ctl.push({ kind: "inline", type: t, height: this.stack.length, target: after, targetPhis: phis, merge: after, mergePhis: phis, elseBlock: -1, params: [] });
     for (const ins of fn.body) {
@@ -414,20 +501,23 @@ export class Builder {
     this.bodies.pop();
   }
 
-  /** Every other instruction: pops its operands by its signature, pushes its result. */
-  private plain(ins: Instr): void {
-    const info = opInfo(ins.op);
-    if (info === undefined || info.params === undefined || info.results === undefined) {
-      throw new Error(`tools/aot: ${this.f.where}: ${opNameOf(ins.op)} at offset 0x${ins.offset.toString(16)} is not supported by the SSA builder`);
+  /** Every other instruction (opcode `op`): pops its operands by its signature, pushes its result. */
+  private plain(ins: Instr, op: number): void {
+    const k = plainIndex(op);
+    const arity = k < 0 ? -1 : PLAIN_ARITY[k]!;
+    if (arity < 0) {
+      throw new Error(`tools/aot: ${this.f.where}: ${opNameOf(op)} at offset 0x${ins.offset.toString(16)} is not supported by the SSA builder`);
     }
-    const args = this.popN(info.params.length);
-    const type = info.results[0] ?? null;
-    if (ins.op === Op.I32Const || ins.op === Op.I64Const || ins.op === Op.F32Const || ins.op === Op.F64Const) {
-      const v = ins.value!;
-      this.stack.push(this.constant(type!, typeof v === "bigint" ? BigInt.asUintN(64, v) : BigInt(v >>> 0)));
+    const type = PLAIN_RESULT[k]!;
+    if (op === Op.I32Const || op === Op.F32Const) {
+      this.stack.push(this.constant(type!, smallBits(ins.value as number)));
       return;
     }
-    const i = this.emit(ins.op, type, args, ins);
+    if (op === Op.I64Const || op === Op.F64Const) {
+      this.stack.push(this.constant(type!, BigInt.asUintN(64, ins.value as bigint)));
+      return;
+    }
+    const i = this.emit(op, type, this.popN(arity), ins);
     if (type !== null) this.stack.push(i.id);
   }
 
@@ -439,24 +529,25 @@ export class Builder {
     if (ins.op === Op.Loop) {
       this.loopDepth++;
       const header = this.newBlock();
-      const phis = type.params.map((t) => this.phi(header, t));
-      const params = this.popN(np);
+      const phis = this.phis(header, type.params);
+      if (height < 0) throw new Error(`tools/aot: ${this.f.where}: operand stack underflow`);
       this.setTerm(this.cur!, { kind: "jump", target: header });
-      this.edge(this.cur!, header, phis, params);
+      this.stackEdge(this.cur!, header, phis);
+      this.stack.truncate(height);
       this.enter(header);
       for (const p of phis) this.stack.push(p.id);
       this.ctl.push({ kind: "loop", type, height, target: header, targetPhis: phis, merge: -1, mergePhis: [], elseBlock: -1, params: [] });
       return;
     }
     const merge = this.newBlock();
-    const mergePhis = type.results.map((t) => this.phi(merge, t));
-    const c: Ctl = { kind: ins.op === Op.If ? "if" : "block", type, height, target: merge, targetPhis: mergePhis, merge, mergePhis, elseBlock: -1, params: this.top(np) };
+    const mergePhis = this.phis(merge, type.results);
+    const c: Ctl = { kind: ins.op === Op.If ? "if" : "block", type, height, target: merge, targetPhis: mergePhis, merge, mergePhis, elseBlock: -1, params: np === 0 ? NO_VALUES : this.stack.top(np) };
     if (ins.op === Op.If) {
       const then = this.newBlock();
       c.elseBlock = this.newBlock();
       this.setTerm(this.cur!, { kind: "branch", cond, then, else: c.elseBlock });
-      this.edge(this.cur!, then, [], []);
-      this.edge(this.cur!, c.elseBlock, [], []);
+      this.plainEdge(this.cur!, then);
+      this.plainEdge(this.cur!, c.elseBlock);
       this.seal(then);
       this.seal(c.elseBlock);
       this.enter(then);
@@ -467,7 +558,7 @@ export class Builder {
   /** Ends the current arm: falls through to the merge block with the results. */
   private fallToMerge(c: Ctl): void {
     if (this.cur === null) return;
-    this.edge(this.cur, c.merge, c.mergePhis, this.top(c.type.results.length));
+    this.stackEdge(this.cur, c.merge, c.mergePhis);
     this.setTerm(this.cur, { kind: "jump", target: c.merge });
   }
 
@@ -493,7 +584,7 @@ export class Builder {
     if (c.kind === "if" && c.elseBlock >= 0) {
       // No else arm: the condition's false edge carries the parameters through.
       const e = c.elseBlock;
-      this.edge(e, c.merge, c.mergePhis, c.params);
+      this.edge(e, c.merge, c.mergePhis, c.params, 0);
       this.setTerm(e, { kind: "jump", target: c.merge });
       this.enter(e);
     }
