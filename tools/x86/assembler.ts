@@ -18,6 +18,7 @@
 // one walk over the items. Nothing here formats a message until one is
 // thrown: errors keep the mnemonic and operands, not a string.
 import { ByteBuffer } from "./buffer.ts";
+import { byteRex, directPlan, encodeDirect, Form, immClassOf, immValue, INT_OP_MNEMONICS, isAddress, isRegNum, sizeCode, sourceWidth, type IntOp } from "./direct.ts";
 import { encode, encodePlanned, littleEndian, planOf, type FixupSink, type Plan } from "./encoder.ts";
 import { encodingsOf, type Encoding } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
@@ -26,12 +27,15 @@ import {
   formatInstruction,
   imm,
   Label,
+  mem,
   type Imm,
   type Mem,
+  type MemSize,
   type Operand,
+  type Scale,
   type Sym,
 } from "./operands.ts";
-import { condCode, condNames, type Cond, type ControlReg, type Gpr, type Xmm } from "./registers.ts";
+import { condCode, condNames, gpr, type Cond, type ControlReg, type Gpr, type GprSize, type Xmm } from "./registers.ts";
 import { selectByKey } from "./select.ts";
 import { keyHasLabel, LONE_LABEL_KEY, shapeKey } from "./shape.ts";
 
@@ -96,6 +100,18 @@ type Item =
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
 
+
+let callForm: BranchForm | null = null;
+
+/** call's rel32 form (the one row that takes a label), encoded once. */
+function callFormOf(target: Label): BranchForm {
+  if (callForm === null) {
+    const { bytes, fixups } = encode(encodingsOf("call").find((e) => e.operands[0] === "rel32")!, [target]);
+    const field = fixups[0]!;
+    callForm = { bytes, at: field.at, size: field.size, addend: field.addend };
+  }
+  return callForm;
+}
 
 /** The rel8 and rel32 forms of jmp or a jcc (its memo), encoded once. */
 function formsOf(memo: Memo, target: Label): { short: BranchForm; near: BranchForm } {
@@ -412,6 +428,75 @@ export class Assembler {
     encodePlanned(this.buf, planFor(memo, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
   }
 
+  // --- direct forms (direct.ts) ----------------------------------------------------
+  //
+  // The commonest integer instructions with numbers for operands: registers
+  // by number (0-15) at width `size`, addresses as base, index (-1: none),
+  // scale and disp, immediates as numbers. The bytes are what the typed
+  // methods make of the same operands; whatever has no direct form (a
+  // 64-bit immediate, `test r, [m]`) goes through emit(), errors included.
+
+  /** `op dst, src` between GPRs (src at the source width of movzx/movsx/movsxd). */
+  rr(op: IntOp, size: GprSize, dst: number, src: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(dst) || !isRegNum(src) ? null : directPlan(op, Form.RR, size, sc, 0);
+    const sw = (sourceWidth(op, size) || size) as GprSize; // lea has no register form; its message names two registers of one width
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), gpr(src, sw));
+      return;
+    }
+    const force = byteRex(size, dst) || byteRex(sw, src);
+    if (plan.rm === 0) encodeDirect(this.buf, plan, src, dst, -1, -1, 1, 0, 0, force);
+    else encodeDirect(this.buf, plan, dst, src, -1, -1, 1, 0, 0, force);
+  }
+
+  /** `op dst, value`: value an integer of the width (signed or unsigned), or a sign-extended imm32 at 64 bits. */
+  ri(op: IntOp, size: GprSize, dst: number, value: number): void {
+    const sc = sizeCode(size);
+    const v = sc < 0 ? NaN : immValue(value, size);
+    const plan = v !== v || !isRegNum(dst) ? null : directPlan(op, Form.RI, size, sc, immClassOf(v));
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), imm(value));
+      return;
+    }
+    encodeDirect(this.buf, plan, plan.opc === 0 ? dst : -1, dst, -1, -1, 1, 0, v, byteRex(size, dst));
+  }
+
+  /** `op dst, [base + index*scale + disp]`, the memory of the operation's source width (none for lea). */
+  rm(op: IntOp, size: GprSize, dst: number, base: number, index: number, scale: number, disp: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(dst) || !isAddress(base, index, scale, disp) ? null : directPlan(op, Form.RM, size, sc, 0);
+    if (plan === null) {
+      const w = sourceWidth(op, size);
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), address(base, index, scale, disp, w === 0 ? undefined : w));
+      return;
+    }
+    encodeDirect(this.buf, plan, dst, -1, base, index, scale, disp, 0, byteRex(size, dst));
+  }
+
+  /** `op [base + index*scale + disp], src`, memory and src of width `size`. */
+  mr(op: IntOp, size: GprSize, base: number, index: number, scale: number, disp: number, src: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(src) || !isAddress(base, index, scale, disp) ? null : directPlan(op, Form.MR, size, sc, 0);
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, address(base, index, scale, disp, size), gpr(src, size));
+      return;
+    }
+    encodeDirect(this.buf, plan, src, -1, base, index, scale, disp, 0, byteRex(size, src));
+  }
+
+  /** `op [base + index*scale + disp], value`, memory of width `size`; value as for ri(). */
+  mi(op: IntOp, size: GprSize, base: number, index: number, scale: number, disp: number, value: number): void {
+    const sc = sizeCode(size);
+    const v = sc < 0 ? NaN : immValue(value, size);
+    const plan = v !== v || !isAddress(base, index, scale, disp) ? null : directPlan(op, Form.MI, size, sc, immClassOf(v));
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, address(base, index, scale, disp, size), imm(value));
+      return;
+    }
+    encodeDirect(this.buf, plan, -1, -1, base, index, scale, disp, v, false);
+  }
+
   // --- data -------------------------------------------------------------------
 
   /** Raw bytes, each 0-255. */
@@ -628,6 +713,22 @@ export class Assembler {
     }
   }
 
+  /** `call label`, as emit() makes it, without an operand list: a code generator calls its functions by label all the time. */
+  private callLabel(target: Label): void {
+    if (!this.owns(target)) this.foreign(target, () => formatInstruction("call", [target]));
+    if (this.firstUse[target.id] === undefined) {
+      this.firstUse[target.id] = () => formatInstruction("call", [target]);
+      this.usedOrder.push(target.id);
+    }
+    const f = callFormOf(target);
+    const buf = this.buf;
+    buf.reserve(f.bytes.length);
+    const at = buf.length;
+    for (let i = 0; i < f.bytes.length; i++) buf.put(f.bytes[i]!);
+    // A field to a label keeps its instruction for the message should it not fit; pcrel() names the label alone.
+    this.addFixup(FixKind.PcRel, at + f.at, f.size, f.addend, target.id, null, -1, "call", null);
+  }
+
   private branch(memo: Memo, target: Label, forceNear: boolean): void {
     const { short, near } = formsOf(memo, target);
     this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic: memo.mnemonic });
@@ -712,7 +813,10 @@ export class Assembler {
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
   jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccMemos[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
-  call(target: Label | Sym | Gpr | Mem): void { this.emit1(MN.call, target); }
+  call(target: Label | Sym | Gpr | Mem): void {
+    if (target.kind === "label") this.callLabel(target);
+    else this.emit1(MN.call, target);
+  }
   ret(): void { this.emit0(MN.ret); }
 
   // --- instructions: no operands, system --------------------------------------------
@@ -807,6 +911,11 @@ export class Assembler {
 
   ldmxcsr(src: Mem): void { this.emit1(MN.ldmxcsr, src); }
   stmxcsr(dst: Mem): void { this.emit1(MN.stmxcsr, dst); }
+}
+
+/** The Mem of a direct form's address parts, for the general path. */
+function address(base: number, index: number, scale: number, disp: number, size: number | undefined): Mem {
+  return mem(base < 0 ? null : gpr(base, 64), { index: index < 0 ? undefined : gpr(index, 64), scale: scale as Scale, disp }, size as MemSize | undefined);
 }
 
 function padding(pos: number, boundary: number): number {
