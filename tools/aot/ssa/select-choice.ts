@@ -1,8 +1,8 @@
 // wasm `select`: cmov for integers, a short branch for floats.
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, xmm, type Gpr } from "../../x86/index.ts";
-import { isFloat, widthOf, type Gen } from "./gen.ts";
+import { gpr, IntOp, xmm, type Gpr } from "../../x86/index.ts";
+import { isFloat, RBP, widthOf, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
 import type { Selector } from "./select-int.ts";
 
@@ -10,8 +10,8 @@ import type { Selector } from "./select-int.ts";
 function testCond(g: Gen, cond: number): boolean {
   if (g.isConst(cond)) return false;
   const r = g.gpr(cond, 32);
-  if (r !== null) g.a.test(r, r);
-  else g.a.cmp(g.slotMem(cond, 32), imm(0));
+  if (r !== null) g.a.rr(IntOp.Test, 32, r.num, r.num);
+  else g.a.mi(IntOp.Cmp, 32, RBP, -1, 1, g.slotDispOf(cond), 0);
   return true;
 }
 
@@ -56,7 +56,7 @@ const choose: Selector = (g: Gen, i: Inst) => {
   g.loadInto(d, x);
   testCond(g, cond);
   g.a.cmovcc("z", d, other);
-  if (d.num !== own.num) g.a.mov(gpr(own.num, w), d);
+  if (d.num !== own.num) g.a.rr(IntOp.Mov, w, own.num, d.num);
   g.finish(i, gpr(own.num, w));
 };
 

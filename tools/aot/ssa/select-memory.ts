@@ -132,14 +132,12 @@ function globalMem(index: number, size: MemSize): Mem {
   return mem(rip, { label: sym(S.globals), disp: 8 * index }, size);
 }
 
-const PINNED = gpr(PINNED_REG, 32);
-
 const globalGet: Selector = (g, i) => {
   const t = i.type!;
   const index = i.ins!.index!;
   if (index === g.env.pinned) {
     const d = g.dst(i, RAX);
-    g.a.mov(d, PINNED);
+    g.a.rr(IntOp.Mov, 32, d.num, PINNED_REG);
     g.finish(i, d);
     return;
   }
@@ -159,7 +157,7 @@ const globalSet: Selector = (g, i) => {
   const v = i.args[0]!;
   const index = i.ins!.index!;
   if (index === g.env.pinned) {
-    g.a.mov(PINNED, g.src(v, 32, RAX));
+    g.opWith(IntOp.Mov, 32, PINNED_REG, v, 0);
     return;
   }
   const x = g.xmm(v);
