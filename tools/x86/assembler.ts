@@ -93,10 +93,12 @@ interface BranchForm {
   readonly addend: number;
 }
 
-/** What finish() sizes: a branch (rel8 or rel32) or alignment padding, sitting at buffer position `at`. */
-type Item =
-  | { kind: "branch"; at: number; short: BranchForm; near: BranchForm; forceNear: boolean; targetId: number; mnemonic: string }
-  | { kind: "align"; at: number; boundary: number; fill: number | null };
+/** A relaxable branch's two forms and its mnemonic (for messages): one per jmp/jcc memo, shared by its items. */
+interface BranchForms {
+  readonly short: BranchForm;
+  readonly near: BranchForm;
+  readonly mnemonic: string;
+}
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
 
@@ -114,7 +116,7 @@ function callFormOf(target: Label): BranchForm {
 }
 
 /** The rel8 and rel32 forms of jmp or a jcc (its memo), encoded once. */
-function formsOf(memo: Memo, target: Label): { short: BranchForm; near: BranchForm } {
+function formsOf(memo: Memo, target: Label): BranchForms {
   let f = memo.branchForms;
   if (f === null) {
     const form = (p: "rel8" | "rel32"): BranchForm => {
@@ -122,7 +124,7 @@ function formsOf(memo: Memo, target: Label): { short: BranchForm; near: BranchFo
       const field = fixups[0]!;
       return { bytes, at: field.at, size: field.size, addend: field.addend };
     };
-    f = memo.branchForms = { short: form("rel8"), near: form("rel32") };
+    f = memo.branchForms = { short: form("rel8"), near: form("rel32"), mnemonic: memo.mnemonic };
   }
   return f;
 }
@@ -138,7 +140,7 @@ interface Memo {
   readonly id: number;
   readonly plans: Map<number, Plan>;
   /** jmp and jcc: the rel8 and rel32 forms, encoded on first use. */
-  branchForms: { short: BranchForm; near: BranchForm } | null;
+  branchForms: BranchForms | null;
 }
 
 const memos = new Map<string, Memo>();
@@ -301,8 +303,17 @@ export class Assembler {
   private readonly id = nextAssemblerId++;
   /** Every byte whose value or size does not wait for finish(). */
   private readonly buf = new ByteBuffer(4096);
-  /** Branches and alignments, in order. */
-  private readonly items: Item[] = [];
+  /**
+   * What finish() sizes, in order: branches (rel8 or rel32) and alignment
+   * padding, each at a buffer position. Numbers in arrays of their own, not
+   * an object per item: a code generator makes a branch every few
+   * instructions. A branch has its forms, its target label's id and 1 when
+   * forced near; an alignment null forms, the boundary, and the fill byte or -1 (NOPs).
+   */
+  private readonly itemAt: number[] = [];
+  private readonly itemForms: (BranchForms | null)[] = [];
+  private readonly itemTarget: number[] = [];
+  private readonly itemArg: number[] = [];
   /**
    * Fields to resolve at finish, one index across these arrays (numbers in
    * arrays of their own, not an object per field, which the garbage
@@ -364,7 +375,7 @@ export class Assembler {
     if (!this.owns(label)) this.foreign(label, () => `bind(${label})`);
     if (this.labelAt[label.id]! >= 0) throw new AsmError(`bind(${label}): label is already bound`);
     this.labelAt[label.id] = this.buf.length;
-    this.labelItem[label.id] = this.items.length;
+    this.labelItem[label.id] = this.itemAt.length;
     this.boundOrder.push(label.id);
   }
 
@@ -558,7 +569,10 @@ export class Assembler {
       throw new AsmError(`align(${boundary}, ${fill}): the fill must be a byte`);
     }
     this.alignment = Math.max(this.alignment, boundary);
-    this.items.push({ kind: "align", at: this.buf.length, boundary, fill: fill ?? null });
+    this.itemAt.push(this.buf.length);
+    this.itemForms.push(null);
+    this.itemTarget.push(boundary);
+    this.itemArg.push(fill ?? -1);
   }
 
   // --- layout -----------------------------------------------------------------
@@ -568,24 +582,23 @@ export class Assembler {
     for (const id of this.usedOrder) {
       if (this.labelAt[id]! < 0) throw new AsmError(`${this.firstUse[id]!()}: label ${this.labelObjects[id]} is never bound`);
     }
-    const items = this.items;
-    const count = items.length;
+    const itemAt = this.itemAt, itemForms = this.itemForms, itemTarget = this.itemTarget, itemArg = this.itemArg;
+    const count = itemAt.length;
     const labelAt = this.labelAt;
     const labelItem = this.labelItem;
     // extra[k]: the bytes items 0..k-1 take, under the current branch sizes.
     const extra = new Int32Array(count + 1);
     const near = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
-      const it = items[k]!;
-      if (it.kind === "branch" && it.forceNear) near[k] = 1;
+      if (itemForms[k] !== null && itemArg[k] === 1) near[k] = 1;
     }
     const layout = (): void => {
       let add = 0;
       for (let k = 0; k < count; k++) {
         extra[k] = add;
-        const it = items[k]!;
-        if (it.kind === "branch") add += (near[k] ? it.near : it.short).bytes.length;
-        else add += padding(it.at + add, it.boundary);
+        const f = itemForms[k] as BranchForms | null;
+        if (f !== null) add += (near[k] ? f.near : f.short).bytes.length;
+        else add += padding(itemAt[k]! + add, itemTarget[k]!);
       }
       extra[count] = add;
     };
@@ -596,10 +609,10 @@ export class Assembler {
       layout();
       grew = false;
       for (let k = 0; k < count; k++) {
-        const it = items[k]!;
-        if (it.kind !== "branch" || near[k]) continue;
-        const field = it.short;
-        const rel = labelOffset(it.targetId) + field.addend - (it.at + extra[k]! + field.at);
+        const f = itemForms[k] as BranchForms | null;
+        if (f === null || near[k]) continue;
+        const field = f.short;
+        const rel = labelOffset(itemTarget[k]!) + field.addend - (itemAt[k]! + extra[k]! + field.at);
         if (rel < -128 || rel > 127) {
           near[k] = 1;
           grew = true;
@@ -637,18 +650,20 @@ export class Assembler {
     };
     let from = 0;
     for (let k = 0; k < count; k++) {
-      const it = items[k]!;
-      const base = it.at + extra[k]!;
-      move(from, it.at, extra[k]!);
-      from = it.at;
-      if (it.kind === "branch") {
-        const f = near[k] ? it.near : it.short;
+      const at = itemAt[k]!;
+      const base = at + extra[k]!;
+      move(from, at, extra[k]!);
+      from = at;
+      const forms = itemForms[k] as BranchForms | null;
+      if (forms !== null) {
+        const f = near[k] ? forms.near : forms.short;
         for (let i = 0; i < f.bytes.length; i++) code[base + i] = f.bytes[i]!;
-        pcrel(base + f.at, f.size, it.targetId, null, f.addend, it.mnemonic, null);
+        pcrel(base + f.at, f.size, itemTarget[k]!, null, f.addend, forms.mnemonic, null);
       } else {
         const n = extra[k + 1]! - extra[k]!;
-        if (it.fill === null) code.set(nopBytes(n), base);
-        else code.fill(it.fill, base, base + n);
+        const fill = itemArg[k]!;
+        if (fill < 0) code.set(nopBytes(n), base);
+        else code.fill(fill, base, base + n);
       }
     }
     move(from, this.buf.length, extra[count]!);
@@ -676,7 +691,7 @@ export class Assembler {
   ): void {
     this.fixKind.push(kind);
     this.fixAt.push(at);
-    this.fixItem.push(this.items.length);
+    this.fixItem.push(this.itemAt.length);
     this.fixSize.push(size);
     this.fixAddend.push(addend);
     this.fixLabel.push(label);
@@ -730,8 +745,10 @@ export class Assembler {
   }
 
   private branch(memo: Memo, target: Label, forceNear: boolean): void {
-    const { short, near } = formsOf(memo, target);
-    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic: memo.mnemonic });
+    this.itemAt.push(this.buf.length);
+    this.itemForms.push(formsOf(memo, target));
+    this.itemTarget.push(target.id);
+    this.itemArg.push(forceNear ? 1 : 0);
   }
 
   /** jmp or a jcc (its memo): a relaxable branch to a label (as emit() would make it), else through emit. */
