@@ -646,7 +646,9 @@ export class Assembler {
 
     // The fixed bytes between items, each run moved by the items before it; then the items.
     const move = (from: number, to: number, shift: number): void => {
-      code.set(buf.subarray(from, to), from + shift);
+      // Most runs are the few instructions between two branches: a loop is cheaper than a subarray view per run.
+      if (to - from > 64) code.set(buf.subarray(from, to), from + shift);
+      else for (let i = from; i < to; i++) code[i + shift] = buf[i]!;
     };
     let from = 0;
     for (let k = 0; k < count; k++) {
@@ -678,9 +680,9 @@ export class Assembler {
       else relocs.push({ offset: p, symbol: null, kind: "abs64", addend: labelOffset(id) });
     }
 
-    const labels = new Map<Label, number>();
-    for (const id of this.boundOrder) labels.set(this.labelObjects[id]!, labelOffset(id));
-    return { code, labels, relocs, alignment: this.alignment };
+    const offsets = new Int32Array(this.labelObjects.length).fill(-1);
+    for (const id of this.boundOrder) offsets[id] = labelOffset(id);
+    return { code, labels: new LabelOffsets(this.labelObjects, offsets, this.boundOrder, this.boundOrder.length), relocs, alignment: this.alignment };
   }
 
   // --- internals ----------------------------------------------------------------
@@ -933,6 +935,92 @@ export class Assembler {
 /** The Mem of a direct form's address parts, for the general path. */
 function address(base: number, index: number, scale: number, disp: number, size: number | undefined): Mem {
   return mem(base < 0 ? null : gpr(base, 64), { index: index < 0 ? undefined : gpr(index, 64), scale: scale as Scale, disp }, size as MemSize | undefined);
+}
+
+/**
+ * finish()'s map of label offsets. A code generator binds a label per
+ * block and asks for a few (function starts and ends): get() and has()
+ * read the offsets by label id, and the Map itself is filled, in binding
+ * order, only when something walks it or changes it.
+ */
+class LabelOffsets extends Map<Label, number> {
+  private filled = false;
+
+  constructor(
+    private readonly objects: readonly Label[],
+    /** By label id: the offset, or -1 for an unbound label. */
+    private readonly offsets: Int32Array,
+    /** Label ids in binding order; the first `count` were bound at finish() (the assembler may go on). */
+    private readonly order: readonly number[],
+    private readonly count: number,
+  ) {
+    super();
+  }
+
+  private fill(): void {
+    if (this.filled) return;
+    this.filled = true;
+    for (let k = 0; k < this.count; k++) {
+      const id = this.order[k]!;
+      super.set(this.objects[id]!, this.offsets[id]!);
+    }
+  }
+
+  override get(label: Label): number | undefined {
+    if (this.filled) return super.get(label);
+    const id = label.id;
+    if (id >= this.offsets.length || this.objects[id] !== label) return undefined;
+    const at = this.offsets[id]!;
+    return at >= 0 ? at : undefined;
+  }
+
+  override has(label: Label): boolean {
+    return this.get(label) !== undefined;
+  }
+
+  override get size(): number {
+    this.fill();
+    return super.size;
+  }
+
+  override set(label: Label, offset: number): this {
+    this.fill();
+    return super.set(label, offset);
+  }
+
+  override delete(label: Label): boolean {
+    this.fill();
+    return super.delete(label);
+  }
+
+  override clear(): void {
+    this.fill();
+    super.clear();
+  }
+
+  override forEach(fn: (offset: number, label: Label, map: Map<Label, number>) => void, thisArg?: unknown): void {
+    this.fill();
+    super.forEach(fn, thisArg);
+  }
+
+  override entries(): MapIterator<[Label, number]> {
+    this.fill();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<Label> {
+    this.fill();
+    return super.keys();
+  }
+
+  override values(): MapIterator<number> {
+    this.fill();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[Label, number]> {
+    return this.entries();
+  }
 }
 
 function padding(pos: number, boundary: number): number {
