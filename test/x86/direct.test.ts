@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { Assembler } from "../../tools/x86/assembler.ts";
 import { directPlan, Form, INT_OP_MNEMONICS, type IntOp } from "../../tools/x86/direct.ts";
-import { imm, mem, type MemSize, type Operand, type Scale } from "../../tools/x86/operands.ts";
-import { gpr, type GprSize } from "../../tools/x86/registers.ts";
+import { imm, mem, sym, type MemSize, type Operand, type Scale } from "../../tools/x86/operands.ts";
+import { gpr, rip, type GprSize } from "../../tools/x86/registers.ts";
 import { hexBytes } from "./objdump.ts";
 
 const SIZES: GprSize[] = [8, 16, 32, 64];
@@ -55,6 +55,18 @@ function run(build: (a: Assembler) => void): string {
     return `error: ${(e as Error).message}`;
   }
   return hexBytes(a.finish().code);
+}
+
+/** The bytes and relocations of one instruction (or its error). */
+function assembled(build: (a: Assembler) => void): string {
+  const a = new Assembler();
+  try {
+    build(a);
+  } catch (e) {
+    return `error: ${(e as Error).message}`;
+  }
+  const out = a.finish();
+  return `${hexBytes(out.code)} ${JSON.stringify(out.relocs)}`;
 }
 
 /** Compares each case on its own: bytes, or the error message. */
@@ -127,6 +139,25 @@ describe("direct forms", () => {
         for (const cases of [load, store]) {
           if (valid(op, cases[0]!.general)) checkFast(op, cases);
           else check(op, cases.slice(0, 3));
+        }
+      }
+    }
+  });
+
+  it("rip-relative symbols: the bytes and the relocations", () => {
+    for (const op of OPS) {
+      for (const size of SIZES) {
+        const sw = srcWidth(op, size);
+        for (const r of REGS) {
+          for (const disp of [0, 8, -8, 0x7fff_ffff, -0x8000_0000]) {
+            const at = (w: number): Operand => mem(rip, { label: sym("wasm:globals"), disp }, w === 0 ? undefined : (w as MemSize));
+            const what = `${INT_OP_MNEMONICS[op]} r${size}:${r} / [rip+sym+${disp}]`;
+            const pairs: [(a: Assembler) => void, (a: Assembler) => void][] = [
+              [(a) => a.rmSym(op, size, r, "wasm:globals", disp), (a) => a.emit(INT_OP_MNEMONICS[op]!, gpr(r, size), at(sw))],
+              [(a) => a.mrSym(op, size, "wasm:globals", disp, r), (a) => a.emit(INT_OP_MNEMONICS[op]!, at(size), gpr(r, size))],
+            ];
+            for (const [direct, general] of pairs) expect(assembled(direct), what).toBe(assembled(general));
+          }
         }
       }
     }

@@ -18,7 +18,7 @@
 // one walk over the items. Nothing here formats a message until one is
 // thrown: errors keep the mnemonic and operands, not a string.
 import { ByteBuffer } from "./buffer.ts";
-import { byteRex, directPlan, encodeDirect, Form, immClassOf, immValue, INT_OP_MNEMONICS, isAddress, isRegNum, sizeCode, sourceWidth, type IntOp } from "./direct.ts";
+import { byteRex, directPlan, encodeDirect, Form, immClassOf, immValue, INT_OP_MNEMONICS, isAddress, isRegNum, RIP, sizeCode, sourceWidth, type IntOp } from "./direct.ts";
 import { encode, encodePlanned, littleEndian, planOf, type FixupSink, type Plan } from "./encoder.ts";
 import { encodingsOf, type Encoding } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
@@ -28,6 +28,7 @@ import {
   imm,
   Label,
   mem,
+  sym,
   type Imm,
   type Mem,
   type MemSize,
@@ -35,7 +36,7 @@ import {
   type Scale,
   type Sym,
 } from "./operands.ts";
-import { condCode, condNames, gpr, type Cond, type ControlReg, type Gpr, type GprSize, type Xmm } from "./registers.ts";
+import { condCode, condNames, gpr, rip, type Cond, type ControlReg, type Gpr, type GprSize, type Xmm } from "./registers.ts";
 import { selectByKey } from "./select.ts";
 import { keyHasLabel, LONE_LABEL_KEY, shapeKey } from "./shape.ts";
 
@@ -506,6 +507,36 @@ export class Assembler {
       return;
     }
     encodeDirect(this.buf, plan, -1, -1, base, index, scale, disp, v, false);
+  }
+
+  /** `op dst, [rip + symbol + disp]`, the memory of the operation's source width: a rel32 relocation as mem(rip, { label: sym(symbol) }) makes. */
+  rmSym(op: IntOp, size: GprSize, dst: number, symbol: string, disp: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(dst) || symbol === "" || (disp | 0) !== disp ? null : directPlan(op, Form.RM, size, sc, 0);
+    if (plan === null) {
+      const w = sourceWidth(op, size);
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), mem(rip, { label: sym(symbol), disp }, w === 0 ? undefined : (w as MemSize)));
+      return;
+    }
+    encodeDirect(this.buf, plan, dst, -1, RIP, -1, 1, 0, 0, byteRex(size, dst));
+    this.symbolField(symbol, disp, plan.immSize);
+  }
+
+  /** `op [rip + symbol + disp], src`, memory and src of width `size`. */
+  mrSym(op: IntOp, size: GprSize, symbol: string, disp: number, src: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(src) || symbol === "" || (disp | 0) !== disp ? null : directPlan(op, Form.MR, size, sc, 0);
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, mem(rip, { label: sym(symbol), disp }, size as MemSize), gpr(src, size));
+      return;
+    }
+    encodeDirect(this.buf, plan, src, -1, RIP, -1, 1, 0, 0, byteRex(size, src));
+    this.symbolField(symbol, disp, plan.immSize);
+  }
+
+  /** The rip-relative disp32 of the instruction just written (before its `immSize` bytes of immediate): a relocation to `symbol`, as the encoder reports one. */
+  private symbolField(symbol: string, disp: number, immSize: number): void {
+    this.addFixup(FixKind.PcRel, this.buf.length - immSize - 4, 4, disp - 4 - immSize, -1, symbol, -1, null, null);
   }
 
   // --- data -------------------------------------------------------------------

@@ -125,11 +125,15 @@ export function directPlan(op: IntOp, form: Form, size: GprSize, sc: number, cls
   return p;
 }
 
+/** The `base` of a rip-relative address: `[rip + disp32]`, the disp32 left zero for a fixup. */
+export const RIP = -2;
+
 /**
  * Encodes `plan` at the end of `out`. `r` is the register operand that goes
  * in ModRM.reg or the opcode (-1: the plan's /digit); `rm` the one in
  * ModRM.rm as a register, or -1 for memory at `[base + index*scale + disp]`
- * (-1: no base, no index); `immediate` is written when the plan has one.
+ * (-1: no base, no index; base RIP: rip-relative, the disp32 zero for the
+ * caller's fixup); `immediate` is written when the plan has one.
  * `forceRex` for spl/bpl/sil/dil.
  */
 export function encodeDirect(
@@ -171,7 +175,10 @@ export function encodeDirect(
   }
   if (hasModRm) {
     if (rm >= 0) b[p++] = 0xc0 | ((reg & 7) << 3) | (rm & 7);
-    else p = putAddressParts(b, p, reg, base, index, scale, disp);
+    else if (base === RIP) {
+      b[p] = ((reg & 7) << 3) | 5; // mod=00 rm=101: [rip + disp32] in 64-bit mode
+      p = le(b, p + 1, 0, 4);
+    } else p = putAddressParts(b, p, reg, base, index, scale, disp);
   }
   if (plan.immSize > 0) p = le(b, p, immediate, plan.immSize);
   out.length = p;

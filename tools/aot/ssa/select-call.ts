@@ -108,7 +108,7 @@ export const callResult: Selector = (g, i) => {
     return;
   }
   const d = g.dst(i, RAX);
-  g.a.mov(d, mem(rip, { label: sym(S.results), disp }, d.size as 32 | 64));
+  g.a.rmSym(IntOp.Mov, d.size as 32 | 64, d.num, S.results, disp);
   g.finish(i, d);
 };
 

@@ -149,7 +149,7 @@ const globalGet: Selector = (g, i) => {
     return;
   }
   const d = g.dst(i, RAX);
-  g.a.mov(d, globalMem(index, d.size as 32 | 64));
+  g.a.rmSym(IntOp.Mov, d.size as 32 | 64, d.num, S.globals, 8 * index);
   g.finish(i, d);
 };
 
@@ -165,8 +165,7 @@ const globalSet: Selector = (g, i) => {
     g.a.movsd(globalMem(index, 64), x);
     return;
   }
-  const r = g.reg(v, 64, RAX);
-  g.a.mov(globalMem(index, 64), r);
+  g.a.mrSym(IntOp.Mov, 64, S.globals, 8 * index, g.reg(v, 64, RAX).num);
 };
 
 /** The selector for a load or store: for a narrow load, the extension and the register width that give its value (a 32-bit write zero-extends). */
