@@ -3,7 +3,7 @@
 // scan → code, block by block in layout order, terminators last.
 
 import { Op, type Func, type FuncType } from "../../wasm/index.ts";
-import { gpr, imm, IntOp, mem, negate, rbp, rip, rsp, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
+import { gpr, IntOp, mem, negate, rbp, rip, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
 import { symMem, type EmitterTable } from "../context.ts";
 import { OriginCtx, OriginTracker, type OriginRange } from "./origins.ts";
 import type { ModuleEnv } from "../env.ts";
@@ -205,8 +205,8 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
     // Nothing to keep on the stack and no call to make: no frame, no check (the caller's covers the return address).
   } else if (leaf && frame.size <= UNCHECKED_LEAF_FRAME) {
     a.push(rbp);
-    a.mov(rbp, rsp);
-    if (frame.size > 0) a.sub(rsp, imm(frame.size));
+    a.rr(IntOp.Mov, 64, RBP, RSP);
+    if (frame.size > 0) a.ri(IntOp.Sub, 64, RSP, frame.size);
   } else prologue(ctx);
   for (let k = 0; k < saved.length; k++) a.mr(IntOp.Mov, 64, RBP, -1, 1, -8 * (k + 1), saved[k]!);
   if (regs !== null) {
@@ -313,6 +313,9 @@ function onlyConstants(insts: readonly Inst[]): boolean {
  * of up to 4 KiB (../function.ts).
  */
 const UNCHECKED_LEAF_FRAME = 512;
+
+/** rsp's register number. */
+const RSP = 4;
 
 /** Whether i runs version 1's emitter (bridge.ts), which needs the bridge slots. */
 function isBridged(i: Inst, isFused: Uint8Array): boolean {
@@ -443,7 +446,7 @@ function ret(g: Gen, values: readonly number[]): void {
   const saved = g.alloc.calleeSaved;
   for (let k = 0; k < saved.length; k++) a.rm(IntOp.Mov, 64, saved[k]!, RBP, -1, 1, -8 * (k + 1));
   if (!g.frameless) {
-    a.mov(rsp, rbp);
+    a.rr(IntOp.Mov, 64, RSP, RBP);
     a.pop(rbp);
   }
   a.ret();

@@ -210,15 +210,25 @@ const compare: Selector = (g, i) => {
 };
 
 /** A conversion done by one instruction from a 32- or 64-bit source into the result's register. */
-function unary(srcWidth: 32 | 64, op: (a: Assembler, d: Gpr, s: Gpr | Mem) => void, dstWidth?: 32 | 64): Selector {
+function unary(srcWidth: 32 | 64, op: (a: Assembler, d: Gpr, s: Gpr | Mem) => void): Selector {
   return (g, i) => {
-    const d0 = g.dst(i, RAX);
-    const d = dstWidth === undefined ? d0 : gpr(d0.num, dstWidth);
+    const d = g.dst(i, RAX);
     const s = g.src(i.args[0]!, srcWidth, RCX);
     op(g.a, d, s.kind === "imm" ? (g.a.mov(gpr(1, srcWidth), s), gpr(1, srcWidth)) : s);
-    g.finish(i, d0);
+    g.finish(i, d);
   };
 }
+
+/** i32.wrap_i64 and i64.extend_i32_u: a 32-bit move, which zeroes the upper half (a constant through ecx, as unary() does). */
+const move32: Selector = (g, i) => {
+  const d = g.dst(i, RAX);
+  const where = g.locate(i.args[0]!, 32, 1);
+  if (where === Where.Imm) {
+    g.a.ri(IntOp.Mov, 32, 1, g.at);
+    g.a.rr(IntOp.Mov, 32, d.num, 1);
+  } else g.opFrom(IntOp.Mov, 32, d.num, where, g.at);
+  g.finish(i, d);
+};
 
 const sized = (s: Gpr | Mem, size: 8 | 16 | 32): Gpr | Mem => (s.kind === "gpr" ? gpr(s.num, size) : { ...s, size });
 
@@ -241,8 +251,8 @@ const table: [number, Selector][] = [
   [Op.I32Eqz, compare], [Op.I64Eqz, compare],
   ...[...INT_CC.keys()].map((op): [number, Selector] => [op, compare]),
   [Op.I32Popcnt, unary(32, (a, d, s) => a.popcnt(d, s))], [Op.I64Popcnt, unary(64, (a, d, s) => a.popcnt(d, s))],
-  [Op.I32WrapI64, unary(32, (a, d, s) => a.mov(d, s))],
-  [Op.I64ExtendI32U, unary(32, (a, d, s) => a.mov(d, s), 32)],
+  [Op.I32WrapI64, move32],
+  [Op.I64ExtendI32U, move32],
   [Op.I64ExtendI32S, unary(32, (a, d, s) => a.movsxd(d, s))],
   [Op.I32Extend8S, unary(32, (a, d, s) => a.movsx(d, sized(s, 8)))],
   [Op.I32Extend16S, unary(32, (a, d, s) => a.movsx(d, sized(s, 16)))],
