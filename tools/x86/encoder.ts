@@ -92,8 +92,13 @@ function putImm(b: Uint8Array, p: number, value: bigint, n: number): number {
     p = le(b, p, v, 4);
     return le(b, p, Math.floor(v / TWO32), 4);
   }
-  for (const x of littleEndian(value, n)) b[p++] = x;
-  return p;
+  if (n <= 4) {
+    for (const x of littleEndian(value, n)) b[p++] = x;
+    return p;
+  }
+  // An 8-byte field beyond ±2^53 (f64 bit patterns): two 32-bit halves, not a bigint operation per byte.
+  p = le(b, p, Number(BigInt.asIntN(32, value)), 4);
+  return le(b, p, Number(BigInt.asIntN(32, value >> 32n)), 4);
 }
 
 /**
