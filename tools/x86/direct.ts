@@ -98,7 +98,7 @@ function representatives(op: IntOp, form: Form, size: GprSize, cls: number): Ope
   const srcMem = mem(gpr64[3]!, {}, src === 0 ? undefined : (src as 8 | 16 | 32 | 64));
   const dst = gpr(3, size);
   switch (form) {
-    case Form.RR: return [dst, gpr(3, src as GprSize)];
+    case Form.RR: return [dst, gpr(3, (src || size) as GprSize)];
     case Form.RI: return [dst, imm(representative(cls, size))];
     case Form.RM: return [dst, srcMem];
     case Form.MR: return [mem(gpr64[3]!, {}, size), dst];

@@ -10,6 +10,11 @@
 //
 // Invariant: an i32 in a general register has its upper 32 bits zero (every
 // 32-bit x86 instruction writes them so), so it can index memory as is.
+//
+// The hot paths (moves, loads and stores, ALU operations, compares) use the
+// assembler's direct forms (tools/x86/direct.ts), registers and frame slots
+// as numbers: locate() is src() without building an operand. The bytes are
+// the same either way.
 
 import type { ValType } from "../../wasm/index.ts";
 import {
