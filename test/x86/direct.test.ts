@@ -163,6 +163,23 @@ describe("direct forms", () => {
     }
   });
 
+  it("push and pop of a 64-bit register, call of a label or symbol: the typed methods' own short cuts", () => {
+    for (const r of REGS) {
+      expect(assembled((a) => a.push(gpr(r, 64))), `push r${r}`).toBe(assembled((a) => a.emit("push", gpr(r, 64))));
+      expect(assembled((a) => a.pop(gpr(r, 64))), `pop r${r}`).toBe(assembled((a) => a.emit("pop", gpr(r, 64))));
+    }
+    expect(assembled((a) => a.call(sym("import:atoll.console_write")))).toBe(assembled((a) => a.emit("call", sym("import:atoll.console_write"))));
+    const viaCall = new Assembler(), viaEmit = new Assembler();
+    for (const a of [viaCall, viaEmit]) {
+      const l = a.newLabel("f");
+      a.nop();
+      a.bind(l);
+      if (a === viaCall) a.call(l);
+      else a.emit("call", l);
+    }
+    expect(hexBytes(viaCall.finish().code)).toBe(hexBytes(viaEmit.finish().code));
+  });
+
   it("memory, immediate", () => {
     const all = addresses().filter((_, k) => k % 5 === 0);
     for (const op of OPS) {

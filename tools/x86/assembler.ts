@@ -105,9 +105,12 @@ const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
 
 
 let callForm: BranchForm | null = null;
+/** The plans of `push r64` and `pop r64`, chosen on first use. */
+let pushPlan: Plan | null = null;
+let popPlan: Plan | null = null;
 
-/** call's rel32 form (the one row that takes a label), encoded once. */
-function callFormOf(target: Label): BranchForm {
+/** call's rel32 form (the one row that takes a label or symbol), encoded once. */
+function callFormOf(target: Label | Sym): BranchForm {
   if (callForm === null) {
     const { bytes, fixups } = encode(encodingsOf("call").find((e) => e.operands[0] === "rel32")!, [target]);
     const field = fixups[0]!;
@@ -777,6 +780,16 @@ export class Assembler {
     this.addFixup(FixKind.PcRel, at + f.at, f.size, f.addend, target.id, null, -1, "call", null);
   }
 
+  /** `call symbol`, as emit() makes it: the rel32 form and a relocation (imports and runtime helpers). */
+  private callSymbol(target: Sym): void {
+    const f = callFormOf(target);
+    const buf = this.buf;
+    buf.reserve(f.bytes.length);
+    const at = buf.length;
+    for (let i = 0; i < f.bytes.length; i++) buf.put(f.bytes[i]!);
+    this.addFixup(FixKind.PcRel, at + f.at, f.size, f.addend, -1, target.name, -1, null, null);
+  }
+
   private branch(memo: Memo, target: Label, forceNear: boolean): void {
     this.itemAt.push(this.buf.length);
     this.itemForms.push(formsOf(memo, target));
@@ -808,8 +821,15 @@ export class Assembler {
   lea(dst: Gpr, src: Mem): void { this.emit2(MN.lea, dst, src); }
   xchg(a: RM, b: RM): void { this.emit2(MN.xchg, a, b); }
   bswap(r: Gpr): void { this.emit1(MN.bswap, r); }
-  push(src: Gpr | Mem | Imm): void { this.emit1(MN.push, src); }
-  pop(dst: Gpr | Mem): void { this.emit1(MN.pop, dst); }
+  push(src: Gpr | Mem | Imm): void {
+    // Every frame pushes rbp: a 64-bit register takes its one-byte form directly.
+    if (src.kind === "gpr" && src.size === 64) encodeDirect(this.buf, pushPlan ??= planOf(selectByKey("push", shapeKey([src]), [src])), src.num, -1, -1, -1, 1, 0, 0, false);
+    else this.emit1(MN.push, src);
+  }
+  pop(dst: Gpr | Mem): void {
+    if (dst.kind === "gpr" && dst.size === 64) encodeDirect(this.buf, popPlan ??= planOf(selectByKey("pop", shapeKey([dst]), [dst])), dst.num, -1, -1, -1, 1, 0, 0, false);
+    else this.emit1(MN.pop, dst);
+  }
 
   add(dst: RM, src: RM | Imm): void { this.emit2(MN.add, dst, src); }
   or(dst: RM, src: RM | Imm): void { this.emit2(MN.or, dst, src); }
@@ -865,6 +885,7 @@ export class Assembler {
   /** call a label or symbol (rel32), or through a register or memory. */
   call(target: Label | Sym | Gpr | Mem): void {
     if (target.kind === "label") this.callLabel(target);
+    else if (target.kind === "sym") this.callSymbol(target);
     else this.emit1(MN.call, target);
   }
   ret(): void { this.emit0(MN.ret); }
