@@ -95,12 +95,12 @@ function divide(signed: boolean, rem: boolean): Selector {
       g.loadInto(d, x);
       const log = k.toString(2).length - 1;
       if (rem) {
-        if (k - 1n < 1n << 31n) a.and(d, imm(Number(k - 1n)));
+        if (k - 1n < 1n << 31n) a.ri(IntOp.And, w, d.num, Number(k - 1n));
         else {
           a.mov(RCX, imm64(k - 1n));
           a.and(d, gpr(1, w));
         }
-      } else if (log > 0) a.shr(d, imm(log));
+      } else if (log > 0) a.ri(IntOp.Shr, w, d.num, log);
       g.finish(i, d);
       return;
     }
@@ -122,10 +122,10 @@ function divide(signed: boolean, rem: boolean): Selector {
       a.cmp(divisor, imm(-1));
       a.jcc("ne", ok);
       if (rem) {
-        a.xor(gpr(2, 32), gpr(2, 32));
+        a.rr(IntOp.Xor, 32, 2, 2);
         a.jmp(done);
       } else {
-        if (w === 32) a.cmp(eax, imm(0x8000_0000));
+        if (w === 32) a.ri(IntOp.Cmp, 32, 0, 0x8000_0000);
         else {
           a.mov(RDX, imm64(1n << 63n));
           a.cmp(RAX, RDX);
@@ -139,13 +139,13 @@ function divide(signed: boolean, rem: boolean): Selector {
       else a.cqo();
       a.idiv(divisor);
     } else {
-      a.xor(gpr(2, 32), gpr(2, 32));
+      a.rr(IntOp.Xor, 32, 2, 2);
       a.div(divisor);
     }
     a.bind(done);
     const r = rem ? edx : eax;
     const d = g.dst(i, r);
-    if (d.num !== r.num) a.mov(d, r);
+    if (d.num !== r.num) a.rr(IntOp.Mov, w, d.num, r.num);
     g.finish(i, d);
   };
 }
