@@ -345,8 +345,12 @@ export class Assembler {
   private readonly labelItem: number[] = [];
   /** Bound label ids in the order they were bound. */
   private readonly boundOrder: number[] = [];
-  /** By label id: the first instruction that used the label; ids in order of first use. */
-  private readonly firstUse: (What | undefined)[] = [];
+  /**
+   * By label id: the first instruction that used the label, as a description
+   * made when needed, or the mnemonic of a jump or call whose one operand is
+   * the label (no closure per branch target); ids in order of first use.
+   */
+  private readonly firstUse: (What | string | undefined)[] = [];
   private readonly usedOrder: number[] = [];
   private alignment = 1;
   /** Where the encoder reports rip-relative and branch fields. */
@@ -614,7 +618,11 @@ export class Assembler {
   /** Lays out the code, picks branch sizes, fills in label references; throws if a used label is unbound. */
   finish(): Assembled {
     for (const id of this.usedOrder) {
-      if (this.labelAt[id]! < 0) throw new AsmError(`${this.firstUse[id]!()}: label ${this.labelObjects[id]} is never bound`);
+      if (this.labelAt[id]! < 0) {
+        const u = this.firstUse[id]!;
+        const what = typeof u === "string" ? formatInstruction(u, [this.labelObjects[id]!]) : u();
+        throw new AsmError(`${what}: label ${this.labelObjects[id]} is never bound`);
+      }
     }
     const itemAt = this.itemAt, itemForms = this.itemForms, itemTarget = this.itemTarget, itemArg = this.itemArg;
     const count = itemAt.length;
@@ -768,7 +776,7 @@ export class Assembler {
   private callLabel(target: Label): void {
     if (!this.owns(target)) this.foreign(target, () => formatInstruction("call", [target]));
     if (this.firstUse[target.id] === undefined) {
-      this.firstUse[target.id] = () => formatInstruction("call", [target]);
+      this.firstUse[target.id] = "call";
       this.usedOrder.push(target.id);
     }
     const f = callFormOf(target);
@@ -803,7 +811,7 @@ export class Assembler {
       // useIn(), without an operand list per branch: the description is made only on a first use.
       if (!this.owns(target)) this.foreign(target, () => formatInstruction(memo.mnemonic, [target]));
       if (this.firstUse[target.id] === undefined) {
-        this.firstUse[target.id] = () => formatInstruction(memo.mnemonic, [target]);
+        this.firstUse[target.id] = memo.mnemonic;
         this.usedOrder.push(target.id);
       }
       this.branch(memo, target, width === "near");
