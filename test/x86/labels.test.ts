@@ -226,3 +226,33 @@ it("assembles the README's example", () => {
   expect(alignment).toBe(4);
   expect(new DataView(code.buffer).getInt32(labels.get(table)!, true)).toBe(19 - labels.get(table)!);
 });
+
+describe("finish()'s labels", () => {
+  it("behaves as a Map of the bound labels, in binding order, also after more code", () => {
+    const a = new Assembler();
+    const [x, y, unbound] = [a.newLabel("x"), a.newLabel("y"), a.newLabel("unbound")];
+    const other = new Assembler().newLabel("other");
+    a.bind(y);
+    a.nop();
+    a.bind(x);
+    const first = a.finish();
+    a.nop();
+    const z = a.newLabel("z");
+    a.bind(z);
+    const second = a.finish();
+    for (const { labels } of [first, second]) {
+      expect(labels.get(y)).toBe(0);
+      expect(labels.get(x)).toBe(1);
+      expect(labels.get(unbound)).toBeUndefined();
+      expect(labels.has(unbound)).toBe(false);
+      expect(labels.get(other)).toBeUndefined();
+    }
+    expect([...first.labels]).toEqual([[y, 0], [x, 1]]);
+    expect(first.labels.has(z)).toBe(false);
+    expect(second.labels.size).toBe(3);
+    expect([...second.labels.keys()]).toEqual([y, x, z]);
+    second.labels.delete(x);
+    expect(second.labels.get(x)).toBeUndefined();
+    expect([...second.labels.values()]).toEqual([0, 2]);
+  });
+});

@@ -18,6 +18,7 @@
 // one walk over the items. Nothing here formats a message until one is
 // thrown: errors keep the mnemonic and operands, not a string.
 import { ByteBuffer } from "./buffer.ts";
+import { byteRex, directPlan, encodeDirect, Form, immClassOf, immValue, INT_OP_MNEMONICS, isAddress, isRegNum, RIP, sizeCode, sourceWidth, type IntOp } from "./direct.ts";
 import { encode, encodePlanned, littleEndian, planOf, type FixupSink, type Plan } from "./encoder.ts";
 import { encodingsOf, type Encoding } from "./encodings.ts";
 import { AsmError } from "./errors.ts";
@@ -26,12 +27,16 @@ import {
   formatInstruction,
   imm,
   Label,
+  mem,
+  sym,
   type Imm,
   type Mem,
+  type MemSize,
   type Operand,
+  type Scale,
   type Sym,
 } from "./operands.ts";
-import { condCode, condNames, type Cond, type ControlReg, type Gpr, type Xmm } from "./registers.ts";
+import { condCode, condNames, gpr, rip, type Cond, type ControlReg, type Gpr, type GprSize, type Xmm } from "./registers.ts";
 import { selectByKey } from "./select.ts";
 import { keyHasLabel, LONE_LABEL_KEY, shapeKey } from "./shape.ts";
 
@@ -89,16 +94,33 @@ interface BranchForm {
   readonly addend: number;
 }
 
-/** What finish() sizes: a branch (rel8 or rel32) or alignment padding, sitting at buffer position `at`. */
-type Item =
-  | { kind: "branch"; at: number; short: BranchForm; near: BranchForm; forceNear: boolean; targetId: number; mnemonic: string }
-  | { kind: "align"; at: number; boundary: number; fill: number | null };
+/** A relaxable branch's two forms and its mnemonic (for messages): one per jmp/jcc memo, shared by its items. */
+interface BranchForms {
+  readonly short: BranchForm;
+  readonly near: BranchForm;
+  readonly mnemonic: string;
+}
 
 const jccMnemonics = new Set(condNames.map((c) => `j${c}`));
 
 
+let callForm: BranchForm | null = null;
+/** The plans of `push r64` and `pop r64`, chosen on first use. */
+let pushPlan: Plan | null = null;
+let popPlan: Plan | null = null;
+
+/** call's rel32 form (the one row that takes a label or symbol), encoded once. */
+function callFormOf(target: Label | Sym): BranchForm {
+  if (callForm === null) {
+    const { bytes, fixups } = encode(encodingsOf("call").find((e) => e.operands[0] === "rel32")!, [target]);
+    const field = fixups[0]!;
+    callForm = { bytes, at: field.at, size: field.size, addend: field.addend };
+  }
+  return callForm;
+}
+
 /** The rel8 and rel32 forms of jmp or a jcc (its memo), encoded once. */
-function formsOf(memo: Memo, target: Label): { short: BranchForm; near: BranchForm } {
+function formsOf(memo: Memo, target: Label): BranchForms {
   let f = memo.branchForms;
   if (f === null) {
     const form = (p: "rel8" | "rel32"): BranchForm => {
@@ -106,7 +128,7 @@ function formsOf(memo: Memo, target: Label): { short: BranchForm; near: BranchFo
       const field = fixups[0]!;
       return { bytes, at: field.at, size: field.size, addend: field.addend };
     };
-    f = memo.branchForms = { short: form("rel8"), near: form("rel32") };
+    f = memo.branchForms = { short: form("rel8"), near: form("rel32"), mnemonic: memo.mnemonic };
   }
   return f;
 }
@@ -122,7 +144,7 @@ interface Memo {
   readonly id: number;
   readonly plans: Map<number, Plan>;
   /** jmp and jcc: the rel8 and rel32 forms, encoded on first use. */
-  branchForms: { short: BranchForm; near: BranchForm } | null;
+  branchForms: BranchForms | null;
 }
 
 const memos = new Map<string, Memo>();
@@ -285,8 +307,17 @@ export class Assembler {
   private readonly id = nextAssemblerId++;
   /** Every byte whose value or size does not wait for finish(). */
   private readonly buf = new ByteBuffer(4096);
-  /** Branches and alignments, in order. */
-  private readonly items: Item[] = [];
+  /**
+   * What finish() sizes, in order: branches (rel8 or rel32) and alignment
+   * padding, each at a buffer position. Numbers in arrays of their own, not
+   * an object per item: a code generator makes a branch every few
+   * instructions. A branch has its forms, its target label's id and 1 when
+   * forced near; an alignment null forms, the boundary, and the fill byte or -1 (NOPs).
+   */
+  private readonly itemAt: number[] = [];
+  private readonly itemForms: (BranchForms | null)[] = [];
+  private readonly itemTarget: number[] = [];
+  private readonly itemArg: number[] = [];
   /**
    * Fields to resolve at finish, one index across these arrays (numbers in
    * arrays of their own, not an object per field, which the garbage
@@ -314,8 +345,12 @@ export class Assembler {
   private readonly labelItem: number[] = [];
   /** Bound label ids in the order they were bound. */
   private readonly boundOrder: number[] = [];
-  /** By label id: the first instruction that used the label; ids in order of first use. */
-  private readonly firstUse: (What | undefined)[] = [];
+  /**
+   * By label id: the first instruction that used the label, as a description
+   * made when needed, or the mnemonic of a jump or call whose one operand is
+   * the label (no closure per branch target); ids in order of first use.
+   */
+  private readonly firstUse: (What | string | undefined)[] = [];
   private readonly usedOrder: number[] = [];
   private alignment = 1;
   /** Where the encoder reports rip-relative and branch fields. */
@@ -348,7 +383,7 @@ export class Assembler {
     if (!this.owns(label)) this.foreign(label, () => `bind(${label})`);
     if (this.labelAt[label.id]! >= 0) throw new AsmError(`bind(${label}): label is already bound`);
     this.labelAt[label.id] = this.buf.length;
-    this.labelItem[label.id] = this.items.length;
+    this.labelItem[label.id] = this.itemAt.length;
     this.boundOrder.push(label.id);
   }
 
@@ -412,6 +447,105 @@ export class Assembler {
     encodePlanned(this.buf, planFor(memo, 0, NO_OPERANDS), NO_OPERANDS, 0, this.sink);
   }
 
+  // --- direct forms (direct.ts) ----------------------------------------------------
+  //
+  // The commonest integer instructions with numbers for operands: registers
+  // by number (0-15) at width `size`, addresses as base, index (-1: none),
+  // scale and disp, immediates as numbers. The bytes are what the typed
+  // methods make of the same operands; whatever has no direct form (a
+  // 64-bit immediate, `test r, [m]`) goes through emit(), errors included.
+
+  /** `op dst, src` between GPRs (src at the source width of movzx/movsx/movsxd). */
+  rr(op: IntOp, size: GprSize, dst: number, src: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(dst) || !isRegNum(src) ? null : directPlan(op, Form.RR, size, sc, 0);
+    const sw = (sourceWidth(op, size) || size) as GprSize; // lea has no register form; its message names two registers of one width
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), gpr(src, sw));
+      return;
+    }
+    const force = byteRex(size, dst) || byteRex(sw, src);
+    if (plan.rm === 0) encodeDirect(this.buf, plan, src, dst, -1, -1, 1, 0, 0, force);
+    else encodeDirect(this.buf, plan, dst, src, -1, -1, 1, 0, 0, force);
+  }
+
+  /** `op dst, value`: value an integer of the width (signed or unsigned), or a sign-extended imm32 at 64 bits. */
+  ri(op: IntOp, size: GprSize, dst: number, value: number): void {
+    const sc = sizeCode(size);
+    const v = sc < 0 ? NaN : immValue(value, size);
+    const plan = v !== v || !isRegNum(dst) ? null : directPlan(op, Form.RI, size, sc, immClassOf(v));
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), imm(value));
+      return;
+    }
+    encodeDirect(this.buf, plan, plan.opc === 0 ? dst : -1, dst, -1, -1, 1, 0, v, byteRex(size, dst));
+  }
+
+  /** `op dst, [base + index*scale + disp]`, the memory of the operation's source width (none for lea). */
+  rm(op: IntOp, size: GprSize, dst: number, base: number, index: number, scale: number, disp: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(dst) || !isAddress(base, index, scale, disp) ? null : directPlan(op, Form.RM, size, sc, 0);
+    if (plan === null) {
+      const w = sourceWidth(op, size);
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), address(base, index, scale, disp, w === 0 ? undefined : w));
+      return;
+    }
+    encodeDirect(this.buf, plan, dst, -1, base, index, scale, disp, 0, byteRex(size, dst));
+  }
+
+  /** `op [base + index*scale + disp], src`, memory and src of width `size`. */
+  mr(op: IntOp, size: GprSize, base: number, index: number, scale: number, disp: number, src: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(src) || !isAddress(base, index, scale, disp) ? null : directPlan(op, Form.MR, size, sc, 0);
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, address(base, index, scale, disp, size), gpr(src, size));
+      return;
+    }
+    encodeDirect(this.buf, plan, src, -1, base, index, scale, disp, 0, byteRex(size, src));
+  }
+
+  /** `op [base + index*scale + disp], value`, memory of width `size`; value as for ri(). */
+  mi(op: IntOp, size: GprSize, base: number, index: number, scale: number, disp: number, value: number): void {
+    const sc = sizeCode(size);
+    const v = sc < 0 ? NaN : immValue(value, size);
+    const plan = v !== v || !isAddress(base, index, scale, disp) ? null : directPlan(op, Form.MI, size, sc, immClassOf(v));
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, address(base, index, scale, disp, size), imm(value));
+      return;
+    }
+    encodeDirect(this.buf, plan, -1, -1, base, index, scale, disp, v, false);
+  }
+
+  /** `op dst, [rip + symbol + disp]`, the memory of the operation's source width: a rel32 relocation as mem(rip, { label: sym(symbol) }) makes. */
+  rmSym(op: IntOp, size: GprSize, dst: number, symbol: string, disp: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(dst) || symbol === "" || (disp | 0) !== disp ? null : directPlan(op, Form.RM, size, sc, 0);
+    if (plan === null) {
+      const w = sourceWidth(op, size);
+      this.emit(INT_OP_MNEMONICS[op]!, gpr(dst, size), mem(rip, { label: sym(symbol), disp }, w === 0 ? undefined : (w as MemSize)));
+      return;
+    }
+    encodeDirect(this.buf, plan, dst, -1, RIP, -1, 1, 0, 0, byteRex(size, dst));
+    this.symbolField(symbol, disp, plan.immSize);
+  }
+
+  /** `op [rip + symbol + disp], src`, memory and src of width `size`. */
+  mrSym(op: IntOp, size: GprSize, symbol: string, disp: number, src: number): void {
+    const sc = sizeCode(size);
+    const plan = sc < 0 || !isRegNum(src) || symbol === "" || (disp | 0) !== disp ? null : directPlan(op, Form.MR, size, sc, 0);
+    if (plan === null) {
+      this.emit(INT_OP_MNEMONICS[op]!, mem(rip, { label: sym(symbol), disp }, size as MemSize), gpr(src, size));
+      return;
+    }
+    encodeDirect(this.buf, plan, src, -1, RIP, -1, 1, 0, 0, byteRex(size, src));
+    this.symbolField(symbol, disp, plan.immSize);
+  }
+
+  /** The rip-relative disp32 of the instruction just written (before its `immSize` bytes of immediate): a relocation to `symbol`, as the encoder reports one. */
+  private symbolField(symbol: string, disp: number, immSize: number): void {
+    this.addFixup(FixKind.PcRel, this.buf.length - immSize - 4, 4, disp - 4 - immSize, -1, symbol, -1, null, null);
+  }
+
   // --- data -------------------------------------------------------------------
 
   /** Raw bytes, each 0-255. */
@@ -473,7 +607,10 @@ export class Assembler {
       throw new AsmError(`align(${boundary}, ${fill}): the fill must be a byte`);
     }
     this.alignment = Math.max(this.alignment, boundary);
-    this.items.push({ kind: "align", at: this.buf.length, boundary, fill: fill ?? null });
+    this.itemAt.push(this.buf.length);
+    this.itemForms.push(null);
+    this.itemTarget.push(boundary);
+    this.itemArg.push(fill ?? -1);
   }
 
   // --- layout -----------------------------------------------------------------
@@ -481,26 +618,29 @@ export class Assembler {
   /** Lays out the code, picks branch sizes, fills in label references; throws if a used label is unbound. */
   finish(): Assembled {
     for (const id of this.usedOrder) {
-      if (this.labelAt[id]! < 0) throw new AsmError(`${this.firstUse[id]!()}: label ${this.labelObjects[id]} is never bound`);
+      if (this.labelAt[id]! < 0) {
+        const u = this.firstUse[id]!;
+        const what = typeof u === "string" ? formatInstruction(u, [this.labelObjects[id]!]) : u();
+        throw new AsmError(`${what}: label ${this.labelObjects[id]} is never bound`);
+      }
     }
-    const items = this.items;
-    const count = items.length;
+    const itemAt = this.itemAt, itemForms = this.itemForms, itemTarget = this.itemTarget, itemArg = this.itemArg;
+    const count = itemAt.length;
     const labelAt = this.labelAt;
     const labelItem = this.labelItem;
     // extra[k]: the bytes items 0..k-1 take, under the current branch sizes.
     const extra = new Int32Array(count + 1);
     const near = new Uint8Array(count);
     for (let k = 0; k < count; k++) {
-      const it = items[k]!;
-      if (it.kind === "branch" && it.forceNear) near[k] = 1;
+      if (itemForms[k] !== null && itemArg[k] === 1) near[k] = 1;
     }
     const layout = (): void => {
       let add = 0;
       for (let k = 0; k < count; k++) {
         extra[k] = add;
-        const it = items[k]!;
-        if (it.kind === "branch") add += (near[k] ? it.near : it.short).bytes.length;
-        else add += padding(it.at + add, it.boundary);
+        const f = itemForms[k] as BranchForms | null;
+        if (f !== null) add += (near[k] ? f.near : f.short).bytes.length;
+        else add += padding(itemAt[k]! + add, itemTarget[k]!);
       }
       extra[count] = add;
     };
@@ -511,10 +651,10 @@ export class Assembler {
       layout();
       grew = false;
       for (let k = 0; k < count; k++) {
-        const it = items[k]!;
-        if (it.kind !== "branch" || near[k]) continue;
-        const field = it.short;
-        const rel = labelOffset(it.targetId) + field.addend - (it.at + extra[k]! + field.at);
+        const f = itemForms[k] as BranchForms | null;
+        if (f === null || near[k]) continue;
+        const field = f.short;
+        const rel = labelOffset(itemTarget[k]!) + field.addend - (itemAt[k]! + extra[k]! + field.at);
         if (rel < -128 || rel > 127) {
           near[k] = 1;
           grew = true;
@@ -548,22 +688,26 @@ export class Assembler {
 
     // The fixed bytes between items, each run moved by the items before it; then the items.
     const move = (from: number, to: number, shift: number): void => {
-      code.set(buf.subarray(from, to), from + shift);
+      // Most runs are the few instructions between two branches: a loop is cheaper than a subarray view per run.
+      if (to - from > 64) code.set(buf.subarray(from, to), from + shift);
+      else for (let i = from; i < to; i++) code[i + shift] = buf[i]!;
     };
     let from = 0;
     for (let k = 0; k < count; k++) {
-      const it = items[k]!;
-      const base = it.at + extra[k]!;
-      move(from, it.at, extra[k]!);
-      from = it.at;
-      if (it.kind === "branch") {
-        const f = near[k] ? it.near : it.short;
+      const at = itemAt[k]!;
+      const base = at + extra[k]!;
+      move(from, at, extra[k]!);
+      from = at;
+      const forms = itemForms[k] as BranchForms | null;
+      if (forms !== null) {
+        const f = near[k] ? forms.near : forms.short;
         for (let i = 0; i < f.bytes.length; i++) code[base + i] = f.bytes[i]!;
-        pcrel(base + f.at, f.size, it.targetId, null, f.addend, it.mnemonic, null);
+        pcrel(base + f.at, f.size, itemTarget[k]!, null, f.addend, forms.mnemonic, null);
       } else {
         const n = extra[k + 1]! - extra[k]!;
-        if (it.fill === null) code.set(nopBytes(n), base);
-        else code.fill(it.fill, base, base + n);
+        const fill = itemArg[k]!;
+        if (fill < 0) code.set(nopBytes(n), base);
+        else code.fill(fill, base, base + n);
       }
     }
     move(from, this.buf.length, extra[count]!);
@@ -578,9 +722,9 @@ export class Assembler {
       else relocs.push({ offset: p, symbol: null, kind: "abs64", addend: labelOffset(id) });
     }
 
-    const labels = new Map<Label, number>();
-    for (const id of this.boundOrder) labels.set(this.labelObjects[id]!, labelOffset(id));
-    return { code, labels, relocs, alignment: this.alignment };
+    const offsets = new Int32Array(this.labelObjects.length).fill(-1);
+    for (const id of this.boundOrder) offsets[id] = labelOffset(id);
+    return { code, labels: new LabelOffsets(this.labelObjects, offsets, this.boundOrder, this.boundOrder.length), relocs, alignment: this.alignment };
   }
 
   // --- internals ----------------------------------------------------------------
@@ -591,7 +735,7 @@ export class Assembler {
   ): void {
     this.fixKind.push(kind);
     this.fixAt.push(at);
-    this.fixItem.push(this.items.length);
+    this.fixItem.push(this.itemAt.length);
     this.fixSize.push(size);
     this.fixAddend.push(addend);
     this.fixLabel.push(label);
@@ -628,9 +772,37 @@ export class Assembler {
     }
   }
 
+  /** `call label`, as emit() makes it, without an operand list: a code generator calls its functions by label all the time. */
+  private callLabel(target: Label): void {
+    if (!this.owns(target)) this.foreign(target, () => formatInstruction("call", [target]));
+    if (this.firstUse[target.id] === undefined) {
+      this.firstUse[target.id] = "call";
+      this.usedOrder.push(target.id);
+    }
+    const f = callFormOf(target);
+    const buf = this.buf;
+    buf.reserve(f.bytes.length);
+    const at = buf.length;
+    for (let i = 0; i < f.bytes.length; i++) buf.put(f.bytes[i]!);
+    // A field to a label keeps its instruction for the message should it not fit; pcrel() names the label alone.
+    this.addFixup(FixKind.PcRel, at + f.at, f.size, f.addend, target.id, null, -1, "call", null);
+  }
+
+  /** `call symbol`, as emit() makes it: the rel32 form and a relocation (imports and runtime helpers). */
+  private callSymbol(target: Sym): void {
+    const f = callFormOf(target);
+    const buf = this.buf;
+    buf.reserve(f.bytes.length);
+    const at = buf.length;
+    for (let i = 0; i < f.bytes.length; i++) buf.put(f.bytes[i]!);
+    this.addFixup(FixKind.PcRel, at + f.at, f.size, f.addend, -1, target.name, -1, null, null);
+  }
+
   private branch(memo: Memo, target: Label, forceNear: boolean): void {
-    const { short, near } = formsOf(memo, target);
-    this.items.push({ kind: "branch", at: this.buf.length, short, near, forceNear, targetId: target.id, mnemonic: memo.mnemonic });
+    this.itemAt.push(this.buf.length);
+    this.itemForms.push(formsOf(memo, target));
+    this.itemTarget.push(target.id);
+    this.itemArg.push(forceNear ? 1 : 0);
   }
 
   /** jmp or a jcc (its memo): a relaxable branch to a label (as emit() would make it), else through emit. */
@@ -639,7 +811,7 @@ export class Assembler {
       // useIn(), without an operand list per branch: the description is made only on a first use.
       if (!this.owns(target)) this.foreign(target, () => formatInstruction(memo.mnemonic, [target]));
       if (this.firstUse[target.id] === undefined) {
-        this.firstUse[target.id] = () => formatInstruction(memo.mnemonic, [target]);
+        this.firstUse[target.id] = memo.mnemonic;
         this.usedOrder.push(target.id);
       }
       this.branch(memo, target, width === "near");
@@ -657,8 +829,15 @@ export class Assembler {
   lea(dst: Gpr, src: Mem): void { this.emit2(MN.lea, dst, src); }
   xchg(a: RM, b: RM): void { this.emit2(MN.xchg, a, b); }
   bswap(r: Gpr): void { this.emit1(MN.bswap, r); }
-  push(src: Gpr | Mem | Imm): void { this.emit1(MN.push, src); }
-  pop(dst: Gpr | Mem): void { this.emit1(MN.pop, dst); }
+  push(src: Gpr | Mem | Imm): void {
+    // Every frame pushes rbp: a 64-bit register takes its one-byte form directly.
+    if (src.kind === "gpr" && src.size === 64) encodeDirect(this.buf, pushPlan ??= planOf(selectByKey("push", shapeKey([src]), [src])), src.num, -1, -1, -1, 1, 0, 0, false);
+    else this.emit1(MN.push, src);
+  }
+  pop(dst: Gpr | Mem): void {
+    if (dst.kind === "gpr" && dst.size === 64) encodeDirect(this.buf, popPlan ??= planOf(selectByKey("pop", shapeKey([dst]), [dst])), dst.num, -1, -1, -1, 1, 0, 0, false);
+    else this.emit1(MN.pop, dst);
+  }
 
   add(dst: RM, src: RM | Imm): void { this.emit2(MN.add, dst, src); }
   or(dst: RM, src: RM | Imm): void { this.emit2(MN.or, dst, src); }
@@ -712,7 +891,11 @@ export class Assembler {
   /** Conditional jump to a label (relaxed like jmp) or a symbol. */
   jcc(cc: Cond, target: Label | Sym, width?: "near"): void { this.jump(jccMemos[condCode(cc)]!, target, width); }
   /** call a label or symbol (rel32), or through a register or memory. */
-  call(target: Label | Sym | Gpr | Mem): void { this.emit1(MN.call, target); }
+  call(target: Label | Sym | Gpr | Mem): void {
+    if (target.kind === "label") this.callLabel(target);
+    else if (target.kind === "sym") this.callSymbol(target);
+    else this.emit1(MN.call, target);
+  }
   ret(): void { this.emit0(MN.ret); }
 
   // --- instructions: no operands, system --------------------------------------------
@@ -807,6 +990,97 @@ export class Assembler {
 
   ldmxcsr(src: Mem): void { this.emit1(MN.ldmxcsr, src); }
   stmxcsr(dst: Mem): void { this.emit1(MN.stmxcsr, dst); }
+}
+
+/** The Mem of a direct form's address parts, for the general path. */
+function address(base: number, index: number, scale: number, disp: number, size: number | undefined): Mem {
+  return mem(base < 0 ? null : gpr(base, 64), { index: index < 0 ? undefined : gpr(index, 64), scale: scale as Scale, disp }, size as MemSize | undefined);
+}
+
+/**
+ * finish()'s map of label offsets. A code generator binds a label per
+ * block and asks for a few (function starts and ends): get() and has()
+ * read the offsets by label id, and the Map itself is filled, in binding
+ * order, only when something walks it or changes it.
+ */
+class LabelOffsets extends Map<Label, number> {
+  private filled = false;
+
+  constructor(
+    private readonly objects: readonly Label[],
+    /** By label id: the offset, or -1 for an unbound label. */
+    private readonly offsets: Int32Array,
+    /** Label ids in binding order; the first `count` were bound at finish() (the assembler may go on). */
+    private readonly order: readonly number[],
+    private readonly count: number,
+  ) {
+    super();
+  }
+
+  private fill(): void {
+    if (this.filled) return;
+    this.filled = true;
+    for (let k = 0; k < this.count; k++) {
+      const id = this.order[k]!;
+      super.set(this.objects[id]!, this.offsets[id]!);
+    }
+  }
+
+  override get(label: Label): number | undefined {
+    if (this.filled) return super.get(label);
+    const id = label.id;
+    if (id >= this.offsets.length || this.objects[id] !== label) return undefined;
+    const at = this.offsets[id]!;
+    return at >= 0 ? at : undefined;
+  }
+
+  override has(label: Label): boolean {
+    return this.get(label) !== undefined;
+  }
+
+  override get size(): number {
+    this.fill();
+    return super.size;
+  }
+
+  override set(label: Label, offset: number): this {
+    this.fill();
+    return super.set(label, offset);
+  }
+
+  override delete(label: Label): boolean {
+    this.fill();
+    return super.delete(label);
+  }
+
+  override clear(): void {
+    this.fill();
+    super.clear();
+  }
+
+  override forEach(fn: (offset: number, label: Label, map: Map<Label, number>) => void, thisArg?: unknown): void {
+    this.fill();
+    super.forEach(fn, thisArg);
+  }
+
+  override entries(): MapIterator<[Label, number]> {
+    this.fill();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<Label> {
+    this.fill();
+    return super.keys();
+  }
+
+  override values(): MapIterator<number> {
+    this.fill();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[Label, number]> {
+    return this.entries();
+  }
 }
 
 function padding(pos: number, boundary: number): number {

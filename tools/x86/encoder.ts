@@ -73,7 +73,7 @@ const NEG_SAFE = -SAFE;
 const TWO32 = 2 ** 32;
 
 /** Writes the low `n` (1, 2 or 4) bytes of a 32-bit value at `p`, little-endian; returns the position after them. */
-function le(b: Uint8Array, p: number, v: number, n: number): number {
+export function le(b: Uint8Array, p: number, v: number, n: number): number {
   b[p] = v;
   if (n === 1) return p + 1;
   b[p + 1] = v >> 8;
@@ -92,8 +92,13 @@ function putImm(b: Uint8Array, p: number, value: bigint, n: number): number {
     p = le(b, p, v, 4);
     return le(b, p, Math.floor(v / TWO32), 4);
   }
-  for (const x of littleEndian(value, n)) b[p++] = x;
-  return p;
+  if (n <= 4) {
+    for (const x of littleEndian(value, n)) b[p++] = x;
+    return p;
+  }
+  // An 8-byte field beyond ±2^53 (f64 bit patterns): two 32-bit halves, not a bigint operation per byte.
+  p = le(b, p, Number(BigInt.asIntN(32, value)), 4);
+  return le(b, p, Number(BigInt.asIntN(32, value >> 32n)), 4);
 }
 
 /**
@@ -179,29 +184,36 @@ function memRex(m: Mem): number {
  * Returns the position after them.
  */
 function putAddress(b: Uint8Array, p: number, m: Mem, reg: number): number {
-  const r = (reg & 7) << 3;
-  const disp = m.disp;
   const baseReg = m.base;
   if (baseReg !== null && baseReg.kind === "rip") {
     // mod=00 rm=101 is [rip + disp32] in 64-bit mode.
-    b[p] = r | 5;
-    return le(b, p + 1, m.target === null ? disp : 0, 4);
+    b[p] = ((reg & 7) << 3) | 5;
+    return le(b, p + 1, m.target === null ? m.disp : 0, 4);
   }
-  const index = m.index;
-  const indexBits = index === null ? 4 : index.num & 7; // SIB.index=100 without REX.X: no index
-  if (baseReg === null) {
+  return putAddressParts(b, p, reg, baseReg === null ? -1 : baseReg.num, m.index === null ? -1 : m.index.num, m.scale, m.disp);
+}
+
+/**
+ * putAddress() for `[base + index*scale + disp]` given as numbers: register
+ * numbers, -1 for no base or no index (direct.ts writes addresses this way,
+ * without a Mem). Returns the position after the bytes.
+ */
+export function putAddressParts(b: Uint8Array, p: number, reg: number, baseNum: number, indexNum: number, scale: number, disp: number): number {
+  const r = (reg & 7) << 3;
+  const indexBits = indexNum < 0 ? 4 : indexNum & 7; // SIB.index=100 without REX.X: no index
+  if (baseNum < 0) {
     // No base: mod=00 with SIB.base=101 means [index*scale + disp32]; with no index either, [disp32].
     b[p] = r | 4;
-    b[p + 1] = (scaleBits[m.scale]! << 6) | (indexBits << 3) | 5;
+    b[p + 1] = (scaleBits[scale]! << 6) | (indexBits << 3) | 5;
     return le(b, p + 2, disp, 4);
   }
-  const base = baseReg.num & 7;
+  const base = baseNum & 7;
   // rbp and r13 (low bits 101) with mod=00 would mean rip/disp32, so they take a disp8 of 0.
   const mod = disp === 0 && base !== 5 ? 0 : disp >= -128 && disp <= 127 ? 1 : 2;
   // rsp and r12 (low bits 100) can only be a base through a SIB byte.
-  if (index !== null || base === 4) {
+  if (indexNum >= 0 || base === 4) {
     b[p++] = (mod << 6) | r | 4;
-    b[p++] = (scaleBits[m.scale]! << 6) | (indexBits << 3) | base;
+    b[p++] = (scaleBits[scale]! << 6) | (indexBits << 3) | base;
   } else {
     b[p++] = (mod << 6) | r | base;
   }

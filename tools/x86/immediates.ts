@@ -36,6 +36,12 @@ const IMM_CASES: readonly (readonly [Pattern, GprSize])[] = [
 // Bounds as constants: `-x` on a bigint allocates a new one on every call.
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const NEG_SAFE = -SAFE;
+const MIN_I64 = -(1n << 63n);
+const MAX_U64 = (1n << 64n) - 1n;
+const MIN_I8 = -128n;
+const MAX_I8 = 127n;
+const MIN_I32 = -(1n << 31n);
+const MAX_I32 = (1n << 31n) - 1n;
 
 /** The class of every value in [0, 7], [8, 127] and [-128, -1]: those fit every field but ub and pred as they must. */
 const SMALL_PRED = 0b11111111111;
@@ -49,8 +55,11 @@ const SMALL_NEG = 0b00111111111;
  */
 export function immClass(value: bigint): number {
   if (value < NEG_SAFE || value > SAFE) {
-    // Beyond ±2^53 no 8-, 16- or 32-bit width holds the value, nor ub or pred: only the 64-bit cases remain.
-    return (immFits("ib", value, 64) ? 8 : 0) | (immFits("id", value, 64) ? 128 : 0) | (immFits("iq", value, 64) ? 256 : 0);
+    // Beyond ±2^53 no 8-, 16- or 32-bit width holds the value, nor ub or pred: only the 64-bit cases remain,
+    // immFits's ib, id and iq for a 64-bit operation, with its bigints made once (64-bit constants are common enough).
+    if (value < MIN_I64 || value > MAX_U64) return 0;
+    const s = BigInt.asIntN(64, value);
+    return (s >= MIN_I8 && s <= MAX_I8 ? 8 : 0) | (s >= MIN_I32 && s <= MAX_I32 ? 128 : 0) | 256;
   }
   const n = Number(value);
   // Most immediates are small: one comparison chain instead of eleven range checks.

@@ -6,11 +6,13 @@
 // every instruction working while the selectors of version 2 grow; the
 // rare ones (memory.grow, bulk memory, table operations) stay here.
 
-import { mem, rbp, xmm, gpr } from "../../x86/index.ts";
+import { gpr, IntOp, mem, rbp, xmm } from "../../x86/index.ts";
 import type { EmitterTable } from "../context.ts";
 import { opNameOf } from "../../wasm/index.ts";
-import { isFloat, type Gen } from "./gen.ts";
+import { isFloat, RBP, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
+
+const RAX = gpr(0, 64);
 
 export function bridge(g: Gen, i: Inst, v1: EmitterTable): void {
   const emit = v1.get(i.op);
@@ -20,10 +22,7 @@ export function bridge(g: Gen, i: Inst, v1: EmitterTable): void {
     const slot = c.slot(j, 64);
     const x = g.xmm(v);
     if (x !== null) g.a.movsd(slot, x);
-    else {
-      const r = g.reg(v, 64, gpr(0, 64));
-      g.a.mov(slot, r);
-    }
+    else g.a.mr(IntOp.Mov, 64, RBP, -1, 1, slot.disp, g.reg(v, 64, RAX).num);
   });
   c.depth = i.args.length;
   c.reachable = true;
@@ -37,8 +36,8 @@ export function bridge(g: Gen, i: Inst, v1: EmitterTable): void {
     g.a.movsd(x, mem(rbp, { disp: from.disp }, 64));
     g.ffinish(i, x);
   } else {
-    const d = g.dst(i, gpr(0, 64));
-    g.a.mov(d, mem(rbp, { disp: from.disp }, d.size as 32 | 64));
+    const d = g.dst(i, RAX);
+    g.a.rm(IntOp.Mov, d.size as 32 | 64, d.num, RBP, -1, 1, from.disp);
     g.finish(i, d);
   }
 }

@@ -13,7 +13,7 @@
 // into the register entry right after them.
 
 import type { FuncType } from "../../wasm/index.ts";
-import { gpr, mem, rsp, xmm, type Assembler } from "../../x86/index.ts";
+import { IntOp, mem, rsp, xmm, type Assembler } from "../../x86/index.ts";
 
 const INT_ARGS = [6, 7, 8, 9, 10, 11]; // rsi rdi r8 r9 r10 r11
 const FLOAT_ARGS = [2, 3, 4, 5, 6, 7]; // xmm2..xmm7
@@ -36,12 +36,16 @@ export function argRegisters(t: FuncType): number[] | null {
  * of n at [rsp + above + 8 * (n - 1 - i)] (`above` = 8 at a function's
  * entry: the return address).
  */
+const RSP = 4;
+
 export function loadArgs(a: Assembler, type: FuncType, regs: readonly number[], above: number): void {
-  const n = type.params.length;
-  type.params.forEach((t, i) => {
-    const at = mem(rsp, { disp: above + 8 * (n - 1 - i) }, t === "i64" || t === "f64" ? 64 : 32);
-    if (t === "f32") a.movss(xmm(regs[i]!), at);
-    else if (t === "f64") a.movsd(xmm(regs[i]!), at);
-    else a.mov(gpr(regs[i]!, at.size as 32 | 64), at);
-  });
+  const params = type.params;
+  const n = params.length;
+  for (let i = 0; i < n; i++) {
+    const t = params[i]!;
+    const disp = above + 8 * (n - 1 - i);
+    if (t === "f32") a.movss(xmm(regs[i]!), mem(rsp, { disp }, 32));
+    else if (t === "f64") a.movsd(xmm(regs[i]!), mem(rsp, { disp }, 64));
+    else a.rm(IntOp.Mov, t === "i64" ? 64 : 32, regs[i]!, RSP, -1, 1, disp);
+  }
 }

@@ -3,7 +3,7 @@
 // scan → code, block by block in layout order, terminators last.
 
 import { Op, type Func, type FuncType } from "../../wasm/index.ts";
-import { gpr, imm, mem, negate, rbp, rip, rsp, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
+import { gpr, IntOp, mem, negate, rbp, rip, xmm, type Assembler, type Cond, type Label } from "../../x86/index.ts";
 import { symMem, type EmitterTable } from "../context.ts";
 import { OriginCtx, OriginTracker, type OriginRange } from "./origins.ts";
 import type { ModuleEnv } from "../env.ts";
@@ -19,7 +19,7 @@ import { buildIr } from "./build.ts";
 import { removeDeadCode } from "./dce.ts";
 import { splitCriticalEdges } from "./edges.ts";
 import { fuseCompares, isIntCompare } from "./fuse.ts";
-import { BRIDGE_SLOTS, Gen, isFloat } from "./gen.ts";
+import { BRIDGE_SLOTS, Gen, isFloat, RBP } from "./gen.ts";
 import { IrOp, type Block, type Inst, type IrFunction, type Terminator } from "./ir.ts";
 import { moveIntoPhis, moveOutOfRegisters, phiMovesAreNoOps } from "./moves.ts";
 import { argRegisters, loadArgs } from "./convention.ts";
@@ -208,10 +208,10 @@ export function emitFunction(a: Assembler, env: ModuleEnv, v1: EmitterTable, p: 
     // Nothing to keep on the stack and no call to make: no frame, no check (the caller's covers the return address).
   } else if (leaf && frame.size <= UNCHECKED_LEAF_FRAME) {
     a.push(rbp);
-    a.mov(rbp, rsp);
-    if (frame.size > 0) a.sub(rsp, imm(frame.size));
+    a.rr(IntOp.Mov, 64, RBP, RSP);
+    if (frame.size > 0) a.ri(IntOp.Sub, 64, RSP, frame.size);
   } else prologue(ctx);
-  for (let k = 0; k < saved.length; k++) a.mov(mem(rbp, { disp: -8 * (k + 1) }, 64), gpr(saved[k]!, 64));
+  for (let k = 0; k < saved.length; k++) a.mr(IntOp.Mov, 64, RBP, -1, 1, -8 * (k + 1), saved[k]!);
   if (regs !== null) {
     const params: number[] = [], from: number[] = [];
     for (const i of f.blocks[f.layout[0]!]!.insts) {
@@ -317,6 +317,9 @@ function onlyConstants(insts: readonly Inst[]): boolean {
  */
 const UNCHECKED_LEAF_FRAME = 512;
 
+/** rsp's register number. */
+const RSP = 4;
+
 /** Whether i runs version 1's emitter (bridge.ts), which needs the bridge slots. */
 function isBridged(i: Inst, isFused: Uint8Array): boolean {
   return i.op !== IrOp.Const && i.op !== IrOp.Param && selectorOf(i.op) === undefined && isFused[i.id] === 0;
@@ -339,11 +342,10 @@ function instruction(g: Gen, i: Inst, v1: EmitterTable): void {
     if (g.argRegs !== null) return; // moved out of its register at the entry
     const r = g.regOf(i.id);
     if (r < 0) return; // lives in its argument slot
-    const at = mem(rbp, { disp: g.paramDisp(i.index) }, i.type === "i32" || i.type === "f32" ? 32 : 64);
-    if (isFloat(i.type)) {
-      if (i.type === "f32") g.a.movss(xmm(r), at);
-      else g.a.movsd(xmm(r), at);
-    } else g.a.mov(gpr(r, at.size as 32 | 64), at);
+    const disp = g.paramDisp(i.index);
+    if (i.type === "f32") g.a.movss(xmm(r), mem(rbp, { disp }, 32));
+    else if (i.type === "f64") g.a.movsd(xmm(r), mem(rbp, { disp }, 64));
+    else g.a.rm(IntOp.Mov, i.type === "i32" ? 32 : 64, r, RBP, -1, 1, disp);
     return;
   }
   const s = selectorOf(i.op);
@@ -378,8 +380,8 @@ function terminator(g: Gen, b: Block): void {
         return;
       } else {
         const r = g.gpr(c, 32);
-        if (r !== null) a.test(r, r);
-        else a.cmp(g.slotMem(c, 32), imm(0));
+        if (r !== null) a.rr(IntOp.Test, 32, r.num, r.num);
+        else a.mi(IntOp.Cmp, 32, RBP, -1, 1, g.slotDispOf(c), 0);
       }
       if (g.land[t.then] === g.next) a.jcc(negate(cc), g.labels[t.else]!);
       else {
@@ -409,14 +411,14 @@ function switchTo(g: Gen, index: number, targets: readonly number[], dflt: numbe
   const eax = gpr(0, 32);
   g.loadInto(eax, index);
   if (targets.length <= 4) {
-    targets.forEach((tg, k) => {
-      a.cmp(eax, imm(k));
-      a.jcc("e", g.labels[tg]!);
-    });
+    for (let k = 0; k < targets.length; k++) {
+      a.ri(IntOp.Cmp, 32, 0, k);
+      a.jcc("e", g.labels[targets[k]!]!);
+    }
     jumpTo(g, dflt);
     return;
   }
-  a.cmp(eax, imm(targets.length));
+  a.ri(IntOp.Cmp, 32, 0, targets.length);
   a.jcc("ae", g.labels[dflt]!);
   const table = a.newLabel("switch");
   const rax = gpr(0, 64), rcx = gpr(1, 64);
@@ -444,9 +446,10 @@ function ret(g: Gen, values: readonly number[]): void {
     if (isFloat(types[0]!)) g.floadInto(xmm(0), v);
     else g.loadInto(gpr(0, types[0] === "i64" ? 64 : 32), v);
   }
-  g.alloc.calleeSaved.forEach((r, k) => a.mov(gpr(r, 64), mem(rbp, { disp: -8 * (k + 1) }, 64)));
+  const saved = g.alloc.calleeSaved;
+  for (let k = 0; k < saved.length; k++) a.rm(IntOp.Mov, 64, saved[k]!, RBP, -1, 1, -8 * (k + 1));
   if (!g.frameless) {
-    a.mov(rsp, rbp);
+    a.rr(IntOp.Mov, 64, RSP, RBP);
     a.pop(rbp);
   }
   a.ret();

@@ -10,12 +10,18 @@
 //
 // Invariant: an i32 in a general register has its upper 32 bits zero (every
 // 32-bit x86 instruction writes them so), so it can index memory as is.
+//
+// The hot paths (moves, loads and stores, ALU operations, compares) use the
+// assembler's direct forms (tools/x86/direct.ts), registers and frame slots
+// as numbers: locate() is src() without building an operand. The bytes are
+// the same either way.
 
 import type { ValType } from "../../wasm/index.ts";
 import {
   gpr,
   imm,
   imm64,
+  IntOp,
   mem,
   rbp,
   xmm,
@@ -56,6 +62,19 @@ const LIMIT_U32 = 1n << 32n;
 export function fitsImm32(v: bigint): boolean {
   const s = BigInt.asIntN(64, v);
   return s >= MIN_I32 && s < LIMIT_I32;
+}
+
+/** rbp's register number: frame slots are rbp-relative. */
+export const RBP = 5;
+
+/** Where locate() found a general operand. */
+export const enum Where {
+  /** In general register `g.at`. */
+  Reg,
+  /** In the frame slot at rbp displacement `g.at`. */
+  Slot,
+  /** A constant: the immediate `g.at`. */
+  Imm,
 }
 
 export class Gen {
@@ -139,6 +158,53 @@ export class Gen {
     return r < 0 || !isFloat(this.f.values[v]!.type) ? null : xmm(r);
   }
 
+  /** What locate() found: a register number, an rbp displacement or an immediate. */
+  at = 0;
+
+  /**
+   * src() without an operand object, for the assembler's direct forms: where
+   * v is, with its register number, slot displacement or immediate value
+   * left in `at`; a 64-bit constant beyond imm32 is loaded into register
+   * `scratch` first. The same instructions src() makes.
+   */
+  locate(v: number, size: 32 | 64, scratch: number): Where {
+    const i = this.f.values[v]!;
+    if (i.op === IrOp.Const) {
+      const b = i.bits;
+      if (size === 32) {
+        this.at = Number(BigInt.asIntN(32, b));
+        return Where.Imm;
+      }
+      if (fitsImm32(b)) {
+        this.at = Number(BigInt.asIntN(64, b));
+        return Where.Imm;
+      }
+      this.a.mov(gpr(scratch, 64), imm64(b));
+      this.at = scratch;
+      return Where.Reg;
+    }
+    const r = this.alloc.reg[v]!;
+    if (r >= 0 && !isFloat(i.type)) {
+      this.at = r;
+      return Where.Reg;
+    }
+    this.at = this.slotDispOf(v);
+    return Where.Slot;
+  }
+
+  /** `op d, x` for general register number d at width `size`, x as locate() found it (`where`, `at`). */
+  opFrom(op: IntOp, size: 32 | 64, d: number, where: Where, at: number): void {
+    if (where === Where.Reg) this.a.rr(op, size, d, at);
+    else if (where === Where.Slot) this.a.rm(op, size, d, RBP, -1, 1, at);
+    else this.a.ri(op, size, d, at);
+  }
+
+  /** `op d, v`: v from its register, its slot or as an immediate (through register `scratch` when beyond imm32). */
+  opWith(op: IntOp, size: 32 | 64, d: number, v: number, scratch: number): void {
+    const where = this.locate(v, size, scratch);
+    this.opFrom(op, size, d, where, this.at);
+  }
+
   /** A general operand for v: its register, its slot, or an immediate when it is a constant that fits; else the constant in `scratch`. */
   src(v: number, size: 32 | 64, scratch: Gpr): Gpr | Mem | Imm {
     if (this.isConst(v)) {
@@ -163,25 +229,23 @@ export class Gen {
   /** v (general or float bits) into general register r (sized 32 or 64). */
   loadInto(r: Gpr, v: number): void {
     if (this.isConst(v)) return this.constInto(r, this.bits(v));
-    const own = this.gpr(v, r.size as 32 | 64);
-    if (own !== null) {
-      if (own.num !== r.num) this.a.mov(r, own);
+    const size = r.size as 32 | 64;
+    const own = this.alloc.reg[v]!;
+    if (own >= 0) {
+      if (isFloat(this.f.values[v]!.type)) {
+        if (size === 64) this.a.movq(r, xmm(own));
+        else this.a.movd(r, xmm(own));
+      } else if (own !== r.num) this.a.rr(IntOp.Mov, size, r.num, own);
       return;
     }
-    const x = this.xmm(v);
-    if (x !== null) {
-      if (r.size === 64) this.a.movq(r, x);
-      else this.a.movd(r, x);
-      return;
-    }
-    this.a.mov(r, this.slotMem(v, r.size as 32 | 64));
+    this.a.rm(IntOp.Mov, size, r.num, RBP, -1, 1, this.slotDispOf(v));
   }
 
   constInto(r: Gpr, b: bigint): void {
     const u = BigInt.asUintN(r.size === 64 ? 64 : 32, b);
-    if (u === 0n) this.a.xor(gpr(r.num, 32), gpr(r.num, 32));
-    else if (u < LIMIT_U32) this.a.mov(gpr(r.num, 32), imm(u));
-    else if (fitsImm32(u)) this.a.mov(r, imm(BigInt.asIntN(64, u)));
+    if (u === 0n) this.a.rr(IntOp.Xor, 32, r.num, r.num);
+    else if (u < LIMIT_U32) this.a.ri(IntOp.Mov, 32, r.num, Number(u));
+    else if (fitsImm32(u)) this.a.ri(IntOp.Mov, 64, r.num, Number(BigInt.asIntN(64, u)));
     else this.a.mov(r, imm64(u));
   }
 
@@ -195,7 +259,7 @@ export class Gen {
   finish(i: Inst, r: Gpr): void {
     if (this.alloc.reg[i.id]! >= 0) return;
     if (this.alloc.slot[i.id]! < 0) return; // unused result
-    this.a.mov(this.slotMem(i.id, 64), gpr(r.num, 64));
+    this.a.mr(IntOp.Mov, 64, RBP, -1, 1, this.slotDispOf(i.id), r.num);
   }
 
   /** A float operand: its register or its slot; a constant goes through `scratch`. */

@@ -10,9 +10,11 @@
 // makes one at the end of nearly every block and at every call.
 
 import type { ValType } from "../../wasm/index.ts";
-import { gpr, mem, rbp, xmm } from "../../x86/index.ts";
+import { gpr, IntOp, mem, rbp, xmm } from "../../x86/index.ts";
 import type { Gen } from "./gen.ts";
-import { isFloat } from "./gen.ts";
+import { isFloat, RBP } from "./gen.ts";
+
+const RAX = gpr(0, 64);
 import type { Inst } from "./ir.ts";
 
 /**
@@ -95,24 +97,21 @@ function emitMove(g: Gen, dst: Loc, src: Loc, wide: boolean): void {
   const dn = dst >> 2, sn = src >> 2;
   const sk = src & 3;
   if ((dst & 3) === GPR) {
-    const d = gpr(dn, size);
-    if (sk === GPR) a.mov(d, gpr(sn, size));
-    else if (sk === XMM) (wide ? a.movq(d, xmm(sn)) : a.movd(d, xmm(sn)));
-    else a.mov(d, mem(rbp, { disp: sn }, size));
+    if (sk === GPR) a.rr(IntOp.Mov, size, dn, sn);
+    else if (sk === XMM) (wide ? a.movq(gpr(dn, 64), xmm(sn)) : a.movd(gpr(dn, 32), xmm(sn)));
+    else a.rm(IntOp.Mov, size, dn, RBP, -1, 1, sn);
   } else if ((dst & 3) === XMM) {
     const d = xmm(dn);
     if (sk === XMM) a.movaps(d, xmm(sn));
     else if (sk === GPR) (wide ? a.movq(d, gpr(sn, 64)) : a.movd(d, gpr(sn, 32)));
     else a.movsd(d, mem(rbp, { disp: sn }, 64));
   } else {
-    const d = mem(rbp, { disp: dn }, 64);
-    if (sk === GPR) a.mov(d, gpr(sn, 64));
-    else if (sk === XMM) a.movsd(d, xmm(sn));
+    if (sk === GPR) a.mr(IntOp.Mov, 64, RBP, -1, 1, dn, sn);
+    else if (sk === XMM) a.movsd(mem(rbp, { disp: dn }, 64), xmm(sn));
     else {
       // Memory to memory: through rcx, which no pending move uses.
-      const t = gpr(1, 64);
-      a.mov(t, mem(rbp, { disp: sn }, 64));
-      a.mov(d, t);
+      a.rm(IntOp.Mov, 64, 1, RBP, -1, 1, sn);
+      a.mr(IntOp.Mov, 64, RBP, -1, 1, dn, 1);
     }
   }
 }
@@ -179,10 +178,13 @@ function run(g: Gen): void {
     if (k >= 0) {
       emitMove(g, moveDst[k]!, moveSrc[k]!, moveWide[k] === 1);
       n--;
-      moveDst.copyWithin(k, k + 1, n + 1);
-      moveSrc.copyWithin(k, k + 1, n + 1);
-      moveWide.copyWithin(k, k + 1, n + 1);
-      moveFloat.copyWithin(k, k + 1, n + 1);
+      // The rest keep their order (it decides the code); a handful of moves: a loop, not four copyWithin calls.
+      for (let x = k; x < n; x++) {
+        moveDst[x] = moveDst[x + 1]!;
+        moveSrc[x] = moveSrc[x + 1]!;
+        moveWide[x] = moveWide[x + 1]!;
+        moveFloat[x] = moveFloat[x + 1]!;
+      }
       continue;
     }
     // Every destination is still to be read: a cycle. Park one source in scratch.
@@ -196,9 +198,8 @@ function run(g: Gen): void {
     if ((dl & 3) === GPR) g.constInto(gpr(dl >> 2, t === "i64" ? 64 : 32), b);
     else if ((dl & 3) === XMM) g.fconstInto(xmm(dl >> 2), t, b);
     else {
-      const r = gpr(0, 64);
-      g.constInto(r, b);
-      g.a.mov(mem(rbp, { disp: dl >> 2 }, 64), r);
+      g.constInto(RAX, b);
+      g.a.mr(IntOp.Mov, 64, RBP, -1, 1, dl >> 2, 0);
     }
   }
 }

@@ -5,7 +5,7 @@
 // register is clobbered (the allocator keeps nothing there across a call).
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, mem, rip, rsp, sym, xmm } from "../../x86/index.ts";
+import { gpr, imm, IntOp, mem, rip, rsp, sym, xmm } from "../../x86/index.ts";
 import { symMem } from "../context.ts";
 import { S } from "../symbols.ts";
 import { Trap } from "../traps.ts";
@@ -52,7 +52,7 @@ function takeResult(g: Gen, i: Inst): void {
     return;
   }
   const d = g.dst(i, RAX);
-  if (d.num !== 0 || i.type === "i32") g.a.mov(d, gpr(0, d.size as 32 | 64)); // i32 results: zero the upper half
+  if (d.num !== 0 || i.type === "i32") g.a.rr(IntOp.Mov, d.size as 32 | 64, d.num, 0); // i32 results: zero the upper half
   g.finish(i, d);
 }
 
@@ -108,7 +108,7 @@ export const callResult: Selector = (g, i) => {
     return;
   }
   const d = g.dst(i, RAX);
-  g.a.mov(d, mem(rip, { label: sym(S.results), disp }, d.size as 32 | 64));
+  g.a.rmSym(IntOp.Mov, d.size as 32 | 64, d.num, S.results, disp);
   g.finish(i, d);
 };
 

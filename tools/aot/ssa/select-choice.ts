@@ -4,8 +4,8 @@
 // 0/1 in a register and no `test`.
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, imm64, negate, xmm, type Gpr } from "../../x86/index.ts";
-import { fitsImm32, isFloat, widthOf, type Gen } from "./gen.ts";
+import { gpr, imm, imm64, IntOp, negate, xmm, type Gpr } from "../../x86/index.ts";
+import { fitsImm32, isFloat, RBP, widthOf, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
 import { compareFlags, type Selector } from "./select-int.ts";
 
@@ -22,8 +22,8 @@ function loadKeepingFlags(g: Gen, d: Gpr, v: number): void {
 function testCond(g: Gen, cond: number): boolean {
   if (g.isConst(cond)) return false;
   const r = g.gpr(cond, 32);
-  if (r !== null) g.a.test(r, r);
-  else g.a.cmp(g.slotMem(cond, 32), imm(0));
+  if (r !== null) g.a.rr(IntOp.Test, 32, r.num, r.num);
+  else g.a.mi(IntOp.Cmp, 32, RBP, -1, 1, g.slotDispOf(cond), 0);
   return true;
 }
 
@@ -74,7 +74,7 @@ const choose: Selector = (g: Gen, i: Inst) => {
     testCond(g, cond);
   }
   g.a.cmovcc(fused ? negate(cc) : "z", d, other);
-  if (d.num !== own.num) g.a.mov(gpr(own.num, w), d);
+  if (d.num !== own.num) g.a.rr(IntOp.Mov, w, own.num, d.num);
   g.finish(i, gpr(own.num, w));
 };
 

@@ -5,9 +5,9 @@
 // that do not fit an immediate; rax and rdx are division's.
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, imm64, negate, type Assembler, type Cond, type Gpr, type Imm, type Mem } from "../../x86/index.ts";
+import { gpr, imm, imm64, IntOp, negate, type Assembler, type Cond, type Gpr, type Mem } from "../../x86/index.ts";
 import { Trap } from "../traps.ts";
-import { widthOf, type Gen } from "./gen.ts";
+import { RBP, Where, widthOf, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
 
 export type Selector = (g: Gen, i: Inst) => void;
@@ -16,15 +16,13 @@ const RAX = gpr(0, 64);
 const RCX = gpr(1, 64);
 const RDX = gpr(2, 64);
 
-type BinOp = (a: Assembler, d: Gpr, s: Gpr | Mem | Imm) => void;
-
 /** Whether value v (not a constant) lives in general register n. */
 function inReg(g: Gen, v: number, n: number): boolean {
   return g.regOf(v) === n && !g.isConst(v);
 }
 
 /** d = x op y for a two-address x86 instruction. */
-function binary(op: BinOp, commutative: boolean): Selector {
+function binary(op: IntOp, commutative: boolean): Selector {
   return (g, i) => {
     const w = widthOf(i.type);
     let x = i.args[0]!, y = i.args[1]!;
@@ -38,28 +36,36 @@ function binary(op: BinOp, commutative: boolean): Selector {
       } else d = gpr(0, w); // d would overwrite y before it is read
     }
     g.loadInto(d, x);
-    op(g.a, d, g.src(y, w, RCX));
-    if (d.num !== dn) g.a.mov(gpr(dn, w), d);
+    const where = g.locate(y, w, 1);
+    if (where === Where.Imm && op === IntOp.Imul) {
+      // imul takes an immediate only in its three-operand form: through rcx.
+      g.a.ri(IntOp.Mov, w, 1, g.at);
+      g.a.rr(op, w, d.num, 1);
+    } else g.opFrom(op, w, d.num, where, g.at);
+    if (d.num !== dn) g.a.rr(IntOp.Mov, w, dn, d.num);
     g.finish(i, gpr(dn, w));
   };
 }
 
-function shift(op: (a: Assembler, d: Gpr, c: Gpr | Imm) => void): Selector {
+/** Shifts and rotates: by a constant count as an immediate, else by cl. */
+function shift(op: IntOp): Selector {
+  const mnemonic = SHIFT_MNEMONICS[op - IntOp.Shl]!;
   return (g, i) => {
     const w = widthOf(i.type);
-    const [x, y] = i.args as [number, number];
-    let count: Gpr | Imm;
-    if (g.isConst(y)) count = imm(Number(g.bits(y) & BigInt(w - 1)));
-    else {
-      g.loadInto(gpr(1, 32), y);
-      count = gpr(1, 8);
-    }
+    const x = i.args[0]!, y = i.args[1]!;
+    const count = g.isConst(y) ? Number(g.bits(y) & BigInt(w - 1)) : -1;
+    if (count < 0) g.loadInto(gpr(1, 32), y);
     const d = g.dst(i, RAX);
     g.loadInto(d, x);
-    op(g.a, d, count);
+    if (count >= 0) g.a.ri(op, w, d.num, count);
+    else g.a.emit(mnemonic, d, CL);
     g.finish(i, d);
   };
 }
+const SHIFT_MNEMONICS = ["shl", "shr", "sar", "rol", "ror"];
+const CL = gpr(1, 8);
+
+const mulByRegister = binary(IntOp.Imul, true);
 
 const mul: Selector = (g, i) => {
   const w = widthOf(i.type);
@@ -72,7 +78,7 @@ const mul: Selector = (g, i) => {
     g.finish(i, d);
     return;
   }
-  binary((a, dd, s) => a.imul(dd, s.kind === "imm" ? (a.mov(gpr(1, dd.size as 32 | 64), s), gpr(1, dd.size as 32 | 64)) : s), true)(g, i);
+  mulByRegister(g, i);
 };
 
 /** Division: the dividend in rax, the divisor in a register or slot; wasm's traps first. */
@@ -89,12 +95,12 @@ function divide(signed: boolean, rem: boolean): Selector {
       g.loadInto(d, x);
       const log = k.toString(2).length - 1;
       if (rem) {
-        if (k - 1n < 1n << 31n) a.and(d, imm(Number(k - 1n)));
+        if (k - 1n < 1n << 31n) a.ri(IntOp.And, w, d.num, Number(k - 1n));
         else {
           a.mov(RCX, imm64(k - 1n));
           a.and(d, gpr(1, w));
         }
-      } else if (log > 0) a.shr(d, imm(log));
+      } else if (log > 0) a.ri(IntOp.Shr, w, d.num, log);
       g.finish(i, d);
       return;
     }
@@ -116,10 +122,10 @@ function divide(signed: boolean, rem: boolean): Selector {
       a.cmp(divisor, imm(-1));
       a.jcc("ne", ok);
       if (rem) {
-        a.xor(gpr(2, 32), gpr(2, 32));
+        a.rr(IntOp.Xor, 32, 2, 2);
         a.jmp(done);
       } else {
-        if (w === 32) a.cmp(eax, imm(0x8000_0000));
+        if (w === 32) a.ri(IntOp.Cmp, 32, 0, 0x8000_0000);
         else {
           a.mov(RDX, imm64(1n << 63n));
           a.cmp(RAX, RDX);
@@ -133,13 +139,13 @@ function divide(signed: boolean, rem: boolean): Selector {
       else a.cqo();
       a.idiv(divisor);
     } else {
-      a.xor(gpr(2, 32), gpr(2, 32));
+      a.rr(IntOp.Xor, 32, 2, 2);
       a.div(divisor);
     }
     a.bind(done);
     const r = rem ? edx : eax;
     const d = g.dst(i, r);
-    if (d.num !== r.num) a.mov(d, r);
+    if (d.num !== r.num) a.rr(IntOp.Mov, w, d.num, r.num);
     g.finish(i, d);
   };
 }
@@ -161,29 +167,37 @@ export function compareFlags(g: Gen, i: Inst): Cond {
   if (i.op === Op.I32Eqz || i.op === Op.I64Eqz) {
     const w = i.op === Op.I32Eqz ? 32 : 64;
     const v = i.args[0]!;
-    const s = g.src(v, w, RCX);
-    if (s.kind === "gpr") a.test(s, s);
-    else if (s.kind === "mem") a.cmp(s, imm(0));
+    const where = g.locate(v, w, 1);
+    if (where === Where.Reg) a.rr(IntOp.Test, w, g.at, g.at);
+    else if (where === Where.Slot) a.mi(IntOp.Cmp, w, RBP, -1, 1, g.at, 0);
     else {
-      a.mov(gpr(0, w), s);
-      a.test(gpr(0, w), gpr(0, w));
+      a.ri(IntOp.Mov, w, 0, g.at);
+      a.rr(IntOp.Test, w, 0, 0);
     }
     return "e";
   }
   const w = i.op >= Op.I64Eq ? 64 : 32;
   let cc = INT_CC.get(i.op)!;
-  let [x, y] = i.args as [number, number];
+  let x = i.args[0]!, y = i.args[1]!;
   if (g.isConst(x) && !g.isConst(y)) {
-    [x, y] = [y, x];
+    const t = x;
+    x = y;
+    y = t;
     cc = SWAPPED[cc]!;
   }
-  let l = g.src(x, w, RAX);
-  const r = g.src(y, w, RCX);
-  if (l.kind === "imm" || (l.kind === "mem" && r.kind === "mem")) {
-    a.mov(gpr(0, w), l);
-    l = gpr(0, w);
+  let left = g.locate(x, w, 0);
+  let l = g.at;
+  const right = g.locate(y, w, 1);
+  const r = g.at;
+  if (left === Where.Imm || (left === Where.Slot && right === Where.Slot)) {
+    // cmp takes no immediate on the left and one memory operand at most: the left into eax.
+    g.opFrom(IntOp.Mov, w, 0, left, l);
+    left = Where.Reg;
+    l = 0;
   }
-  a.cmp(l as Gpr | Mem, r);
+  if (left === Where.Reg) g.opFrom(IntOp.Cmp, w, l, right, r);
+  else if (right === Where.Reg) a.mr(IntOp.Cmp, w, RBP, -1, 1, l, r);
+  else a.mi(IntOp.Cmp, w, RBP, -1, 1, l, r);
   return cc;
 }
 
@@ -191,41 +205,45 @@ const compare: Selector = (g, i) => {
   const cc = compareFlags(g, i);
   g.a.setcc(cc, gpr(0, 8));
   const d = g.dst(i, RAX);
-  g.a.movzx(gpr(d.num, 32), gpr(0, 8));
+  g.a.rr(IntOp.Movzx8, 32, d.num, 0);
   g.finish(i, d);
 };
 
 /** A conversion done by one instruction from a 32- or 64-bit source into the result's register. */
-function unary(srcWidth: 32 | 64, op: (a: Assembler, d: Gpr, s: Gpr | Mem) => void, dstWidth?: 32 | 64): Selector {
+function unary(srcWidth: 32 | 64, op: (a: Assembler, d: Gpr, s: Gpr | Mem) => void): Selector {
   return (g, i) => {
-    const d0 = g.dst(i, RAX);
-    const d = dstWidth === undefined ? d0 : gpr(d0.num, dstWidth);
+    const d = g.dst(i, RAX);
     const s = g.src(i.args[0]!, srcWidth, RCX);
     op(g.a, d, s.kind === "imm" ? (g.a.mov(gpr(1, srcWidth), s), gpr(1, srcWidth)) : s);
-    g.finish(i, d0);
+    g.finish(i, d);
   };
 }
 
+/** i32.wrap_i64 and i64.extend_i32_u: a 32-bit move, which zeroes the upper half (a constant through ecx, as unary() does). */
+const move32: Selector = (g, i) => {
+  const d = g.dst(i, RAX);
+  const where = g.locate(i.args[0]!, 32, 1);
+  if (where === Where.Imm) {
+    g.a.ri(IntOp.Mov, 32, 1, g.at);
+    g.a.rr(IntOp.Mov, 32, d.num, 1);
+  } else g.opFrom(IntOp.Mov, 32, d.num, where, g.at);
+  g.finish(i, d);
+};
+
 const sized = (s: Gpr | Mem, size: 8 | 16 | 32): Gpr | Mem => (s.kind === "gpr" ? gpr(s.num, size) : { ...s, size });
 
-const add: BinOp = (a, d, s) => a.add(d, s);
-const sub: BinOp = (a, d, s) => a.sub(d, s);
-const and: BinOp = (a, d, s) => a.and(d, s);
-const or: BinOp = (a, d, s) => a.or(d, s);
-const xor: BinOp = (a, d, s) => a.xor(d, s);
-
 const table: [number, Selector][] = [
-  [Op.I32Add, binary(add, true)], [Op.I64Add, binary(add, true)],
-  [Op.I32Sub, binary(sub, false)], [Op.I64Sub, binary(sub, false)],
-  [Op.I32And, binary(and, true)], [Op.I64And, binary(and, true)],
-  [Op.I32Or, binary(or, true)], [Op.I64Or, binary(or, true)],
-  [Op.I32Xor, binary(xor, true)], [Op.I64Xor, binary(xor, true)],
+  [Op.I32Add, binary(IntOp.Add, true)], [Op.I64Add, binary(IntOp.Add, true)],
+  [Op.I32Sub, binary(IntOp.Sub, false)], [Op.I64Sub, binary(IntOp.Sub, false)],
+  [Op.I32And, binary(IntOp.And, true)], [Op.I64And, binary(IntOp.And, true)],
+  [Op.I32Or, binary(IntOp.Or, true)], [Op.I64Or, binary(IntOp.Or, true)],
+  [Op.I32Xor, binary(IntOp.Xor, true)], [Op.I64Xor, binary(IntOp.Xor, true)],
   [Op.I32Mul, mul], [Op.I64Mul, mul],
-  [Op.I32Shl, shift((a, d, c) => a.shl(d, c))], [Op.I64Shl, shift((a, d, c) => a.shl(d, c))],
-  [Op.I32ShrS, shift((a, d, c) => a.sar(d, c))], [Op.I64ShrS, shift((a, d, c) => a.sar(d, c))],
-  [Op.I32ShrU, shift((a, d, c) => a.shr(d, c))], [Op.I64ShrU, shift((a, d, c) => a.shr(d, c))],
-  [Op.I32Rotl, shift((a, d, c) => a.rol(d, c))], [Op.I64Rotl, shift((a, d, c) => a.rol(d, c))],
-  [Op.I32Rotr, shift((a, d, c) => a.ror(d, c))], [Op.I64Rotr, shift((a, d, c) => a.ror(d, c))],
+  [Op.I32Shl, shift(IntOp.Shl)], [Op.I64Shl, shift(IntOp.Shl)],
+  [Op.I32ShrS, shift(IntOp.Sar)], [Op.I64ShrS, shift(IntOp.Sar)],
+  [Op.I32ShrU, shift(IntOp.Shr)], [Op.I64ShrU, shift(IntOp.Shr)],
+  [Op.I32Rotl, shift(IntOp.Rol)], [Op.I64Rotl, shift(IntOp.Rol)],
+  [Op.I32Rotr, shift(IntOp.Ror)], [Op.I64Rotr, shift(IntOp.Ror)],
   [Op.I32DivS, divide(true, false)], [Op.I64DivS, divide(true, false)],
   [Op.I32DivU, divide(false, false)], [Op.I64DivU, divide(false, false)],
   [Op.I32RemS, divide(true, true)], [Op.I64RemS, divide(true, true)],
@@ -233,8 +251,8 @@ const table: [number, Selector][] = [
   [Op.I32Eqz, compare], [Op.I64Eqz, compare],
   ...[...INT_CC.keys()].map((op): [number, Selector] => [op, compare]),
   [Op.I32Popcnt, unary(32, (a, d, s) => a.popcnt(d, s))], [Op.I64Popcnt, unary(64, (a, d, s) => a.popcnt(d, s))],
-  [Op.I32WrapI64, unary(32, (a, d, s) => a.mov(d, s))],
-  [Op.I64ExtendI32U, unary(32, (a, d, s) => a.mov(d, s), 32)],
+  [Op.I32WrapI64, move32],
+  [Op.I64ExtendI32U, move32],
   [Op.I64ExtendI32S, unary(32, (a, d, s) => a.movsxd(d, s))],
   [Op.I32Extend8S, unary(32, (a, d, s) => a.movsx(d, sized(s, 8)))],
   [Op.I32Extend16S, unary(32, (a, d, s) => a.movsx(d, sized(s, 16)))],
