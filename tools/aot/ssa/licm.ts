@@ -43,7 +43,6 @@ export function hoistLoopInvariants(f: IrFunction): number {
   f.layout.forEach((id, k) => (position[id] = k));
   // By block: the header of the loop being looked at when the block is in it (a mark that needs no clearing).
   const inLoop = new Int32Array(f.blocks.length).fill(-1);
-  // By value: 1 once moved out of the loop being looked at, or defined outside it.
   let moved = 0;
   for (let k = f.layout.length - 1; k >= 0; k--) {
     const h = f.layout[k]!;
@@ -94,7 +93,7 @@ export function hoistLoopInvariants(f: IrFunction): number {
       b.insts.length = w;
     }
     if (hoisted.length === 0) continue;
-    // A constant only used by the loop is not worth a line of its own in the count.
+    // Constants are not counted: they cost nothing where they were.
     for (const i of hoisted) if (i.op !== IrOp.Const) moved++;
     preBlock.insts.push(...hoisted);
   }
