@@ -14,7 +14,7 @@
 // immediate boundaries. What falls outside (a form with no row, a 64-bit
 // immediate, an invalid register) is the assembler's to send the general way.
 import type { ByteBuffer } from "./buffer.ts";
-import { le, planOf, putAddressParts, type Plan } from "./encoder.ts";
+import { le, planOf, putAddressParts, putHead, type Plan } from "./encoder.ts";
 import { imm, mem, type Operand } from "./operands.ts";
 import { gpr, gpr64, type GprSize } from "./registers.ts";
 import { select } from "./select.ts";
@@ -158,21 +158,7 @@ export function encodeDirect(
   out.reserve(16);
   const b = out.bytes;
   let p = out.length;
-  if (plan.o16) b[p++] = 0x66;
-  if (plan.prefix >= 0) b[p++] = plan.prefix;
-  if (rex !== 0 || forceRex) b[p++] = 0x40 | rex;
-  const opLen = plan.opLen;
-  if (opLen === 1) {
-    b[p++] = plan.op0 + opcodeReg;
-  } else {
-    b[p++] = plan.op0;
-    if (opLen === 2) {
-      b[p++] = plan.op1 + opcodeReg;
-    } else {
-      b[p++] = plan.op1;
-      b[p++] = plan.op2 + opcodeReg;
-    }
-  }
+  p = putHead(b, p, plan, rex, forceRex, opcodeReg);
   if (hasModRm) {
     if (rm >= 0) b[p++] = 0xc0 | ((reg & 7) << 3) | (rm & 7);
     else if (base === RIP) {

@@ -165,6 +165,29 @@ export function planOf(e: Encoding): Plan {
 
 const scaleBits = [0, 0, 1, 0, 2, 0, 0, 0, 3];
 
+/**
+ * Writes an instruction's prefixes, REX and opcode bytes at p; returns the position after them.
+ * The register of an O operand (`opcodeReg`, 0 otherwise) goes into the last opcode byte.
+ */
+export function putHead(b: Uint8Array, p: number, plan: Plan, rex: number, forceRex: boolean, opcodeReg: number): number {
+  if (plan.o16) b[p++] = 0x66;
+  if (plan.prefix >= 0) b[p++] = plan.prefix;
+  if (rex !== 0 || forceRex) b[p++] = 0x40 | rex;
+  const opLen = plan.opLen;
+  if (opLen === 1) {
+    b[p++] = plan.op0 + opcodeReg;
+  } else {
+    b[p++] = plan.op0;
+    if (opLen === 2) {
+      b[p++] = plan.op1 + opcodeReg;
+    } else {
+      b[p++] = plan.op1;
+      b[p++] = plan.op2 + opcodeReg;
+    }
+  }
+  return p;
+}
+
 function fail(e: Encoding, ops: readonly Operand[], why: string): never {
   throw new AsmError(`${formatInstruction(e.mnemonic, ops)}: ${why}`);
 }
@@ -306,22 +329,7 @@ export function encodePlanned(out: ByteBuffer, plan: Plan, ops: readonly Operand
   out.reserve(24);
   const b = out.bytes;
   let p = out.length;
-  if (plan.o16) b[p++] = 0x66;
-  if (plan.prefix >= 0) b[p++] = plan.prefix;
-  if (rex !== 0 || forceRex) b[p++] = 0x40 | rex;
-  // The register of an O operand goes into the last opcode byte (opcodeReg is 0 otherwise).
-  const opLen = plan.opLen;
-  if (opLen === 1) {
-    b[p++] = plan.op0 + opcodeReg;
-  } else {
-    b[p++] = plan.op0;
-    if (opLen === 2) {
-      b[p++] = plan.op1 + opcodeReg;
-    } else {
-      b[p++] = plan.op1;
-      b[p++] = plan.op2 + opcodeReg;
-    }
-  }
+  p = putHead(b, p, plan, rex, forceRex, opcodeReg);
   if (rm !== null) {
     if (rmIsMem) p = putAddress(b, p, rm as Mem, reg);
     else b[p++] = 0xc0 | ((reg & 7) << 3) | ((rm as Gpr | Xmm).num & 7);
