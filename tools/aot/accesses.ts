@@ -44,6 +44,15 @@ const rows: [number, boolean, Access["size"], boolean, ValType][] = [
 /** By opcode: every load and store. */
 export const ACCESSES: ReadonlyMap<number, Access> = new Map(rows.map(([op, store, size, signed, type]) => [op, { store, size, signed, type }]));
 
+/**
+ * Instructions other than loads and stores that may read or write linear
+ * memory: calls (the callee may), memory.grow, and the 0xFC bulk operations
+ * from memory.init on (the table ones among them, conservatively).
+ */
+export function touchesMemory(op: number): boolean {
+  return op === Op.Call || op === Op.CallIndirect || op === Op.MemoryGrow || ((op & 0xff00) === 0xfc00 && (op & 0xff) >= 8);
+}
+
 /** The width of a register holding a value of type t. */
 export function registerWidth(t: ValType): 32 | 64 {
   return t === "i64" || t === "f64" ? 64 : 32;

@@ -13,7 +13,7 @@
 // Trivial phis are left in place; phis.ts removes them afterwards.
 
 import { globalType, Op, opInfo, opNameOf, type Func, type FuncType, type Instr, type Module, type ValType } from "../../wasm/index.ts";
-import { IrOp, type Block, type Inst, type IrFunction, type Terminator } from "./ir.ts";
+import { IrOp, newValue, type Block, type Inst, type IrFunction, type Terminator } from "./ir.ts";
 
 interface Ctl {
   /** "inline": the body of a function inlined at a call; its `return` and last `end` go to the block after the call. */
@@ -204,9 +204,7 @@ export class Builder {
   }
 
   private inst(block: number, op: number, type: ValType | null, args: number[], ins: Instr | null): Inst {
-    const i: Inst = { id: this.f.values.length, op, type, args, block, ins, bits: 0n, index: 0, origin: this.origin };
-    this.f.values.push(i);
-    return i;
+    return newValue(this.f, op, type, args, block, this.origin, 0n, ins);
   }
 
   /** Appends an instruction to the current block and returns it. */

@@ -22,7 +22,7 @@
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
 import { isPureOp } from "./dce.ts";
-import { IrOp, replaceArgs, replaceTermUses, truncate, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, newValue, replaceArgs, replaceTermUses, truncate, type Inst, type IrFunction } from "./ir.ts";
 import { dominators } from "./verify.ts";
 
 /** By one-byte opcode: 1 where the operands commute (sorted by number before lookup). */
@@ -191,11 +191,7 @@ export function eliminateCommonSubexpressions(f: IrFunction): boolean {
   /** By number: the block (id + 1) where `firstOf` holds its first instruction, so that no table is cleared per block. */
   const localIn = tempInt32s(nv, 0);
   const firstOf = tempInt32s(nv, 0);
-  const constant = (at: Inst, bits: bigint): Inst => {
-    const c: Inst = { id: f.values.length, op: IrOp.Const, type: "i32", args: [], block: at.block, ins: null, bits, index: 0, origin: at.origin };
-    f.values.push(c);
-    return c;
-  };
+  const constant = (at: Inst, bits: bigint): Inst => newValue(f, IrOp.Const, "i32", [], at.block, at.origin, bits);
   let removed = false;
 
   const enter = (id: number): void => {

@@ -26,7 +26,7 @@
 // it stays a `div`.
 
 import { Op, type ValType } from "../../wasm/index.ts";
-import { IrOp, replaceUses, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, newValue, replaceUses, type Inst, type IrFunction } from "./ir.ts";
 
 /** The operations rewritten, and whether each is signed and a remainder. */
 const REWRITTEN: ReadonlyMap<number, { signed: boolean; rem: boolean }> = new Map([
@@ -74,8 +74,7 @@ export function divideByConstants(f: IrFunction): number {
       }
       out ??= b.insts.slice(0, k);
       const emit = (op: number, type: ValType, args: number[], bits = 0n): number => {
-        const n: Inst = { id: f.values.length, op, type, args, block: id, ins: null, bits, index: 0, origin: i.origin };
-        f.values.push(n);
+        const n = newValue(f, op, type, args, id, i.origin, bits);
         out!.push(n);
         return n.id;
       };

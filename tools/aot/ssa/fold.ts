@@ -12,7 +12,7 @@
 
 import { Op } from "../../wasm/index.ts";
 import { resetTemps, tempInt32s } from "./arena.ts";
-import { IrOp, replaceArgs, replaceUsesBy, type Inst, type IrFunction } from "./ir.ts";
+import { IrOp, newValue, replaceArgs, replaceUsesBy, type Inst, type IrFunction } from "./ir.ts";
 
 type Fold = (x: bigint, y: bigint, bits: 32 | 64) => bigint | null;
 
@@ -70,8 +70,7 @@ export function foldConstants(f: IrFunction): void {
   let out: Inst[] | null = null;
   /** A new constant, placed before `at` in `out`. */
   const constant = (out: Inst[], at: Inst, pattern: bigint): number => {
-    const c: Inst = { id: f.values.length, op: IrOp.Const, type: at.type, args: [], block: at.block, ins: null, bits: pattern, index: 0, origin: at.origin };
-    f.values.push(c);
+    const c = newValue(f, IrOp.Const, at.type, [], at.block, at.origin, pattern);
     out.push(c);
     return c.id;
   };

@@ -77,6 +77,14 @@ export interface IrFunction {
   readonly where: string;
 }
 
+/** A new instruction of `block`, recorded in `f.values` under the next id; the caller puts it in a block's list. */
+export function newValue(f: IrFunction, op: number, type: ValType | null, args: number[], block: number, origin: number, bits = 0n, ins: Instr | null = null): Inst {
+  // The fields in Inst's order, as in every instruction: one object shape for every pass that reads them.
+  const i: Inst = { id: f.values.length, op, type, args, block, ins, bits, index: 0, origin };
+  f.values.push(i);
+  return i;
+}
+
 /** The distinct successors of a terminator, in a fixed order. */
 export function successors(t: Terminator): number[] {
   switch (t.kind) {

@@ -20,6 +20,7 @@
 // (asc's bounds checks) reads the same fields as the code before it.
 
 import { Op } from "../../wasm/index.ts";
+import { touchesMemory } from "../accesses.ts";
 import { replaceUses, type IrFunction } from "./ir.ts";
 
 /** The load that reads back what each store opcode writes, at the same width and type. */
@@ -29,11 +30,6 @@ const LOAD_OF_STORE = new Map<number, number>([
   [Op.F32Store, Op.F32Load],
   [Op.F64Store, Op.F64Load],
 ]);
-
-/** Instructions other than stores that may change memory: calls, memory.grow, and the 0xFC bulk operations (memory.init, copy and fill among them). */
-function writesMemory(op: number): boolean {
-  return op === Op.Call || op === Op.CallIndirect || op === Op.MemoryGrow || ((op & 0xff00) === 0xfc00 && (op & 0xff) >= 8);
-}
 
 /** At most this many known places: the list is searched linearly, and a long one means a long block without stores. */
 const MAX_KNOWN = 32;
@@ -64,7 +60,7 @@ export function removeRedundantLoads(f: IrFunction): number {
       const op = i.op;
       // Loads and stores are opcodes 0x28-0x3e; one compare passes over everything else.
       if (op < Op.I32Load || op > Op.I64Store32) {
-        if (known > 0 && writesMemory(op)) known = 0;
+        if (known > 0 && touchesMemory(op)) known = 0;
         continue;
       }
       const a = i.args[0]!;

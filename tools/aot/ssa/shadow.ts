@@ -20,7 +20,7 @@
 // every candidate slot of that base ending at or below c.
 
 import { Op } from "../../wasm/index.ts";
-import { ACCESSES } from "../accesses.ts";
+import { ACCESSES, touchesMemory } from "../accesses.ts";
 import { IrOp, type Inst, type IrFunction } from "./ir.ts";
 
 /** x as (base value, constant): `b + c` and `b - c` with a constant c, else (x, 0). */
@@ -36,11 +36,6 @@ function decompose(f: IrFunction, x: number): [number, number] {
   const lc = f.values[l]!;
   if (i.op === Op.I32Add && lc.op === IrOp.Const) return [r, Number(BigInt.asIntN(32, lc.bits))];
   return [x, 0];
-}
-
-/** Instructions that may run the collector or read memory anywhere: a call, and the bulk operations. */
-function mayReadSlots(op: number): boolean {
-  return op === Op.Call || op === Op.CallIndirect || ((op & 0xff00) === 0xfc00 && (op & 0xff) >= 8);
 }
 
 interface Candidate {
@@ -79,7 +74,8 @@ export function removeDeadShadowStores(f: IrFunction, sp: number): number {
         }
         continue;
       }
-      if (mayReadSlots(op)) {
+      // A call may run the collector (it reads the slots) and a bulk operation may copy them.
+      if (touchesMemory(op)) {
         pending.length = 0;
         continue;
       }
