@@ -226,9 +226,9 @@ export class Gen {
     return r;
   }
 
-  /** v (general or float bits) into general register r (sized 32 or 64). */
-  loadInto(r: Gpr, v: number): void {
-    if (this.isConst(v)) return this.constInto(r, this.bits(v));
+  /** v (general or float bits) into general register r (sized 32 or 64); `keepFlags`: without touching the flags. */
+  loadInto(r: Gpr, v: number, keepFlags = false): void {
+    if (this.isConst(v)) return this.constInto(r, this.bits(v), keepFlags);
     const size = r.size as 32 | 64;
     const own = this.alloc.reg[v]!;
     if (own >= 0) {
@@ -241,9 +241,10 @@ export class Gen {
     this.a.rm(IntOp.Mov, size, r.num, RBP, -1, 1, this.slotDispOf(v));
   }
 
-  constInto(r: Gpr, b: bigint): void {
+  /** The constant b into r; zero by `xor` (shorter) unless `keepFlags`. */
+  constInto(r: Gpr, b: bigint, keepFlags = false): void {
     const u = BigInt.asUintN(r.size === 64 ? 64 : 32, b);
-    if (u === 0n) this.a.rr(IntOp.Xor, 32, r.num, r.num);
+    if (u === 0n && !keepFlags) this.a.rr(IntOp.Xor, 32, r.num, r.num);
     else if (u < LIMIT_U32) this.a.ri(IntOp.Mov, 32, r.num, Number(u));
     else if (fitsImm32(u)) this.a.ri(IntOp.Mov, 64, r.num, Number(BigInt.asIntN(64, u)));
     else this.a.mov(r, imm64(u));

@@ -4,19 +4,10 @@
 // 0/1 in a register and no `test`.
 
 import { Op } from "../../wasm/index.ts";
-import { gpr, imm, imm64, IntOp, negate, xmm, type Gpr } from "../../x86/index.ts";
-import { fitsImm32, isFloat, RBP, widthOf, type Gen } from "./gen.ts";
+import { gpr, IntOp, negate, xmm, type Gpr } from "../../x86/index.ts";
+import { isFloat, RBP, widthOf, type Gen } from "./gen.ts";
 import type { Inst } from "./ir.ts";
 import { compareFlags, type Selector } from "./select-int.ts";
-
-/** v into d without touching the flags (constInto would clear a register with xor). */
-function loadKeepingFlags(g: Gen, d: Gpr, v: number): void {
-  if (!g.isConst(v)) return g.loadInto(d, v);
-  const u = BigInt.asUintN(d.size === 64 ? 64 : 32, g.bits(v));
-  if (u < 1n << 32n) g.a.mov(gpr(d.num, 32), imm(u));
-  else if (fitsImm32(u)) g.a.mov(d, imm(BigInt.asIntN(64, u)));
-  else g.a.mov(d, imm64(u));
-}
 
 /** Sets the flags for `cond != 0`; returns false when cond is a constant (then nothing is emitted). */
 function testCond(g: Gen, cond: number): boolean {
@@ -68,11 +59,8 @@ const choose: Selector = (g: Gen, i: Inst) => {
     g.a.mov(gpr(1, w), other);
     other = gpr(1, w);
   }
-  if (fused) loadKeepingFlags(g, d, x);
-  else {
-    g.loadInto(d, x);
-    testCond(g, cond);
-  }
+  g.loadInto(d, x, fused); // a fused compare's flags are set already
+  if (!fused) testCond(g, cond);
   g.a.cmovcc(fused ? negate(cc) : "z", d, other);
   if (d.num !== own.num) g.a.rr(IntOp.Mov, w, own.num, d.num);
   g.finish(i, gpr(own.num, w));
