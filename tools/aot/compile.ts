@@ -64,8 +64,8 @@ export function compileModule(m: Module, opts: CompileOptions = {}): AotObject {
 
   const v2 = aotVersion(opts) === "v2";
   if (v2) {
-    env.pinned = pinnedGlobal(m);
     env.shadowStack = shadowStackGlobal(m);
+    env.pinned = pinnedGlobal(env.shadowStack);
   }
   const check = opts.verify ?? process.env.ATOLL_AOT_VERIFY === "1";
   const inlinable = inlinePolicy(m, env.numImportedFuncs);

@@ -32,9 +32,9 @@ import { argRegisters, loadArgs } from "./convention.ts";
 /** The register that holds the pinned global. */
 export const PINNED_REG = 14;
 
-/** The index of the global to keep in PINNED_REG, or null. $ATOLL_AOT_PIN=0 turns it off. */
-export function pinnedGlobal(m: Module): number | null {
-  return process.env.ATOLL_AOT_PIN === "0" ? null : shadowStackGlobal(m);
+/** The global to keep in PINNED_REG, given the module's shadowStackGlobal(), or null. $ATOLL_AOT_PIN=0 turns it off. */
+export function pinnedGlobal(shadowStack: number | null): number | null {
+  return process.env.ATOLL_AOT_PIN === "0" ? null : shadowStack;
 }
 
 /** The index of asc's shadow-stack pointer, or null when the module has none by that name. */
