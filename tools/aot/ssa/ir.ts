@@ -113,21 +113,6 @@ export function termUses(t: Terminator): number[] {
   }
 }
 
-/** Rewrites every value a terminator reads through `f`. */
-export function mapTermUses(t: Terminator, f: (v: number) => number): void {
-  switch (t.kind) {
-    case "branch":
-      t.cond = f(t.cond);
-      break;
-    case "switch":
-      t.index = f(t.index);
-      break;
-    case "return":
-      t.values = t.values.map(f);
-      break;
-  }
-}
-
 /** Replaces successor `from` by `to` in a terminator (every occurrence). */
 export function retarget(t: Terminator, from: number, to: number): void {
   const f = (b: number): number => (b === from ? to : b);
@@ -187,11 +172,6 @@ export function replaceArgs(args: number[], to: Int32Array): void {
     const a = args[k]!;
     if (to[a]! >= 0) args[k] = replacement(to, a);
   }
-}
-
-/** Rewrites each operand in `args` through `f`, in place (f gives a value not rewritten further, so rewriting twice changes nothing). */
-export function mapArgs(args: number[], f: (v: number) => number): void {
-  for (let k = 0; k < args.length; k++) args[k] = f(args[k]!);
 }
 
 /** Adds to `uses` how many times each value is read (by phis, instructions and terminators), by id; returns it. */
